@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "base/fd.h"
+#include "control/protocol/protocol.h"
+
+namespace mcf2b::control {
+
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// The daemon's side of the control socket. It owns an epoll set of the listening
+// socket and its connections, so the daemon's loop polls one fd (fd()) and calls
+// process() when it is readable. Requests are handled one at a time on the caller's
+// thread; responses are buffered and written without blocking.
+class ControlServer {
+public:
+  using Handler = std::function<Response(const Request &, const PeerCredentials &)>;
+
+  // Creates the socket (mode 0600, parent folder 0700 if it has to be made). Refuses
+  // to take over a socket another process still listens on; removes a stale one.
+  // Only peers with uid `allowed_uid` are served (root by default), checked through
+  // SO_PEERCRED on every connection.
+  static Result<ControlServer> listen(const std::string &path, uid_t allowed_uid = 0);
+  ~ControlServer();
+  ControlServer(ControlServer &&) noexcept = default;
+  ControlServer &operator=(ControlServer &&) noexcept = default;
+
+  [[nodiscard]] int fd() const { return epoll_.get(); }
+  [[nodiscard]] const std::string &path() const { return path_; }
+
+  // Accepts, reads, answers and writes whatever is ready, without blocking.
+  void process(const Handler &handler);
+
+private:
+  struct Connection {
+    Fd fd;
+    PeerCredentials peer;
+    std::string in, out;
+    bool closing = false;
+  };
+  ControlServer() = default;
+  void accept_all();
+  void serve(Connection &c, const Handler &handler);
+  bool flush(Connection &c);
+  void drop(int fd);
+
+  Fd listener_, epoll_;
+  std::string path_;
+  uid_t allowed_uid_ = 0;
+  std::map<int, Connection> connections_;
+};
+
+} // namespace mcf2b::control
