@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/controller/jail_controller.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace mcf2b {
+namespace {
+
+// Manual bans of ranges wider than these need an explicit confirmation.
+constexpr unsigned kWidestUnconfirmedV4 = 24;
+constexpr unsigned kWidestUnconfirmedV6 = 48;
+
+const IpPrefix &loopback_v4() {
+  static const IpPrefix p = IpPrefix::parse("127.0.0.0/8").value();
+  return p;
+}
+const IpPrefix &loopback_v6() {
+  static const IpPrefix p = IpPrefix::parse("::1").value();
+  return p;
+}
+
+bool overlap(const IpPrefix &a, const IpPrefix &b) { return a.contains(b) || b.contains(a); }
+
+// One member of `set` that shares addresses with `prefix`, for error messages.
+std::string overlapping_entry(const PrefixSet &set, const IpPrefix &prefix) {
+  for (const auto &e : set.entries())
+    if (overlap(e, prefix))
+      return e.to_string();
+  return prefix.to_string();
+}
+
+} // namespace
+
+JailController::JailController(const Clock &clock, JailControllerOptions options)
+    : clock_(clock), options_(std::move(options)), windows_(options_.max_tracked) {
+  node_host_ = table_.intern_host(options_.node);
+}
+
+// ---- configuration -------------------------------------------------------------------
+
+Status JailController::validate(const JailConfig &c) {
+  auto bad = [&](const std::string &why) {
+    return Error::msg("jail '" + c.name + "': " + why);
+  };
+  if (c.name.empty())
+    return Error::msg("jail without a name");
+  if (c.maxretry < 1 || c.maxretry > 65535)
+    return bad("maxretry must be between 1 and 65535, not " + std::to_string(c.maxretry));
+  if (c.findtime < 1)
+    return bad("findtime must be at least 1 second, not " + std::to_string(c.findtime));
+  if (c.bantime == 0 || c.bantime < -1)
+    return bad("bantime must be -1 (permanent) or at least 1 second, not " +
+               std::to_string(c.bantime));
+  return {};
+}
+
+void JailController::sync_family(FamilyId family) {
+  catalog_.refresh(family);
+  const auto &f = catalog_.family(family);
+  windows_.configure_family(family, f.capacity, f.horizon);
+  runtime_.resize(catalog_.size());
+}
+
+unsigned JailController::slot_mask(FamilyId family) const {
+  unsigned mask = 0;
+  const auto &f = catalog_.family(family);
+  for (int s = 0; s < JailCatalog::kSlots; ++s)
+    if (f.counting[size_t(s)] && catalog_.config(*f.counting[size_t(s)]).enabled)
+      mask |= 1u << s;
+  return mask;
+}
+
+void JailController::emit_jail(JailId jail, Decisions &out) const {
+  out.jails.push_back(catalog_.config(jail));
+}
+
+Decisions JailController::configure(const std::vector<JailConfig> &jails,
+                                     std::vector<Error> *rejected) {
+  Decisions out;
+  for (const auto &config : jails) {
+    if (Status s = validate(config); !s) {
+      if (rejected)
+        rejected->push_back(s.error());
+      continue;
+    }
+    catalog_.upsert(config);
+  }
+  for (JailId id : catalog_.add_missing_blacklist_jails())
+    emit_jail(id, out);
+  for (FamilyId f = 0; f < catalog_.family_count(); ++f)
+    sync_family(f);
+  return out;
+}
+
+Result<Decisions> JailController::update_jail(const JailConfig &config) {
+  if (Status s = validate(config); !s)
+    return s.error();
+  Decisions out;
+  JailConfig taken = config;
+  auto existing = catalog_.find(config.name);
+  if (existing)
+    taken.enabled = catalog_.config(*existing).enabled; // a change of state goes below
+  JailId id = catalog_.upsert(taken);
+  sync_family(catalog_.family_of(id));
+  for (JailId created : catalog_.add_missing_blacklist_jails()) {
+    sync_family(catalog_.family_of(created));
+    emit_jail(created, out);
+  }
+  if (existing && config.enabled != taken.enabled)
+    set_enabled({id}, config.enabled, out); // emits the jail
+  else
+    emit_jail(id, out);
+  return out;
+}
+
+void JailController::set_enabled(const std::vector<JailId> &jails, bool enabled,
+                                 Decisions &out) {
+  std::vector<bool> disabled(catalog_.size(), false);
+  bool any_disabled = false;
+  for (JailId id : jails) {
+    JailConfig &c = catalog_.mutable_config(id);
+    if (c.enabled == enabled)
+      continue;
+    c.enabled = enabled;
+    FamilyId family = catalog_.family_of(id);
+    if (!enabled) {
+      disabled[id] = any_disabled = true;
+      int slot = catalog_.slot_of(id);
+      if (slot != JailCatalog::kNoSlot)
+        windows_.reset_slot_everywhere(family, slot);
+    }
+    sync_family(family);
+    emit_jail(id, out);
+  }
+  if (!any_disabled)
+    return;
+  // Stopping a jail lifts its bans, and its counts start again (MailCleaner deletes
+  // the jail's rows); whitelist entries are an admin's decision and stay.
+  table_.for_each([&](const BanTable::Key &key, BanTable::Row &row) {
+    if (!disabled[key.jail])
+      return;
+    bool changed = row.count != 0 || row.blacklisted;
+    row.count = 0;
+    row.blacklisted = false;
+    if (row.active)
+      lift(key, row, UnbanReason::jail_disabled, out);
+    else if (changed)
+      emit_record(key, row, out);
+  });
+}
+
+Result<Decisions> JailController::enable_jail(std::string_view name) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
+  if (!ids)
+    return ids.error();
+  Decisions out;
+  set_enabled(*ids, true, out);
+  return out;
+}
+
+Result<Decisions> JailController::disable_jail(std::string_view name) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
+  if (!ids)
+    return ids.error();
+  Decisions out;
+  set_enabled(*ids, false, out);
+  return out;
+}
+
+Decisions JailController::enable_all() {
+  std::vector<JailId> all(catalog_.size());
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i] = static_cast<JailId>(i);
+  Decisions out;
+  set_enabled(all, true, out);
+  return out;
+}
+
+Decisions JailController::disable_all() {
+  std::vector<JailId> all(catalog_.size());
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i] = static_cast<JailId>(i);
+  Decisions out;
+  set_enabled(all, false, out);
+  return out;
+}
+
+Result<Decisions> JailController::change_jail(std::string_view name, std::string_view option,
+                                              int64_t value) {
+  auto id = catalog_.find(name);
+  if (!id) {
+    if (auto family = catalog_.find_family(name)) {
+      std::string tiers;
+      for (const auto &j : catalog_.family(*family).counting)
+        if (j)
+          tiers += (tiers.empty() ? "" : ", ") + catalog_.config(*j).name;
+      return Error::msg("'" + std::string(name) +
+                        "' is a family; change one of its jails at a time (" + tiers + ")");
+    }
+    return catalog_.unknown("jail", name);
+  }
+  JailConfig changed = catalog_.config(*id);
+  if (option == "findtime")
+    changed.findtime = value;
+  else if (option == "bantime")
+    changed.bantime = value;
+  else if (option == "maxretry")
+    changed.maxretry = static_cast<int>(std::clamp<int64_t>(value, INT32_MIN, INT32_MAX));
+  else if (option == "max_count")
+    changed.max_count = value > 0 ? static_cast<int>(std::min<int64_t>(value, INT32_MAX)) : -1;
+  else
+    return Error::msg("unknown jail option '" + std::string(option) +
+                      "' (findtime, bantime, maxretry, max_count)");
+  if (Status s = validate(changed); !s)
+    return s.error();
+  // Bans already decided keep their end; the new values apply from the next failure.
+  catalog_.mutable_config(*id) = changed;
+  sync_family(catalog_.family_of(*id));
+  Decisions out;
+  emit_jail(*id, out);
+  return out;
+}
+
+Result<Decisions> JailController::enable_blacklist(int max_count) {
+  if (max_count < 1)
+    return Error::msg("the number of bans before blacklisting must be at least 1, not " +
+                      std::to_string(max_count));
+  Decisions out;
+  for (JailId id = 0; id < catalog_.size(); ++id) {
+    JailConfig &c = catalog_.mutable_config(id);
+    if (catalog_.is_blacklist_jail(id)) {
+      if (!c.enabled) {
+        c.enabled = true;
+        emit_jail(id, out);
+      }
+    } else if (c.max_count != max_count) {
+      c.max_count = max_count;
+      emit_jail(id, out);
+    }
+  }
+  return out;
+}
+
+void JailController::disable_blacklisting(const std::vector<JailId> &jails, Decisions &out) {
+  std::vector<bool> stopped(catalog_.size(), false);
+  std::vector<bool> families(catalog_.family_count(), false);
+  for (JailId id : jails) {
+    JailConfig &c = catalog_.mutable_config(id);
+    if (catalog_.is_blacklist_jail(id))
+      continue;
+    families[catalog_.family_of(id)] = true;
+    stopped[id] = true;
+    if (c.max_count != -1) {
+      c.max_count = -1;
+      emit_jail(id, out);
+    }
+  }
+  // A family's -bl jail stops once none of its jails blacklists any more.
+  for (FamilyId f = 0; f < catalog_.family_count(); ++f) {
+    if (!families[f])
+      continue;
+    const auto &family = catalog_.family(f);
+    bool still_used = false;
+    for (const auto &j : family.counting)
+      still_used |= j && catalog_.config(*j).blacklisting();
+    if (still_used || !family.blacklist)
+      continue;
+    stopped[*family.blacklist] = true;
+    JailConfig &bl = catalog_.mutable_config(*family.blacklist);
+    if (bl.enabled) {
+      bl.enabled = false;
+      emit_jail(*family.blacklist, out);
+    }
+  }
+  table_.for_each([&](const BanTable::Key &key, BanTable::Row &row) {
+    if (!stopped[key.jail])
+      return;
+    bool in_bl = catalog_.is_blacklist_jail(key.jail);
+    if (!row.blacklisted && !(in_bl && row.active))
+      return;
+    row.blacklisted = false;
+    row.count = 0;
+    if (in_bl && row.active)
+      lift(key, row, UnbanReason::blacklist_disabled, out);
+    else
+      emit_record(key, row, out);
+  });
+}
+
+Decisions JailController::disable_blacklist() {
+  std::vector<JailId> all(catalog_.size());
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i] = static_cast<JailId>(i);
+  Decisions out;
+  disable_blacklisting(all, out);
+  return out;
+}
+
+Result<Decisions> JailController::disable_blacklist(std::string_view name) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
+  if (!ids)
+    return ids.error();
+  std::vector<JailId> jails = *ids;
+  // Naming the -bl jail itself stops blacklisting for its whole family.
+  for (JailId id : *ids)
+    if (catalog_.is_blacklist_jail(id))
+      for (const auto &j : catalog_.family(catalog_.family_of(id)).counting)
+        if (j)
+          jails.push_back(*j);
+  Decisions out;
+  disable_blacklisting(jails, out);
+  return out;
+}
+
+void JailController::set_own_addresses(const std::vector<IpAddress> &addresses) {
+  own_.clear();
+  for (const auto &a : addresses)
+    own_.add(IpPrefix::host(a));
+}
+
+void JailController::set_cluster_nodes(const std::vector<IpAddress> &addresses) {
+  cluster_.clear();
+  for (const auto &a : addresses)
+    cluster_.add(IpPrefix::host(a));
+}
+
+void JailController::set_ignore_list(const std::vector<IpPrefix> &prefixes) {
+  ignore_.clear();
+  for (const auto &p : prefixes)
+    ignore_.add(p);
+}
+
+bool JailController::never_banned(const IpAddress &address) const {
+  return address.is_loopback() || own_.contains(address) || cluster_.contains(address) ||
+         ignore_.contains(address);
+}
+
+// ---- bans ----------------------------------------------------------------------------
+
+BanRecord JailController::to_record(const BanTable::Key &key, const BanTable::Row &row) const {
+  BanRecord r;
+  r.ip = key.prefix;
+  r.jail = catalog_.config(key.jail).name;
+  r.count = row.count;
+  r.active = row.active;
+  r.blacklisted = row.blacklisted;
+  r.whitelisted = row.whitelisted;
+  r.last_hit = row.last_hit;
+  r.host = table_.host(row.host);
+  r.ban_start = row.ban_start;
+  r.ban_end = row.ban_end;
+  return r;
+}
+
+void JailController::emit_record(const BanTable::Key &key, const BanTable::Row &row,
+                                 Decisions &out) const {
+  out.records.push_back(to_record(key, row));
+}
+
+void JailController::lift(const BanTable::Key &key, BanTable::Row &row, UnbanReason reason,
+                          Decisions &out) {
+  row.active = false;
+  auto &active = runtime_[key.jail].stats.active;
+  if (active > 0)
+    --active;
+  out.unbans.push_back(Unban{catalog_.config(key.jail).name, key.prefix, reason});
+  emit_record(key, row, out);
+}
+
+bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
+                               Seconds bantime, BanCause cause, Decisions &out) {
+  BanTable::Key key{jail, prefix};
+  BanTable::Row &row = table_.get(key);
+  if (row.active)
+    return false;
+  const JailConfig &config = catalog_.config(jail);
+  row.count = row.count < std::numeric_limits<int32_t>::max() ? row.count + 1 : row.count;
+  row.active = true;
+  row.ban_start = now;
+  row.ban_end = bantime < 0 ? 0 : now + bantime;
+  row.last_hit = now;
+  row.host = node_host_;
+  if (row.ban_end != 0)
+    table_.schedule(key, row.ban_end);
+  auto &stats = runtime_[jail].stats;
+  ++stats.bans;
+  ++stats.active;
+  bool promote = !catalog_.is_blacklist_jail(jail) && config.blacklisting() &&
+                 row.count > config.max_count;
+  if (promote)
+    row.blacklisted = true;
+  out.bans.push_back(Ban{config.name, prefix, row.ban_start, row.ban_end, row.count,
+                         row.blacklisted, cause});
+  emit_record(key, row, out);
+  if (promote)
+    blacklist(catalog_.family_of(jail), prefix, now, out);
+  return true;
+}
+
+void JailController::blacklist(FamilyId family, const IpPrefix &prefix, Seconds now,
+                               Decisions &out) {
+  auto bl = catalog_.family(family).blacklist;
+  if (!bl)
+    return; // configure() gives every family with counting jails a -bl jail
+  if (runtime_[*bl].whitelist.overlaps(prefix)) {
+    ++stats_.whitelisted;
+    return;
+  }
+  JailConfig &config = catalog_.mutable_config(*bl);
+  if (!config.enabled) {
+    config.enabled = true; // blacklisting is on for this family: its -bl jail runs
+    emit_jail(*bl, out);
+  }
+  BanTable::Row &row = table_.get({*bl, prefix});
+  if (row.active) {
+    if (!row.blacklisted) {
+      row.blacklisted = true;
+      emit_record({*bl, prefix}, row, out);
+    }
+    return;
+  }
+  row.blacklisted = true;
+  apply_ban(*bl, prefix, now, -1, BanCause::blacklist, out);
+}
+
+Decisions JailController::failure(FamilyId family, const IpAddress &address, Seconds time) {
+  Decisions out;
+  ++stats_.failures;
+  if (family >= catalog_.family_count())
+    throw std::out_of_range("JailController::failure: unknown family id");
+  if (never_banned(address)) {
+    ++stats_.ignored;
+    return out;
+  }
+  unsigned mask = slot_mask(family);
+  if (mask == 0)
+    return out;
+  const Seconds now = clock_.now();
+  const auto &f = catalog_.family(family);
+  time = std::min(time, now); // a clock ahead of ours must not stretch the window
+  if (time <= now - f.horizon) {
+    ++stats_.too_old;
+    return out;
+  }
+  FailureWindows::Ref ref = windows_.record(family, address, time, mask, now);
+  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
+    if (!((mask >> slot) & 1u))
+      continue;
+    JailId jail = *f.counting[size_t(slot)];
+    const JailConfig &config = catalog_.config(jail);
+    JailRuntime &rt = runtime_[jail];
+    if (time > now - config.findtime)
+      ++rt.stats.failures;
+    if (!windows_.reached(ref, slot, static_cast<unsigned>(config.maxretry),
+                          now - config.findtime))
+      continue;
+    // Like fail2ban, a jail that reaches its threshold starts counting again, whether
+    // it bans or finds the address already banned or whitelisted.
+    windows_.reset_slot(ref, slot);
+    if (!rt.whitelist.empty() && rt.whitelist.contains(address)) {
+      ++stats_.whitelisted;
+      continue;
+    }
+    if (!apply_ban(jail, IpPrefix::host(address), now, config.bantime, BanCause::failures, out))
+      ++stats_.already_banned;
+  }
+  return out;
+}
+
+Result<FamilyId> JailController::family(std::string_view name) const {
+  return catalog_.resolve_family(name);
+}
+
+Result<Decisions> JailController::failure(std::string_view family_name, const IpAddress &address,
+                                          Seconds time) {
+  auto id = family(family_name);
+  if (!id)
+    return id.error();
+  return failure(*id, address, time);
+}
+
+Status JailController::check_target(const IpPrefix &prefix, const BanRequest &request) const {
+  const std::string text = prefix.to_string();
+  unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
+  if (prefix.length() < widest && !request.confirm_wide)
+    return Error::msg("refusing to ban " + text + ": wider than /" + std::to_string(widest) +
+                      " (confirm to ban a range this wide)");
+  if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()))
+    return Error::msg("refusing to ban " + text + ": it covers loopback addresses");
+  if (own_.overlaps(prefix))
+    return Error::msg("refusing to ban " + text + ": it covers this host's address " +
+                      overlapping_entry(own_, prefix));
+  if (cluster_.overlaps(prefix))
+    return Error::msg("refusing to ban " + text + ": it covers the cluster node " +
+                      overlapping_entry(cluster_, prefix));
+  if (request.bantime && (*request.bantime == 0 || *request.bantime < -1))
+    return Error::msg("a ban's length must be -1 (permanent) or at least 1 second");
+  return {};
+}
+
+Status JailController::check_manual(JailId jail, const IpPrefix &prefix,
+                                    const BanRequest &request) const {
+  if (Status s = check_target(prefix, request); !s)
+    return s;
+  const JailConfig &config = catalog_.config(jail);
+  if (runtime_[jail].whitelist.overlaps(prefix))
+    return Error::msg(prefix.to_string() + " is whitelisted in " + config.name + " (entry " +
+                      overlapping_entry(runtime_[jail].whitelist, prefix) +
+                      "); remove it from the whitelist first");
+  return {};
+}
+
+Result<Decisions> JailController::ban(std::string_view name, const IpPrefix &prefix,
+                                      BanRequest request) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
+  if (!ids)
+    return ids.error();
+  for (JailId id : *ids) {
+    if (Status s = check_manual(id, prefix, request); !s)
+      return s.error();
+    if (!catalog_.config(id).enabled)
+      return Error::msg("jail " + catalog_.config(id).name + " is disabled; enable it first");
+  }
+  const Seconds now = clock_.now();
+  Decisions out;
+  for (JailId id : *ids)
+    apply_ban(id, prefix, now, request.bantime.value_or(catalog_.config(id).bantime),
+              BanCause::manual, out);
+  return out;
+}
+
+Result<Decisions> JailController::unban(std::string_view name, const IpPrefix &prefix) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
+  if (!ids)
+    return ids.error();
+  Decisions out;
+  for (JailId id : *ids) {
+    BanTable::Key key{id, prefix};
+    if (BanTable::Row *row = table_.find(key); row && row->active)
+      lift(key, *row, UnbanReason::manual, out);
+  }
+  if (out.unbans.empty())
+    return Error::msg(prefix.to_string() + " is not banned in " + std::string(name));
+  return out;
+}
+
+Result<Decisions> JailController::blacklist_add(std::string_view name, const IpPrefix &prefix,
+                                                BanRequest request) {
+  auto family = catalog_.resolve_family(name);
+  if (!family)
+    return family.error();
+  auto bl = catalog_.family(*family).blacklist;
+  if (!bl)
+    return Error::msg("family " + catalog_.family(*family).name + " has no blacklist jail");
+  request.bantime = -1;
+  if (Status s = check_manual(*bl, prefix, request); !s)
+    return s.error();
+  Decisions out;
+  blacklist(*family, prefix, clock_.now(), out);
+  return out;
+}
+
+Result<Decisions> JailController::blacklist_remove(std::string_view name, const IpPrefix &prefix) {
+  auto family = catalog_.resolve_family(name);
+  if (!family)
+    return family.error();
+  const auto &f = catalog_.family(*family);
+  Decisions out;
+  bool found = false;
+  auto reset = [&](JailId id, bool lift_ban) {
+    BanTable::Key key{id, prefix};
+    BanTable::Row *row = table_.find(key);
+    if (!row || !(row->blacklisted || (lift_ban && row->active)))
+      return;
+    found = true;
+    // MailCleaner gives the address a fresh start: count and flag reset.
+    row->blacklisted = false;
+    row->count = 0;
+    if (lift_ban && row->active)
+      lift(key, *row, UnbanReason::blacklist_removed, out);
+    else
+      emit_record(key, *row, out);
+  };
+  if (f.blacklist)
+    reset(*f.blacklist, true);
+  for (const auto &j : f.counting)
+    if (j)
+      reset(*j, false); // their temporary bans run out as decided
+  if (!found)
+    return Error::msg(prefix.to_string() + " is not blacklisted in " + f.name);
+  return out;
+}
+
+Result<Decisions> JailController::whitelist_add(std::string_view name, const IpPrefix &prefix) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
+  if (!ids)
+    return ids.error();
+  Decisions out;
+  std::vector<bool> chosen(catalog_.size(), false);
+  for (JailId id : *ids) {
+    chosen[id] = true;
+    runtime_[id].whitelist.add(prefix);
+    BanTable::Key key{id, prefix};
+    BanTable::Row &row = table_.get(key);
+    row.whitelisted = true;
+    if (row.active)
+      lift(key, row, UnbanReason::whitelisted, out);
+    else
+      emit_record(key, row, out);
+  }
+  // Bans of addresses inside the whitelisted range, or of ranges holding it, go too:
+  // the jail must never block it.
+  table_.for_each([&](const BanTable::Key &key, BanTable::Row &row) {
+    if (chosen[key.jail] && row.active && overlap(key.prefix, prefix))
+      lift(key, row, UnbanReason::whitelisted, out);
+  });
+  return out;
+}
+
+Result<Decisions> JailController::whitelist_remove(std::string_view name, const IpPrefix &prefix) {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
+  if (!ids)
+    return ids.error();
+  Decisions out;
+  for (JailId id : *ids) {
+    if (!runtime_[id].whitelist.remove(prefix))
+      continue;
+    BanTable::Key key{id, prefix};
+    if (BanTable::Row *row = table_.find(key)) {
+      row->whitelisted = false;
+      emit_record(key, *row, out);
+    }
+  }
+  if (out.records.empty())
+    return Error::msg(prefix.to_string() + " is not whitelisted in " + std::string(name));
+  return out;
+}
+
+Decisions JailController::tick() {
+  const Seconds now = clock_.now();
+  Decisions out;
+  table_.take_ended(now, [&](const BanTable::Key &key, BanTable::Row &row) {
+    lift(key, row, UnbanReason::expired, out);
+  });
+  windows_.prune(now);
+  return out;
+}
+
+std::optional<Seconds> JailController::next_expiry() const { return table_.next_end(); }
+
+// ---- restore -------------------------------------------------------------------------
+
+RestoreSummary JailController::restore(const std::vector<BanRecord> &records, Decisions &out) {
+  RestoreSummary summary;
+  const Seconds now = clock_.now();
+  std::vector<BanTable::Key> touched;
+  for (const BanRecord &r : records) {
+    auto id = catalog_.find(r.jail);
+    if (!id) {
+      if (std::find(summary.unknown_jails.begin(), summary.unknown_jails.end(), r.jail) ==
+          summary.unknown_jails.end())
+        summary.unknown_jails.push_back(r.jail);
+      continue;
+    }
+    BanTable::Key key{*id, r.ip};
+    BanTable::Row incoming;
+    incoming.count = r.count;
+    incoming.active = r.active;
+    incoming.blacklisted = r.blacklisted;
+    incoming.whitelisted = r.whitelisted;
+    incoming.host = table_.intern_host(r.host);
+    incoming.last_hit = r.last_hit;
+    incoming.ban_start = r.ban_start;
+    incoming.ban_end = r.ban_end;
+    ++summary.restored;
+    if (BanTable::Row *row = table_.find(key)) {
+      // MailCleaner had no unique (ip, jail) index and its duplicates froze it: merge.
+      ++summary.merged;
+      row->count = std::max(row->count, incoming.count);
+      row->blacklisted |= incoming.blacklisted;
+      row->whitelisted |= incoming.whitelisted;
+      row->last_hit = std::max(row->last_hit, incoming.last_hit);
+      auto later = [](Seconds a, Seconds b) { return a == 0 ? b != 0 : (b != 0 && a > b); };
+      if (incoming.active && (!row->active || later(incoming.ban_end, row->ban_end))) {
+        row->active = true;
+        row->ban_start = incoming.ban_start;
+        row->ban_end = incoming.ban_end;
+        row->host = incoming.host;
+      }
+      continue;
+    }
+    table_.get(key) = incoming;
+    touched.push_back(key);
+  }
+  for (const auto &key : touched) {
+    BanTable::Row &row = *table_.find(key);
+    JailRuntime &rt = runtime_[key.jail];
+    if (row.whitelisted)
+      rt.whitelist.add(key.prefix);
+    if (!row.active)
+      continue;
+    ++rt.stats.active;
+    if (row.whitelisted) {
+      lift(key, row, UnbanReason::whitelisted, out);
+    } else if (row.ban_end != 0 && row.ban_end <= now) {
+      ++summary.expired;
+      lift(key, row, UnbanReason::expired, out);
+    } else if (row.ban_end != 0) {
+      table_.schedule(key, row.ban_end);
+    }
+  }
+  return summary;
+}
+
+// ---- queries -------------------------------------------------------------------------
+
+std::optional<BanRecord> JailController::record(std::string_view jail,
+                                                const IpPrefix &prefix) const {
+  auto id = catalog_.find(jail);
+  if (!id)
+    return std::nullopt;
+  BanTable::Key key{*id, prefix};
+  const BanTable::Row *row = table_.find(key);
+  if (!row)
+    return std::nullopt;
+  return to_record(key, *row);
+}
+
+std::vector<BanRecord> JailController::records() const {
+  std::vector<BanRecord> all;
+  all.reserve(table_.size());
+  table_.for_each([&](const BanTable::Key &key, const BanTable::Row &row) {
+    all.push_back(to_record(key, row));
+  });
+  return all;
+}
+
+std::vector<BanRecord> JailController::active_bans(std::string_view jail) const {
+  std::vector<BanRecord> bans;
+  auto id = catalog_.find(jail);
+  if (!id)
+    return bans;
+  table_.for_each([&](const BanTable::Key &key, const BanTable::Row &row) {
+    if (key.jail == *id && row.active)
+      bans.push_back(to_record(key, row));
+  });
+  return bans;
+}
+
+bool JailController::is_banned(std::string_view jail, const IpPrefix &prefix) const {
+  auto r = record(jail, prefix);
+  return r && r->active;
+}
+
+const JailConfig *JailController::jail(std::string_view name) const {
+  auto id = catalog_.find(name);
+  return id ? &catalog_.config(*id) : nullptr;
+}
+
+std::vector<JailConfig> JailController::jails() const {
+  std::vector<JailConfig> all;
+  for (JailId id = 0; id < catalog_.size(); ++id)
+    all.push_back(catalog_.config(id));
+  return all;
+}
+
+std::vector<IpPrefix> JailController::whitelist(std::string_view jail) const {
+  auto id = catalog_.find(jail);
+  return id ? runtime_[*id].whitelist.entries() : std::vector<IpPrefix>{};
+}
+
+Result<std::vector<std::string>> JailController::resolve(std::string_view name) const {
+  auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
+  if (!ids)
+    return ids.error();
+  std::vector<std::string> names;
+  for (JailId id : *ids)
+    names.push_back(catalog_.config(id).name);
+  return names;
+}
+
+JailControllerStats JailController::stats() const {
+  JailControllerStats s = stats_;
+  s.evictions = windows_.evictions();
+  s.window_expirations = windows_.expirations();
+  s.tracked = windows_.tracked();
+  return s;
+}
+
+Result<JailStats> JailController::jail_stats(std::string_view name) const {
+  auto id = catalog_.find(name);
+  if (!id)
+    return catalog_.unknown("jail", name);
+  return runtime_[*id].stats;
+}
+
+} // namespace mcf2b

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "base/result.h"
+#include "userspace/controller/ban_table.h"
+#include "userspace/controller/clock.h"
+#include "userspace/controller/decisions.h"
+#include "userspace/controller/failure_windows.h"
+#include "userspace/controller/jail_catalog.h"
+#include "userspace/controller/prefix_set.h"
+#include "userspace/model/ban.h"
+#include "userspace/model/jail.h"
+
+namespace mcf2b {
+
+struct JailControllerOptions {
+  // Failure windows kept at most (one per family and address); the least recently
+  // failing address is evicted beyond it.
+  size_t max_tracked = 1'000'000;
+  // This node's name, written into the records of bans it decides (fail2ban_ips.host).
+  std::string node;
+};
+
+// Counters for metrics and status.
+struct JailControllerStats {
+  uint64_t failures = 0;      // failure events received
+  uint64_t ignored = 0;       // from loopback, own, cluster or ignore-listed addresses
+  uint64_t too_old = 0;       // older than every findtime of their family
+  uint64_t whitelisted = 0;   // thresholds reached by an address the jail whitelists
+  uint64_t already_banned = 0; // thresholds reached by an address already banned there
+  uint64_t evictions = 0;     // failure windows evicted by the max_tracked bound
+  uint64_t window_expirations = 0; // failure windows dropped because they aged out
+  size_t tracked = 0;         // failure windows held now
+};
+
+struct JailStats {
+  uint64_t failures = 0; // failures counted by this jail
+  uint64_t bans = 0;     // bans decided (by failures, commands or blacklisting)
+  size_t active = 0;     // active bans now
+};
+
+// Flags of a manual ban request.
+struct BanRequest {
+  // Required for prefixes wider than /24 (IPv4) or /48 (IPv6).
+  bool confirm_wide = false;
+  // The ban's length instead of the jail's bantime; -1 = permanent.
+  std::optional<Seconds> bantime;
+};
+
+struct RestoreSummary {
+  size_t restored = 0;     // records taken
+  size_t merged = 0;       // duplicate (ip, jail) records merged into one
+  size_t expired = 0;      // active records whose ban had ended: unbanned
+  std::vector<std::string> unknown_jails; // jails named by records but not configured
+};
+
+// MailCleaner's jail logic as a pure, deterministic state machine: failures, commands,
+// configuration changes and the passing of time go in; Decisions (bans, unbans, rows to
+// persist) come out as values for the daemon to apply. No threads, no I/O, no sleeping:
+// time comes from the injected Clock.
+//
+// - Failure windows per (jail, address), exact sliding windows, bounded memory
+//   (FailureWindows). Failures older than findtime relative to now do not count.
+// - maxretry within findtime -> a ban for bantime in that jail, unless the address is
+//   already banned there. Each tier of a family is an independent jail.
+// - Ban counts per (ip, jail); with max_count on (> 0), a ban that makes the count exceed
+//   it also bans the address permanently in the family's -bl jail (blacklisted).
+// - Never banned: loopback, this host's addresses, the cluster's nodes, the global
+//   ignore list, and each jail's whitelist.
+// - Every ban has an end; tick() lifts the ended ones.
+class JailController {
+public:
+  explicit JailController(const Clock &clock, JailControllerOptions options = {});
+
+  // ---- configuration -------------------------------------------------------------
+  // Takes the jails (fail2ban_jail rows); jails already known are replaced. Families
+  // without a -bl jail get one (reported in Decisions::jails, to be stored). Invalid
+  // jails are left out and reported in `rejected` (one Error naming each); the others
+  // are taken.
+  Decisions configure(const std::vector<JailConfig> &jails, std::vector<Error> *rejected = nullptr);
+  // Adds or replaces one jail (a jail file imported, a change from the cluster).
+  Result<Decisions> update_jail(const JailConfig &config);
+  // jail enable / jail disable; a family root means its four tiers. Disabling lifts the
+  // jail's bans and resets its ban counts (MailCleaner deletes its rows; whitelist
+  // entries are kept here).
+  Result<Decisions> enable_jail(std::string_view name);
+  Result<Decisions> disable_jail(std::string_view name);
+  // general enable / general disable: every jail.
+  Decisions enable_all();
+  Decisions disable_all();
+  // jail change -j NAME --option findtime|bantime|maxretry|max_count -v VALUE. One jail
+  // only: a family root is refused (equal values on all tiers break the escalation).
+  Result<Decisions> change_jail(std::string_view name, std::string_view option, int64_t value);
+  // general enable-bl -v N: max_count N (>= 1) on every jail, -bl jails enabled.
+  Result<Decisions> enable_blacklist(int max_count);
+  // general disable-bl: max_count off everywhere, -bl jails disabled and their bans
+  // lifted, blacklisted rows reset (MailCleaner deletes them).
+  Decisions disable_blacklist();
+  // blacklist disable -j NAME: max_count off for that jail (or family); the family's -bl
+  // jail is disabled and emptied once no jail of the family blacklists any more.
+  Result<Decisions> disable_blacklist(std::string_view name);
+
+  // Never-ban lists. Own addresses and cluster nodes also make manual bans fail.
+  void set_own_addresses(const std::vector<IpAddress> &addresses);
+  void set_cluster_nodes(const std::vector<IpAddress> &addresses);
+  void set_ignore_list(const std::vector<IpPrefix> &prefixes);
+
+  // ---- events --------------------------------------------------------------------
+  // The family a failure source feeds ("mc-exim": its tiers read one log). Resolve once,
+  // then pass the id with each failure.
+  [[nodiscard]] Result<FamilyId> family(std::string_view name) const;
+  // A failure of `address` logged at `time` (the line's own timestamp).
+  Decisions failure(FamilyId family, const IpAddress &address, Seconds time);
+  Result<Decisions> failure(std::string_view family, const IpAddress &address, Seconds time);
+
+  // ban / unban -j NAME -i PREFIX; a family root means its four tiers. Refuses this
+  // host's addresses, cluster nodes and loopback, addresses the jail whitelists, and
+  // wide prefixes without confirmation. Banning an already banned address is not an
+  // error (it stays as it is); unbanning one that is not banned anywhere named is.
+  Result<Decisions> ban(std::string_view name, const IpPrefix &prefix, BanRequest request = {});
+  Result<Decisions> unban(std::string_view name, const IpPrefix &prefix);
+  // blacklist add / remove -j NAME -i PREFIX: the family's -bl jail, permanently.
+  Result<Decisions> blacklist_add(std::string_view name, const IpPrefix &prefix,
+                                  BanRequest request = {});
+  Result<Decisions> blacklist_remove(std::string_view name, const IpPrefix &prefix);
+  // whitelist add / remove -j NAME -i PREFIX; a family root means its tiers and its -bl
+  // jail. Adding lifts the bans it covers at once.
+  Result<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix);
+  Result<Decisions> whitelist_remove(std::string_view name, const IpPrefix &prefix);
+
+  // Time passed: lifts the bans that have ended, drops aged-out failure windows.
+  Decisions tick();
+  // When tick() next has something to do (for a timer), if anything is scheduled.
+  [[nodiscard]] std::optional<Seconds> next_expiry() const;
+
+  // Loads the store's rows at start (before any event). Bans that ended while the
+  // daemon was down are lifted in the returned decisions; duplicate rows for one
+  // (ip, jail) are merged; rows of unknown jails are left to the store and named.
+  RestoreSummary restore(const std::vector<BanRecord> &records, Decisions &out);
+
+  // ---- queries -------------------------------------------------------------------
+  [[nodiscard]] std::optional<BanRecord> record(std::string_view jail, const IpPrefix &prefix) const;
+  [[nodiscard]] std::vector<BanRecord> records() const;
+  [[nodiscard]] std::vector<BanRecord> active_bans(std::string_view jail) const;
+  [[nodiscard]] bool is_banned(std::string_view jail, const IpPrefix &prefix) const;
+  [[nodiscard]] const JailConfig *jail(std::string_view name) const;
+  [[nodiscard]] std::vector<JailConfig> jails() const;
+  [[nodiscard]] std::vector<IpPrefix> whitelist(std::string_view jail) const;
+  // The jails a name stands for (errors name the closest known names).
+  [[nodiscard]] Result<std::vector<std::string>> resolve(std::string_view name) const;
+  [[nodiscard]] JailControllerStats stats() const;
+  [[nodiscard]] Result<JailStats> jail_stats(std::string_view name) const;
+  [[nodiscard]] const FailureWindows &windows() const { return windows_; }
+  // Whether automatic bans skip this address whatever the jail.
+  [[nodiscard]] bool never_banned(const IpAddress &address) const;
+
+private:
+  struct JailRuntime {
+    PrefixSet whitelist;
+    JailStats stats;
+  };
+
+  void sync_family(FamilyId family);
+  unsigned slot_mask(FamilyId family) const;
+  // Applies a ban to an inactive row; counts it and promotes to the -bl jail when the
+  // count passes max_count. Returns false when the row was already active.
+  bool apply_ban(JailId jail, const IpPrefix &prefix, Seconds now, Seconds bantime,
+                 BanCause cause, Decisions &out);
+  void blacklist(FamilyId family, const IpPrefix &prefix, Seconds now, Decisions &out);
+  void lift(const BanTable::Key &key, BanTable::Row &row, UnbanReason reason, Decisions &out);
+  void emit_record(const BanTable::Key &key, const BanTable::Row &row, Decisions &out) const;
+  BanRecord to_record(const BanTable::Key &key, const BanTable::Row &row) const;
+  void emit_jail(JailId jail, Decisions &out) const;
+  Status check_manual(JailId jail, const IpPrefix &prefix, const BanRequest &request) const;
+  Status check_target(const IpPrefix &prefix, const BanRequest &request) const;
+  void set_enabled(const std::vector<JailId> &jails, bool enabled, Decisions &out);
+  void disable_blacklisting(const std::vector<JailId> &jails, Decisions &out);
+  static Status validate(const JailConfig &config);
+
+  const Clock &clock_;
+  JailControllerOptions options_;
+  uint16_t node_host_ = 0;
+  JailCatalog catalog_;
+  std::vector<JailRuntime> runtime_; // by JailId
+  FailureWindows windows_;
+  BanTable table_;
+  PrefixSet own_, cluster_, ignore_;
+  JailControllerStats stats_;
+};
+
+} // namespace mcf2b
