@@ -206,27 +206,25 @@ void FailureWindows::add_time(Entry &e, uint32_t time, unsigned capacity) {
     e.size = static_cast<uint16_t>(capacity);
   }
   unsigned have = e.pool == kNoPool ? 0 : pools_[e.pool].capacity;
-  if (e.size == have) {
-    if (have < capacity) {
-      unsigned grown = std::min(std::max(have * 2, 1u), capacity);
-      uint8_t pool = pool_for(grown);
-      uint32_t slot = pools_[pool].allocate();
-      uint32_t *to = pools_[pool].at(slot);
-      if (stamps) {
-        std::memcpy(to, pools_[e.pool].at(e.stamps), e.size * sizeof(uint32_t));
-        pools_[e.pool].release(e.stamps);
-      }
-      e.pool = pool;
-      e.stamps = slot;
-      stamps = to;
-    } else {
-      // Full: the oldest goes, unless the new one is older than everything kept (a
-      // late line from a replayed log), which then cannot be among the newest.
-      if (time <= stamps[0])
-        return;
-      std::memmove(stamps, stamps + 1, (e.size - 1) * sizeof(uint32_t));
-      --e.size;
+  if (e.size >= capacity) {
+    // Full: the oldest goes, unless the new one is older than everything kept (a late
+    // line from a replayed log), which then cannot be among the newest.
+    if (time <= stamps[0])
+      return;
+    std::memmove(stamps, stamps + 1, (e.size - 1) * sizeof(uint32_t));
+    --e.size;
+  } else if (e.size == have) {
+    unsigned grown = std::min(std::max(have * 2, 1u), capacity);
+    uint8_t pool = pool_for(grown);
+    uint32_t slot = pools_[pool].allocate();
+    uint32_t *to = pools_[pool].at(slot);
+    if (stamps) {
+      std::memcpy(to, pools_[e.pool].at(e.stamps), e.size * sizeof(uint32_t));
+      pools_[e.pool].release(e.stamps);
     }
+    e.pool = pool;
+    e.stamps = slot;
+    stamps = to;
   }
   // Keep times ordered; lines from several files can arrive slightly out of order.
   unsigned i = e.size;

@@ -434,11 +434,22 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
     ++stats_.ignored;
     return out;
   }
+  const auto &f = catalog_.family(family);
   unsigned mask = slot_mask(family);
+  // Like fail2ban's ignoreip, a jail's whitelist keeps the address's failures out of
+  // that jail's count altogether.
+  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
+    if (((mask >> slot) & 1u) == 0)
+      continue;
+    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
+    if (!whitelist.empty() && whitelist.contains(address)) {
+      mask &= ~(1u << slot);
+      ++stats_.whitelisted;
+    }
+  }
   if (mask == 0)
     return out;
   const Seconds now = clock_.now();
-  const auto &f = catalog_.family(family);
   time = std::min(time, now); // a clock ahead of ours must not stretch the window
   if (time <= now - f.horizon) {
     ++stats_.too_old;
@@ -457,12 +468,8 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
                           now - config.findtime))
       continue;
     // Like fail2ban, a jail that reaches its threshold starts counting again, whether
-    // it bans or finds the address already banned or whitelisted.
+    // it bans or finds the address already banned.
     windows_.reset_slot(ref, slot);
-    if (!rt.whitelist.empty() && rt.whitelist.contains(address)) {
-      ++stats_.whitelisted;
-      continue;
-    }
     if (!apply_ban(jail, IpPrefix::host(address), now, config.bantime, BanCause::failures, out))
       ++stats_.already_banned;
   }

@@ -33,7 +33,7 @@ struct JailControllerStats {
   uint64_t failures = 0;      // failure events received
   uint64_t ignored = 0;       // from loopback, own, cluster or ignore-listed addresses
   uint64_t too_old = 0;       // older than every findtime of their family
-  uint64_t whitelisted = 0;   // thresholds reached by an address the jail whitelists
+  uint64_t whitelisted = 0;   // failures not counted by a jail that whitelists the address
   uint64_t already_banned = 0; // thresholds reached by an address already banned there
   uint64_t evictions = 0;     // failure windows evicted by the max_tracked bound
   uint64_t window_expirations = 0; // failure windows dropped because they aged out
