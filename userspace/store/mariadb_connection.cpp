@@ -229,7 +229,7 @@ Result<int64_t> MariadbConnection::run_span(std::string_view sql,
     } else if (const auto *s = std::get_if<std::string_view>(&params[i])) {
       lengths[i] = s->size();
       b.buffer_type = MYSQL_TYPE_STRING;
-      b.buffer = const_cast<char *>(s->data());
+      b.buffer = const_cast<char *>(s->data() ? s->data() : "");
       b.buffer_length = s->size();
       b.length = &lengths[i];
     } else {

@@ -100,7 +100,9 @@ Result<int64_t> SqliteConnection::run_span(std::string_view sql,
     if (const auto *n = std::get_if<int64_t>(&params[i]))
       rc = sqlite3_bind_int64(*stmt, index, *n);
     else if (const auto *s = std::get_if<std::string_view>(&params[i]))
-      rc = sqlite3_bind_text64(*stmt, index, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+      // An empty view may have no data pointer, which SQLite would bind as NULL.
+      rc = sqlite3_bind_text64(*stmt, index, s->data() ? s->data() : "", s->size(),
+                               SQLITE_STATIC, SQLITE_UTF8);
     else
       rc = sqlite3_bind_null(*stmt, index);
     if (rc != SQLITE_OK)
