@@ -8,7 +8,9 @@ namespace {
 
 constexpr Seconds kT0 = 1'700'000'000;
 
-IpAddress v4(uint32_t n) { return IpAddress::v4(0xC6120000u + n); } // 198.18.0.0/15
+IpAddress v4(uint32_t n) {
+  return IpAddress::v4(0xC6120000u + n);
+} // 198.18.0.0/15
 
 TEST(FailureWindows, KeepsTheNewestTimesInOrder) {
   FailureWindows w(100);
@@ -119,6 +121,26 @@ TEST(FailureWindows, ShrinkingCapacityKeepsTheNewest) {
   w.configure_family(0, 3, 10000);
   w.record(0, v4(1), kT0 + 8, 1, kT0 + 8);
   EXPECT_EQ(w.find(0, v4(1))->times, (std::vector<Seconds>{kT0 + 6, kT0 + 7, kT0 + 8}));
+}
+
+TEST(FailureWindows, GrowingInLockstepKeepsEveryTimeAndGivesMemoryBack) {
+  // Every window grows through each size class at once: the classes left behind are
+  // compacted away, and nothing kept is lost or mixed up while entries move.
+  constexpr uint32_t kN = 20000;
+  FailureWindows w(kN);
+  w.configure_family(0, 20, 5356800);
+  for (int r = 0; r < 20; ++r)
+    for (uint32_t i = 0; i < kN; ++i)
+      w.record(0, v4(i), kT0 + r * 100 + i % 7, 0b1111, kT0 + 2000);
+  for (uint32_t i = 0; i < kN; i += 997) {
+    auto view = w.find(0, v4(i));
+    ASSERT_TRUE(view);
+    ASSERT_EQ(view->times.size(), 20u);
+    for (int r = 0; r < 20; ++r)
+      EXPECT_EQ(view->times[size_t(r)], kT0 + r * 100 + i % 7);
+    EXPECT_EQ(view->since[3], 20);
+  }
+  EXPECT_LT(w.memory_bytes() / kN, 200u);
 }
 
 TEST(FailureWindows, MemoryIsAccounted) {

@@ -11,8 +11,12 @@ namespace {
 constexpr Seconds kT0 = 1'700'000'000;
 constexpr Seconds kHour = 3600, kDay = 86400;
 
-IpAddress A(const char *text) { return IpAddress::parse(text).value(); }
-IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+IpAddress A(const char *text) {
+  return IpAddress::parse(text).value();
+}
+IpPrefix P(const char *text) {
+  return IpPrefix::parse(text).value();
+}
 
 BanRequest confirmed() {
   BanRequest r;
@@ -378,7 +382,8 @@ TEST_F(JailControllerTest, WhitelistPreventsBansInItsJailsOnly) {
   EXPECT_EQ(d.records.size(), 5u); // four tiers and the -bl jail
   EXPECT_TRUE(fail_n("mc-exim", "203.0.113.8", 40).bans.empty());
   EXPECT_GT(controller.stats().whitelisted, 0u);
-  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "203.0.113.8", 3)), std::vector<std::string>{"mc-ssh-1d"});
+  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "203.0.113.8", 3)),
+            std::vector<std::string>{"mc-ssh-1d"});
   // A single tier's whitelist leaves the other tiers banning.
   ok(controller.whitelist_add("mc-webauth-1d", P("198.51.100.9")));
   Decisions w = fail_n("mc-webauth", "198.51.100.9", 10);
@@ -397,8 +402,8 @@ TEST_F(JailControllerTest, WhitelistingLiftsExistingBansAtOnce) {
   }
   std::sort(lifted.begin(), lifted.end());
   // The host's ban, and the range ban that holds it; the exim ban is another family's.
-  EXPECT_EQ(lifted, (std::vector<std::string>{"mc-ssh-1d 198.51.100.20",
-                                              "mc-ssh-1w 198.51.100.0/24"}));
+  EXPECT_EQ(lifted,
+            (std::vector<std::string>{"mc-ssh-1d 198.51.100.20", "mc-ssh-1w 198.51.100.0/24"}));
   EXPECT_TRUE(controller.record("mc-ssh-1d", P("198.51.100.20"))->whitelisted);
   EXPECT_TRUE(controller.is_banned("mc-exim-1d", P("198.51.100.20")));
   auto refused = controller.ban("mc-ssh-1d", P("198.51.100.20"));
@@ -412,7 +417,8 @@ TEST_F(JailControllerTest, WhitelistRemoveRestoresBanning) {
   ok(controller.whitelist_remove("mc-ssh", P("198.51.100.21")));
   EXPECT_FALSE(controller.record("mc-ssh-1d", P("198.51.100.21"))->whitelisted);
   clock.advance(kHour);
-  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "198.51.100.21", 3)), std::vector<std::string>{"mc-ssh-1d"});
+  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "198.51.100.21", 3)),
+            std::vector<std::string>{"mc-ssh-1d"});
   EXPECT_FALSE(controller.whitelist_remove("mc-ssh", P("198.51.100.21")).ok());
 }
 
@@ -525,7 +531,8 @@ TEST_F(JailControllerTest, ChangingAJailAppliesToTheNextFailures) {
   Decisions d = ok(controller.change_jail("mc-ssh-1d", "maxretry", 2));
   ASSERT_EQ(d.jails.size(), 1u);
   EXPECT_EQ(d.jails[0].maxretry, 2);
-  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "198.51.100.35", 2)), std::vector<std::string>{"mc-ssh-1d"});
+  EXPECT_EQ(banned_jails(fail_n("mc-ssh", "198.51.100.35", 2)),
+            std::vector<std::string>{"mc-ssh-1d"});
   ok(controller.change_jail("mc-ssh-1d", "bantime", 600));
   Decisions shorter = fail_n("mc-ssh", "198.51.100.36", 2);
   EXPECT_EQ(shorter.bans.at(0).end, clock.now() + 600);
@@ -548,8 +555,8 @@ TEST_F(TrackedBoundTest, OldestEvictedAndCounted) {
   // Its window was evicted: the third failure starts a new count.
   EXPECT_TRUE(fail("mc-ssh", "203.0.113.1").bans.empty());
   // The newest are still counted exactly.
-  EXPECT_FALSE(fail_n("mc-ssh", IpAddress::v4(0xC6120000u + 149).to_string().c_str(), 2)
-                   .bans.empty());
+  EXPECT_FALSE(
+      fail_n("mc-ssh", IpAddress::v4(0xC6120000u + 149).to_string().c_str(), 2).bans.empty());
 }
 
 TEST_F(TrackedBoundTest, AgedOutWindowsAreDroppedByTick) {

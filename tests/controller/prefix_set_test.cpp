@@ -6,8 +6,12 @@
 namespace mcf2b {
 namespace {
 
-IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
-IpAddress A(const char *text) { return IpAddress::parse(text).value(); }
+IpPrefix P(const char *text) {
+  return IpPrefix::parse(text).value();
+}
+IpAddress A(const char *text) {
+  return IpAddress::parse(text).value();
+}
 
 TEST(PrefixSet, HostsAndPrefixesOfBothFamilies) {
   PrefixSet set;
@@ -31,8 +35,8 @@ TEST(PrefixSet, CoversAndOverlaps) {
   set.add(P("203.0.113.9"));
   EXPECT_TRUE(set.covers(P("198.51.100.128/25")));
   EXPECT_FALSE(set.covers(P("198.51.100.0/23")));
-  EXPECT_TRUE(set.overlaps(P("198.51.100.0/23")));  // holds an entry
-  EXPECT_TRUE(set.overlaps(P("203.0.113.0/24")));   // holds the host
+  EXPECT_TRUE(set.overlaps(P("198.51.100.0/23"))); // holds an entry
+  EXPECT_TRUE(set.overlaps(P("203.0.113.0/24")));  // holds the host
   EXPECT_FALSE(set.overlaps(P("192.0.2.0/24")));
 }
 

@@ -16,9 +16,13 @@ const BanTable::Row *BanTable::find(const Key &key) const {
   return it == rows_.end() ? nullptr : &it->second;
 }
 
-BanTable::Row &BanTable::get(const Key &key) { return rows_[key]; }
+BanTable::Row &BanTable::get(const Key &key) {
+  return rows_[key];
+}
 
-void BanTable::schedule(const Key &key, Seconds end) { ends_.push(Scheduled{end, key}); }
+void BanTable::schedule(const Key &key, Seconds end) {
+  ends_.push(Scheduled{end, key});
+}
 
 std::optional<Seconds> BanTable::next_end() const {
   if (ends_.empty())

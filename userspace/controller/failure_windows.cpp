@@ -29,23 +29,51 @@ uint64_t mix(uint64_t x) {
 } // namespace
 
 uint32_t FailureWindows::StampPool::allocate() {
+  ++live;
   if (free_head != kNone) {
     uint32_t slot = free_head;
     free_head = *at(slot);
     return slot;
   }
   if ((used >> kStampChunkShift) == chunks.size())
-    chunks.push_back(std::make_unique_for_overwrite<uint32_t[]>(size_t(capacity)
-                                                                << kStampChunkShift));
+    chunks.push_back(
+        std::make_unique_for_overwrite<uint32_t[]>(size_t(capacity) << kStampChunkShift));
   return used++;
 }
 
 void FailureWindows::StampPool::release(uint32_t slot) {
   *at(slot) = free_head;
   free_head = slot;
+  --live;
 }
 
-FailureWindows::FailureWindows(size_t max_tracked) : max_tracked_(std::max<size_t>(max_tracked, 1)) {
+void FailureWindows::release_stamps(uint8_t pool, uint32_t slot) {
+  StampPool &p = pools_[pool];
+  p.release(slot);
+  uint32_t free = p.used - p.live;
+  // Amortised: at least max(live, tracked / 8) releases happen between two compactions
+  // of a pool, each of which walks the tracked entries once.
+  if (free > (1u << kStampChunkShift) && free > p.live && free > tracked_ / 8)
+    compact(pool);
+}
+
+void FailureWindows::compact(uint8_t pool) {
+  StampPool &old = pools_[pool];
+  StampPool fresh;
+  fresh.capacity = old.capacity;
+  for (uint32_t i = lru_head_; i != kNone; i = entry(i).next) {
+    Entry &e = entry(i);
+    if (e.pool != pool)
+      continue;
+    uint32_t slot = fresh.allocate();
+    std::memcpy(fresh.at(slot), old.at(e.stamps), e.size * sizeof(uint32_t));
+    e.stamps = slot;
+  }
+  old = std::move(fresh);
+}
+
+FailureWindows::FailureWindows(size_t max_tracked)
+    : max_tracked_(std::max<size_t>(max_tracked, 1)) {
   if (max_tracked_ >= kNone)
     max_tracked_ = kNone - 1;
   index_.assign(16, kNone);
@@ -180,12 +208,13 @@ void FailureWindows::remove_entry(uint32_t idx) {
   index_erase(idx);
   lru_unlink(idx);
   Entry &e = entry(idx);
-  if (e.pool != kNoPool)
-    pools_[e.pool].release(e.stamps);
+  uint8_t pool = e.pool;
   e.pool = kNoPool;
   e.next = free_entries_;
   free_entries_ = idx;
   --tracked_;
+  if (pool != kNoPool)
+    release_stamps(pool, e.stamps);
 }
 
 uint8_t FailureWindows::pool_for(unsigned capacity) {
@@ -218,13 +247,15 @@ void FailureWindows::add_time(Entry &e, uint32_t time, unsigned capacity) {
     uint8_t pool = pool_for(grown);
     uint32_t slot = pools_[pool].allocate();
     uint32_t *to = pools_[pool].at(slot);
-    if (stamps) {
-      std::memcpy(to, pools_[e.pool].at(e.stamps), e.size * sizeof(uint32_t));
-      pools_[e.pool].release(e.stamps);
-    }
+    uint8_t old_pool = e.pool;
+    uint32_t old_slot = e.stamps;
+    if (stamps)
+      std::memcpy(to, stamps, e.size * sizeof(uint32_t));
     e.pool = pool;
     e.stamps = slot;
-    stamps = to;
+    if (old_pool != kNoPool)
+      release_stamps(old_pool, old_slot); // may compact: `e` is already out of that pool
+    stamps = pools_[e.pool].at(e.stamps);
   }
   // Keep times ordered; lines from several files can arrive slightly out of order.
   unsigned i = e.size;
@@ -241,8 +272,8 @@ bool FailureWindows::expired(const Entry &e, Seconds now) const {
   return Seconds(e.newest) <= now - horizon;
 }
 
-FailureWindows::Ref FailureWindows::record(uint16_t family, const IpAddress &address,
-                                           Seconds time, unsigned slot_mask, Seconds now) {
+FailureWindows::Ref FailureWindows::record(uint16_t family, const IpAddress &address, Seconds time,
+                                           unsigned slot_mask, Seconds now) {
   if (families_.size() <= family)
     families_.resize(size_t(family) + 1);
   uint32_t idx = lookup(family, address);
@@ -278,7 +309,9 @@ bool FailureWindows::reached(Ref ref, int slot, unsigned maxretry, Seconds windo
   return Seconds(pools_[e.pool].at(e.stamps)[e.size - maxretry]) > window_start;
 }
 
-void FailureWindows::reset_slot(Ref ref, int slot) { entry(ref).since[size_t(slot)] = 0; }
+void FailureWindows::reset_slot(Ref ref, int slot) {
+  entry(ref).since[size_t(slot)] = 0;
+}
 
 void FailureWindows::reset_slot_everywhere(uint16_t family, int slot) {
   for (uint32_t i = lru_head_; i != kNone; i = entry(i).next)
@@ -297,7 +330,7 @@ size_t FailureWindows::prune(Seconds now) {
 }
 
 std::optional<FailureWindows::View> FailureWindows::find(uint16_t family,
-                                                          const IpAddress &address) const {
+                                                         const IpAddress &address) const {
   uint32_t idx = lookup(family, address);
   if (idx == kNone)
     return std::nullopt;

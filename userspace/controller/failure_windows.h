@@ -83,7 +83,7 @@ private:
     uint8_t pool;  // which StampPool holds its times, kNoPool before the first
     uint16_t size; // times kept
     std::array<uint16_t, kSlots> since;
-    uint32_t stamps; // slot in its pool
+    uint32_t stamps;     // slot in its pool
     uint32_t prev, next; // LRU list (next doubles as the free-list link)
     uint32_t newest;
   };
@@ -98,6 +98,7 @@ private:
     uint32_t capacity = 0;
     std::vector<std::unique_ptr<uint32_t[]>> chunks;
     uint32_t used = 0; // slots handed out at least once
+    uint32_t live = 0; // slots in use now
     uint32_t free_head = kNone;
     uint32_t allocate();
     void release(uint32_t slot);
@@ -127,6 +128,11 @@ private:
   void lru_unlink(uint32_t index);
   void lru_push_front(uint32_t index);
   uint8_t pool_for(unsigned capacity);
+  // Gives a slot back; a pool left mostly free is compacted so that memory follows use
+  // (windows grow through every size class, and the slots they leave behind would
+  // otherwise stay allocated).
+  void release_stamps(uint8_t pool, uint32_t slot);
+  void compact(uint8_t pool);
   void add_time(Entry &e, uint32_t time, unsigned capacity);
   [[nodiscard]] bool expired(const Entry &e, Seconds now) const;
 

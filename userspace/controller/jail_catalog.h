@@ -59,8 +59,8 @@ public:
 
   // A jail name, or a family root standing for several jails.
   enum class Scope : uint8_t {
-    tiers,                // root -> its counting jails (MailCleaner's ban/unban/jail commands)
-    tiers_and_blacklist,  // root -> its counting jails and its -bl jail (whitelisting)
+    tiers,               // root -> its counting jails (MailCleaner's ban/unban/jail commands)
+    tiers_and_blacklist, // root -> its counting jails and its -bl jail (whitelisting)
   };
   // The jails `name` stands for. Unknown names give an Error naming the closest
   // known jail and family names.

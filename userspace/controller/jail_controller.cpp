@@ -21,7 +21,9 @@ const IpPrefix &loopback_v6() {
   return p;
 }
 
-bool overlap(const IpPrefix &a, const IpPrefix &b) { return a.contains(b) || b.contains(a); }
+bool overlap(const IpPrefix &a, const IpPrefix &b) {
+  return a.contains(b) || b.contains(a);
+}
 
 // One member of `set` that shares addresses with `prefix`, for error messages.
 std::string overlapping_entry(const PrefixSet &set, const IpPrefix &prefix) {
@@ -41,9 +43,7 @@ JailController::JailController(const Clock &clock, JailControllerOptions options
 // ---- configuration -------------------------------------------------------------------
 
 Status JailController::validate(const JailConfig &c) {
-  auto bad = [&](const std::string &why) {
-    return Error::msg("jail '" + c.name + "': " + why);
-  };
+  auto bad = [&](const std::string &why) { return Error::msg("jail '" + c.name + "': " + why); };
   if (c.name.empty())
     return Error::msg("jail without a name");
   if (c.maxretry < 1 || c.maxretry > 65535)
@@ -77,7 +77,7 @@ void JailController::emit_jail(JailId jail, Decisions &out) const {
 }
 
 Decisions JailController::configure(const std::vector<JailConfig> &jails,
-                                     std::vector<Error> *rejected) {
+                                    std::vector<Error> *rejected) {
   Decisions out;
   for (const auto &config : jails) {
     if (Status s = validate(config); !s) {
@@ -115,8 +115,7 @@ Result<Decisions> JailController::update_jail(const JailConfig &config) {
   return out;
 }
 
-void JailController::set_enabled(const std::vector<JailId> &jails, bool enabled,
-                                 Decisions &out) {
+void JailController::set_enabled(const std::vector<JailId> &jails, bool enabled, Decisions &out) {
   std::vector<bool> disabled(catalog_.size(), false);
   bool any_disabled = false;
   for (JailId id : jails) {
@@ -369,8 +368,8 @@ void JailController::lift(const BanTable::Key &key, BanTable::Row &row, UnbanRea
   emit_record(key, row, out);
 }
 
-bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
-                               Seconds bantime, BanCause cause, Decisions &out) {
+bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now, Seconds bantime,
+                               BanCause cause, Decisions &out) {
   BanTable::Key key{jail, prefix};
   BanTable::Row &row = table_.get(key);
   if (row.active)
@@ -387,12 +386,12 @@ bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
   auto &stats = runtime_[jail].stats;
   ++stats.bans;
   ++stats.active;
-  bool promote = !catalog_.is_blacklist_jail(jail) && config.blacklisting() &&
-                 row.count > config.max_count;
+  bool promote =
+      !catalog_.is_blacklist_jail(jail) && config.blacklisting() && row.count > config.max_count;
   if (promote)
     row.blacklisted = true;
-  out.bans.push_back(Ban{config.name, prefix, row.ban_start, row.ban_end, row.count,
-                         row.blacklisted, cause});
+  out.bans.push_back(
+      Ban{config.name, prefix, row.ban_start, row.ban_end, row.count, row.blacklisted, cause});
   emit_record(key, row, out);
   if (promote)
     blacklist(catalog_.family_of(jail), prefix, now, out);
@@ -464,8 +463,7 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
     JailRuntime &rt = runtime_[jail];
     if (time > now - config.findtime)
       ++rt.stats.failures;
-    if (!windows_.reached(ref, slot, static_cast<unsigned>(config.maxretry),
-                          now - config.findtime))
+    if (!windows_.reached(ref, slot, static_cast<unsigned>(config.maxretry), now - config.findtime))
       continue;
     // Like fail2ban, a jail that reaches its threshold starts counting again, whether
     // it bans or finds the address already banned.
@@ -655,7 +653,9 @@ Decisions JailController::tick() {
   return out;
 }
 
-std::optional<Seconds> JailController::next_expiry() const { return table_.next_end(); }
+std::optional<Seconds> JailController::next_expiry() const {
+  return table_.next_end();
+}
 
 // ---- restore -------------------------------------------------------------------------
 

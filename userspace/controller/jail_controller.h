@@ -30,14 +30,14 @@ struct JailControllerOptions {
 
 // Counters for metrics and status.
 struct JailControllerStats {
-  uint64_t failures = 0;      // failure events received
-  uint64_t ignored = 0;       // from loopback, own, cluster or ignore-listed addresses
-  uint64_t too_old = 0;       // older than every findtime of their family
-  uint64_t whitelisted = 0;   // failures not counted by a jail that whitelists the address
-  uint64_t already_banned = 0; // thresholds reached by an address already banned there
-  uint64_t evictions = 0;     // failure windows evicted by the max_tracked bound
+  uint64_t failures = 0;           // failure events received
+  uint64_t ignored = 0;            // from loopback, own, cluster or ignore-listed addresses
+  uint64_t too_old = 0;            // older than every findtime of their family
+  uint64_t whitelisted = 0;        // failures not counted by a jail that whitelists the address
+  uint64_t already_banned = 0;     // thresholds reached by an address already banned there
+  uint64_t evictions = 0;          // failure windows evicted by the max_tracked bound
   uint64_t window_expirations = 0; // failure windows dropped because they aged out
-  size_t tracked = 0;         // failure windows held now
+  size_t tracked = 0;              // failure windows held now
 };
 
 struct JailStats {
@@ -55,9 +55,9 @@ struct BanRequest {
 };
 
 struct RestoreSummary {
-  size_t restored = 0;     // records taken
-  size_t merged = 0;       // duplicate (ip, jail) records merged into one
-  size_t expired = 0;      // active records whose ban had ended: unbanned
+  size_t restored = 0;                    // records taken
+  size_t merged = 0;                      // duplicate (ip, jail) records merged into one
+  size_t expired = 0;                     // active records whose ban had ended: unbanned
   std::vector<std::string> unknown_jails; // jails named by records but not configured
 };
 
@@ -146,7 +146,8 @@ public:
   RestoreSummary restore(const std::vector<BanRecord> &records, Decisions &out);
 
   // ---- queries -------------------------------------------------------------------
-  [[nodiscard]] std::optional<BanRecord> record(std::string_view jail, const IpPrefix &prefix) const;
+  [[nodiscard]] std::optional<BanRecord> record(std::string_view jail,
+                                                const IpPrefix &prefix) const;
   [[nodiscard]] std::vector<BanRecord> records() const;
   [[nodiscard]] std::vector<BanRecord> active_bans(std::string_view jail) const;
   [[nodiscard]] bool is_banned(std::string_view jail, const IpPrefix &prefix) const;
@@ -171,8 +172,8 @@ private:
   unsigned slot_mask(FamilyId family) const;
   // Applies a ban to an inactive row; counts it and promotes to the -bl jail when the
   // count passes max_count. Returns false when the row was already active.
-  bool apply_ban(JailId jail, const IpPrefix &prefix, Seconds now, Seconds bantime,
-                 BanCause cause, Decisions &out);
+  bool apply_ban(JailId jail, const IpPrefix &prefix, Seconds now, Seconds bantime, BanCause cause,
+                 Decisions &out);
   void blacklist(FamilyId family, const IpPrefix &prefix, Seconds now, Decisions &out);
   void lift(const BanTable::Key &key, BanTable::Row &row, UnbanReason reason, Decisions &out);
   void emit_record(const BanTable::Key &key, const BanTable::Row &row, Decisions &out) const;

@@ -50,7 +50,9 @@ bool PrefixSet::overlaps(const IpPrefix &prefix) const {
                      [&](const IpPrefix &e) { return prefix.contains(e); });
 }
 
-std::vector<IpPrefix> PrefixSet::entries() const { return {entries_.begin(), entries_.end()}; }
+std::vector<IpPrefix> PrefixSet::entries() const {
+  return {entries_.begin(), entries_.end()};
+}
 
 void PrefixSet::clear() {
   entries_.clear();

@@ -33,7 +33,9 @@ public:
   void clear();
 
 private:
-  std::vector<uint8_t> &lengths_of(const IpAddress &a) { return a.is_v4() ? v4_lengths_ : v6_lengths_; }
+  std::vector<uint8_t> &lengths_of(const IpAddress &a) {
+    return a.is_v4() ? v4_lengths_ : v6_lengths_;
+  }
   [[nodiscard]] const std::vector<uint8_t> &lengths_of(const IpAddress &a) const {
     return a.is_v4() ? v4_lengths_ : v6_lengths_;
   }
