@@ -38,7 +38,7 @@ std::vector<std::string> banned_jails(const Decisions &d) {
   return names;
 }
 
-const Ban *ban_in(const Decisions &d, const std::string &jail) {
+const BanDecision *ban_in(const Decisions &d, const std::string &jail) {
   for (const auto &b : d.bans)
     if (b.jail == jail)
       return &b;
@@ -84,7 +84,7 @@ TEST_F(JailControllerTest, MaxretryWithinFindtimeBans) {
   EXPECT_TRUE(fail_n("mc-ssh", "203.0.113.5", 2).bans.empty());
   Decisions d = fail("mc-ssh", "203.0.113.5"); // the third, two minutes after the first
   ASSERT_EQ(banned_jails(d), std::vector<std::string>{"mc-ssh-1d"});
-  const Ban &b = d.bans.front();
+  const BanDecision &b = d.bans.front();
   EXPECT_EQ(b.prefix, P("203.0.113.5"));
   EXPECT_EQ(b.start, clock.now());
   EXPECT_EQ(b.end, clock.now() + kDay);
@@ -250,7 +250,7 @@ TEST_F(BlacklistTest, TheBanAfterMaxCountBlacklistsPermanently) {
   }
   Decisions d = fail_n("mc-ssh", ip, 3); // the fourth ban: count 4 > 3
   ASSERT_EQ(banned_jails(d), (std::vector<std::string>{"mc-ssh-1d", "mc-ssh-bl"}));
-  const Ban *bl = ban_in(d, "mc-ssh-bl");
+  const BanDecision *bl = ban_in(d, "mc-ssh-bl");
   EXPECT_TRUE(bl->permanent());
   EXPECT_TRUE(bl->blacklisted);
   EXPECT_EQ(bl->cause, BanCause::blacklist);
@@ -260,7 +260,7 @@ TEST_F(BlacklistTest, TheBanAfterMaxCountBlacklistsPermanently) {
   clock.advance(400 * kDay);
   Decisions later = controller.tick();
   EXPECT_TRUE(std::none_of(later.unbans.begin(), later.unbans.end(),
-                           [](const Unban &u) { return u.jail == "mc-ssh-bl"; }));
+                           [](const UnbanDecision &u) { return u.jail == "mc-ssh-bl"; }));
   EXPECT_TRUE(controller.is_banned("mc-ssh-bl", P(ip)));
 }
 

@@ -33,7 +33,7 @@ std::string_view to_string(UnbanReason reason);
 
 // Enforce `prefix` in `jail` (its ports come from the jail's config) from `start`
 // until `end` (0 = permanent).
-struct Ban {
+struct BanDecision {
   std::string jail;
   IpPrefix prefix;
   Seconds start = 0;
@@ -46,7 +46,7 @@ struct Ban {
 };
 
 // Stop enforcing `prefix` in `jail`.
-struct Unban {
+struct UnbanDecision {
   std::string jail;
   IpPrefix prefix;
   UnbanReason reason = UnbanReason::manual;
@@ -57,8 +57,8 @@ struct Unban {
 // `records` (fail2ban_ips rows, the last one for a (ip, jail) wins) and `jails`
 // (fail2ban_jail rows) to the store.
 struct Decisions {
-  std::vector<Ban> bans;
-  std::vector<Unban> unbans;
+  std::vector<BanDecision> bans;
+  std::vector<UnbanDecision> unbans;
   std::vector<BanRecord> records;
   std::vector<JailConfig> jails;
 

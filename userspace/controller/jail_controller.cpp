@@ -364,7 +364,7 @@ void JailController::lift(const BanTable::Key &key, BanTable::Row &row, UnbanRea
   auto &active = runtime_[key.jail].stats.active;
   if (active > 0)
     --active;
-  out.unbans.push_back(Unban{catalog_.config(key.jail).name, key.prefix, reason});
+  out.unbans.push_back(UnbanDecision{catalog_.config(key.jail).name, key.prefix, reason});
   emit_record(key, row, out);
 }
 
@@ -391,7 +391,7 @@ bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
   if (promote)
     row.blacklisted = true;
   out.bans.push_back(
-      Ban{config.name, prefix, row.ban_start, row.ban_end, row.count, row.blacklisted, cause});
+      BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count, row.blacklisted, cause});
   emit_record(key, row, out);
   if (promote)
     blacklist(catalog_.family_of(jail), prefix, now, out);
