@@ -14,4 +14,141 @@ struct mcf2b_packet_count {
 	__u64 bytes;
 };
 
+/*
+ * Ban filter (ban_filter.bpf.c). Every map is pinned by name under the pin root; the
+ * "_v1" suffix changes whenever a key or value layout below changes, so a new program
+ * never reuses maps of an older layout.
+ *
+ *   ban_host4_v1   hash   addr (IPv4)           -> mcf2b_host_value  host bans, the fast path
+ *   ban_host6_v1   hash   addr (IPv6)           -> mcf2b_host_value
+ *   ban_hjail4_v1  hash   (addr, slot)          -> mcf2b_expiry      per-jail expiry of an
+ *   ban_hjail6_v1  hash   (addr, slot)          -> mcf2b_expiry      address banned in 2+ jails
+ *   ban_pfx4_v1    array of LPM tries, one per jail slot: real prefixes (shorter than a host)
+ *   ban_pfx6_v1      key mcf2b_lpm4_key / mcf2b_lpm6_key -> mcf2b_prefix_value
+ *   ban_bloom_v1   array of u64 words: blocked Bloom filter over the host bans' addresses
+ *   allow4_v1      LPM trie: whitelist, value mcf2b_allow_value (jail mask)
+ *   allow6_v1
+ *   jail_ports_v1  array[65536] of u64: jails whose port set holds that destination port
+ *   jail_slots_v1  array[64] of mcf2b_jail: the jail name -> slot assignment
+ *   config_v1      array[1] of mcf2b_config
+ *   stats_v1       per-CPU array[1] of mcf2b_global_stats
+ *   jail_stats_v1  per-CPU array[64] of mcf2b_packet_count: dropped per jail
+ */
+#define MCF2B_MAX_JAILS 64
+/* ipset names are at most 31 characters; the IPv6 twin appends "-v6". */
+#define MCF2B_JAIL_NAME_SIZE 32
+#define MCF2B_JAIL_NAME_MAX_V6_TWIN 28
+#define MCF2B_PORT_COUNT 65536
+
+/*
+ * Expiry times are nanoseconds on CLOCK_TAI (bpf_ktime_get_tai_ns), 0 = permanent. TAI
+ * is the wall clock without leap seconds: userspace converts a Unix expiry by adding the
+ * current TAI - UTC offset, and the ban then ends at the wall-clock time the controller
+ * asked for even across a clock step, with no daemon running.
+ */
+struct mcf2b_expiry {
+	__u64 expires_ns;
+};
+
+/* A host ban: in which jails the address is banned, and the earliest expiry of them. */
+struct mcf2b_host_value {
+	__u64 jails;		/* bit s = banned in jail slot s */
+	__u64 earliest_ns;	/* earliest expiry among those jails; 0 = none expires */
+};
+
+struct mcf2b_hjail4_key {
+	__u32 addr;		/* network byte order */
+	__u32 slot;
+};
+
+struct mcf2b_hjail6_key {
+	__u8 addr[16];
+	__u32 slot;
+};
+
+struct mcf2b_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct mcf2b_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* A prefix ban. An LPM lookup returns the longest match only, so `effective_ns` carries
+ * the latest expiry among this prefix and the jail's prefixes containing it. */
+struct mcf2b_prefix_value {
+	__u64 expires_ns;	/* this prefix's own expiry */
+	__u64 effective_ns;	/* what the program enforces */
+};
+
+/* A whitelist prefix: `jails` its own jails (all bits = global), `effective` with the
+ * jails of the whitelist prefixes containing it (longest match returns only one). */
+struct mcf2b_allow_value {
+	__u64 jails;
+	__u64 effective;
+};
+
+struct mcf2b_jail {
+	char name[MCF2B_JAIL_NAME_SIZE];	/* NUL-terminated; empty = free slot */
+	__u32 all_ports;
+	__u32 reserved;
+};
+
+struct mcf2b_config {
+	__u64 active_jails;	/* slots in use */
+	__u64 all_ports_jails;	/* jails that drop every packet of a banned source */
+	__u64 host_jails4;	/* jails holding host bans, per family */
+	__u64 host_jails6;
+	__u64 prefix_jails4;	/* jails holding real prefixes, per family */
+	__u64 prefix_jails6;
+	__u32 bloom_mask;	/* number of Bloom words - 1 (a power of two - 1) */
+	__u32 reserved;
+};
+
+struct mcf2b_global_stats {
+	__u64 passed;		/* every packet not dropped, unparsable ones included */
+	__u64 dropped;
+	__u64 unparsable;	/* truncated or malformed headers (passed) */
+	__u64 slow_path;	/* host hits whose earliest expiry had passed */
+};
+
+/*
+ * Blocked Bloom filter over the host-banned addresses: one 64-bit word per address,
+ * four bits in it, so a negative answer costs one cache line and no hash-map miss. The
+ * mixing is the same here for the program and for userspace, which owns the counts.
+ */
+static inline __u64 mcf2b_mix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* addr in network byte order, as it sits in the packet. */
+static inline __u64 mcf2b_bloom_hash4(__u32 addr)
+{
+	return mcf2b_mix64(addr ^ 0x9e3779b97f4a7c15ULL);
+}
+
+static inline __u64 mcf2b_bloom_hash6(__u64 hi, __u64 lo)
+{
+	return mcf2b_mix64(hi ^ mcf2b_mix64(lo ^ 0x6a09e667f3bcc909ULL));
+}
+
+static inline __u32 mcf2b_bloom_word(__u64 hash, __u32 mask)
+{
+	return hash & mask; /* implicit narrowing: the mask fits 32 bits */
+}
+
+static inline __u64 mcf2b_bloom_bits(__u64 hash)
+{
+	return (1ULL << ((hash >> 40) & 63)) | (1ULL << ((hash >> 46) & 63)) |
+	       (1ULL << ((hash >> 52) & 63)) | (1ULL << ((hash >> 58) & 63));
+}
+
 #endif /* MCF2B_SHARED_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The ban filter: drops a packet when its source is banned in a jail whose ports hold the
+ * packet's destination port (or an all-ports jail, or any jail for a fragment that hides
+ * its port), unless the source is whitelisted for that jail. Everything else passes.
+ * Maps, parser and decision: ban_filter.bpf.h.
+ */
+#include "ban_filter.bpf.h"
+
+SEC("xdp")
+int ban_filter(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v1, &zero);
+	struct flow f = {};
+
+	if (!stats)
+		return XDP_PASS;
+	int parsed = parse_packet(ctx, &f);
+
+	if (parsed != PARSE_OK) {
+		if (parsed == PARSE_MALFORMED)
+			stats->unparsable++;
+		stats->passed++;
+		return XDP_PASS;
+	}
+	int slot = ban_decision(&f);
+
+	stats->slow_path += f.slow;
+	if (slot < 0) {
+		stats->passed++;
+		return XDP_PASS;
+	}
+	__u32 key = slot;
+	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v1, &key);
+
+	if (jail) {
+		jail->packets++;
+		jail->bytes += ctx->data_end - ctx->data;
+	}
+	stats->dropped++;
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "base/result.h"
+
+namespace mcf2b {
+
+// Byte-level access to a BPF map by fd, errors as values with the map's name in them.
+class BpfMapRef {
+public:
+  BpfMapRef() = default;
+  BpfMapRef(int fd, const char *name, size_t key_size, size_t value_size)
+      : fd_(fd), name_(name), key_size_(key_size), value_size_(value_size) {}
+
+  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] const char *name() const { return name_; }
+
+  // false when the key is absent; an Error for anything else.
+  Result<bool> lookup(const void *key, void *value) const;
+  Status update(const void *key, const void *value, uint64_t flags = 0) const;
+  // Deleting an absent key is not an error.
+  Status erase(const void *key) const;
+
+  // Calls `fn(key, value)` for every entry. Batched (BPF_MAP_LOOKUP_BATCH) where the map
+  // supports it, else key by key. Entries changed meanwhile may be seen or not.
+  Status for_each(const std::function<void(const uint8_t *, const uint8_t *)> &fn) const;
+
+  // Writes many entries with BPF_MAP_UPDATE_BATCH, in chunks; where batches are not
+  // supported, one by one. On a failure, `done` says how many entries were written (the
+  // first `done` ones) and the error is for entry `done`.
+  Status update_many(const uint8_t *keys, const uint8_t *values, size_t count, size_t &done,
+                     uint64_t flags = 0) const;
+
+private:
+  int fd_ = -1;
+  const char *name_ = "";
+  size_t key_size_ = 0, value_size_ = 0;
+};
+
+// Whether a failed map update means "the map is full".
+inline bool is_map_full(const Error &e) { return e.code == E2BIG || e.code == ENOSPC; }
+
+} // namespace mcf2b

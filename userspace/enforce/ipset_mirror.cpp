@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/enforce/ipset_mirror.h"
+
+#include <algorithm>
+#include <bit>
+#include <set>
+#include <sstream>
+
+#include "base/subprocess.h"
+
+namespace mcf2b {
+namespace {
+
+std::string set_for(std::string_view jail, const IpPrefix &p) {
+  return p.address().is_v4() ? IpsetMirror::v4_set(jail) : IpsetMirror::v6_set(jail);
+}
+
+Status check_prefix(const IpPrefix &p) {
+  if (p.length() == 0)
+    return Error::msg("ipset hash:net cannot hold the prefix " + p.to_string());
+  return {};
+}
+
+Status restore(const std::string &script) {
+  if (script.empty())
+    return {};
+  auto r = run_program_checked({"ipset", "-exist", "restore"}, script);
+  if (!r)
+    return r.error().context("ipset restore");
+  return {};
+}
+
+} // namespace
+
+Status IpsetMirror::ensure_jail(std::string_view jail) const {
+  if (jail.empty() || jail.size() > 28)
+    return Error::msg("jail name '" + std::string(jail) + "' does not fit an ipset name");
+  uint32_t hashsize = std::bit_ceil(std::max<uint32_t>(1024, capacity_ / 4));
+  std::string script;
+  for (const auto &[name, family] :
+       {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
+    script += "create " + name + " hash:net family " + family + " hashsize " +
+              std::to_string(hashsize) + " maxelem " + std::to_string(capacity_) + "\n";
+  if (auto st = restore(script); !st)
+    return st.error().context("create the sets of " + std::string(jail));
+  return {};
+}
+
+Status IpsetMirror::remove_jail(std::string_view jail) const {
+  for (const auto &name : {v4_set(jail), v6_set(jail)}) {
+    auto r = run_program({"ipset", "destroy", name});
+    if (!r)
+      return r.error();
+    if (r->exit_code != 0 && r->err.find("does not exist") == std::string::npos)
+      return Error::msg("ipset destroy " + name + ": " + r->err);
+  }
+  return {};
+}
+
+Status IpsetMirror::apply(std::span<const BanChange> changes) const {
+  std::string script;
+  for (const auto &c : changes) {
+    if (auto st = check_prefix(c.prefix); !st)
+      return st;
+    script += (c.op == BanChange::Op::ban ? "add " : "del ") + set_for(c.jail, c.prefix) + " " +
+              c.prefix.to_string() + "\n";
+  }
+  return restore(script);
+}
+
+Result<std::vector<IpPrefix>> IpsetMirror::members(std::string_view jail) const {
+  std::vector<IpPrefix> out;
+  for (const auto &name : {v4_set(jail), v6_set(jail)}) {
+    auto r = run_program_checked({"ipset", "save", name});
+    if (!r)
+      return r.error().context("read ipset " + name);
+    std::istringstream lines(r->out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::string verb, set, member;
+      if (!(words >> verb >> set >> member) || verb != "add" || set != name)
+        continue;
+      auto p = IpPrefix::parse(member);
+      if (!p)
+        return p.error().context("ipset " + name + " member '" + member + "'");
+      out.push_back(*p);
+    }
+  }
+  return out;
+}
+
+Status IpsetMirror::reconcile(std::string_view jail, std::span<const IpPrefix> prefixes) const {
+  if (auto st = ensure_jail(jail); !st)
+    return st;
+  auto current = members(jail);
+  if (!current)
+    return current.error();
+  std::set<IpPrefix> want(prefixes.begin(), prefixes.end());
+  std::set<IpPrefix> have(current->begin(), current->end());
+  std::vector<BanChange> changes;
+  for (const auto &p : have)
+    if (!want.count(p))
+      changes.push_back(BanChange::unban(std::string(jail), p));
+  for (const auto &p : want)
+    if (!have.count(p))
+      changes.push_back(BanChange::ban(std::string(jail), p, 0));
+  return apply(changes);
+}
+
+} // namespace mcf2b
