@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Enforcement on a real veth between two network namespaces: TCP connections from a
+// banned and a clean source, a loader process that exits while its ban holds, the ipset
+// mirror equal to the maps, and the iptables + ipset fallback without XDP.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "base/fd.h"
+#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/netns_pair.h"
+#include "tests/fixtures/requirements.h"
+#include "userspace/enforce/ipset_mirror.h"
+#include "userspace/enforce/iptables_fallback.h"
+#include "userspace/enforce/xdp_enforcer.h"
+
+using namespace mcf2b;
+using namespace mcf2b::testing;
+
+namespace {
+
+constexpr const char *kBanned = "203.0.113.5";
+constexpr const char *kClean = "203.0.113.6";
+constexpr const char *kJail = "mc-exim-1d";
+
+IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+
+// A listening TCP socket in namespace `ns`: the kernel completes handshakes into the
+// backlog, so connect() succeeds without anyone calling accept().
+Result<Fd> listen_in(const std::string &ns, uint16_t port) {
+  auto scope = NetnsScope::enter(ns);
+  if (!scope)
+    return scope.error();
+  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s)
+    return Error::sys("socket");
+  int one = 1;
+  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if (::bind(s.get(), reinterpret_cast<sockaddr *>(&a), sizeof(a)) != 0)
+    return Error::sys("bind port " + std::to_string(port));
+  if (::listen(s.get(), 64) != 0)
+    return Error::sys("listen");
+  return s;
+}
+
+// Whether a TCP connection from `src` (in namespace `ns`) to dst:port completes. A
+// dropped SYN shows as no answer within the wait; that is the expected failure mode.
+Result<bool> tcp_connects(const std::string &ns, const char *src, const std::string &dst,
+                          uint16_t port) {
+  auto scope = NetnsScope::enter(ns);
+  if (!scope)
+    return scope.error();
+  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s)
+    return Error::sys("socket");
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, src, &from.sin_addr);
+  if (::bind(s.get(), reinterpret_cast<sockaddr *>(&from), sizeof(from)) != 0)
+    return Error::sys(std::string("bind ") + src);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  ::inet_pton(AF_INET, dst.c_str(), &to.sin_addr);
+  if (::connect(s.get(), reinterpret_cast<sockaddr *>(&to), sizeof(to)) == 0)
+    return true;
+  if (errno != EINPROGRESS)
+    return false;
+  pollfd p{s.get(), POLLOUT, 0};
+  if (::poll(&p, 1, 1500) <= 0)
+    return false;
+  int err = 0;
+  socklen_t len = sizeof(err);
+  ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  return err == 0;
+}
+
+// Loads the filter, configures the jail, bans, attaches to b's veth and exits: what a
+// daemon does before it dies.
+int load_attach_and_exit(const NetnsPair &pair, const std::string &pin_root) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    auto scope = NetnsScope::enter(pair.b().ns);
+    if (!scope)
+      ::_exit(10);
+    auto e = XdpEnforcer::open({pin_root, 4096, {}});
+    if (!e)
+      ::_exit(11);
+    if (!e->set_jail(kJail, JailPorts::from_list({25, 465, 587})))
+      ::_exit(12);
+    if (!e->ban(kJail, P(kBanned), 0) || !e->ban(kJail, P("198.51.100.0/24"), 0))
+      ::_exit(13);
+    if (!e->attach(pair.b().ifname))
+      ::_exit(14);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::set<IpPrefix> as_set(const std::vector<IpPrefix> &v) { return {v.begin(), v.end()}; }
+
+TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoader) {
+  ASSERT_TRUE(require_root());
+  ASSERT_TRUE(require_program("ipset"));
+  auto pair = NetnsPair::create();
+  ASSERT_TRUE(ok(pair));
+  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBanned) + "/32")));
+  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kClean) + "/32")));
+  auto pins = BpffsPinDir::create();
+  ASSERT_TRUE(ok(pins));
+  std::string root = pins->path() + "/mcf2b";
+
+  ASSERT_EQ(load_attach_and_exit(*pair, root), 0);
+
+  auto smtp = listen_in(pair->b().ns, 25);
+  ASSERT_TRUE(ok(smtp));
+  auto ssh = listen_in(pair->b().ns, 22);
+  ASSERT_TRUE(ok(ssh));
+  const std::string dst = pair->b().addr4;
+
+  // The loader is gone; its program and maps are not.
+  auto banned25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  ASSERT_TRUE(ok(banned25));
+  EXPECT_FALSE(*banned25) << "a banned source reached port 25";
+  auto banned22 = tcp_connects(pair->a().ns, kBanned, dst, 22);
+  ASSERT_TRUE(ok(banned22));
+  EXPECT_TRUE(*banned22) << "a source banned for port 25 could not reach port 22";
+  for (uint16_t port : {25, 22}) {
+    auto clean = tcp_connects(pair->a().ns, kClean, dst, port);
+    ASSERT_TRUE(ok(clean));
+    EXPECT_TRUE(*clean) << "a clean source could not reach port " << port;
+  }
+
+  // A new process picks up the pinned state, sees the drops, and swaps in its program.
+  auto scope = NetnsScope::enter(pair->b().ns);
+  ASSERT_TRUE(ok(scope));
+  auto e = XdpEnforcer::open({root, 4096, {}});
+  ASSERT_TRUE(ok(e));
+  auto counters = e->counters();
+  ASSERT_TRUE(ok(counters));
+  ASSERT_EQ(counters->jails.size(), 1u);
+  EXPECT_EQ(counters->jails[0].jail, kJail);
+  EXPECT_GE(counters->jails[0].packets, 1u);
+  EXPECT_GE(counters->dropped, 1u);
+  auto mode = e->attach(pair->b().ifname);
+  ASSERT_TRUE(ok(mode));
+  EXPECT_EQ(*mode, XdpMode::native);
+
+  // The ipset mirror, reconciled from the maps, holds exactly the maps' bans.
+  IpsetMirror mirror(e->capacity());
+  auto bans = e->list_bans(kJail);
+  ASSERT_TRUE(ok(bans));
+  std::vector<IpPrefix> prefixes;
+  for (const auto &b : *bans)
+    prefixes.push_back(b.prefix);
+  ASSERT_EQ(prefixes.size(), 2u);
+  ASSERT_TRUE(ok(mirror.ensure_jail(kJail)));
+  ASSERT_TRUE(ok(mirror.apply(std::vector<BanChange>{BanChange::ban(kJail, P("192.0.2.99"), 0)})));
+  ASSERT_TRUE(ok(mirror.reconcile(kJail, prefixes)));
+  auto members = mirror.members(kJail);
+  ASSERT_TRUE(ok(members));
+  EXPECT_EQ(as_set(*members), as_set(prefixes));
+  auto listed = run_program({"ipset", "list", kJail});
+  ASSERT_TRUE(ok(listed));
+  EXPECT_NE(listed->out.find(kBanned), std::string::npos) << listed->out;
+  EXPECT_NE(listed->out.find("maxelem 4096"), std::string::npos) << listed->out;
+
+  // Still enforced by the replaced program; an unban opens port 25.
+  auto again = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  ASSERT_TRUE(ok(again));
+  EXPECT_FALSE(*again);
+  ASSERT_TRUE(ok(e->unban(kJail, P(kBanned))));
+  auto after = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  ASSERT_TRUE(ok(after));
+  EXPECT_TRUE(*after);
+  ASSERT_TRUE(ok(e->detach(pair->b().ifname)));
+}
+
+TEST(NetnsEnforcement, IptablesFallbackDropsSetMembersOnTheJailPorts) {
+  ASSERT_TRUE(require_root());
+  ASSERT_TRUE(require_program("ipset"));
+  ASSERT_TRUE(require_program("iptables-restore"));
+  ASSERT_TRUE(require_program("ip6tables-restore"));
+  auto pair = NetnsPair::create();
+  ASSERT_TRUE(ok(pair));
+  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBanned) + "/32")));
+  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kClean) + "/32")));
+  auto smtp = listen_in(pair->b().ns, 25);
+  ASSERT_TRUE(ok(smtp));
+  auto ssh = listen_in(pair->b().ns, 22);
+  ASSERT_TRUE(ok(ssh));
+  {
+    auto scope = NetnsScope::enter(pair->b().ns);
+    ASSERT_TRUE(ok(scope));
+    IpsetMirror mirror(1 << 20);
+    ASSERT_TRUE(ok(mirror.ensure_jail(kJail)));
+    ASSERT_TRUE(ok(mirror.ensure_jail("mc-all")));
+    ASSERT_TRUE(ok(mirror.apply(std::vector<BanChange>{
+        BanChange::ban(kJail, P(kBanned), 0), BanChange::ban(kJail, P("2001:db8:9::/48"), 0)})));
+    std::vector<IptablesFallback::Jail> jails = {{kJail, JailPorts::from_list({25, 465, 587})},
+                                                 {"mc-all", JailPorts::all_ports()}};
+    ASSERT_TRUE(ok(IptablesFallback().install(jails)));
+    ASSERT_TRUE(ok(IptablesFallback().install(jails))); // idempotent: one hook only
+    auto hooks = run_program({"iptables", "-t", "raw", "-S", "PREROUTING"});
+    ASSERT_TRUE(ok(hooks));
+    EXPECT_EQ(std::count(hooks->out.begin(), hooks->out.end(), '\n'), 2) << hooks->out;
+  }
+  const std::string dst = pair->b().addr4;
+  auto banned25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  ASSERT_TRUE(ok(banned25));
+  EXPECT_FALSE(*banned25);
+  auto banned22 = tcp_connects(pair->a().ns, kBanned, dst, 22);
+  ASSERT_TRUE(ok(banned22));
+  EXPECT_TRUE(*banned22);
+  auto clean25 = tcp_connects(pair->a().ns, kClean, dst, 25);
+  ASSERT_TRUE(ok(clean25));
+  EXPECT_TRUE(*clean25);
+  {
+    auto scope = NetnsScope::enter(pair->b().ns);
+    ASSERT_TRUE(ok(scope));
+    ASSERT_TRUE(ok(IptablesFallback().remove()));
+  }
+  auto open25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  ASSERT_TRUE(ok(open25));
+  EXPECT_TRUE(*open25);
+}
+
+TEST(IptablesFallbackRules, ScopeByPortsFragmentsAndAllPorts) {
+  std::vector<IptablesFallback::Jail> jails = {{"mc-ssh-1d", JailPorts::from_list({22})},
+                                               {"mc-all", JailPorts::all_ports()}};
+  std::string v4 = IptablesFallback::rules(jails, 4);
+  EXPECT_NE(v4.find("-A MCF2B -p tcp -m set --match-set mc-ssh-1d src -m multiport --dports 22 "
+                    "-j DROP"),
+            std::string::npos)
+      << v4;
+  EXPECT_NE(v4.find("-A MCF2B -f -m set --match-set mc-ssh-1d src -j DROP"), std::string::npos);
+  EXPECT_NE(v4.find("-A MCF2B -m set --match-set mc-all src -j DROP"), std::string::npos);
+  std::string v6 = IptablesFallback::rules(jails, 6);
+  EXPECT_NE(v6.find("--match-set mc-ssh-1d-v6 src"), std::string::npos) << v6;
+}
+
+} // namespace
