@@ -14,8 +14,15 @@ int ban_filter(struct xdp_md *ctx)
 	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v1, &zero);
 	struct flow f = {};
 
-	if (!stats)
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v1, &zero);
+
+	if (!stats || !cfg)
 		return XDP_PASS;
+	/* No bans at all: nothing to parse for. */
+	if (!(cfg->host_jails4 | cfg->host_jails6 | cfg->prefix_jails4 | cfg->prefix_jails6)) {
+		stats->passed++;
+		return XDP_PASS;
+	}
 	int parsed = parse_packet(ctx, &f);
 
 	if (parsed != PARSE_OK) {

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Benchmark harness for the ban filter (bench/xdp). It includes the filter's maps, which
+ * libbpf binds to the pinned ones of a running enforcer, and its decision function.
+ *
+ * A packet replayed by BPF_PROG_TEST_RUN keeps its source, so its lookups stay in cache.
+ * The harness programs parse the test packet once and then run the lookup path bpf_loop
+ * times, each with the next source address from bench_sources: harness_filter with the
+ * filter's decision, harness_lpm_only with per-jail tries and no fast path, and
+ * harness_empty with the same loop and source fetch but no lookup, whose cost the
+ * benchmark subtracts. bare_pass and lpm_only_filter are whole XDP programs for the
+ * per-packet cost of a fixed packet.
+ */
+#include "ban_filter.bpf.h"
+
+/* Per-jail tries holding every ban as a prefix: the design without a fast path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MCF2B_MAX_JAILS);
+	__type(key, __u32);
+	__array(values, struct prefix4_trie);
+} lpm_only4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << 20);
+	__type(key, __u32);
+	__type(value, __u32);	/* IPv4 source, network byte order */
+} bench_sources SEC(".maps");
+
+__u32 source_mask = 0;		/* number of sources - 1 (a power of two - 1) */
+__u32 loops = 0;
+__u64 sink = 0;			/* keeps the compiler from dropping the work */
+
+struct lpm_loop {
+	__u64 jails;
+	__u64 now;
+	__u32 saddr4;
+	__s32 slot;
+};
+
+static int lpm_only_step(__u32 i, struct lpm_loop *c)
+{
+	__u32 slot = i & (MCF2B_MAX_JAILS - 1);
+	struct mcf2b_lpm4_key k = { .prefixlen = 32 };
+	struct mcf2b_prefix_value *v;
+	void *trie;
+
+	if (!((c->jails >> slot) & 1))
+		return 0;
+	__builtin_memcpy(k.addr, &c->saddr4, 4);
+	trie = bpf_map_lookup_elem(&lpm_only4, &slot);
+	if (!trie)
+		return 0;
+	v = bpf_map_lookup_elem(trie, &k);
+	if (v && expiry_live(v->effective_ns, &c->now)) {
+		c->slot = slot;
+		return 1;
+	}
+	return 0;
+}
+
+/* The LPM-only decision: each candidate jail's trie in turn, until one holds the source;
+ * then the whitelist, as the filter does. IPv4 only. */
+__noinline int lpm_only_decision(struct flow *f)
+{
+	__u32 zero = 0;
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v1, &zero);
+
+	if (!f || !cfg || f->family != 4)
+		return -1;
+	__u64 candidates = candidate_jails(cfg, f);
+
+	if (!candidates)
+		return -1;
+	struct lpm_loop c = { .jails = candidates, .saddr4 = f->saddr4, .slot = -1 };
+
+	bpf_loop(highest_slot(candidates) + 1, lpm_only_step, &c, 0);
+	if (c.slot < 0)
+		return -1;
+	struct slot_loop s = { .family = 4, .saddr4 = f->saddr4 };
+
+	if (allowed_jails(&s) & (1ULL << (c.slot & 63)))
+		return -1;
+	return c.slot;
+}
+
+enum { RUN_EMPTY, RUN_FILTER, RUN_LPM_ONLY };
+
+struct harness {
+	struct flow f;
+	__u64 acc;
+	__u32 mode;
+};
+
+static int harness_step(__u32 i, struct harness *h)
+{
+	__u32 idx = i & source_mask;
+	__u32 *src = bpf_map_lookup_elem(&bench_sources, &idx);
+
+	if (!src)
+		return 1;
+	h->f.saddr4 = *src;
+	if (h->mode == RUN_FILTER)
+		h->acc += ban_decision(&h->f);
+	else if (h->mode == RUN_LPM_ONLY)
+		h->acc += lpm_only_decision(&h->f);
+	else
+		h->acc += h->f.saddr4;
+	return 0;
+}
+
+static __always_inline int run_harness(struct xdp_md *ctx, __u32 mode)
+{
+	struct harness h = { .mode = mode };
+
+	if (parse_packet(ctx, &h.f) != PARSE_OK || h.f.family != 4)
+		return XDP_ABORTED;
+	bpf_loop(loops, harness_step, &h, 0);
+	sink += h.acc;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int harness_empty(struct xdp_md *ctx)
+{
+	return run_harness(ctx, RUN_EMPTY);
+}
+
+SEC("xdp")
+int harness_filter(struct xdp_md *ctx)
+{
+	return run_harness(ctx, RUN_FILTER);
+}
+
+SEC("xdp")
+int harness_lpm_only(struct xdp_md *ctx)
+{
+	return run_harness(ctx, RUN_LPM_ONLY);
+}
+
+SEC("xdp")
+int bare_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+/* The LPM-only design as a whole program, counting as the filter does. */
+SEC("xdp")
+int lpm_only_filter(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v1, &zero);
+	struct flow f = {};
+
+	if (!stats)
+		return XDP_PASS;
+	if (parse_packet(ctx, &f) != PARSE_OK) {
+		stats->passed++;
+		return XDP_PASS;
+	}
+	int slot = lpm_only_decision(&f);
+
+	if (slot < 0) {
+		stats->passed++;
+		return XDP_PASS;
+	}
+	__u32 key = slot;
+	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v1, &key);
+
+	if (jail) {
+		jail->packets++;
+		jail->bytes += ctx->data_end - ctx->data;
+	}
+	stats->dropped++;
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";
