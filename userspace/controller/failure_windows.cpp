@@ -201,6 +201,9 @@ uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address)
     grow_index();
   index_insert(idx);
   ++tracked_;
+  if (family >= tracked_by_family_.size())
+    tracked_by_family_.resize(size_t{family} + 1, 0);
+  ++tracked_by_family_[family];
   return idx;
 }
 
@@ -213,6 +216,7 @@ void FailureWindows::remove_entry(uint32_t idx) {
   e.next = free_entries_;
   free_entries_ = idx;
   --tracked_;
+  --tracked_by_family_[e.family];
   if (pool != kNoPool)
     release_stamps(pool, e.stamps);
 }

@@ -65,6 +65,10 @@ public:
   [[nodiscard]] std::optional<View> find(uint16_t family, const IpAddress &address) const;
 
   [[nodiscard]] size_t tracked() const { return tracked_; }
+  // Addresses with a window in one family (fail2ban's "Currently failed").
+  [[nodiscard]] size_t tracked(uint16_t family) const {
+    return family < tracked_by_family_.size() ? tracked_by_family_[family] : 0;
+  }
   [[nodiscard]] size_t max_tracked() const { return max_tracked_; }
   void set_max_tracked(size_t max_tracked);
   [[nodiscard]] uint64_t evictions() const { return evictions_; }
@@ -138,6 +142,7 @@ private:
 
   size_t max_tracked_;
   size_t tracked_ = 0;
+  std::vector<size_t> tracked_by_family_;
   uint64_t evictions_ = 0;
   uint64_t expirations_ = 0;
   Entry &entry(uint32_t i) {

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/controller_bootstrap.h"
+
+#include <sstream>
+
+#include "base/log.h"
+#include "userspace/daemon/local_addresses.h"
+#include "userspace/store/settings.h"
+
+namespace mcf2b {
+
+Result<BootstrapReport> bootstrap_controller(JailController &controller, StateStore &store,
+                                             bool enable_default_jails,
+                                             const std::vector<IpPrefix> &ignore_list,
+                                             const std::vector<IpAddress> &cluster_nodes) {
+  BootstrapReport report;
+  auto existing = store.list_jails();
+  if (!existing)
+    return existing.error().context("read jails");
+  if (existing->empty()) {
+    std::vector<Mutation> seed;
+    for (const auto &j : mailcleaner_default_jails(enable_default_jails))
+      seed.emplace_back(PutJail{j});
+    if (auto st = store.apply(seed); !st)
+      return st.error().context("seed MailCleaner's default jails");
+    report.seeded = true;
+    existing = store.list_jails();
+    if (!existing)
+      return existing.error();
+  }
+  report.decisions.append(controller.configure(*existing, &report.rejected));
+
+  auto own = local_addresses();
+  if (own)
+    controller.set_own_addresses(*own);
+  else
+    log_warning("cannot list this host's addresses: " + own.error().message());
+  controller.set_cluster_nodes(cluster_nodes);
+
+  std::vector<IpPrefix> ignore = ignore_list;
+  if (auto stored = store.get_setting(settings::kIgnoreIp); stored && *stored) {
+    std::istringstream words(**stored);
+    std::string word;
+    while (words >> word) {
+      if (auto p = IpPrefix::parse(word))
+        ignore.push_back(*p);
+      else
+        log_warning("stored ignoreip: " + p.error().message());
+    }
+  }
+  controller.set_ignore_list(ignore);
+
+  auto records = store.list_bans(BanQuery{});
+  if (!records)
+    return records.error().context("read bans");
+  report.restore = controller.restore(*records, report.decisions);
+  return report;
+}
+
+} // namespace mcf2b

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "userspace/model/jail.h"
+
+namespace mcf2b {
+
+// mcf2bd's settings: defaults, then the config file (--config, INI like fail2ban's, one
+// [mcf2bd] section; every key is documented in the README), then command-line flags.
+struct DaemonConfig {
+  std::string state_url = "sqlite:/var/lib/mcf2b/state.sqlite3";
+  std::string journal_path;               // cluster: local outage journal and snapshot
+  std::vector<std::string> interfaces;    // where the XDP program attaches
+  std::string pin_root = "/sys/fs/bpf/mcf2b";
+  std::string socket_path = "/run/mcf2b/mcf2bd.sock";
+  std::string jail_dir = "/etc/mcf2b/jail.d";
+  // Filters by name: our own first, then fail2ban's stock filters.
+  std::vector<std::string> filter_dirs = {"/etc/mcf2b/filter.d", "/etc/fail2ban/filter.d"};
+  std::string cache_dir = "/var/cache/mcf2b"; // compiled Hyperscan databases
+  std::string node;                           // cluster node name; the host name if empty
+  std::string log_timezone;                   // zone of log timestamps without one; local if empty
+  bool foreground = false;
+  LogLevel log_level = LogLevel::info;
+  // Metrics: off unless a loopback address and port are configured.
+  std::optional<std::string> metrics_address;
+  uint16_t metrics_port = 0;
+  size_t max_tracked = 1'000'000;      // failure windows kept at most
+  uint32_t ban_capacity = 1u << 20;    // bans per family the kernel maps hold
+  std::vector<IpPrefix> ignore_list;   // never banned, besides loopback and own addresses
+  std::vector<IpAddress> cluster_nodes; // never banned: the cluster's own nodes
+  int sync_interval_ms = 500;          // cluster: how often other nodes' changes are read
+  bool enable_default_jails = false;   // seed the 15 MailCleaner jails enabled (first start)
+  bool ipset_mirror = true;            // keep ipset sets named after the jails
+};
+
+// Reads a config file into `config` (keeping what the file does not set). An unknown key
+// or a bad value is an error naming the file and line.
+Status read_daemon_config(const std::string &path, DaemonConfig &config);
+
+// Parses a "127.0.0.1:9731" / "[::1]:9731" / "9731" (loopback) metrics setting.
+Status parse_metrics_endpoint(const std::string &text, DaemonConfig &config);
+
+} // namespace mcf2b

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/enforcement.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/log.h"
+#include "userspace/enforce/ipset_mirror.h"
+#include "userspace/enforce/iptables_fallback.h"
+#include "userspace/enforce/xdp_enforcer.h"
+
+namespace mcf2b {
+
+struct Enforcement::State {
+  EnforcementOptions options;
+  XdpEnforcer xdp;
+  IpsetMirror mirror;
+  std::vector<BanChange> mirror_queue;
+  std::map<std::string, JailPorts> jail_ports;
+  bool fallback_installed = false;
+  uint64_t apply_errors = 0, mirror_errors = 0;
+
+  State(EnforcementOptions o, XdpEnforcer x)
+      : options(std::move(o)), xdp(std::move(x)), mirror(options.capacity) {}
+};
+
+Enforcement::Enforcement(std::unique_ptr<State> s) : s_(std::move(s)) {}
+Enforcement::~Enforcement() = default;
+Enforcement::Enforcement(Enforcement &&) noexcept = default;
+Enforcement &Enforcement::operator=(Enforcement &&) noexcept = default;
+
+Result<Enforcement> Enforcement::open(const EnforcementOptions &options) {
+  EnforcerOptions xo;
+  xo.pin_root = options.pin_root;
+  xo.capacity = options.capacity;
+  xo.log = [](std::string_view m) { log_warning(m); };
+  auto xdp = XdpEnforcer::open(xo);
+  if (!xdp)
+    return xdp.error().context("open the XDP enforcer under " + options.pin_root);
+  return Enforcement(std::make_unique<State>(options, std::move(*xdp)));
+}
+
+Status Enforcement::configure_jails(const std::vector<JailConfig> &jails) {
+  for (const auto &j : jails) {
+    std::string why;
+    auto ports = parse_port_list(j.port, &why);
+    if (!ports)
+      return Error::msg("jail " + j.name + ": " + why);
+    JailPorts jp = JailPorts::from_list(*ports);
+    auto slot = s_->xdp.set_jail(j.name, jp);
+    if (!slot)
+      return slot.error().context("jail " + j.name);
+    s_->jail_ports[j.name] = jp;
+    if (s_->options.ipset_mirror)
+      if (auto st = s_->mirror.ensure_jail(j.name); !st)
+        return st.error().context("ipset for jail " + j.name);
+  }
+  if (s_->fallback_installed) {
+    std::vector<IptablesFallback::Jail> fj;
+    for (const auto &[name, ports] : s_->jail_ports)
+      fj.push_back({name, ports});
+    return IptablesFallback().install(fj);
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> Enforcement::attach(const std::vector<std::string> &interfaces) {
+  std::vector<std::string> lines;
+  bool need_fallback = false;
+  for (const auto &ifname : interfaces) {
+    auto mode = s_->xdp.attach(ifname);
+    if (mode) {
+      lines.push_back(ifname + ": XDP " + (*mode == XdpMode::native ? "native" : "generic"));
+      continue;
+    }
+    log_warning("XDP cannot attach to " + ifname + ": " + mode.error().message() +
+                "; enforcing with iptables over the ipsets there");
+    lines.push_back(ifname + ": iptables fallback (" + mode.error().message() + ")");
+    need_fallback = true;
+  }
+  if (need_fallback) {
+    if (!s_->options.ipset_mirror)
+      return Error::msg("XDP cannot attach and the ipset mirror is off: nothing would enforce");
+    std::vector<IptablesFallback::Jail> fj;
+    for (const auto &[name, ports] : s_->jail_ports)
+      fj.push_back({name, ports});
+    if (auto st = IptablesFallback().install(fj); !st)
+      return st.error().context("install the iptables fallback");
+    s_->fallback_installed = true;
+  }
+  return lines;
+}
+
+void Enforcement::apply(const Decisions &decisions) {
+  std::vector<BanChange> changes;
+  changes.reserve(decisions.unbans.size() + decisions.bans.size());
+  for (const auto &u : decisions.unbans)
+    changes.push_back(BanChange::unban(u.jail, u.prefix));
+  for (const auto &b : decisions.bans)
+    changes.push_back(BanChange::ban(b.jail, b.prefix, b.end));
+  if (changes.empty())
+    return;
+  ApplyReport report = s_->xdp.apply(changes);
+  for (const auto &[index, error] : report.failed) {
+    ++s_->apply_errors;
+    log_error("enforce " + changes[index].jail + " " + changes[index].prefix.to_string() + ": " +
+              error.message());
+  }
+  if (s_->options.ipset_mirror)
+    s_->mirror_queue.insert(s_->mirror_queue.end(), changes.begin(), changes.end());
+}
+
+bool Enforcement::mirror_pending() const { return !s_->mirror_queue.empty(); }
+
+Status Enforcement::flush_mirror() {
+  if (s_->mirror_queue.empty())
+    return {};
+  auto st = s_->mirror.apply(s_->mirror_queue);
+  s_->mirror_queue.clear();
+  if (!st) {
+    ++s_->mirror_errors;
+    return st.error().context("ipset mirror");
+  }
+  return {};
+}
+
+Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecord> &active,
+                                                      Seconds now) {
+  std::map<std::string, std::map<IpPrefix, Seconds>> wanted;
+  for (const auto &r : active)
+    if (r.active && !r.expired(now))
+      wanted[r.jail][r.ip] = r.ban_end;
+  std::vector<BanRecord> only_in_maps;
+  std::vector<BanChange> changes;
+  for (const auto &info : s_->xdp.jails()) {
+    auto bans = s_->xdp.list_bans(info.name);
+    if (!bans)
+      return bans.error();
+    auto &want = wanted[info.name];
+    for (const auto &b : *bans) {
+      if (b.expires != 0 && b.expires <= now) {
+        changes.push_back(BanChange::unban(info.name, b.prefix));
+        continue;
+      }
+      auto it = want.find(b.prefix);
+      if (it == want.end()) {
+        // Kept: a ban the kernel enforces that the store does not know (written by a
+        // daemon that died before its store write). The caller records it.
+        BanRecord r;
+        r.ip = b.prefix;
+        r.jail = info.name;
+        r.active = true;
+        r.count = 1;
+        r.ban_start = now;
+        r.last_hit = now;
+        r.ban_end = b.expires;
+        only_in_maps.push_back(r);
+        continue;
+      }
+      if (it->second != b.expires)
+        changes.push_back(BanChange::ban(info.name, b.prefix, it->second));
+      want.erase(it);
+    }
+  }
+  for (const auto &[jail, prefixes] : wanted)
+    for (const auto &[prefix, end] : prefixes)
+      changes.push_back(BanChange::ban(jail, prefix, end));
+  ApplyReport report = s_->xdp.apply(changes);
+  for (const auto &[index, error] : report.failed) {
+    ++s_->apply_errors;
+    log_error("reconcile " + changes[index].jail + " " + changes[index].prefix.to_string() +
+              ": " + error.message());
+  }
+  if (s_->options.ipset_mirror) {
+    // The mirror is made equal to the maps, jail by jail, in one read and one stream each.
+    for (const auto &info : s_->xdp.jails()) {
+      auto bans = s_->xdp.list_bans(info.name);
+      if (!bans)
+        return bans.error();
+      std::vector<IpPrefix> prefixes;
+      for (const auto &b : *bans)
+        if (b.expires == 0 || b.expires > now)
+          prefixes.push_back(b.prefix);
+      if (auto st = s_->mirror.reconcile(info.name, prefixes); !st) {
+        ++s_->mirror_errors;
+        return st.error().context("reconcile ipset " + info.name);
+      }
+    }
+  }
+  return only_in_maps;
+}
+
+Status Enforcement::sync_whitelist(const std::vector<IpPrefix> &global,
+                                   const std::vector<std::pair<std::string, IpPrefix>> &per_jail) {
+  using Key = std::pair<std::string, IpPrefix>; // "" = global
+  std::set<Key> want;
+  for (const auto &p : global)
+    want.insert({"", p});
+  for (const auto &[jail, p] : per_jail)
+    if (s_->xdp.slot_of(jail))
+      want.insert({jail, p});
+  std::set<Key> have;
+  for (const auto &e : s_->xdp.whitelist()) {
+    if (e.global)
+      have.insert({"", e.prefix});
+    for (const auto &j : e.jails)
+      have.insert({j, e.prefix});
+  }
+  for (const auto &k : have)
+    if (!want.count(k)) {
+      auto st = k.first.empty() ? s_->xdp.whitelist_remove(k.second)
+                                : s_->xdp.whitelist_remove(k.second, k.first);
+      if (!st)
+        return st;
+    }
+  for (const auto &k : want)
+    if (!have.count(k)) {
+      auto st = k.first.empty() ? s_->xdp.whitelist_add(k.second)
+                                : s_->xdp.whitelist_add(k.second, k.first);
+      if (!st)
+        return st;
+    }
+  return {};
+}
+
+Status Enforcement::sweep(Seconds now) {
+  auto swept = s_->xdp.sweep_expired(now);
+  if (!swept)
+    return swept.error();
+  if (s_->options.ipset_mirror)
+    for (const auto &b : *swept)
+      s_->mirror_queue.push_back(BanChange::unban(b.jail, b.prefix));
+  return {};
+}
+
+EnforcementStats Enforcement::stats() const {
+  EnforcementStats out;
+  out.apply_errors = s_->apply_errors;
+  out.mirror_errors = s_->mirror_errors;
+  if (auto c = s_->xdp.counters(); c) {
+    out.passed = c->passed;
+    out.dropped = c->dropped;
+    out.unparsable = c->unparsable;
+    out.map_full = c->map_full;
+    for (const auto &j : c->jails)
+      out.jails.push_back({j.jail, j.packets, j.bytes});
+  }
+  return out;
+}
+
+Result<std::vector<IpPrefix>> Enforcement::map_bans(const std::string &jail) const {
+  auto bans = s_->xdp.list_bans(jail);
+  if (!bans)
+    return bans.error();
+  std::vector<IpPrefix> out;
+  for (const auto &b : *bans)
+    out.push_back(b.prefix);
+  return out;
+}
+
+} // namespace mcf2b

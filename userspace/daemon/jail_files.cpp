@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/jail_files.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "matcher/ini_file.h"
+
+namespace mcf2b {
+namespace {
+
+using matcher::IniValue;
+using Section = std::map<std::string, IniValue>;
+
+std::vector<std::string> split_list(const std::string &text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\n' || c == '\t') {
+      if (!cur.empty())
+        out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    out.push_back(std::move(cur));
+  return out;
+}
+
+bool parse_int(const std::string &text, int &out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+// Keys a family root section may set: the ones that are the same on every tier.
+const std::set<std::string> kFamilyKeys = {"enabled", "logpath", "port", "filter", "ignoreip"};
+const std::set<std::string> kJailKeys = {"enabled",  "filter",   "logpath",   "port",
+                                         "maxretry", "findtime", "bantime",   "ignoreip",
+                                         "max_count", "banaction", "action", "backend",
+                                         "protocol", "usedns", "ignoreself"};
+
+// Applies one section's keys to a jail; returns an error naming the offending line.
+Status apply_keys(const Section &keys, JailConfig &jail,
+                  std::vector<std::pair<std::string, IpPrefix>> &whitelist, bool family_root) {
+  for (const auto &[key, value] : keys) {
+    auto fail = [&](const std::string &why) {
+      return Error::msg(value.where.to_string() + ": " + why);
+    };
+    const std::string &v = value.text;
+    if (family_root ? !kFamilyKeys.count(key) : !kJailKeys.count(key))
+      return fail(family_root ? "'" + key +
+                                    "' cannot be set on a family root: its tiers need their own "
+                                    "values (set it on each jail)"
+                              : "unknown jail option '" + key + "'");
+    if (key == "enabled") {
+      if (v == "true" || v == "yes" || v == "1")
+        jail.enabled = true;
+      else if (v == "false" || v == "no" || v == "0")
+        jail.enabled = false;
+      else
+        return fail("enabled must be true or false, not '" + v + "'");
+    } else if (key == "filter") {
+      jail.filter = v;
+    } else if (key == "logpath") {
+      auto paths = split_list(v);
+      if (paths.size() != 1)
+        return fail("logpath must name exactly one file");
+      jail.logpath = paths.front();
+    } else if (key == "port") {
+      std::string why;
+      if (!parse_port_list(v, &why))
+        return fail(why);
+      jail.port = v;
+    } else if (key == "maxretry") {
+      if (!parse_int(v, jail.maxretry) || jail.maxretry < 1)
+        return fail("maxretry must be a whole number >= 1, not '" + v + "'");
+    } else if (key == "findtime" || key == "bantime") {
+      auto d = parse_duration(v);
+      if (!d || (key == "findtime" && *d <= 0) || (key == "bantime" && *d == 0))
+        return fail(key + ": invalid time '" + v + "' (e.g. 600, 10m, 1h, 1d, 1w, 1mo, 1y, -1)");
+      (key == "findtime" ? jail.findtime : jail.bantime) = *d;
+    } else if (key == "max_count") {
+      if (!parse_int(v, jail.max_count) || jail.max_count < -1)
+        return fail("max_count must be -1, 0 (off) or a positive number, not '" + v + "'");
+    } else if (key == "banaction" || key == "action") {
+      jail.banaction = v;
+    } else if (key == "ignoreip") {
+      for (const auto &item : split_list(v)) {
+        auto p = IpPrefix::parse(item);
+        if (!p)
+          return fail("ignoreip: " + p.error().message() + " (host names are not resolved)");
+        whitelist.emplace_back(jail.name, *p);
+      }
+    }
+    // backend, protocol, usedns, ignoreself: accepted for compatibility; mcf2b follows
+    // files with inotify, covers TCP, UDP and SCTP, never resolves, never bans itself.
+  }
+  return {};
+}
+
+} // namespace
+
+JailImport import_jail_files(const std::string &dir, const std::vector<JailConfig> &existing) {
+  JailImport out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return out;
+  std::vector<std::string> conf, local;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file())
+      continue;
+    std::string name = entry.path().string();
+    if (name.ends_with(".conf"))
+      conf.push_back(name);
+    else if (name.ends_with(".local"))
+      local.push_back(name);
+  }
+  std::sort(conf.begin(), conf.end());
+  std::sort(local.begin(), local.end());
+  conf.insert(conf.end(), local.begin(), local.end());
+
+  std::map<std::string, JailConfig> jails;
+  for (const auto &j : existing)
+    jails[j.name] = j;
+  std::set<std::string> changed;
+
+  for (const auto &file : conf) {
+    auto ini = matcher::IniFile::read(file);
+    if (!ini) {
+      out.errors.push_back(ini.error());
+      continue;
+    }
+    out.files.push_back(file);
+    Section defaults;
+    if (auto d = ini->sections.find("DEFAULT"); d != ini->sections.end())
+      defaults = d->second;
+    for (const auto &name : ini->section_order) {
+      if (name == "DEFAULT" || name == "INCLUDES")
+        continue;
+      Section keys = defaults;
+      for (const auto &[k, v] : ini->sections[name])
+        keys[k] = v;
+      std::vector<std::pair<std::string, IpPrefix>> wl;
+      // A family root: every existing jail of the family.
+      std::vector<std::string> family;
+      for (const auto &[jname, j] : jails)
+        if (jname != name && jail_family(jname) == name)
+          family.push_back(jname);
+      if (!jails.count(name) && !family.empty()) {
+        Section family_keys;
+        for (const auto &[k, v] : ini->sections[name])
+          family_keys[k] = v; // [DEFAULT] keys are for jails, not family roots
+        std::map<std::string, JailConfig> updated;
+        Status st;
+        for (const auto &jname : family) {
+          JailConfig j = jails[jname];
+          st = apply_keys(family_keys, j, wl, true);
+          if (!st)
+            break;
+          updated[jname] = j;
+        }
+        if (!st) {
+          out.errors.push_back(st.error());
+          continue;
+        }
+        for (auto &[jname, j] : updated) {
+          jails[jname] = j;
+          changed.insert(jname);
+        }
+        // A family root's ignoreip whitelists the root (all tiers and -bl), once.
+        std::set<std::string> seen;
+        for (auto &[jail, prefix] : wl)
+          if (seen.insert(prefix.to_string()).second)
+            out.whitelist.emplace_back(name, prefix);
+        continue;
+      }
+      bool is_new = !jails.count(name);
+      JailConfig j;
+      if (is_new) {
+        j.name = name;
+        j.enabled = false; // fail2ban: a jail is off unless it says enabled = true
+        j.maxretry = 5;
+        j.findtime = 600;
+        j.bantime = 600;
+        j.banaction = "mc-custom";
+      } else {
+        j = jails[name];
+      }
+      auto st = apply_keys(keys, j, wl, false);
+      const auto &where = ini->sections[name].empty()
+                              ? file
+                              : ini->sections[name].begin()->second.where.to_string();
+      if (st && name.size() > 28)
+        st = Error::msg(where + ": jail name '" + name +
+                        "' is longer than 28 characters (its ipset twin adds -v6)");
+      if (st && is_new && (j.filter.empty() || j.logpath.empty()))
+        st = Error::msg(where + ": new jail [" + name + "] needs filter and logpath");
+      if (!st) {
+        out.errors.push_back(st.error());
+        continue;
+      }
+      jails[name] = j;
+      changed.insert(name);
+      out.whitelist.insert(out.whitelist.end(), wl.begin(), wl.end());
+    }
+  }
+  for (const auto &name : changed)
+    out.jails.push_back(jails[name]);
+  return out;
+}
+
+} // namespace mcf2b

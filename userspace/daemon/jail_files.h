@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "base/result.h"
+#include "userspace/model/jail.h"
+
+namespace mcf2b {
+
+// What the jail folder says, for admins who prefer files to commands.
+struct JailImport {
+  std::vector<JailConfig> jails;                             // new or changed jails
+  std::vector<std::pair<std::string, IpPrefix>> whitelist;   // (jail, prefix) from ignoreip
+  std::vector<Error> errors;                                 // "file:line: why", one per bad jail
+  std::vector<std::string> files;                            // files read, in order
+};
+
+// Reads every *.conf then *.local file of `dir` (in name order, fail2ban's jail.d
+// convention) in fail2ban's jail syntax: `[name]` sections with enabled, filter, logpath,
+// port, maxretry, findtime, bantime (10m/1h/1d/1w/1mo/1y/-1), ignoreip, max_count,
+// banaction, and a [DEFAULT] section whose keys apply to every jail of the file. A
+// section named after a family root (`[mc-exim]`) sets enabled, logpath, port, filter
+// and ignoreip on all of the family's existing jails. Jails not in `existing` are new
+// (they need filter and logpath). A bad jail is reported with file and line and left
+// out; it does not stop the others. A missing folder imports nothing.
+JailImport import_jail_files(const std::string &dir, const std::vector<JailConfig> &existing);
+
+} // namespace mcf2b
