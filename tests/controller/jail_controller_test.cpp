@@ -670,3 +670,54 @@ TEST_F(JailControllerTest, ConfigureAddsMissingBlacklistJailsAndRejectsBadOnes) 
 
 } // namespace
 } // namespace mcf2b
+
+namespace mcf2b {
+namespace {
+
+// Another node's ban arrives with its own end: it ends here at the same moment, not a
+// full bantime after it was received (MailCleaner restarts it on every node).
+TEST_F(JailControllerTest, ReplicatedBanKeepsItsEndAndLiftsOnTime) {
+  BanRecord remote;
+  remote.ip = P("203.0.113.9");
+  remote.jail = "mc-exim-1d";
+  remote.count = 1;
+  remote.active = true;
+  remote.host = "node-b";
+  remote.ban_start = kT0 - 600;
+  remote.ban_end = kT0 - 600 + kDay;
+  Decisions d = controller.apply_replicated(remote);
+  ASSERT_EQ(d.bans.size(), 1u);
+  EXPECT_EQ(d.bans[0].end, remote.ban_end);
+  EXPECT_EQ(d.bans[0].cause, BanCause::replicated);
+  EXPECT_TRUE(d.records.empty()); // the store already has the row
+  EXPECT_TRUE(controller.is_banned("mc-exim-1d", remote.ip));
+  // The same row again changes nothing.
+  EXPECT_TRUE(controller.apply_replicated(remote).empty());
+  clock.set(remote.ban_end);
+  Decisions expired = controller.tick();
+  ASSERT_EQ(expired.unbans.size(), 1u);
+  EXPECT_FALSE(controller.is_banned("mc-exim-1d", remote.ip));
+}
+
+TEST_F(JailControllerTest, ReplicatedUnbanAndWhitelistTakeEffect) {
+  BanRecord remote;
+  remote.ip = P("203.0.113.10");
+  remote.jail = "mc-ssh-1d";
+  remote.count = 1;
+  remote.active = true;
+  remote.ban_start = kT0;
+  remote.ban_end = kT0 + kDay;
+  ASSERT_EQ(controller.apply_replicated(remote).bans.size(), 1u);
+  remote.active = false;
+  Decisions lifted = controller.apply_replicated(remote);
+  ASSERT_EQ(lifted.unbans.size(), 1u);
+  EXPECT_EQ(lifted.unbans[0].reason, UnbanReason::replicated);
+  remote.whitelisted = true;
+  EXPECT_TRUE(controller.apply_replicated(remote).empty());
+  // Whitelisted by the other node: failures here no longer ban it.
+  Decisions d = fail_n("mc-ssh", "203.0.113.10", 3);
+  EXPECT_EQ(ban_in(d, "mc-ssh-1d"), nullptr);
+}
+
+} // namespace
+} // namespace mcf2b

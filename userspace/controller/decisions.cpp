@@ -13,6 +13,8 @@ std::string_view to_string(BanCause cause) {
     return "manual";
   case BanCause::blacklist:
     return "blacklist";
+  case BanCause::replicated:
+    return "replicated";
   }
   return "unknown";
 }
@@ -31,6 +33,8 @@ std::string_view to_string(UnbanReason reason) {
     return "blacklist-disabled";
   case UnbanReason::jail_disabled:
     return "jail-disabled";
+  case UnbanReason::replicated:
+    return "replicated";
   }
   return "unknown";
 }

@@ -16,6 +16,7 @@ enum class BanCause : uint8_t {
   failures,  // maxretry failures within findtime
   manual,    // an admin's ban command
   blacklist, // the ban count went past max_count, or an admin's blacklist add
+  replicated, // another cluster node decided it
 };
 
 // Why a ban is lifted.
@@ -26,6 +27,7 @@ enum class UnbanReason : uint8_t {
   blacklist_removed,  // an admin's blacklist remove
   blacklist_disabled, // general disable-bl / blacklist disable
   jail_disabled,      // the jail was disabled (fail2ban stops it, which lifts its bans)
+  replicated,         // another cluster node lifted it
 };
 
 std::string_view to_string(BanCause cause);

@@ -643,6 +643,49 @@ Result<Decisions> JailController::whitelist_remove(std::string_view name, const 
   return out;
 }
 
+Decisions JailController::apply_replicated(const BanRecord &r) {
+  Decisions out;
+  auto id = catalog_.find(r.jail);
+  if (!id)
+    return out;
+  const Seconds now = clock_.now();
+  BanTable::Key key{*id, r.ip};
+  BanTable::Row &row = table_.get(key);
+  JailRuntime &rt = runtime_[*id];
+  if (r.whitelisted && !row.whitelisted)
+    rt.whitelist.add(r.ip);
+  else if (!r.whitelisted && row.whitelisted)
+    rt.whitelist.remove(r.ip);
+  const bool was_active = row.active;
+  row.count = r.count;
+  row.blacklisted = r.blacklisted;
+  row.whitelisted = r.whitelisted;
+  row.last_hit = r.last_hit;
+  row.host = table_.intern_host(r.host);
+  const bool live = r.active && !r.whitelisted && (r.ban_end == 0 || r.ban_end > now);
+  const std::string &name = catalog_.config(*id).name;
+  if (live) {
+    const bool changed = !was_active || row.ban_end != r.ban_end;
+    row.active = true;
+    row.ban_start = r.ban_start;
+    row.ban_end = r.ban_end;
+    if (!was_active)
+      ++rt.stats.active;
+    if (changed) {
+      if (row.ban_end != 0)
+        table_.schedule(key, row.ban_end);
+      out.bans.push_back(BanDecision{name, r.ip, row.ban_start, row.ban_end, row.count,
+                                     row.blacklisted, BanCause::replicated});
+    }
+  } else if (was_active) {
+    row.active = false;
+    if (rt.stats.active > 0)
+      --rt.stats.active;
+    out.unbans.push_back(UnbanDecision{name, r.ip, UnbanReason::replicated});
+  }
+  return out;
+}
+
 Decisions JailController::tick() {
   const Seconds now = clock_.now();
   Decisions out;

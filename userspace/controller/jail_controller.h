@@ -135,6 +135,11 @@ public:
   Result<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix);
   Result<Decisions> whitelist_remove(std::string_view name, const IpPrefix &prefix);
 
+  // A fail2ban_ips row another cluster node wrote (read from the change log): the
+  // local state takes it as it is, with its own start and end, so a ban ends at the
+  // same moment on every node. Returns only what to enforce; the store has the row.
+  Decisions apply_replicated(const BanRecord &record);
+
   // Time passed: lifts the bans that have ended, drops aged-out failure windows.
   Decisions tick();
   // When tick() next has something to do (for a timer), if anything is scheduled.
