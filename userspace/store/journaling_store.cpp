@@ -388,8 +388,8 @@ Result<std::optional<BanRecord>> JournalingStore::get_ban(const IpPrefix &ip,
                                                           std::string_view jail) {
   return read<std::optional<BanRecord>>([&](StateStore &s) { return s.get_ban(ip, jail); });
 }
-Result<std::vector<WhitelistEntry>> JournalingStore::list_whitelist(std::string_view jail) {
-  return read<std::vector<WhitelistEntry>>([&](StateStore &s) { return s.list_whitelist(jail); });
+Result<std::vector<WhitelistRow>> JournalingStore::list_whitelist(std::string_view jail) {
+  return read<std::vector<WhitelistRow>>([&](StateStore &s) { return s.list_whitelist(jail); });
 }
 Result<std::optional<std::string>> JournalingStore::get_setting(std::string_view key) {
   return read<std::optional<std::string>>([&](StateStore &s) { return s.get_setting(key); });

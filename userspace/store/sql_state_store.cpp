@@ -534,7 +534,7 @@ Result<std::optional<BanRecord>> SqlStateStore::get_ban(const IpPrefix &ip,
   return read_ban(ip.to_string(), jail);
 }
 
-Result<std::vector<WhitelistEntry>> SqlStateStore::list_whitelist(std::string_view jail) {
+Result<std::vector<WhitelistRow>> SqlStateStore::list_whitelist(std::string_view jail) {
   std::string sql = "SELECT ip, jail, host FROM fail2ban_ips WHERE whitelisted = 1";
   std::vector<SqlValue> params;
   if (!jail.empty()) {
@@ -543,7 +543,7 @@ Result<std::vector<WhitelistEntry>> SqlStateStore::list_whitelist(std::string_vi
   }
   sql += " ORDER BY id";
   std::lock_guard lock(mutex_);
-  std::vector<WhitelistEntry> entries;
+  std::vector<WhitelistRow> entries;
   auto r = conn_->run_span(sql, params, [&](const SqlRow &row) {
     if (auto ip = IpPrefix::parse(row.text(0)))
       entries.push_back({*ip, std::string(row.text(1)), std::string(row.text(2))});

@@ -32,7 +32,7 @@ public:
   Result<std::optional<JailConfig>> get_jail(std::string_view name) override;
   Result<std::vector<BanRecord>> list_bans(const BanQuery &query) override;
   Result<std::optional<BanRecord>> get_ban(const IpPrefix &ip, std::string_view jail) override;
-  Result<std::vector<WhitelistEntry>> list_whitelist(std::string_view jail) override;
+  Result<std::vector<WhitelistRow>> list_whitelist(std::string_view jail) override;
   Result<std::optional<std::string>> get_setting(std::string_view key) override;
   Result<std::map<std::string, std::string>> list_settings() override;
   Result<std::optional<LogPosition>> get_position(std::string_view path) override;

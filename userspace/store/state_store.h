@@ -29,7 +29,7 @@ struct LogPosition {
 };
 
 // A per-(ip, jail) whitelist entry (MailCleaner's whitelisted flag on fail2ban_ips).
-struct WhitelistEntry {
+struct WhitelistRow {
   IpPrefix ip;
   std::string jail; // a jail or a family root ("mc-exim")
   std::string host; // the node that wrote it
@@ -80,7 +80,7 @@ public:
   virtual Result<std::optional<BanRecord>> get_ban(const IpPrefix &ip, std::string_view jail) = 0;
   // Whitelist entries of one jail (or of all jails when `jail` is empty). A family root's
   // entries are not expanded: ask for "mc-exim" and for "mc-exim-1d".
-  virtual Result<std::vector<WhitelistEntry>> list_whitelist(std::string_view jail) = 0;
+  virtual Result<std::vector<WhitelistRow>> list_whitelist(std::string_view jail) = 0;
   virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
   virtual Result<std::map<std::string, std::string>> list_settings() = 0;
   virtual Result<std::optional<LogPosition>> get_position(std::string_view path) = 0;
