@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "matcher/failure.h"
+#include "matcher/filter_definition.h"
+#include "matcher/log_time.h"
+#include "matcher/pcre2_regex.h"
+#include "matcher/session_cache.h"
+#include "matcher/time_zone.h"
+
+namespace mcf2b::matcher {
+
+struct FilterJudgeOptions {
+  size_t max_line = 32 * 1024;     // longer lines are counted as truncated, never matched
+  bool check_all_rules = false;    // fail2ban-regex / sample-test mode: try every failregex
+  size_t session_capacity = 4096;  // <F-MLFID> sessions kept
+  int64_t session_max_age = 300;   // seconds
+  Pcre2Regex::Limits limits;
+};
+
+// One filter compiled for exact confirmation: the prefregex, failregexes and
+// ignoreregexes as PCRE2-JIT regexes, the date parser, the <F-MLFID> session state, and
+// for each failregex the Hyperscan pattern that pre-selects its candidate lines. Judges a
+// line exactly as fail2ban's Filter.processLine / findFailure (daemon semantics: the
+// first failregex that matches decides; `check_all_rules` gives fail2ban-regex's).
+// Single-threaded: each thread owns its CompiledFilter.
+class CompiledFilter {
+public:
+  static Result<CompiledFilter> compile(FilterDefinition definition, const TimeZone *zone,
+                                        FilterJudgeOptions options = {});
+
+  [[nodiscard]] const FilterDefinition &definition() const { return definition_; }
+  [[nodiscard]] size_t rule_count() const { return rules_.size(); }
+  // The Hyperscan superset pattern of a failregex.
+  [[nodiscard]] const std::string &scan_pattern(size_t rule) const {
+    return rules_[rule].scan_pattern;
+  }
+
+  using Emit = std::function<void(const Match &)>;
+  // Judges one line (no newline). `proposed[i]` says whether the pre-scan proposed
+  // failregex i; rules the pre-scan cannot serve are always tried (mark them with
+  // set_slow). `now` is the "now" of year inference; `clock` ages sessions.
+  void judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
+             const std::vector<uint8_t> &proposed, int64_t now, MatcherCounters &counters,
+             const Emit &emit);
+
+  void set_slow(size_t rule, bool slow) { rules_[rule].slow = slow; }
+  [[nodiscard]] bool slow(size_t rule) const { return rules_[rule].slow; }
+
+private:
+  struct Rule {
+    Pcre2Regex regex;
+    std::string scan_pattern;
+    bool slow = false;
+  };
+  CompiledFilter() = default;
+  std::shared_ptr<Fields> merge_session(const std::string &mlfid, Fields &&fail,
+                                        uint32_t &flags, int64_t now);
+  bool ignored(std::string_view subject, MatcherCounters &counters);
+
+  FilterDefinition definition_;
+  FilterJudgeOptions options_;
+  std::unique_ptr<Pcre2Regex> prefregex_;
+  std::vector<Rule> rules_;
+  std::vector<Pcre2Regex> ignores_;
+  std::unique_ptr<LogTimeParser> time_parser_;
+  std::unique_ptr<SessionCache> sessions_;
+  int64_t last_time_ = 0;
+  bool have_last_time_ = false;
+  std::string buffer_, content_;
+};
+
+} // namespace mcf2b::matcher

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "matcher/ini_file.h"
+
+namespace mcf2b::matcher {
+
+// How a jail names its filter: "sshd", "sshd[mode=aggressive]", a path to a .conf file,
+// optionally with [key=value, ...] parameters that override the filter's [Init].
+struct FilterSpec {
+  std::string name;                          // name or path, without the [...] part
+  std::map<std::string, std::string> params; // keys lower-cased
+  static Result<FilterSpec> parse(std::string_view text);
+  [[nodiscard]] std::string to_string() const;
+};
+
+// Where filters are looked up by name: ours first, then the installed fail2ban's.
+struct FilterSearchPath {
+  std::vector<std::string> dirs;
+  // MCF2B_FILTER_DIR (the build's matcher/filters when unset), then
+  // /etc/fail2ban/filter.d.
+  static FilterSearchPath defaults();
+  // The .conf file a spec refers to: a path is taken as is, a name is searched in dirs.
+  [[nodiscard]] Result<std::string> locate(const FilterSpec &spec) const;
+};
+
+// A filter with every include, %(interpolation)s and <tag> resolved: what the matcher
+// compiles. The fail2ban host tags (<HOST>, <F-USER>...) are still in the regexes.
+struct FilterDefinition {
+  struct Regex {
+    std::string text;
+    SourceLocation where; // the line of the option that defined it
+  };
+  std::string name; // as given (with its parameters)
+  std::string path;
+  std::optional<Regex> prefregex;
+  std::vector<Regex> failregex;
+  std::vector<Regex> ignoreregex;
+  std::string datepattern; // empty: fail2ban's default templates
+  int maxlines = 1;
+};
+
+// Loads a filter the way fail2ban's FilterReader does. Errors name the file, line and
+// reason.
+Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchPath &search);
+Result<FilterDefinition> load_filter(std::string_view spec_text, const FilterSearchPath &search);
+
+} // namespace mcf2b::matcher

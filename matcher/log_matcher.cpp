@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "matcher/log_matcher.h"
+
+#include <emmintrin.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
+namespace mcf2b::matcher {
+
+size_t count_newlines(const char *data, size_t size) {
+  size_t total = 0, i = 0;
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (i + 16 <= size) {
+    // Up to 255 blocks accumulate in 8-bit lanes before they are summed.
+    __m128i acc = _mm_setzero_si128();
+    size_t blocks = std::min<size_t>((size - i) / 16, 255);
+    for (size_t b = 0; b < blocks; ++b, i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(data + i));
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl));
+    }
+    __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+    total += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+  for (; i < size; ++i)
+    total += data[i] == '\n';
+  return total;
+}
+
+LogMatcher::LogMatcher(LogMatcher &&) noexcept = default;
+LogMatcher &LogMatcher::operator=(LogMatcher &&) noexcept = default;
+LogMatcher::~LogMatcher() = default;
+
+Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
+                                      MatcherOptions options) {
+  if (filters.empty())
+    return Error::msg("a log matcher needs at least one filter");
+  LogMatcher m;
+  m.zone_ = std::make_unique<TimeZone>(options.zone);
+  std::vector<HyperscanDatabase::Pattern> patterns;
+  for (size_t f = 0; f < filters.size(); ++f) {
+    auto compiled = CompiledFilter::compile(std::move(filters[f]), m.zone_.get(), options.judge);
+    if (!compiled)
+      return compiled.error();
+    m.filters_.push_back(std::make_unique<CompiledFilter>(std::move(*compiled)));
+    const CompiledFilter &cf = *m.filters_.back();
+    for (size_t r = 0; r < cf.rule_count(); ++r) {
+      patterns.push_back({cf.scan_pattern(r), static_cast<unsigned>(m.ids_.size())});
+      m.ids_.push_back({static_cast<uint32_t>(f), static_cast<uint32_t>(r)});
+    }
+    m.proposed_.emplace_back(cf.rule_count(), 0);
+  }
+  m.touched_.assign(m.filters_.size(), 0);
+  if (options.use_hyperscan) {
+    auto db = HyperscanDatabase::build(patterns, options.cache_dir);
+    if (!db)
+      return db.error();
+    m.db_ = std::move(*db);
+    auto scratch = HyperscanScratch::create(m.db_);
+    if (!scratch)
+      return scratch.error();
+    m.scratch_ = std::move(*scratch);
+    for (size_t id = 0; id < m.ids_.size(); ++id)
+      if (m.db_.modes()[id] == ScanMode::slow) {
+        m.filters_[m.ids_[id].filter]->set_slow(m.ids_[id].rule, true);
+        m.every_line_ = true;
+      }
+  } else {
+    for (auto &f : m.filters_)
+      for (size_t r = 0; r < f->rule_count(); ++r)
+        f->set_slow(r, true);
+    m.every_line_ = true;
+  }
+  m.options_ = std::move(options);
+  return m;
+}
+
+std::vector<RuleInfo> LogMatcher::rules() const {
+  std::vector<RuleInfo> out;
+  for (size_t id = 0; id < ids_.size(); ++id)
+    out.push_back({ids_[id].filter, ids_[id].rule,
+                   db_.modes().empty() ? ScanMode::slow : db_.modes()[id]});
+  return out;
+}
+
+int64_t LogMatcher::now() const {
+  return options_.fixed_now ? *options_.fixed_now : static_cast<int64_t>(::time(nullptr));
+}
+
+size_t LogMatcher::scan(std::string_view text, const Emit &emit) {
+  const void *last = memrchr(text.data(), '\n', text.size());
+  if (!last)
+    return 0;
+  size_t end = static_cast<size_t>(static_cast<const char *>(last) - text.data()) + 1;
+  // Pieces of about 1 MiB keep the hit list small and the data in cache.
+  constexpr size_t kPiece = 1 << 20;
+  size_t pos = 0;
+  while (pos < end) {
+    size_t stop = end;
+    if (end - pos > kPiece + kPiece / 2) {
+      const void *nl = std::memchr(text.data() + pos + kPiece, '\n', end - pos - kPiece);
+      stop = static_cast<size_t>(static_cast<const char *>(nl) - text.data()) + 1;
+    }
+    scan_lines(text.substr(pos, stop - pos), emit);
+    pos = stop;
+  }
+  return end;
+}
+
+void LogMatcher::scan_all(std::string_view text, const Emit &emit) {
+  size_t done = scan(text, emit);
+  if (done < text.size()) {
+    std::string last(text.substr(done));
+    last += '\n';
+    scan_lines(last, emit);
+  }
+}
+
+Status LogMatcher::replay(int fd, const Emit &emit) {
+  std::string buffer;
+  constexpr size_t kRead = 1 << 20;
+  size_t filled = 0;
+  for (;;) {
+    if (buffer.size() < filled + kRead)
+      buffer.resize(filled + kRead);
+    ssize_t n = ::read(fd, buffer.data() + filled, kRead);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return Error::sys("read");
+    }
+    if (n == 0)
+      break;
+    filled += static_cast<size_t>(n);
+    size_t done = scan(std::string_view(buffer.data(), filled), emit);
+    std::memmove(buffer.data(), buffer.data() + done, filled - done);
+    filled -= done;
+  }
+  scan_all(std::string_view(buffer.data(), filled), emit);
+  return {};
+}
+
+void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
+  counters_.bytes += piece.size();
+  hits_.clear();
+  if (!db_.empty()) {
+    auto on_match = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
+                       void *ctx) -> int {
+      static_cast<std::vector<Hit> *>(ctx)->push_back({to, id});
+      return 0;
+    };
+    hs_scan(db_.get(), piece.data(), static_cast<unsigned>(piece.size()), 0, scratch_.get(),
+            on_match, &hits_);
+    // Reports come in end-offset order except across patterns of equal end.
+    if (!std::is_sorted(hits_.begin(), hits_.end(),
+                        [](const Hit &a, const Hit &b) { return a.end < b.end; }))
+      std::stable_sort(hits_.begin(), hits_.end(),
+                       [](const Hit &a, const Hit &b) { return a.end < b.end; });
+  }
+  const char *base = piece.data();
+  uint64_t first_line = next_line_;
+  size_t counted_to = 0; // newlines before this offset are accounted in line_no
+  uint64_t line_no = first_line;
+  int64_t now_value = now();
+
+  auto judge_line = [&](size_t start, size_t stop) {
+    line_no += count_newlines(base + counted_to, start - counted_to);
+    counted_to = start;
+    std::string_view line(base + start, stop - start);
+    for (size_t f = 0; f < filters_.size(); ++f) {
+      if (!touched_[f] && !every_line_)
+        continue;
+      ++counters_.candidates;
+      filters_[f]->judge(static_cast<uint32_t>(f), line_no, line, proposed_[f], now_value,
+                         counters_, emit);
+      if (touched_[f]) {
+        std::fill(proposed_[f].begin(), proposed_[f].end(), 0);
+        touched_[f] = 0;
+      }
+    }
+  };
+
+  // The newline that ends the line a report belongs to. A report normally ends right
+  // before that newline; one that ends just after a newline (a pattern whose \s crossed
+  // it) is given to the line that newline ends. Monotonic in the report offset.
+  auto line_end_of = [&](unsigned long long end) {
+    size_t at = std::min<size_t>(end, piece.size() - 1);
+    if (at > 0 && at == end && base[at - 1] == '\n' && base[at] != '\n')
+      --at;
+    const void *nl = std::memchr(base + at, '\n', piece.size() - at);
+    return nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
+  };
+  if (!every_line_) {
+    size_t i = 0;
+    while (i < hits_.size()) {
+      size_t stop = line_end_of(hits_[i].end);
+      const void *prev = stop ? memrchr(base, '\n', stop) : nullptr;
+      size_t start = prev ? static_cast<size_t>(static_cast<const char *>(prev) - base) + 1 : 0;
+      do {
+        const RuleRef &r = ids_[hits_[i].id];
+        proposed_[r.filter][r.rule] = 1;
+        touched_[r.filter] = 1;
+        ++i;
+      } while (i < hits_.size() && line_end_of(hits_[i].end) == stop);
+      judge_line(start, stop);
+    }
+  } else {
+    size_t h = 0, start = 0;
+    while (start < piece.size()) {
+      const void *nl = std::memchr(base + start, '\n', piece.size() - start);
+      size_t stop = nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
+      while (h < hits_.size() && line_end_of(hits_[h].end) <= stop) {
+        const RuleRef &r = ids_[hits_[h].id];
+        proposed_[r.filter][r.rule] = 1;
+        touched_[r.filter] = 1;
+        ++h;
+      }
+      judge_line(start, stop);
+      start = stop + 1;
+    }
+  }
+  uint64_t lines = count_newlines(base, piece.size());
+  counters_.lines += lines;
+  next_line_ = first_line + lines;
+}
+
+} // namespace mcf2b::matcher

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "matcher/compiled_filter.h"
+#include "matcher/failure.h"
+#include "matcher/filter_definition.h"
+#include "matcher/hyperscan_database.h"
+#include "matcher/time_zone.h"
+
+namespace mcf2b::matcher {
+
+struct MatcherOptions {
+  TimeZone zone = TimeZone::utc();  // the log's zone, for timestamps without one
+  std::optional<int64_t> fixed_now; // "now" for year inference; wall clock when unset
+  std::string cache_dir;            // Hyperscan database cache; empty: none
+  FilterJudgeOptions judge;
+  bool use_hyperscan = true; // false: every line goes through PCRE2 (the baseline)
+};
+
+// How one failregex is served.
+struct RuleInfo {
+  uint32_t filter = 0, rule = 0;
+  ScanMode mode = ScanMode::native;
+};
+
+// The matcher of one log file: every filter that reads the file (usually one, shared by
+// the four tiers of a service) compiled into one Hyperscan database. scan() takes
+// newline-aligned chunks (64 KiB or more for full speed), runs one hs_scan per chunk
+// whose callback only records (offset, rule), then confirms each candidate line with
+// its filter's PCRE2 regexes and emits a Match per failure. Single-threaded: use one
+// LogMatcher per thread (they can share nothing but the on-disk cache).
+class LogMatcher {
+public:
+  using Emit = CompiledFilter::Emit;
+
+  static Result<LogMatcher> create(std::vector<FilterDefinition> filters,
+                                   MatcherOptions options);
+  LogMatcher(LogMatcher &&) noexcept;
+  LogMatcher &operator=(LogMatcher &&) noexcept;
+  ~LogMatcher();
+
+  // Scans the complete lines at the start of `text` and returns how many bytes they
+  // span; a trailing partial line is left for the caller to complete.
+  size_t scan(std::string_view text, const Emit &emit);
+  // Scans `text` to its end, a final line without newline included (replay mode).
+  void scan_all(std::string_view text, const Emit &emit);
+  // Reads a whole file (or stdin, fd 0) in large chunks and scans it.
+  Status replay(int fd, const Emit &emit);
+
+  [[nodiscard]] const MatcherCounters &counters() const { return counters_; }
+  [[nodiscard]] size_t filter_count() const { return filters_.size(); }
+  [[nodiscard]] const CompiledFilter &filter(size_t i) const { return *filters_[i]; }
+  [[nodiscard]] std::vector<RuleInfo> rules() const;
+  [[nodiscard]] bool database_from_cache() const { return db_.from_cache(); }
+  // Line numbers continue from here (a follower resuming in the middle of a file).
+  void set_next_line_number(uint64_t n) { next_line_ = n; }
+  [[nodiscard]] uint64_t next_line_number() const { return next_line_; }
+
+private:
+  LogMatcher() = default;
+  void scan_lines(std::string_view piece, const Emit &emit);
+  int64_t now() const;
+
+  struct Hit {
+    unsigned long long end;
+    unsigned id;
+  };
+  struct RuleRef {
+    uint32_t filter, rule;
+  };
+
+  MatcherOptions options_;
+  std::unique_ptr<TimeZone> zone_;
+  std::vector<std::unique_ptr<CompiledFilter>> filters_;
+  std::vector<RuleRef> ids_; // Hyperscan id -> rule
+  HyperscanDatabase db_;
+  HyperscanScratch scratch_;
+  bool every_line_ = false; // some rule runs without Hyperscan
+  std::vector<Hit> hits_;
+  std::vector<std::vector<uint8_t>> proposed_;
+  std::vector<uint8_t> touched_;
+  MatcherCounters counters_;
+  uint64_t next_line_ = 1;
+};
+
+// Number of '\n' bytes in [data, data + size): vectorised, the matcher's line counter.
+size_t count_newlines(const char *data, size_t size);
+
+} // namespace mcf2b::matcher

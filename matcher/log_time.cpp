@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "matcher/log_time.h"
+
+#include <cctype>
+#include <cstring>
+
+namespace mcf2b::matcher {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_word(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// A tiny cursor over the line, with the field parsers the templates need.
+struct Cursor {
+  std::string_view s;
+  size_t i;
+
+  bool lit(char c) {
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  bool lit(std::string_view t) {
+    if (s.substr(i, t.size()) == t) {
+      i += t.size();
+      return true;
+    }
+    return false;
+  }
+  // 1..max digits (at least min), value in [lo, hi].
+  bool num(int min, int max, int lo, int hi, int &out) {
+    int n = 0, v = 0;
+    while (n < max && i + static_cast<size_t>(n) < s.size() && is_digit(s[i + static_cast<size_t>(n)])) {
+      v = v * 10 + (s[i + static_cast<size_t>(n)] - '0');
+      ++n;
+    }
+    if (n < min || v < lo || v > hi)
+      return false;
+    i += static_cast<size_t>(n);
+    out = v;
+    return true;
+  }
+  // A 1-2 digit number that may be space-padded (%d with " 5", %k).
+  bool padded(int lo, int hi, int &out) {
+    size_t save = i;
+    if (i < s.size() && s[i] == ' ' && i + 1 < s.size() && is_digit(s[i + 1]))
+      ++i;
+    if (num(1, 2, lo, hi, out))
+      return true;
+    i = save;
+    return false;
+  }
+  bool month_name(int &out) {
+    static const char *const names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char *const full[] = {"January", "February", "March",     "April",
+                                       "May",     "June",     "July",      "August",
+                                       "September", "October", "November", "December"};
+    for (int m = 0; m < 12; ++m) {
+      if (s.substr(i, std::strlen(full[m])) == full[m]) {
+        i += std::strlen(full[m]);
+        out = m + 1;
+        return true;
+      }
+      if (s.substr(i, 3) == names[m]) {
+        i += 3;
+        out = m + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool day_name() {
+    static const char *const full[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+    static const char *const names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    for (int d = 0; d < 7; ++d) {
+      if (lit(full[d]) || lit(names[d]))
+        return true;
+    }
+    return false;
+  }
+  void fraction(const char *seps) {
+    if (i + 1 < s.size() && std::strchr(seps, s[i]) && is_digit(s[i + 1])) {
+      ++i;
+      while (i < s.size() && is_digit(s[i]))
+        ++i;
+    }
+  }
+  // %z: Z, UTC, GMT, +HH, +HHMM, +HH:MM.
+  bool zone(int32_t &out) {
+    size_t save = i;
+    if (lit("UTC") || lit("GMT")) {
+      out = 0;
+      if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+        int32_t extra = 0;
+        if (zone(extra))
+          out = extra;
+      }
+      return true;
+    }
+    if (lit('Z')) {
+      out = 0;
+      return true;
+    }
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+      int sign = s[i] == '-' ? -1 : 1;
+      ++i;
+      int h = 0, m = 0;
+      if (num(2, 2, 0, 23, h)) {
+        size_t before = i;
+        bool colon = lit(':');
+        if (!num(2, 2, 0, 59, m)) {
+          i = before;
+          m = 0;
+          (void)colon;
+        }
+        out = sign * (h * 3600 + m * 60);
+        return true;
+      }
+    }
+    i = save;
+    return false;
+  }
+  bool hms(WallClock &w, bool padded_hour) {
+    if (padded_hour ? !padded(0, 23, w.hour) : !num(1, 2, 0, 23, w.hour))
+      return false;
+    return lit(':') && num(1, 2, 0, 59, w.minute) && lit(':') && num(1, 2, 0, 61, w.second);
+  }
+  // The date must end at a word boundary: no letter or digit glued to it.
+  [[nodiscard]] bool word_end() const { return i >= s.size() || !is_word(s[i]) || !is_word(s[i - 1]); }
+};
+
+// ISO: %ExY(sep)%m(sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?  (and compact 20050814T120000)
+bool iso(Cursor c, WallClock &w, size_t &end) {
+  if (!c.num(4, 4, 1000, 9999, w.year))
+    return false;
+  char sep = c.i < c.s.size() ? c.s[c.i] : 0;
+  if (sep == '-' || sep == '/' || sep == '.') {
+    ++c.i;
+    if (!c.num(1, 2, 1, 12, w.month) || !c.lit(sep) || !c.num(1, 2, 1, 31, w.day))
+      return false;
+    if (!(c.lit('T') || c.lit("  ") || c.lit(' ')))
+      return false;
+    if (!c.hms(w, false))
+      return false;
+  } else {
+    if (!c.num(2, 2, 1, 12, w.month) || !c.num(2, 2, 1, 31, w.day))
+      return false;
+    if (!(c.lit('T') || c.lit("  ") || c.lit(' ')))
+      return false;
+    if (!c.num(2, 2, 0, 23, w.hour) || !c.num(2, 2, 0, 59, w.minute) ||
+        !c.num(2, 2, 0, 61, w.second))
+      return false;
+  }
+  c.fraction(".,");
+  size_t before_zone = c.i;
+  while (c.i < c.s.size() && c.s[c.i] == ' ')
+    ++c.i;
+  if (c.zone(w.zone_offset) && c.word_end())
+    w.has_zone = true;
+  else
+    c.i = before_zone;
+  if (!c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
+// (?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?  and  (?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?
+bool syslog(Cursor c, WallClock &w, size_t &end) {
+  size_t save = c.i;
+  if (!(c.day_name() && c.lit(' ')))
+    c.i = save;
+  if (!c.month_name(w.month) || !c.lit(' ') || !c.padded(1, 31, w.day) || !c.lit(' '))
+    return false;
+  size_t at_time = c.i;
+  if (c.hms(w, true)) {
+    c.fraction(".");
+    size_t before_year = c.i;
+    int year = 0;
+    if (c.lit(' ') && c.num(4, 4, 1000, 9999, year) && c.word_end())
+      w.year = year;
+    else
+      c.i = before_year;
+  } else {
+    c.i = at_time;
+    if (!c.num(4, 4, 1000, 9999, w.year) || !c.lit(' ') || !c.hms(w, true))
+      return false;
+    c.fraction(".");
+  }
+  if (!c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
+// %d(sep)%b(sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?   (Apache access log)
+// %d(sep)%m(sep)(?:%ExY|%Exy) %k:%M:%S
+bool day_first(Cursor c, WallClock &w, size_t &end) {
+  if (!c.num(1, 2, 1, 31, w.day))
+    return false;
+  char sep = c.i < c.s.size() ? c.s[c.i] : 0;
+  if (sep != '-' && sep != '/')
+    return false;
+  ++c.i;
+  if (c.month_name(w.month)) {
+    if (!c.lit(sep) || !c.num(4, 4, 1000, 9999, w.year))
+      return false;
+    if (!c.lit(' '))
+      c.lit(':');
+    if (!c.hms(w, false))
+      return false;
+    c.fraction(".");
+    size_t before_zone = c.i;
+    if (c.lit(' ') && c.zone(w.zone_offset) && c.word_end())
+      w.has_zone = true;
+    else
+      c.i = before_zone;
+  } else {
+    if (!c.num(1, 2, 1, 12, w.month) || !c.lit(sep))
+      return false;
+    if (!c.num(4, 4, 1000, 9999, w.year)) {
+      if (!c.num(2, 2, 0, 99, w.year))
+        return false;
+      w.year += 2000;
+    }
+    if (!c.lit(' ') || !c.hms(w, true))
+      return false;
+  }
+  if (!c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
+// %m/%d/%ExY:%H:%M:%S  and  %m-%d-%ExY %k:%M:%S(?:\.%f)?
+bool month_first(Cursor c, WallClock &w, size_t &end) {
+  if (!c.num(1, 2, 1, 12, w.month))
+    return false;
+  char sep = c.i < c.s.size() ? c.s[c.i] : 0;
+  if (sep != '-' && sep != '/')
+    return false;
+  ++c.i;
+  if (!c.num(1, 2, 1, 31, w.day) || !c.lit(sep) || !c.num(4, 4, 1000, 9999, w.year))
+    return false;
+  if (!(sep == '/' ? c.lit(':') : c.lit(' ')) || !c.hms(w, sep == '-'))
+    return false;
+  if (sep == '-')
+    c.fraction(".");
+  if (!c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
+// Epoch seconds (10 or 11 digits, optional fraction); LEPOCH: milli/microseconds.
+bool epoch(Cursor c, bool long_form, int64_t &out, size_t &end) {
+  size_t start = c.i;
+  while (c.i < c.s.size() && is_digit(c.s[c.i]))
+    ++c.i;
+  size_t n = c.i - start;
+  if (long_form ? (n < 10 || n > 16) : (n < 10 || n > 11))
+    return false;
+  int64_t v = 0;
+  for (size_t k = start; k < c.i; ++k)
+    v = v * 10 + (c.s[k] - '0');
+  if (long_form) {
+    while (n > 10) {
+      v /= 10;
+      --n;
+    }
+  }
+  if (!long_form && c.i + 1 < c.s.size() && c.s[c.i] == '.' && is_digit(c.s[c.i + 1]))
+    c.fraction(".");
+  if (!c.word_end())
+    return false;
+  out = v;
+  end = c.i;
+  return true;
+}
+
+// {^LN-BEG}%H:%M:%S (today)
+bool time_only(Cursor c, WallClock &w, size_t &end) {
+  if (!c.hms(w, false) || !c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
+std::optional<LogTime> finish(const WallClock &w, size_t begin, size_t end,
+                              const TimeZone &zone, int64_t now) {
+  LogTime t;
+  t.begin = begin;
+  t.end = end;
+  if (auto e = resolve_wall_clock(w, zone, now)) {
+    t.epoch = *e;
+    t.valid = true;
+  }
+  return t;
+}
+
+std::string strftime_to_regex(std::string_view p, bool &ok) {
+  ok = true;
+  std::string out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] != '%' || i + 1 >= p.size()) {
+      out += p[i];
+      continue;
+    }
+    char f = p[++i];
+    bool ex = false;
+    if (f == 'E' && i + 1 < p.size() && p[i + 1] == 'x' && i + 2 < p.size()) {
+      ex = true;
+      i += 2;
+      f = p[i];
+    }
+    (void)ex;
+    switch (f) {
+    case 'Y': out += R"((?P<Y>\d{4}))"; break;
+    case 'y': out += R"((?P<y>\d{2}))"; break;
+    case 'm': out += R"((?P<m>1[0-2]|0[1-9]|[1-9]))"; break;
+    case 'd': out += R"((?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9]))"; break;
+    case 'e': out += R"((?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9]))"; break;
+    case 'H': out += R"((?P<H>2[0-3]|[0-1]\d|\d))"; break;
+    case 'k': out += R"((?P<H>2[0-3]|[0-1]\d|\d| \d))"; break;
+    case 'I': out += R"((?P<I>1[0-2]|0[1-9]|[1-9]))"; break;
+    case 'M': out += R"((?P<M>[0-5]\d|\d))"; break;
+    case 'S': out += R"((?P<S>6[0-1]|[0-5]\d|\d))"; break;
+    case 'f': out += R"((?P<f>\d+))"; break;
+    case 'b': case 'B': case 'h':
+      out += R"((?P<b>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?))";
+      break;
+    case 'a': case 'A':
+      out += R"((?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?))";
+      break;
+    case 'p': out += R"((?P<p>AM|PM|am|pm))"; break;
+    case 'z': out += R"((?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?))"; break;
+    case 'Z': out += R"((?:[A-Z]{3,5}))"; break;
+    case 's': out += R"((?P<s>\d{10,11}))"; break;
+    case '%': out += '%'; break;
+    default: ok = false; return out;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now) {
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  auto local_now = [&] { return now + zone.offset_at(now); };
+  int64_t year = w.year;
+  int month = w.month, day = w.day;
+  bool assume_year = year < 0, assume_today = month < 0;
+  int64_t ln = local_now();
+  if (assume_year || assume_today) {
+    int64_t y = 0;
+    unsigned m = 0, d = 0;
+    civil_from_days(ln >= 0 ? ln / 86400 : (ln - 86399) / 86400, y, m, d);
+    if (assume_year)
+      year = y;
+    if (assume_today) {
+      month = static_cast<int>(m);
+      day = static_cast<int>(d);
+    }
+  }
+  auto valid_day = [&](int64_t yr) {
+    if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1])
+      return false;
+    bool leap = (yr % 4 == 0 && yr % 100 != 0) || yr % 400 == 0;
+    return !(month == 2 && day == 29 && !leap);
+  };
+  auto local_of = [&](int64_t yr) {
+    return days_from_civil(yr, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+           w.hour * 3600 + w.minute * 60 + std::min(w.second, 59);
+  };
+  if (!valid_day(year))
+    return std::nullopt;
+  int64_t local = local_of(year);
+  auto to_utc = [&](int64_t l) { return w.has_zone ? l - w.zone_offset : zone.to_utc(l); };
+  int64_t utc = to_utc(local);
+  if (assume_today && utc > now)
+    utc -= 86400;
+  if (assume_year) {
+    // fail2ban compares the (zone-corrected) date with now + 1 day.
+    if (utc > now + 86400) {
+      if (!valid_day(year - 1))
+        return std::nullopt;
+      utc = to_utc(local_of(year - 1));
+    }
+  }
+  return utc;
+}
+
+LogTimeParser::LogTimeParser(LogTimeParser &&) noexcept = default;
+LogTimeParser &LogTimeParser::operator=(LogTimeParser &&) noexcept = default;
+LogTimeParser::~LogTimeParser() = default;
+
+Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const TimeZone *zone) {
+  LogTimeParser p;
+  p.zone_ = zone;
+  while (!pattern.empty() && pattern.back() == ' ')
+    pattern.remove_suffix(1);
+  std::string_view rest = pattern;
+  bool ln_beg = false;
+  if (rest.substr(0, 9) == "{^LN-BEG}") {
+    ln_beg = true;
+    rest.remove_prefix(9);
+  }
+  if (rest.empty()) {
+    p.mode_ = Mode::defaults;
+    p.line_begin_only_ = ln_beg || !pattern.empty();
+    // fail2ban without a datepattern searches the whole line; with {^LN-BEG} only its start.
+    p.line_begin_only_ = ln_beg;
+    return p;
+  }
+  if (rest == "EPOCH" || rest == "^EPOCH" || rest == "LEPOCH" || rest == "^LEPOCH") {
+    p.mode_ = Mode::epoch;
+    p.long_epoch_ = rest.find("LEPOCH") != std::string_view::npos;
+    p.line_begin_only_ = ln_beg || rest.front() == '^';
+    return p;
+  }
+  if (size_t at = rest.find("{DATE}"); at != std::string_view::npos) {
+    if (at + 6 != rest.size())
+      return Error::msg("datepattern '" + std::string(pattern) +
+                        "': text after {DATE} is not supported");
+    std::string prefix(rest.substr(0, at));
+    if (prefix.empty() || prefix.front() != '^')
+      prefix = "^" + prefix;
+    auto re = Pcre2Regex::compile(prefix);
+    if (!re)
+      return re.error().context("datepattern '" + std::string(pattern) + "'");
+    p.regex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+    p.mode_ = Mode::prefixed_defaults;
+    return p;
+  }
+  bool ok = true;
+  std::string regex = strftime_to_regex(rest, ok);
+  if (!ok)
+    return Error::msg("datepattern '" + std::string(pattern) + "': unsupported % directive");
+  regex = "(" + regex + ")";
+  if (ln_beg)
+    regex = R"(^(?:\W{0,2})?)" + regex;
+  auto re = Pcre2Regex::compile(regex);
+  if (!re)
+    return re.error().context("datepattern '" + std::string(pattern) + "'");
+  p.regex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+  p.mode_ = Mode::custom;
+  return p;
+}
+
+std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t pos,
+                                                  int64_t now) const {
+  WallClock w;
+  size_t end = 0;
+  Cursor c{line, pos};
+  const TimeZone &zone = *zone_;
+  if (pos < line.size() && is_digit(line[pos])) {
+    if (iso(c, w = WallClock{}, end) || day_first(c, w = WallClock{}, end) ||
+        month_first(c, w = WallClock{}, end))
+      return finish(w, pos, end, zone, now);
+    int64_t e = 0;
+    if (epoch(c, false, e, end))
+      return LogTime{pos, end, e, true};
+    if (time_only(c, w = WallClock{}, end))
+      return finish(w, pos, end, zone, now);
+    return std::nullopt;
+  }
+  if (pos < line.size() && std::isupper(static_cast<unsigned char>(line[pos])) &&
+      syslog(c, w = WallClock{}, end))
+    return finish(w, pos, end, zone, now);
+  return std::nullopt;
+}
+
+std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) const {
+  switch (mode_) {
+  case Mode::defaults: {
+    for (size_t k = 0; k <= 2 && k <= line.size(); ++k) {
+      if (auto t = defaults_at(line, k, now))
+        return t;
+      if (k < line.size() && is_word(line[k]))
+        break;
+    }
+    if (line_begin_only_)
+      return std::nullopt;
+    for (size_t k = 1; k < line.size(); ++k) {
+      if (is_word(line[k - 1]))
+        continue;
+      if (auto t = defaults_at(line, k, now))
+        return t;
+    }
+    return std::nullopt;
+  }
+  case Mode::prefixed_defaults: {
+    if (regex_->search(line) != Pcre2Regex::Outcome::matched)
+      return std::nullopt;
+    std::string_view whole = regex_->group(0);
+    size_t begin = static_cast<size_t>(whole.data() - line.data());
+    auto t = defaults_at(line, begin + whole.size(), now);
+    // fail2ban cuts the whole match, prefix included ("<38>1 2019-07-08T...").
+    if (t)
+      t->begin = begin;
+    return t;
+  }
+  case Mode::epoch: {
+    size_t limit = line_begin_only_ ? std::min<size_t>(line.size(), 2) : line.size();
+    for (size_t k = 0; k <= limit; ++k) {
+      if (k > 0 && k < line.size() && is_word(line[k - 1]))
+        continue;
+      size_t end = 0;
+      int64_t e = 0;
+      if (epoch(Cursor{line, k}, long_epoch_, e, end))
+        return LogTime{k, end, e, true};
+    }
+    return std::nullopt;
+  }
+  case Mode::custom: {
+    if (regex_->search(line) != Pcre2Regex::Outcome::matched)
+      return std::nullopt;
+    WallClock w;
+    int hour12 = -1;
+    bool pm = false;
+    int64_t epoch_value = -1;
+    for (const auto &[name, number] : regex_->names()) {
+      if (!regex_->group_set(number))
+        continue;
+      std::string v(regex_->group(number));
+      while (!v.empty() && v.front() == ' ')
+        v.erase(0, 1);
+      if (name == "Y") w.year = std::stoi(v);
+      else if (name == "y") w.year = 2000 + std::stoi(v);
+      else if (name == "m") w.month = std::stoi(v);
+      else if (name == "d") w.day = std::stoi(v);
+      else if (name == "H") w.hour = std::stoi(v);
+      else if (name == "I") hour12 = std::stoi(v);
+      else if (name == "M") w.minute = std::stoi(v);
+      else if (name == "S") w.second = std::stoi(v);
+      else if (name == "p") pm = v == "PM" || v == "pm";
+      else if (name == "s") epoch_value = std::stoll(v);
+      else if (name == "b") {
+        Cursor c{v, 0};
+        c.month_name(w.month);
+      } else if (name == "z") {
+        Cursor c{v, 0};
+        w.has_zone = c.zone(w.zone_offset);
+      }
+    }
+    if (hour12 >= 0)
+      w.hour = hour12 % 12 + (pm ? 12 : 0);
+    std::string_view whole = regex_->group(1);
+    size_t begin = static_cast<size_t>(whole.data() - line.data());
+    if (epoch_value >= 0)
+      return LogTime{begin, begin + whole.size(), epoch_value, true};
+    if (w.month < 0 && w.day >= 0)
+      return LogTime{begin, begin + whole.size(), 0, false};
+    return finish(w, begin, begin + whole.size(), *zone_, now);
+  }
+  }
+  return std::nullopt;
+}
+
+} // namespace mcf2b::matcher

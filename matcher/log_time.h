@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "matcher/pcre2_regex.h"
+#include "matcher/time_zone.h"
+
+namespace mcf2b::matcher {
+
+// Where a line's timestamp was found and what instant it names.
+struct LogTime {
+  size_t begin = 0, end = 0; // the text fail2ban cuts out before the failregexes run
+  int64_t epoch = 0;         // seconds since the epoch, UTC
+  bool valid = false;        // false: a timestamp shape whose fields are impossible
+};
+
+// Finds timestamps the way a filter's `datepattern` says (fail2ban semantics):
+// - empty or {^LN-BEG}: fail2ban's default templates (syslog "Mar  3 00:17:22", ISO 8601
+//   / RFC 3339 with fraction and zone, exim "2025-03-10 11:27:58", Apache
+//   "10/Mar/2025:11:27:58 +0100" and "[Sat Jun 01 02:17:42 2013]", epoch seconds, ...)
+//   at the line start (after up to two non-word characters; without {^LN-BEG} also
+//   anywhere in the line when the start has none);
+// - PREFIX{DATE}: a regex that must match before the default templates;
+// - EPOCH / LEPOCH, or strftime-style patterns (%Y %m %d %H %M %S %b %a %z %f ...).
+// A timestamp without a year takes the year of "now", or the previous one when that
+// would put it more than a day in the future; the log's zone applies when the
+// timestamp has none.
+class LogTimeParser {
+public:
+  static Result<LogTimeParser> create(std::string_view datepattern, const TimeZone *zone);
+  LogTimeParser(LogTimeParser &&) noexcept;
+  LogTimeParser &operator=(LogTimeParser &&) noexcept;
+  ~LogTimeParser();
+
+  [[nodiscard]] std::optional<LogTime> find(std::string_view line, int64_t now) const;
+
+private:
+  LogTimeParser() = default;
+  std::optional<LogTime> defaults_at(std::string_view line, size_t pos, int64_t now) const;
+  std::optional<LogTime> custom(std::string_view line, int64_t now) const;
+
+  enum class Mode { defaults, prefixed_defaults, epoch, custom };
+  Mode mode_ = Mode::defaults;
+  bool line_begin_only_ = true;
+  bool long_epoch_ = false;
+  const TimeZone *zone_ = nullptr;
+  // PCRE2 match data is per object; the parser is used by one thread at a time.
+  mutable std::unique_ptr<Pcre2Regex> regex_;
+};
+
+// Broken-down time as parsed from a log, before year inference and zone conversion.
+struct WallClock {
+  int year = -1; // -1: not in the log
+  int month = -1, day = -1;
+  int hour = 0, minute = 0, second = 0;
+  bool has_zone = false;
+  int32_t zone_offset = 0; // seconds east of UTC
+};
+// Applies fail2ban's rules (year and day inference against `now`, zone) to a wall clock.
+// nullopt when the fields are impossible (February 30th).
+std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now);
+
+} // namespace mcf2b::matcher

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "matcher/regex_translation.h"
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace mcf2b::matcher {
+namespace {
+
+constexpr const char *kIp4 = R"((?:::f{4,6}:)?(?P<ip4>(?:\d{1,3}\.){3}\d{1,3}))";
+constexpr const char *kIp6 =
+    R"((?P<ip6>(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):)))";
+constexpr const char *kDns = R"((?P<dns>[\w\-.^_]*\w))";
+constexpr const char *kCidr = R"((?P<cidr>\d+))";
+
+std::string addr() { return std::string(R"(\[?(?:)") + kIp4 + "|" + kIp6 + R"()\]?)"; }
+std::string host() { return "(?:" + addr() + "|" + kDns + ")"; }
+std::string subnet() {
+  return std::string(R"(\[?(?:)") + kIp4 + "|" + kIp6 + ")(?:/" + kCidr + R"()?\]?)";
+}
+
+std::string group_name(std::string_view tag) {
+  std::string name;
+  for (char c : tag)
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "id")
+    return "fid";
+  if (name == "port")
+    return "fport";
+  // PCRE2 group names are word characters only; fail2ban allows '-'.
+  for (char &c : name)
+    if (c == '-')
+      c = '_';
+  return name;
+}
+
+bool is_tag_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+// The replacement for one tag (text between < and >), or nullopt-like empty + false.
+bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::string &out) {
+  if (tn == "HOST") {
+    out = host();
+    return true;
+  }
+  if (tn == "IP4" || tn == "F-IP4/") {
+    out = kIp4;
+    return true;
+  }
+  if (tn == "IP6" || tn == "F-IP6/") {
+    out = kIp6;
+    return true;
+  }
+  if (tn == "ADDR" || tn == "F-ADDR/") {
+    out = addr();
+    return true;
+  }
+  if (tn == "CIDR" || tn == "F-CIDR/") {
+    out = kCidr;
+    return true;
+  }
+  if (tn == "SUBNET" || tn == "F-SUBNET/") {
+    out = subnet();
+    return true;
+  }
+  if (tn == "DNS" || tn == "F-DNS/") {
+    out = kDns;
+    return true;
+  }
+  if (tn == "F-ID/") {
+    out = R"((?P<fid>\S+))";
+    return true;
+  }
+  if (tn == "F-PORT/") {
+    out = R"((?P<fport>\w+))";
+    return true;
+  }
+  bool closing = !tn.empty() && tn.front() == '/';
+  std::string_view name = closing ? tn.substr(1) : tn;
+  if (name.size() > 2 && name.substr(0, 2) == "F-") {
+    std::string_view custom = name.substr(2);
+    for (char c : custom)
+      if (!(std::isupper(static_cast<unsigned char>(c)) ||
+            std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        return false;
+    if (closing) {
+      for (auto &o : open)
+        if (o == custom) {
+          out = ")";
+          return true;
+        }
+      return false;
+    }
+    open.emplace_back(custom);
+    out = "(?P<" + group_name(custom) + ">";
+    return true;
+  }
+  return false;
+}
+
+} // namespace
+
+std::string expand_fail2ban_tags(std::string_view regex) {
+  // FTAG_CRE = </?[\w\-]+/?>
+  std::string out;
+  std::vector<std::string> open;
+  for (size_t i = 0; i < regex.size();) {
+    if (regex[i] == '<') {
+      size_t j = i + 1;
+      if (j < regex.size() && regex[j] == '/')
+        ++j;
+      size_t name_start = j;
+      while (j < regex.size() && is_tag_char(regex[j]))
+        ++j;
+      if (j > name_start) {
+        if (j < regex.size() && regex[j] == '/')
+          ++j;
+        if (j < regex.size() && regex[j] == '>') {
+          std::string repl;
+          if (replace_tag(regex.substr(i + 1, j - i - 1), open, repl)) {
+            out += repl;
+            i = j + 1;
+            continue;
+          }
+          // Not a known tag: copy it, but the scan for tags resumes after it, as
+          // Python's re.sub does.
+          out.append(regex.substr(i, j + 1 - i));
+          i = j + 1;
+          continue;
+        }
+      }
+    }
+    out += regex[i++];
+  }
+  return out;
+}
+
+namespace {
+
+// A small recursive rewriter over PCRE syntax, enough for the constructs fail2ban's
+// filters use. It keeps escapes and character classes intact.
+class SupersetRewriter {
+public:
+  explicit SupersetRewriter(std::string_view p) : p_(p) {}
+
+  std::string run() { return sequence(/*stop_at_paren=*/false); }
+
+private:
+  // Rewrites until the end or an unmatched ')' (not consumed).
+  std::string sequence(bool stop_at_paren) {
+    std::string out;
+    while (i_ < p_.size()) {
+      char c = p_[i_];
+      if (c == ')') {
+        if (stop_at_paren)
+          return out;
+        out += c; // unbalanced: keep, the compiler will complain
+        ++i_;
+        continue;
+      }
+      if (c == '\\') {
+        out += escape();
+        continue;
+      }
+      if (c == '[') {
+        out += char_class();
+        continue;
+      }
+      if (c == '^' || c == '$') {
+        // An anchor outside a class: dropping it only widens the match (and Hyperscan
+        // refuses end anchors that are not at the end of the pattern).
+        ++i_;
+        continue;
+      }
+      if (c == '(') {
+        out += group();
+        continue;
+      }
+      out += c;
+      ++i_;
+    }
+    return out;
+  }
+
+  std::string escape() {
+    std::string out(1, p_[i_++]);
+    if (i_ < p_.size())
+      out += p_[i_++];
+    return out;
+  }
+
+  std::string char_class() {
+    size_t start = i_++;
+    if (i_ < p_.size() && p_[i_] == '^')
+      ++i_;
+    if (i_ < p_.size() && p_[i_] == ']')
+      ++i_;
+    while (i_ < p_.size() && p_[i_] != ']') {
+      if (p_[i_] == '\\')
+        ++i_;
+      else if (p_[i_] == '[' && i_ + 1 < p_.size() && p_[i_ + 1] == ':') {
+        size_t close = p_.find(":]", i_ + 2);
+        if (close != std::string_view::npos)
+          i_ = close + 1;
+      }
+      ++i_;
+    }
+    if (i_ < p_.size())
+      ++i_;
+    return std::string(p_.substr(start, i_ - start));
+  }
+
+  // At '('.
+  std::string group() {
+    ++i_;
+    auto starts = [&](std::string_view s) { return p_.substr(i_, s.size()) == s; };
+    if (starts("?=") || starts("?!") || starts("?<=") || starts("?<!")) {
+      // A look-around constrains without consuming: dropping it widens the match.
+      i_ += starts("?<") ? 3 : 2;
+      (void)sequence(true);
+      if (i_ < p_.size())
+        ++i_;
+      return "";
+    }
+    if (starts("?P<") || (starts("?<") && !starts("?<=") && !starts("?<!")) || starts("?'")) {
+      size_t close = p_.find_first_of(">'", i_ + 2);
+      i_ = close == std::string_view::npos ? p_.size() : close + 1;
+      return "(?:" + body();
+    }
+    if (starts("?P=")) { // named back-reference: anything on the line
+      size_t close = p_.find(')', i_);
+      i_ = close == std::string_view::npos ? p_.size() : close + 1;
+      return "(?:.*)";
+    }
+    if (starts("?(")) {
+      // (?(cond)yes|no): either branch.
+      size_t close = p_.find(')', i_ + 2);
+      i_ = close == std::string_view::npos ? p_.size() : close + 1;
+      return "(?:" + body();
+    }
+    if (starts("?#")) {
+      size_t close = p_.find(')', i_);
+      i_ = close == std::string_view::npos ? p_.size() : close + 1;
+      return "";
+    }
+    if (starts("?:") || starts("?>")) {
+      i_ += 2;
+      return "(?:" + body();
+    }
+    if (starts("?")) {
+      // Inline flags, (?i) or (?i:...): keep as written.
+      size_t j = i_ + 1;
+      while (j < p_.size() && (std::isalpha(static_cast<unsigned char>(p_[j])) || p_[j] == '-'))
+        ++j;
+      if (j < p_.size() && p_[j] == ')') {
+        std::string flags(p_.substr(i_ - 1, j - i_ + 2));
+        i_ = j + 1;
+        return flags;
+      }
+      if (j < p_.size() && p_[j] == ':') {
+        std::string head(p_.substr(i_ - 1, j - i_ + 2));
+        i_ = j + 1;
+        return head + body();
+      }
+    }
+    return "(?:" + body(); // plain capturing group
+  }
+
+  // The rest of a group after its opening, including the ')'.
+  std::string body() {
+    std::string inner = sequence(true);
+    if (i_ < p_.size())
+      ++i_;
+    return inner + ")";
+  }
+
+  std::string_view p_;
+  size_t i_ = 0;
+};
+
+} // namespace
+
+std::string hyperscan_superset(std::string_view pcre_regex) {
+  std::string inner = SupersetRewriter(pcre_regex).run();
+  return "(?:" + inner + ").*$";
+}
+
+} // namespace mcf2b::matcher

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mcf2b::matcher {
+
+// fail2ban's Regex._resolveHostTag: <HOST>, <ADDR>, <IP4>, <IP6>, <CIDR>, <SUBNET>,
+// <DNS>, <F-ID/>, <F-PORT/> become their regexes with the named groups ip4, ip6, dns,
+// cidr, fid, fport; <F-NAME>...</F-NAME> becomes the group (?P<name>...) (id -> fid,
+// port -> fport). Other tags are left as they are.
+std::string expand_fail2ban_tags(std::string_view regex);
+
+// A pattern for Hyperscan that matches, on one line of raw log text, every line on
+// which `pcre_regex` (a failregex applied to the part of the line after the date) can
+// match: a superset. Anchors (^ $), look-arounds and named groups are dropped, and
+// conditionals (?(c)a|b) become (?:a|b). Back-references are left for Hyperscan's
+// prefilter mode. The result is wrapped as (?:...).*$ so that a line is reported once,
+// at its end.
+std::string hyperscan_superset(std::string_view pcre_regex);
+
+} // namespace mcf2b::matcher

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The annotated sample logs shipped with fail2ban, replayed as fail2ban's own harness
+// (tests/samplestestcase.py) does: "# failJSON: {...}" describes the next line (match,
+// host, time as Europe/Zurich local time with "now" frozen at 2005-08-14 12:00),
+// "# filterOptions:" switches the filter parameters (one filter instance per option
+// set), "# fileOptions:" applies to a whole file, "# addFILE:" chains another file.
+// Every annotated line must agree with its annotation; the agreement is printed per file.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "matcher/log_matcher.h"
+#include "tests/fixtures/requirements.h"
+
+namespace mcf2b::matcher {
+namespace {
+
+using json = nlohmann::json;
+using mcf2b::testing::ok;
+
+const char *const kSampleDir = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
+const char *const kStockFilters = "/etc/fail2ban/filter.d";
+constexpr int64_t kTestNow = 1124013600; // 2005-08-14 12:00 Europe/Zurich
+
+struct FilterUnderTest {
+  std::string label;
+  json options;
+  std::unique_ptr<LogMatcher> matcher;
+};
+
+// The two kinds of expressions the samples use in "constraint" / "test.condition".
+bool eval_condition(const std::string &expr, const std::string &name, const json &opts) {
+  std::smatch m;
+  static const std::regex name_eq(R"(^\s*name\s*==\s*'([^']*)'\s*$)");
+  static const std::regex opt_cmp(R"(^\s*opts\.get\('([^']*)'\)\s*(==|!=)\s*'([^']*)'\s*$)");
+  if (std::regex_match(expr, m, name_eq))
+    return name == m[1].str();
+  if (std::regex_match(expr, m, opt_cmp)) {
+    std::string value = opts.contains(m[1].str()) ? opts[m[1].str()].get<std::string>() : "";
+    bool eq = value == m[3].str();
+    return m[2].str() == "==" ? eq : !eq;
+  }
+  ADD_FAILURE() << "unknown condition in samples: " << expr;
+  return false;
+}
+
+std::string spec_of(const std::string &name, const json &opts) {
+  std::string spec = std::string(kStockFilters) + "/" + name + ".conf";
+  std::string params;
+  for (auto it = opts.begin(); it != opts.end(); ++it) {
+    if (it.key().rfind("test.", 0) == 0)
+      continue;
+    params += (params.empty() ? "" : ", ") + it.key() + "=\"" + it.value().get<std::string>() +
+              "\"";
+  }
+  return params.empty() ? spec : spec + "[" + params + "]";
+}
+
+struct Agreement {
+  int checked = 0;
+  int agreed = 0;
+  std::vector<std::string> disagreements;
+};
+
+class SampleRun {
+public:
+  SampleRun(std::string name, bool check_all) : name_(std::move(name)), check_all_(check_all) {
+    auto zone = TimeZone::load("Europe/Zurich");
+    EXPECT_TRUE(ok(zone));
+    zone_ = *zone;
+  }
+
+  // Per file: agreement figures.
+  std::map<std::string, Agreement> run() {
+    std::vector<std::string> files{name_};
+    std::map<std::string, Agreement> result;
+    for (size_t i = 0; i < files.size(); ++i)
+      run_file(files[i], files, result[files[i]]);
+    return result;
+  }
+
+private:
+  FilterUnderTest *filter_for(const json &opts) {
+    std::string spec = spec_of(name_, opts);
+    auto it = filters_.find(spec);
+    if (it != filters_.end())
+      return it->second.get();
+    auto def = load_filter(spec, FilterSearchPath{{kStockFilters}});
+    EXPECT_TRUE(ok(def)) << spec;
+    if (!def)
+      return nullptr;
+    MatcherOptions options;
+    options.zone = zone_;
+    options.fixed_now = kTestNow;
+    options.judge.check_all_rules = check_all_;
+    auto matcher = LogMatcher::create({std::move(*def)}, options);
+    EXPECT_TRUE(ok(matcher)) << spec;
+    if (!matcher)
+      return nullptr;
+    auto f = std::make_unique<FilterUnderTest>();
+    f->label = spec;
+    f->options = opts;
+    f->matcher = std::make_unique<LogMatcher>(std::move(*matcher));
+    return (filters_[spec] = std::move(f)).get();
+  }
+
+  void run_file(const std::string &file, std::vector<std::string> &files, Agreement &agreement) {
+    std::ifstream in(std::string(kSampleDir) + "/" + file);
+    ASSERT_TRUE(in) << "sample log " << file << " missing: is fail2ban installed?";
+    static const std::regex directive(R"(^#+ ?(failJSON|(?:file|filter)Options|addFILE):(.+)$)");
+    json file_options = json::object();
+    std::vector<FilterUnderTest *> active;
+    bool ignore_block = false;
+    std::string line;
+    int line_no = 0;
+    json faildata = json::object();
+    bool pending_annotation = false;
+    while (std::getline(in, line)) {
+      ++line_no;
+      std::smatch m;
+      if (std::regex_match(line, m, directive)) {
+        json data = json::parse(m[2].str());
+        std::string kind = m[1].str();
+        if (kind == "fileOptions") {
+          file_options = data;
+          continue;
+        }
+        if (kind == "addFILE") {
+          files.push_back(data.get<std::string>());
+          continue;
+        }
+        if (kind == "filterOptions") {
+          active.clear();
+          ignore_block = false;
+          json list = data.is_array() ? data : json::array({data});
+          for (const auto &entry : list) {
+            json opts = file_options;
+            opts.update(entry);
+            if (opts.contains("test.condition"))
+              ignore_block = !eval_condition(opts["test.condition"], name_, opts);
+            if (!ignore_block)
+              if (auto *f = filter_for(opts))
+                active.push_back(f);
+          }
+          continue;
+        }
+        faildata = data; // failJSON: describes the next line
+        pending_annotation = true;
+        continue;
+      }
+      if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      json expected = pending_annotation ? faildata : json::object();
+      pending_annotation = false;
+      if (ignore_block)
+        continue;
+      if (active.empty()) {
+        json opts = file_options;
+        if (opts.contains("test.condition") &&
+            !eval_condition(opts["test.condition"], name_, opts))
+          continue;
+        if (auto *f = filter_for(opts))
+          active.push_back(f);
+      }
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      for (FilterUnderTest *f : active) {
+        if (expected.contains("constraint") &&
+            !eval_condition(expected["constraint"], name_, f->options))
+          continue;
+        check_line(*f, file, line_no, line, expected, agreement);
+      }
+    }
+  }
+
+  void check_line(FilterUnderTest &f, const std::string &file, int line_no,
+                  const std::string &line, const json &expected, Agreement &agreement) {
+    struct Got {
+      std::string host, address;
+      int64_t time;
+      uint32_t rule;
+    };
+    std::vector<Got> got;
+    f.matcher->scan(line + "\n", [&](const Match &m) {
+      got.push_back({std::string(m.host_text),
+                     m.host_kind == HostKind::address ? m.address.to_string() : "", m.time,
+                     m.rule});
+    });
+    bool want = expected.value("match", false);
+    std::string why;
+    if (!want && !got.empty())
+      why = "matched (rule " + std::to_string(got[0].rule) + ", host " + got[0].host +
+            ") but should not";
+    else if (want && got.size() != 1)
+      why = got.empty() ? "not matched but should" : "matched by several rules";
+    else if (want) {
+      const Got &g = got[0];
+      if (expected.contains("host") && !expected["host"].is_null()) {
+        std::string host = expected["host"];
+        if (g.host != host && g.address != host)
+          why = "host " + g.host + " instead of " + host;
+      }
+      if (why.empty() && expected.contains("time")) {
+        std::string t = expected["time"];
+        int y, mo, d, h, mi, s;
+        if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) == 6) {
+          int64_t local = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
+                              86400 +
+                          h * 3600 + mi * 60 + s;
+          int64_t want_time = zone_.to_utc(local);
+          if (g.time != want_time)
+            why = "time " + std::to_string(g.time) + " instead of " + std::to_string(want_time) +
+                  " (" + t + ")";
+        }
+      }
+    }
+    ++agreement.checked;
+    if (why.empty())
+      ++agreement.agreed;
+    else
+      agreement.disagreements.push_back(file + ":" + std::to_string(line_no) + " [" + f.label +
+                                        "] " + why + "\n    " + line);
+  }
+
+  std::string name_;
+  bool check_all_;
+  TimeZone zone_;
+  std::map<std::string, std::unique_ptr<FilterUnderTest>> filters_;
+};
+
+void expect_full_agreement(const std::string &name, bool check_all) {
+  SampleRun run(name, check_all);
+  auto result = run.run();
+  for (const auto &[file, a] : result) {
+    double pct = a.checked ? 100.0 * a.agreed / a.checked : 0.0;
+    std::cout << "agreement " << file << (check_all ? " (every rule)" : " (first rule)") << ": "
+              << a.agreed << "/" << a.checked << " lines (" << pct << "%)\n";
+    for (const auto &d : a.disagreements)
+      std::cout << "  disagrees: " << d << "\n";
+    EXPECT_GT(a.checked, 0) << file;
+    EXPECT_EQ(a.agreed, a.checked) << file << ": " << a.disagreements.size()
+                                   << " annotated lines disagree";
+  }
+}
+
+// fail2ban-regex's mode (every failregex tried), as the samples are annotated for.
+TEST(SampleAgreement, Sshd) { expect_full_agreement("sshd", true); }
+TEST(SampleAgreement, Exim) { expect_full_agreement("exim", true); }
+TEST(SampleAgreement, EximSpam) { expect_full_agreement("exim-spam", true); }
+TEST(SampleAgreement, ApacheAuth) { expect_full_agreement("apache-auth", true); }
+
+// The daemon's mode (the first failregex that matches decides) agrees as well.
+TEST(SampleAgreement, SshdFirstRule) { expect_full_agreement("sshd", false); }
+TEST(SampleAgreement, EximFirstRule) { expect_full_agreement("exim", false); }
+TEST(SampleAgreement, EximSpamFirstRule) { expect_full_agreement("exim-spam", false); }
+TEST(SampleAgreement, ApacheAuthFirstRule) { expect_full_agreement("apache-auth", false); }
+
+} // namespace
+} // namespace mcf2b::matcher
