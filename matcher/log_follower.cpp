@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "matcher/log_follower.h"
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace mcf2b::matcher {
+namespace {
+
+constexpr size_t kReadChunk = 256 * 1024;
+
+std::optional<struct stat> stat_path(const std::string &path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0)
+    return std::nullopt;
+  return st;
+}
+
+} // namespace
+
+uint64_t first_line_hash(int fd) {
+  char buf[4096];
+  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+  if (n <= 0)
+    return 0;
+  uint64_t h = 1469598103934665603ull;
+  for (ssize_t i = 0; i < n; ++i) {
+    if (buf[i] == '\n')
+      return h == 0 ? 1 : h;
+    h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ull;
+  }
+  // A first line longer than 4 KiB is identified by its first 4 KiB.
+  return n == static_cast<ssize_t>(sizeof buf) ? (h == 0 ? 1 : h) : 0;
+}
+
+Result<LogFollower::OpenFile> LogFollower::open_file(const std::string &path) {
+  OpenFile f;
+  f.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!f.fd)
+    return Error::sys("open " + path);
+  struct stat st{};
+  if (::fstat(f.fd.get(), &st) != 0)
+    return Error::sys("stat " + path);
+  if (!S_ISREG(st.st_mode))
+    return Error::msg(path + " is not a regular file");
+  f.inode = st.st_ino;
+  f.first_line_hash = first_line_hash(f.fd.get());
+  return f;
+}
+
+Result<LogFollower> LogFollower::open(std::string path, std::optional<FollowPosition> resume) {
+  LogFollower lf;
+  lf.path_ = std::move(path);
+  lf.inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!lf.inotify_)
+    return Error::sys("inotify_init1");
+  (void)lf.watch_folder(); // a missing folder is retried on each read
+
+  auto file = open_file(lf.path_);
+  if (!file) {
+    if (file.error().code != ENOENT)
+      return file.error();
+    return lf; // not there yet: picked up when it appears
+  }
+  if (resume && resume->inode == file->inode &&
+      (resume->first_line_hash == 0 || file->first_line_hash == 0 ||
+       resume->first_line_hash == file->first_line_hash)) {
+    struct stat st{};
+    ::fstat(file->fd.get(), &st);
+    // Shrunk below the saved offset while we were away: truncated, start over.
+    file->offset = static_cast<uint64_t>(st.st_size) >= resume->offset ? resume->offset : 0;
+    file->line_end = file->offset;
+  } else if (resume && resume->inode != 0) {
+    // Rotated while we were away: the rest of the old file first, if it is still there.
+    auto rotated = open_file(lf.path_ + ".1");
+    if (rotated && rotated->inode == resume->inode) {
+      rotated->offset = resume->offset;
+      rotated->line_end = resume->offset;
+      lf.current_ = std::move(*rotated);
+      lf.pending_next_ = std::move(*file);
+      return lf;
+    }
+  }
+  lf.current_ = std::move(*file);
+  return lf;
+}
+
+Status LogFollower::watch_folder() {
+  if (watch_ >= 0)
+    return {};
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (dir.empty())
+    dir = ".";
+  watch_ = ::inotify_add_watch(inotify_.get(), dir.c_str(),
+                               IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                   IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
+  if (watch_ < 0)
+    return Error::sys("watch " + dir);
+  return {};
+}
+
+void LogFollower::drain_events() {
+  alignas(inotify_event) char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(inotify_.get(), buf, sizeof buf);
+    if (n <= 0)
+      break;
+    for (char *p = buf; p < buf + n;) {
+      auto *ev = reinterpret_cast<inotify_event *>(p);
+      if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+        watch_ = -1; // the folder itself went away: watch it again once it is back
+      p += sizeof(inotify_event) + ev->len;
+    }
+  }
+}
+
+void LogFollower::reset_partial() {
+  partial_.clear();
+  skipping_line_ = false;
+}
+
+size_t LogFollower::hand_out(std::string_view data, const Sink &sink) {
+  // Everything up to the last newline goes out; the rest waits.
+  size_t last_nl = data.rfind('\n');
+  if (last_nl == std::string_view::npos) {
+    if (skipping_line_)
+      return 0;
+    partial_.append(data);
+    if (partial_.size() > kMaxLine) {
+      ++counters_.oversized_lines;
+      partial_.clear();
+      skipping_line_ = true;
+    }
+    return 0;
+  }
+  std::string_view complete = data.substr(0, last_nl + 1);
+  std::string_view rest = data.substr(last_nl + 1);
+  size_t handed = 0;
+  if (skipping_line_) {
+    size_t nl = complete.find('\n');
+    complete.remove_prefix(nl + 1);
+    skipping_line_ = false;
+  } else if (!partial_.empty()) {
+    size_t nl = complete.find('\n');
+    if (partial_.size() + nl + 1 > kMaxLine) {
+      ++counters_.oversized_lines;
+    } else {
+      partial_.append(complete.substr(0, nl + 1));
+      sink(partial_);
+      handed += partial_.size();
+    }
+    partial_.clear();
+    complete.remove_prefix(nl + 1);
+  }
+  if (!complete.empty()) {
+    sink(complete);
+    handed += complete.size();
+  }
+  if (!rest.empty()) {
+    partial_.assign(rest);
+    if (partial_.size() > kMaxLine) {
+      ++counters_.oversized_lines;
+      partial_.clear();
+      skipping_line_ = true;
+    }
+  }
+  counters_.bytes += handed;
+  return handed;
+}
+
+Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
+  struct stat st{};
+  if (::fstat(f.fd.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) < f.offset) {
+    // copytruncate: the writer starts over in the same file.
+    ++counters_.truncations;
+    f.offset = 0;
+    f.line_end = 0;
+    reset_partial();
+  }
+  if (f.first_line_hash == 0)
+    f.first_line_hash = first_line_hash(f.fd.get());
+  std::vector<char> buf(kReadChunk);
+  size_t handed = 0;
+  for (;;) {
+    ssize_t n = ::pread(f.fd.get(), buf.data(), buf.size(), static_cast<off_t>(f.offset));
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return Error::sys("read " + path_);
+    }
+    if (n == 0)
+      break;
+    f.offset += static_cast<uint64_t>(n);
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    handed += hand_out(chunk, sink);
+    // The resume point is just past the last newline seen (a skipped oversized line
+    // included), never inside a line: a line is never cut into pieces on resume.
+    if (size_t nl = chunk.rfind('\n'); nl != std::string_view::npos)
+      f.line_end = f.offset - (chunk.size() - nl - 1);
+  }
+  return handed;
+}
+
+Result<size_t> LogFollower::read_available(const Sink &sink) {
+  drain_events();
+  if (watch_ < 0)
+    (void)watch_folder();
+  size_t handed = 0;
+  for (;;) {
+    if (current_) {
+      auto n = drain(*current_, sink);
+      if (!n)
+        return n.error();
+      handed += *n;
+    }
+    if (pending_next_) {
+      // Finished the rest of a file rotated while we were away; on to the new one.
+      current_ = std::move(*pending_next_);
+      pending_next_.reset();
+      reset_partial();
+      continue;
+    }
+    auto st = stat_path(path_);
+    if (!st)
+      return handed; // gone (deleted or renamed away): keep reading the old one if any
+    if (current_ && st->st_ino == current_->inode)
+      return handed;
+    // The path names another file: rotation, or the file appeared. The old file was read
+    // to its end above; a partial last line there is complete as far as it will ever be.
+    auto next = open_file(path_);
+    if (!next) {
+      if (next.error().code == ENOENT)
+        return handed;
+      return next.error();
+    }
+    if (current_)
+      ++counters_.rotations;
+    current_ = std::move(*next);
+    reset_partial();
+  }
+}
+
+FollowPosition LogFollower::position() const {
+  if (!current_)
+    return {};
+  return {current_->inode, current_->line_end, current_->first_line_hash};
+}
+
+} // namespace mcf2b::matcher

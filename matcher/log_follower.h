@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/fd.h"
+#include "base/result.h"
+
+namespace mcf2b::matcher {
+
+// Where a follower stands in its file: the file's identity (inode, and a hash of its
+// first line so a recycled inode is not mistaken for the same file) and the offset just
+// past the last complete line handed out. Persist it; resume from it.
+struct FollowPosition {
+  uint64_t inode = 0;
+  uint64_t offset = 0;
+  uint64_t first_line_hash = 0;
+  bool operator==(const FollowPosition &) const = default;
+};
+
+struct FollowerCounters {
+  uint64_t bytes = 0;          // bytes of complete lines handed out
+  uint64_t rotations = 0;      // the path now names another file (rename + create, delete + create)
+  uint64_t truncations = 0;    // the file shrank under us (copytruncate)
+  uint64_t oversized_lines = 0; // lines longer than the cap, skipped whole
+};
+
+// Follows one log file the way fail2ban's pyinotify backend does, without losing or
+// repeating a line:
+// - complete lines only: a partial last line waits for its newline;
+// - rename + create rotation: what is still written to the old file (until the writer
+//   reopens) is read, then the new file from its start;
+// - copytruncate: a file that shrank is read again from its start;
+// - deletion and re-creation, and a file that does not exist yet: picked up when it
+//   appears;
+// - resume: from a saved position if the file is the same; if it was rotated while we
+//   were away, the rest of the rotated file (PATH.1, same inode) is read first.
+// fd() is an inotify descriptor (watching the folder) to poll; call read_available()
+// when it is readable and, as a safety net, now and then (it is cheap when idle).
+class LogFollower {
+public:
+  // Lines longer than this are skipped whole (counted): no unbounded buffering.
+  static constexpr size_t kMaxLine = 1 << 20;
+  using Sink = std::function<void(std::string_view complete_lines)>;
+
+  static Result<LogFollower> open(std::string path, std::optional<FollowPosition> resume = {});
+
+  [[nodiscard]] int fd() const { return inotify_.get(); }
+  [[nodiscard]] const std::string &path() const { return path_; }
+
+  // Reads whatever is new and hands it to `sink` in chunks of complete lines (each
+  // ends with '\n'). Returns the number of bytes handed out.
+  Result<size_t> read_available(const Sink &sink);
+
+  // The position after the last complete line handed out.
+  [[nodiscard]] FollowPosition position() const;
+  [[nodiscard]] const FollowerCounters &counters() const { return counters_; }
+
+private:
+  struct OpenFile {
+    Fd fd;
+    uint64_t inode = 0;
+    uint64_t offset = 0;   // bytes read from the file
+    uint64_t line_end = 0; // just past the last newline read
+    uint64_t first_line_hash = 0;
+  };
+  LogFollower() = default;
+  Status watch_folder();
+  void drain_events();
+  // Reads file `f` to its end, handing out complete lines.
+  Result<size_t> drain(OpenFile &f, const Sink &sink);
+  size_t hand_out(std::string_view data, const Sink &sink);
+  void reset_partial();
+  static Result<OpenFile> open_file(const std::string &path);
+
+  std::string path_;
+  Fd inotify_;
+  int watch_ = -1;
+  std::optional<OpenFile> current_;
+  std::optional<OpenFile> pending_next_; // after current_ (a file rotated while away)
+  std::string partial_;        // the incomplete last line of current_
+  bool skipping_line_ = false; // inside an oversized line: drop until its newline
+  FollowerCounters counters_;
+};
+
+// The identity hash of a file's first line (FNV-1a over at most 4 KiB up to the first
+// newline); 0 while the file has no complete first line.
+uint64_t first_line_hash(int fd);
+
+} // namespace mcf2b::matcher

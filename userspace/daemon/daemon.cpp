@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+
+#include "base/fd.h"
+#include "base/log.h"
+#include "control/protocol/control_server.h"
+#include "userspace/controller/clock.h"
+#include "userspace/daemon/command_handler.h"
+#include "userspace/daemon/controller_bootstrap.h"
+#include "userspace/daemon/enforcement.h"
+#include "userspace/daemon/jail_files.h"
+#include "userspace/daemon/log_sources.h"
+#include "userspace/daemon/metrics_server.h"
+#include "userspace/daemon/prometheus_text.h"
+#include "userspace/daemon/store_sink.h"
+#include "userspace/daemon/version.h"
+
+namespace mcf2b {
+namespace {
+
+// epoll tags; log sources use kSourceBase + index.
+constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror = 5, kSync = 6;
+constexpr uint64_t kSourceBase = 1000;
+// The ipset mirror trails the maps by at most this long (one restore stream per flush).
+constexpr int kMirrorDelayMs = 20;
+// Expired map entries are already ignored by the kernel; they are swept this often.
+constexpr int kSweepEverySeconds = 60;
+
+Fd make_timer(int interval_ms) {
+  Fd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (fd && interval_ms > 0) {
+    itimerspec spec{};
+    spec.it_interval.tv_sec = interval_ms / 1000;
+    spec.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
+    spec.it_value = spec.it_interval;
+    ::timerfd_settime(fd.get(), 0, &spec, nullptr);
+  }
+  return fd;
+}
+
+void arm_once(int fd, int delay_ms) {
+  itimerspec spec{};
+  spec.it_value.tv_sec = delay_ms / 1000;
+  spec.it_value.tv_nsec = (delay_ms % 1000) * 1000000L + 1;
+  ::timerfd_settime(fd, 0, &spec, nullptr);
+}
+
+void drain(int fd) {
+  uint64_t n;
+  while (::read(fd, &n, sizeof n) > 0) {
+  }
+}
+
+std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController &c) {
+  std::vector<std::pair<std::string, IpPrefix>> out;
+  for (const auto &j : c.jails())
+    for (const auto &p : c.whitelist(j.name))
+      out.emplace_back(j.name, p);
+  return out;
+}
+
+} // namespace
+
+struct Daemon::Impl : DecisionSink {
+  DaemonConfig config;
+  SystemClock clock;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<JailController> controller;
+  std::optional<Enforcement> enforcement;
+  std::unique_ptr<CommandHandler> handler;
+  std::optional<control::ControlServer> control;
+  std::optional<MetricsServer> metrics;
+  LogSources sources;
+  std::vector<IpPrefix> global_whitelist;
+  Fd epoll, tick_timer, mirror_timer, sync_timer, signals;
+  bool mirror_armed = false;
+  bool sources_dirty = false;
+  bool stopping = false;
+  int64_t sync_seq = 0;
+  Seconds last_sweep = 0;
+  uint64_t store_errors = 0, source_errors = 0, replicated = 0;
+
+  // --- DecisionSink: the kernel first (fast), then the store (durable) ---
+  Status apply(const Decisions &d) override {
+    if (d.empty())
+      return {};
+    enforcement->apply(d);
+    if (enforcement->mirror_pending() && !mirror_armed) {
+      arm_once(mirror_timer.get(), kMirrorDelayMs);
+      mirror_armed = true;
+    }
+    auto mutations = to_mutations(d);
+    if (mutations.empty())
+      return {};
+    auto st = store->apply(mutations);
+    if (!st) {
+      ++store_errors;
+      log_error("store: " + st.error().message());
+    }
+    return st;
+  }
+  void jails_changed() override {
+    if (auto st = enforcement->configure_jails(controller->jails()); !st)
+      log_error("configure jails: " + st.error().message());
+    sources_dirty = true;
+  }
+  void whitelist_changed() override {
+    if (auto st = enforcement->sync_whitelist(global_whitelist, whitelist_of(*controller)); !st)
+      log_error("kernel whitelist: " + st.error().message());
+  }
+
+  Status watch(int fd, uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+      return Error::sys("epoll_ctl");
+    return {};
+  }
+
+  Status build_sources() {
+    for (size_t i = 0; i < sources.size(); ++i)
+      ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
+    sources.save_positions();
+    std::vector<Error> errors;
+    LogSourceOptions options{config.filter_dirs, config.cache_dir, config.log_timezone};
+    auto built = LogSources::build(*controller, *store, options, errors);
+    for (const auto &e : errors)
+      log_error(e.message());
+    if (!built)
+      return built.error();
+    sources = std::move(*built);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
+        return st;
+      log_info("following " + sources.path(i));
+    }
+    sources_dirty = false;
+    return {};
+  }
+
+  void process_source(size_t i) {
+    Decisions batch;
+    auto n = sources.process(i, [&](FamilyId family, const IpAddress &address, Seconds time) {
+      batch.append(controller->failure(family, address, time));
+    });
+    if (!n) {
+      ++source_errors;
+      log_error(sources.path(i) + ": " + n.error().message());
+    }
+    if (!batch.empty()) {
+      for (const auto &b : batch.bans)
+        log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
+                 std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
+      (void)apply(batch);
+    }
+  }
+
+  void tick() {
+    Decisions d = controller->tick();
+    for (const auto &u : d.unbans)
+      log_info("unban " + u.prefix.to_string() + " in " + u.jail + " (" +
+               std::string(to_string(u.reason)) + ")");
+    (void)apply(d);
+    Seconds now = clock.now();
+    if (now - last_sweep >= kSweepEverySeconds) {
+      last_sweep = now;
+      if (auto st = enforcement->sweep(now); !st)
+        log_warning("sweep: " + st.error().message());
+    }
+  }
+
+  // Cluster: apply what other nodes wrote since the last look, one indexed query.
+  void sync() {
+    for (;;) {
+      auto changes = store->changes_since(sync_seq, 1000);
+      if (!changes) {
+        log_debug("cluster sync: " + changes.error().message());
+        return;
+      }
+      Decisions d;
+      bool jails = false;
+      for (const auto &c : *changes) {
+        sync_seq = c.seq;
+        if (c.node == store->node())
+          continue;
+        ++replicated;
+        switch (c.kind) {
+        case ChangeKind::ban:
+        case ChangeKind::unban:
+        case ChangeKind::whitelist_add:
+        case ChangeKind::whitelist_remove:
+          d.append(controller->apply_replicated(c.row));
+          if (c.kind == ChangeKind::whitelist_add || c.kind == ChangeKind::whitelist_remove)
+            jails = true; // kernel whitelist follows below
+          break;
+        case ChangeKind::jail_put:
+          if (auto j = store->get_jail(c.jail); j && *j) {
+            if (auto u = controller->update_jail(**j); u) {
+              Decisions ud = std::move(*u);
+              ud.jails.clear(); // the store already has them
+              ud.records.clear();
+              enforcement->apply(ud);
+            }
+            jails_changed();
+          }
+          break;
+        case ChangeKind::jail_remove:
+          if (auto u = controller->disable_jail(c.jail); u)
+            enforcement->apply(*u);
+          break;
+        case ChangeKind::setting_put:
+        case ChangeKind::counts_reset:
+          break;
+        }
+      }
+      if (!d.empty()) {
+        enforcement->apply(d);
+        if (enforcement->mirror_pending() && !mirror_armed) {
+          arm_once(mirror_timer.get(), kMirrorDelayMs);
+          mirror_armed = true;
+        }
+      }
+      if (jails)
+        whitelist_changed();
+      if (changes->size() < 1000)
+        return;
+    }
+  }
+
+  std::string render_metrics() {
+    PrometheusText t;
+    auto c = sources.counters();
+    t.counter("mcf2b_log_lines_total", "Log lines scanned", double(c.lines));
+    t.counter("mcf2b_log_bytes_total", "Log bytes scanned", double(c.bytes));
+    t.counter("mcf2b_log_matches_total", "Log lines that matched a failregex", double(c.matched));
+    t.counter("mcf2b_log_unparsable_total", "Matched lines that could not be used",
+              double(c.unparsable()));
+    t.counter("mcf2b_log_hostnames_total", "Failures naming a host name (not resolved)",
+              double(c.host_names));
+    auto cs = controller->stats();
+    t.counter("mcf2b_failures_total", "Failure events received", double(cs.failures));
+    t.counter("mcf2b_failures_ignored_total", "Failures from never-banned addresses",
+              double(cs.ignored));
+    t.counter("mcf2b_window_evictions_total", "Failure windows evicted by the tracking bound",
+              double(cs.evictions));
+    t.gauge("mcf2b_tracked_addresses", "Addresses with a failure window", double(cs.tracked));
+    for (const auto &j : controller->jails()) {
+      auto js = controller->jail_stats(j.name);
+      if (!js)
+        continue;
+      t.counter("mcf2b_jail_failures_total", "Failures counted per jail", double(js->failures),
+                {{"jail", j.name}});
+      t.counter("mcf2b_jail_bans_total", "Bans decided per jail", double(js->bans),
+                {{"jail", j.name}});
+      t.gauge("mcf2b_jail_active_bans", "Active bans per jail", double(js->active),
+              {{"jail", j.name}});
+    }
+    auto es = enforcement->stats();
+    for (const auto &j : es.jails) {
+      t.counter("mcf2b_xdp_dropped_packets_total", "Packets dropped by XDP per jail",
+                double(j.packets), {{"jail", j.name}});
+      t.counter("mcf2b_xdp_dropped_bytes_total", "Bytes dropped by XDP per jail",
+                double(j.bytes), {{"jail", j.name}});
+    }
+    t.counter("mcf2b_xdp_passed_packets_total", "Packets XDP passed", double(es.passed));
+    t.counter("mcf2b_xdp_unparsable_packets_total", "Packets XDP could not parse",
+              double(es.unparsable));
+    t.counter("mcf2b_xdp_map_full_total", "Bans refused because a map was full",
+              double(es.map_full));
+    t.counter("mcf2b_store_errors_total", "Store writes that failed", double(store_errors));
+    t.counter("mcf2b_mirror_errors_total", "ipset restore streams that failed",
+              double(es.mirror_errors));
+    t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
+              double(replicated));
+    return t.str();
+  }
+
+  nlohmann::json stats_json() {
+    auto es = enforcement->stats();
+    auto c = sources.counters();
+    nlohmann::json jails = nlohmann::json::array();
+    for (const auto &j : controller->jails()) {
+      auto js = controller->jail_stats(j.name);
+      uint64_t packets = 0, bytes = 0;
+      for (const auto &x : es.jails)
+        if (x.name == j.name)
+          packets = x.packets, bytes = x.bytes;
+      jails.push_back({{"jail", j.name},
+                       {"failures", js ? js->failures : 0},
+                       {"bans", js ? js->bans : 0},
+                       {"active", js ? js->active : 0},
+                       {"dropped_packets", packets},
+                       {"dropped_bytes", bytes}});
+    }
+    return {{"daemon",
+             {{"lines", c.lines},
+              {"bytes", c.bytes},
+              {"matched", c.matched},
+              {"unparsable", c.unparsable()},
+              {"host_names", c.host_names},
+              {"store_errors", store_errors},
+              {"source_errors", source_errors},
+              {"replicated_changes", replicated},
+              {"store", std::string(store->backend())},
+              {"node", store->node()}}},
+            {"xdp",
+             {{"passed", es.passed},
+              {"dropped", es.dropped},
+              {"unparsable", es.unparsable},
+              {"map_full", es.map_full}}},
+            {"jails", jails}};
+  }
+};
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Daemon::~Daemon() = default;
+
+Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
+  auto d = std::make_unique<Impl>();
+  d->config = std::move(config);
+  const DaemonConfig &cfg = d->config;
+
+  StoreOptions so;
+  so.node = cfg.node;
+  so.journal_path = cfg.journal_path;
+  auto store = open_store(cfg.state_url, so);
+  if (!store)
+    return store.error().context("open the state store");
+  d->store = std::move(*store);
+  log_info("state store: " + std::string(d->store->backend()) + ", node " + d->store->node());
+
+  JailControllerOptions co;
+  co.max_tracked = cfg.max_tracked;
+  co.node = d->store->node();
+  d->controller = std::make_unique<JailController>(d->clock, co);
+  auto boot = bootstrap_controller(*d->controller, *d->store, cfg.enable_default_jails,
+                                   cfg.ignore_list, cfg.cluster_nodes);
+  if (!boot)
+    return boot.error();
+  for (const auto &e : boot->rejected)
+    log_error("jail rejected: " + e.message());
+  if (boot->seeded)
+    log_info("seeded MailCleaner's 15 default jails");
+
+  // Jail files, for admins who prefer files to commands.
+  JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
+  for (const auto &e : imported.errors)
+    log_error(e.message());
+  for (const auto &j : imported.jails) {
+    auto u = d->controller->update_jail(j);
+    if (!u) {
+      log_error("jail " + j.name + ": " + u.error().message());
+      continue;
+    }
+    boot->decisions.append(std::move(*u));
+    if (const JailConfig *taken = d->controller->jail(j.name))
+      boot->decisions.jails.push_back(*taken);
+  }
+  for (const auto &[jail, prefix] : imported.whitelist)
+    if (auto w = d->controller->whitelist_add(jail, prefix); w)
+      boot->decisions.append(std::move(*w));
+  if (!imported.files.empty())
+    log_info("imported " + std::to_string(imported.files.size()) + " jail file(s) from " +
+             cfg.jail_dir);
+
+  EnforcementOptions eo{cfg.pin_root, cfg.ban_capacity, cfg.ipset_mirror};
+  auto enforcement = Enforcement::open(eo);
+  if (!enforcement)
+    return enforcement.error();
+  d->enforcement.emplace(std::move(*enforcement));
+  if (auto st = d->enforcement->configure_jails(d->controller->jails()); !st)
+    return st.error();
+
+  // The store wins; bans only the kernel knew are kept and recorded.
+  auto active = d->store->list_bans(BanQuery{true, "", ""});
+  if (!active)
+    return active.error();
+  // Bans the bootstrap lifted (ended while down) must not be reinstated.
+  std::vector<BanRecord> live;
+  for (const auto &r : *active)
+    if (d->controller->is_banned(r.jail, r.ip))
+      live.push_back(r);
+  auto only_in_maps = d->enforcement->reconcile(live, d->clock.now());
+  if (!only_in_maps)
+    return only_in_maps.error().context("reconcile the kernel maps with the store");
+  for (const auto &r : *only_in_maps) {
+    BanRequest request;
+    request.confirm_wide = true;
+    request.bantime = r.ban_end == 0 ? -1 : std::max<Seconds>(1, r.ban_end - d->clock.now());
+    if (auto b = d->controller->ban(r.jail, r.ip, request); b) {
+      log_warning("kept " + r.ip.to_string() + " in " + r.jail +
+                  ": banned in the kernel but missing from the store");
+      boot->decisions.append(std::move(*b));
+    }
+  }
+  d->global_whitelist = cfg.ignore_list;
+  for (const auto &a : cfg.cluster_nodes)
+    d->global_whitelist.push_back(IpPrefix::host(a));
+
+  d->epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
+  d->tick_timer = make_timer(1000);
+  d->mirror_timer = make_timer(0);
+  if (!d->epoll || !d->tick_timer || !d->mirror_timer)
+    return Error::sys("create the event loop");
+  if (auto st = d->apply(boot->decisions); !st)
+    log_error("could not store the start-up changes; they are enforced and retried by the store");
+  d->whitelist_changed();
+  if (auto st = d->enforcement->flush_mirror(); !st)
+    log_error(st.error().message());
+
+  auto attached = d->enforcement->attach(cfg.interfaces);
+  if (!attached)
+    return attached.error();
+  for (const auto &line : *attached)
+    log_info(line);
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  d->signals.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!d->signals)
+    return Error::sys("signalfd");
+
+  CommandContext ctx{d->store->node(), kVersion, [impl = d.get()] { return impl->stats_json(); }};
+  d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
+  auto control = control::ControlServer::listen(cfg.socket_path);
+  if (!control)
+    return control.error().context("control socket");
+  d->control.emplace(std::move(*control));
+  if (cfg.metrics_address) {
+    auto metrics = MetricsServer::listen(*cfg.metrics_address, cfg.metrics_port);
+    if (!metrics)
+      return metrics.error();
+    d->metrics.emplace(std::move(*metrics));
+    log_info("metrics on " + *cfg.metrics_address + ":" + std::to_string(d->metrics->port()));
+  }
+
+  for (auto [fd, tag] : {std::pair{d->control->fd(), kControl},
+                         std::pair{d->tick_timer.get(), kTick},
+                         std::pair{d->mirror_timer.get(), kMirror},
+                         std::pair{d->signals.get(), kSignal}})
+    if (auto st = d->watch(fd, tag); !st)
+      return st.error();
+  if (d->metrics)
+    if (auto st = d->watch(d->metrics->fd(), kMetrics); !st)
+      return st.error();
+  if (d->store->backend() != "sqlite") {
+    auto seq = d->store->max_seq();
+    d->sync_seq = seq ? *seq : 0;
+    d->sync_timer = make_timer(cfg.sync_interval_ms);
+    if (auto st = d->watch(d->sync_timer.get(), kSync); !st)
+      return st.error();
+  }
+  if (auto st = d->build_sources(); !st)
+    return st.error();
+  log_info("mcf2bd " + std::string(kVersion) + " ready: " +
+           std::to_string(d->controller->jails().size()) + " jails, " +
+           std::to_string(d->sources.size()) + " log file(s), control socket " +
+           cfg.socket_path);
+  return std::unique_ptr<Daemon>(new Daemon(std::move(d)));
+}
+
+int Daemon::run() {
+  Impl &d = *impl_;
+  // Catch up on what was written while the daemon was away before waiting.
+  for (size_t i = 0; i < d.sources.size(); ++i)
+    d.process_source(i);
+  epoll_event events[64];
+  while (!d.stopping) {
+    int n = ::epoll_wait(d.epoll.get(), events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      log_error("epoll_wait: " + Error::sys("").message());
+      return 1;
+    }
+    for (int i = 0; i < n && !d.stopping; ++i) {
+      uint64_t tag = events[i].data.u64;
+      if (tag >= kSourceBase) {
+        if (tag - kSourceBase < d.sources.size())
+          d.process_source(tag - kSourceBase);
+      } else if (tag == kControl) {
+        d.control->process([&](const control::Request &r, const control::PeerCredentials &) {
+          return d.handler->handle(r);
+        });
+      } else if (tag == kMetrics) {
+        d.metrics->process([&] { return d.render_metrics(); });
+      } else if (tag == kTick) {
+        drain(d.tick_timer.get());
+        d.tick();
+      } else if (tag == kMirror) {
+        drain(d.mirror_timer.get());
+        d.mirror_armed = false;
+        if (auto st = d.enforcement->flush_mirror(); !st)
+          log_error(st.error().message());
+      } else if (tag == kSync) {
+        drain(d.sync_timer.get());
+        d.sync();
+      } else if (tag == kSignal) {
+        signalfd_siginfo si;
+        while (::read(d.signals.get(), &si, sizeof si) == sizeof si) {
+          if (si.ssi_signo == SIGHUP) {
+            log_info("SIGHUP: re-reading log sources");
+            d.sources_dirty = true;
+          } else {
+            log_info("stopping on signal " + std::to_string(si.ssi_signo));
+            d.stopping = true;
+          }
+        }
+      }
+    }
+    if (d.sources_dirty && !d.stopping) {
+      if (auto st = d.build_sources(); !st)
+        log_error("log sources: " + st.error().message());
+      for (size_t i = 0; i < d.sources.size(); ++i)
+        d.process_source(i);
+    }
+  }
+  d.sources.save_positions();
+  if (auto st = d.enforcement->flush_mirror(); !st)
+    log_error(st.error().message());
+  // The XDP program and its maps stay pinned: bans hold while no daemon runs.
+  log_info("stopped; bans stay enforced by the pinned XDP program");
+  return 0;
+}
+
+} // namespace mcf2b

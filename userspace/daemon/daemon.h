@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <memory>
+
+#include "base/result.h"
+#include "userspace/daemon/daemon_config.h"
+
+namespace mcf2b {
+
+// mcf2bd: reads the logs, decides like MailCleaner's documentation says, enforces through
+// XDP and the ipset mirror, persists every change, answers mcf2b-ctl. One thread, one
+// epoll loop: log sources, the control socket, the metrics socket, timers, signals.
+//
+// Start-up order keeps enforcement continuous: the pinned maps (still enforced by the
+// pinned program while no daemon runs) are reconciled with the store before the program
+// is re-attached (an atomic replace), and only then do logs and commands flow.
+class Daemon {
+public:
+  static Result<std::unique_ptr<Daemon>> start(DaemonConfig config);
+  ~Daemon();
+  // Runs until SIGTERM or SIGINT; returns the process exit status.
+  int run();
+
+  struct Impl;
+
+private:
+  explicit Daemon(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mcf2b

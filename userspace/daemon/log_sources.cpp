@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/log_sources.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/log.h"
+#include "matcher/filter_definition.h"
+#include "matcher/log_follower.h"
+#include "matcher/log_matcher.h"
+
+namespace mcf2b {
+
+struct LogSources::Source {
+  std::string path;
+  matcher::LogMatcher matcher;
+  matcher::LogFollower follower;
+  std::vector<std::vector<FamilyId>> families; // by filter index in the matcher
+  matcher::FollowPosition saved;
+};
+
+LogSources::LogSources() = default;
+LogSources::~LogSources() = default;
+LogSources::LogSources(LogSources &&) noexcept = default;
+LogSources &LogSources::operator=(LogSources &&) noexcept = default;
+
+Result<LogSources> LogSources::build(const JailController &controller, StateStore &store,
+                                     const LogSourceOptions &options, std::vector<Error> &errors) {
+  // logpath -> filter spec -> families reading it
+  std::map<std::string, std::map<std::string, std::set<FamilyId>>> plan;
+  for (const auto &j : controller.jails()) {
+    if (!j.enabled || j.logpath.empty() || j.filter.empty())
+      continue;
+    auto family = controller.family(jail_family(j.name));
+    if (!family) {
+      errors.push_back(family.error().context("jail " + j.name));
+      continue;
+    }
+    plan[j.logpath][j.filter].insert(*family);
+  }
+
+  matcher::MatcherOptions mo;
+  mo.cache_dir = options.cache_dir;
+  auto zone = matcher::TimeZone::load(options.timezone.empty() ? "local" : options.timezone);
+  if (!zone)
+    return zone.error().context("log time zone");
+  mo.zone = *zone;
+  matcher::FilterSearchPath search;
+  search.dirs = options.filter_dirs;
+
+  LogSources out;
+  out.store_ = &store;
+  for (const auto &[path, filters] : plan) {
+    std::vector<matcher::FilterDefinition> definitions;
+    std::vector<std::vector<FamilyId>> families;
+    for (const auto &[spec, fams] : filters) {
+      auto def = matcher::load_filter(spec, search);
+      if (!def) {
+        errors.push_back(def.error().context("filter " + spec + " for " + path));
+        continue;
+      }
+      definitions.push_back(std::move(*def));
+      families.emplace_back(fams.begin(), fams.end());
+    }
+    if (definitions.empty())
+      continue;
+    auto m = matcher::LogMatcher::create(std::move(definitions), mo);
+    if (!m) {
+      errors.push_back(m.error().context("compile the filters of " + path));
+      continue;
+    }
+    std::optional<matcher::FollowPosition> resume;
+    if (auto pos = store.get_position(path); pos && *pos)
+      resume = matcher::FollowPosition{(*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
+    auto follower = matcher::LogFollower::open(path, resume);
+    if (!follower) {
+      errors.push_back(follower.error().context("follow " + path));
+      continue;
+    }
+    auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),
+                                                  std::move(families), resume.value_or(
+                                                      matcher::FollowPosition{})});
+    out.sources_.push_back(std::move(source));
+  }
+  return out;
+}
+
+size_t LogSources::size() const { return sources_.size(); }
+int LogSources::fd(size_t i) const { return sources_[i]->follower.fd(); }
+const std::string &LogSources::path(size_t i) const { return sources_[i]->path; }
+
+Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
+  Source &s = *sources_[i];
+  size_t failures = 0;
+  auto emit = [&](const matcher::Match &m) {
+    if (m.host_kind != matcher::HostKind::address || m.filter >= s.families.size())
+      return;
+    for (FamilyId family : s.families[m.filter]) {
+      on_failure(family, m.address, m.time);
+      ++failures;
+    }
+  };
+  auto read = s.follower.read_available(
+      [&](std::string_view lines) { s.matcher.scan(lines, emit); });
+  // The position is saved after the failures it covers were handed over, so a crash
+  // in between re-reads those lines rather than skipping them.
+  matcher::FollowPosition pos = s.follower.position();
+  if (pos != s.saved && store_) {
+    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st)
+      s.saved = pos;
+    else
+      log_warning("save position of " + s.path + ": " + st.error().message());
+  }
+  if (!read)
+    return read.error();
+  return failures;
+}
+
+void LogSources::save_positions() {
+  for (auto &s : sources_) {
+    matcher::FollowPosition pos = s->follower.position();
+    if (pos != s->saved && store_ &&
+        store_->set_position({s->path, pos.inode, pos.offset, pos.first_line_hash}))
+      s->saved = pos;
+  }
+}
+
+matcher::MatcherCounters LogSources::counters() const {
+  matcher::MatcherCounters sum;
+  for (const auto &s : sources_) {
+    const auto &c = s->matcher.counters();
+    sum.lines += c.lines;
+    sum.bytes += c.bytes;
+    sum.candidates += c.candidates;
+    sum.matched += c.matched;
+    sum.ignored += c.ignored;
+    sum.host_names += c.host_names;
+    sum.invalid_hosts += c.invalid_hosts;
+    sum.bad_dates += c.bad_dates;
+    sum.undated += c.undated;
+    sum.truncated += c.truncated;
+    sum.regex_limit_hits += c.regex_limit_hits;
+  }
+  return sum;
+}
+
+std::vector<LogSources::PerFile> LogSources::per_file() const {
+  std::vector<PerFile> out;
+  for (const auto &s : sources_)
+    out.push_back({s->path, s->matcher.counters()});
+  return out;
+}
+
+} // namespace mcf2b

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "base/result.h"
+#include "matcher/failure.h"
+#include "userspace/controller/jail_controller.h"
+#include "userspace/store/state_store.h"
+
+namespace mcf2b {
+
+struct LogSourceOptions {
+  std::vector<std::string> filter_dirs;
+  std::string cache_dir;
+  std::string timezone; // empty: local time
+};
+
+// The logs the enabled jails read: one source per log file, whatever number of jails
+// and filters read it (the four tiers of a service scan their file once). Each source
+// follows its file (rotation included), scans what is new with the file's one compiled
+// matcher, and turns matches into failures for the families whose jails use the
+// matching filter. Positions are resumed from the store and written back after each
+// batch, so a restart neither loses nor repeats a line.
+class LogSources {
+public:
+  using OnFailure = std::function<void(FamilyId, const IpAddress &, Seconds)>;
+
+  // Builds sources for every enabled jail with a logpath. A jail whose filter cannot be
+  // loaded is reported in `errors` (file, line, reason) and left out.
+  static Result<LogSources> build(const JailController &controller, StateStore &store,
+                                  const LogSourceOptions &options, std::vector<Error> &errors);
+  LogSources();
+  ~LogSources();
+  LogSources(LogSources &&) noexcept;
+  LogSources &operator=(LogSources &&) noexcept;
+
+  [[nodiscard]] size_t size() const;
+  // The fd to poll for source i (readable when its file may have grown or rotated).
+  [[nodiscard]] int fd(size_t i) const;
+  [[nodiscard]] const std::string &path(size_t i) const;
+  // Reads and scans what is new in source i; calls on_failure per failure; then saves
+  // the position. Returns the number of failures.
+  Result<size_t> process(size_t i, const OnFailure &on_failure);
+  // Persists every source's position now (at shutdown).
+  void save_positions();
+
+  // Counters summed over the sources, for metrics.
+  [[nodiscard]] matcher::MatcherCounters counters() const;
+  struct PerFile {
+    std::string path;
+    matcher::MatcherCounters counters;
+  };
+  [[nodiscard]] std::vector<PerFile> per_file() const;
+
+private:
+  struct Source;
+  std::vector<std::unique_ptr<Source>> sources_;
+  StateStore *store_ = nullptr;
+};
+
+} // namespace mcf2b
