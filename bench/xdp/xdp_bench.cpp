@@ -370,7 +370,10 @@ void Bench::run() {
   json << "{";
   bool first = true;
   for (const auto &[k, v] : out) {
-    json << (first ? "" : ", ") << "\"" << k << "\": " << fmt(v);
+    char ratio[32];
+    std::snprintf(ratio, sizeof(ratio), "%.3f", v);
+    json << (first ? "" : ", ") << "\"" << k
+         << "\": " << (k.find("_vs_") != std::string::npos ? std::string(ratio) : fmt(v));
     first = false;
   }
   json << ", \"targets\": {\"not_banned_0_le_1.3x_bare\": "
