@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -22,6 +24,20 @@ std::optional<struct stat> stat_path(const std::string &path) {
 }
 
 } // namespace
+
+namespace {
+bool modified_since_impl(int fd, const timespec &t) {
+  struct stat st{};
+  if (::fstat(fd, &st) != 0)
+    return false;
+  return st.st_mtim.tv_sec > t.tv_sec ||
+         (st.st_mtim.tv_sec == t.tv_sec && st.st_mtim.tv_nsec >= t.tv_nsec);
+}
+} // namespace
+
+bool LogFollower::modified_since(const OpenFile &f, const timespec &t) {
+  return modified_since_impl(f.fd.get(), t);
+}
 
 uint64_t first_line_hash(int fd) {
   char buf[4096];
@@ -56,6 +72,8 @@ Result<LogFollower::OpenFile> LogFollower::open_file(const std::string &path) {
 Result<LogFollower> LogFollower::open(std::string path, std::optional<FollowPosition> resume) {
   LogFollower lf;
   lf.path_ = std::move(path);
+  // The coarse clock is the one file timestamps are taken from.
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &lf.opened_at_);
   lf.inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!lf.inotify_)
     return Error::sys("inotify_init1");
@@ -82,7 +100,7 @@ Result<LogFollower> LogFollower::open(std::string path, std::optional<FollowPosi
       rotated->offset = resume->offset;
       rotated->line_end = resume->offset;
       lf.current_ = std::move(*rotated);
-      lf.pending_next_ = std::move(*file);
+      lf.queue_.push_back(std::move(*file));
       return lf;
     }
   }
@@ -174,12 +192,17 @@ size_t LogFollower::hand_out(std::string_view data, const Sink &sink) {
 }
 
 Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
+  // copytruncate: the writer starts over in the same file. The file is smaller than
+  // what we read, or, when it already grew past that again, its first line changed.
   struct stat st{};
-  if (::fstat(f.fd.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) < f.offset) {
-    // copytruncate: the writer starts over in the same file.
+  bool shrank = ::fstat(f.fd.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) < f.offset;
+  uint64_t hash = f.offset > 0 ? first_line_hash(f.fd.get()) : 0;
+  bool replaced = f.first_line_hash != 0 && hash != 0 && hash != f.first_line_hash;
+  if (shrank || replaced) {
     ++counters_.truncations;
     f.offset = 0;
     f.line_end = 0;
+    f.first_line_hash = 0;
     reset_partial();
   }
   if (f.first_line_hash == 0)
@@ -218,10 +241,11 @@ Result<size_t> LogFollower::read_available(const Sink &sink) {
         return n.error();
       handed += *n;
     }
-    if (pending_next_) {
-      // Finished the rest of a file rotated while we were away; on to the new one.
-      current_ = std::move(*pending_next_);
-      pending_next_.reset();
+    if (!queue_.empty()) {
+      // Finished a rotated file; on to the next one.
+      remember_finished(*current_);
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
       reset_partial();
       continue;
     }
@@ -238,11 +262,44 @@ Result<size_t> LogFollower::read_available(const Sink &sink) {
         return handed;
       return next.error();
     }
-    if (current_)
+    // Rotated more than once since we last looked (or since the file first appeared
+    // while we waited for it): PATH.N ... PATH.1 may hold files we never opened. Read
+    // them whole, oldest first, before the new one. Files that predate the follower
+    // are not ours to read.
+    const bool had_file = current_.has_value();
+    if (had_file) {
       ++counters_.rotations;
+      remember_finished(*current_);
+    }
+    for (int g = kGenerations; g >= 1; --g) {
+      auto between = open_file(path_ + "." + std::to_string(g));
+      if (!between || between->inode == next->inode || finished(*between))
+        continue;
+      if (!had_file && !modified_since(*between, opened_at_))
+        continue;
+      remember_finished(*between);
+      queue_.push_back(std::move(*between));
+    }
+    if (!queue_.empty()) {
+      queue_.push_back(std::move(*next));
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      reset_partial();
+      continue;
+    }
     current_ = std::move(*next);
     reset_partial();
   }
+}
+
+void LogFollower::remember_finished(const OpenFile &f) {
+  finished_[finished_next_++ % finished_.size()] = {f.inode, first_line_hash(f.fd.get())};
+}
+
+bool LogFollower::finished(const OpenFile &f) const {
+  // Inode numbers are recycled: the first line tells a new file from the old one.
+  std::pair<uint64_t, uint64_t> id{f.inode, first_line_hash(f.fd.get())};
+  return std::find(finished_.begin(), finished_.end(), id) != finished_.end();
 }
 
 FollowPosition LogFollower::position() const {

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <time.h>
+
+#include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -45,6 +50,8 @@ class LogFollower {
 public:
   // Lines longer than this are skipped whole (counted): no unbounded buffering.
   static constexpr size_t kMaxLine = 1 << 20;
+  // Rotated generations (PATH.1 .. PATH.5) looked at for files rotated past us unread.
+  static constexpr int kGenerations = 5;
   using Sink = std::function<void(std::string_view complete_lines)>;
 
   static Result<LogFollower> open(std::string path, std::optional<FollowPosition> resume = {});
@@ -76,15 +83,23 @@ private:
   size_t hand_out(std::string_view data, const Sink &sink);
   void reset_partial();
   static Result<OpenFile> open_file(const std::string &path);
+  static bool modified_since(const OpenFile &f, const timespec &t);
+  void remember_finished(const OpenFile &f);
+  [[nodiscard]] bool finished(const OpenFile &f) const;
 
   std::string path_;
   Fd inotify_;
   int watch_ = -1;
   std::optional<OpenFile> current_;
-  std::optional<OpenFile> pending_next_; // after current_ (a file rotated while away)
+  std::deque<OpenFile> queue_; // files to read after current_, oldest first
   std::string partial_;        // the incomplete last line of current_
   bool skipping_line_ = false; // inside an oversized line: drop until its newline
   FollowerCounters counters_;
+  // Inodes of files read to their end and left behind, so a rotated file is never
+  // read twice when PATH.1 is checked for one we skipped.
+  std::array<std::pair<uint64_t, uint64_t>, 64> finished_{}; // (inode, first-line hash)
+  size_t finished_next_ = 0;
+  timespec opened_at_{};
 };
 
 // The identity hash of a file's first line (FNV-1a over at most 4 KiB up to the first

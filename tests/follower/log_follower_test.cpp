@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// LogFollower: exact line accounting through every kind of rotation and restart.
+#include <poll.h>
+#include <unistd.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "matcher/log_follower.h"
+#include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
+
+using namespace mcf2b;
+using namespace mcf2b::matcher;
+using mcf2b::testing::ok;
+using mcf2b::testing::TempDir;
+
+namespace {
+
+void append(const std::string &path, const std::string &text) {
+  std::ofstream(path, std::ios::app | std::ios::binary) << text;
+}
+
+// Collects every complete line handed out, in order.
+struct Collector {
+  std::vector<std::string> lines;
+  LogFollower::Sink sink() {
+    return [this](std::string_view chunk) {
+      EXPECT_EQ(chunk.back(), '\n') << "only complete lines are handed out";
+      size_t start = 0;
+      for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1)
+        lines.emplace_back(chunk.substr(start, nl - start));
+    };
+  }
+};
+
+class LogFollowerTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto d = TempDir::create("follow");
+    ASSERT_TRUE(ok(d));
+    dir.emplace(std::move(*d));
+    path = dir->file("exim.log");
+  }
+  std::vector<std::string> read(LogFollower &f) {
+    Collector c;
+    auto n = f.read_available(c.sink());
+    EXPECT_TRUE(ok(n));
+    return c.lines;
+  }
+  std::optional<TempDir> dir;
+  std::string path;
+};
+
+using Lines = std::vector<std::string>;
+
+TEST_F(LogFollowerTest, APartialLastLineWaitsForItsNewline) {
+  append(path, "one\ntw");
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), Lines{"one"});
+  EXPECT_EQ(f->position().offset, 4u) << "the resume point is never inside a line";
+  append(path, "o\nthree\n");
+  EXPECT_EQ(read(*f), (Lines{"two", "three"}));
+  EXPECT_EQ(f->position().offset, 14u);
+}
+
+TEST_F(LogFollowerTest, InotifyWakesThePollerOnAppend) {
+  append(path, "");
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  (void)read(*f);
+  append(path, "line\n");
+  pollfd p{f->fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 1);
+  EXPECT_EQ(read(*f), Lines{"line"});
+}
+
+TEST_F(LogFollowerTest, RenameAndCreateReadsTheOldFilesTailThenTheNewFile) {
+  append(path, "1\n2\n");
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), (Lines{"1", "2"}));
+  std::filesystem::rename(path, path + ".1");
+  append(path + ".1", "3\n"); // the writer has not reopened yet
+  append(path, "4\n5\n");
+  EXPECT_EQ(read(*f), (Lines{"3", "4", "5"}));
+  EXPECT_EQ(f->counters().rotations, 1u);
+}
+
+TEST_F(LogFollowerTest, CopytruncateStartsOverInTheSameFile) {
+  append(path, "1\n2\n3\n");
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f).size(), 3u);
+  std::filesystem::resize_file(path, 0);
+  append(path, "4\n");
+  EXPECT_EQ(read(*f), Lines{"4"});
+  EXPECT_EQ(f->counters().truncations, 1u);
+}
+
+TEST_F(LogFollowerTest, DeletionAndRecreationAndAFileThatDoesNotExistYet) {
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f)) << "a missing file is not an error";
+  EXPECT_TRUE(read(*f).empty());
+  append(path, "1\n");
+  EXPECT_EQ(read(*f), Lines{"1"});
+  std::filesystem::remove(path);
+  EXPECT_TRUE(read(*f).empty());
+  append(path, "2\n");
+  EXPECT_EQ(read(*f), Lines{"2"});
+}
+
+TEST_F(LogFollowerTest, ResumesExactlyAfterARestartInTheMiddleOfAFile) {
+  append(path, "1\n2\n3");
+  FollowPosition saved;
+  {
+    auto f = LogFollower::open(path);
+    ASSERT_TRUE(ok(f));
+    EXPECT_EQ(read(*f), (Lines{"1", "2"}));
+    saved = f->position();
+  }
+  append(path, "\n4\n");
+  auto f = LogFollower::open(path, saved);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), (Lines{"3", "4"})) << "nothing lost, nothing repeated, line 3 whole";
+}
+
+TEST_F(LogFollowerTest, ResumeAfterARotationWhileAwayReadsTheRotatedTailFirst) {
+  append(path, "1\n2\n");
+  FollowPosition saved;
+  {
+    auto f = LogFollower::open(path);
+    ASSERT_TRUE(ok(f));
+    EXPECT_EQ(read(*f).size(), 2u);
+    saved = f->position();
+  }
+  append(path, "3\n");
+  std::filesystem::rename(path, path + ".1");
+  append(path, "4\n");
+  auto f = LogFollower::open(path, saved);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), (Lines{"3", "4"}));
+}
+
+TEST_F(LogFollowerTest, ARecycledInodeWithAnotherFirstLineIsANewFile) {
+  append(path, "first\n2\n3\n");
+  FollowPosition saved;
+  {
+    auto f = LogFollower::open(path);
+    ASSERT_TRUE(ok(f));
+    (void)read(*f);
+    saved = f->position();
+  }
+  saved.first_line_hash ^= 1; // as if the inode now held another file
+  auto f = LogFollower::open(path, saved);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f).size(), 3u);
+}
+
+TEST_F(LogFollowerTest, OversizedLinesAreSkippedWholeAndCounted) {
+  std::string huge(LogFollower::kMaxLine + 100, 'x');
+  append(path, "before\n" + huge + " 203.0.113.9\nafter\n");
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), (Lines{"before", "after"}));
+  EXPECT_EQ(f->counters().oversized_lines, 1u);
+}
+
+TEST_F(LogFollowerTest, ResumeNeverStartsInsideAnOversizedLine) {
+  std::string huge(LogFollower::kMaxLine + 100, 'x');
+  append(path, "before\n" + huge);
+  FollowPosition saved;
+  {
+    auto f = LogFollower::open(path);
+    ASSERT_TRUE(ok(f));
+    EXPECT_EQ(read(*f), Lines{"before"});
+    saved = f->position();
+    EXPECT_EQ(saved.offset, 7u);
+  }
+  append(path, " 203.0.113.9\nafter\n");
+  auto f = LogFollower::open(path, saved);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), Lines{"after"}) << "the tail of a skipped line never becomes a line";
+}
+
+// Many lines written in random pieces through random rotations of every kind (logrotate's
+// rename with generations, several rotations between two reads, copytruncate): every
+// line is handed out exactly once, whole, in order.
+class RandomRotations : public LogFollowerTest, public ::testing::WithParamInterface<unsigned> {};
+
+TEST_P(RandomRotations, ExactAccounting) {
+  std::mt19937 rng(GetParam());
+  auto f = LogFollower::open(path);
+  ASSERT_TRUE(ok(f));
+  Collector got;
+  std::string pending; // written, not yet ended by a newline
+  int next = 0, rotations = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string text;
+    int lines = static_cast<int>(rng() % 20);
+    for (int i = 0; i < lines; ++i)
+      text += "line " + std::to_string(next++) + " 198.51.100." + std::to_string(i) + "\n";
+    // Cut at a random point: the rest goes in the next round.
+    size_t cut = text.empty() ? 0 : rng() % text.size();
+    append(path, pending + text.substr(0, cut));
+    pending = text.substr(cut);
+    if (rng() % 3 == 0) {
+      ASSERT_TRUE(ok(f->read_available(got.sink())));
+    }
+    // Rotate only at line boundaries, as loggers do: what is pending is written first.
+    {
+      switch (rng() % 8) {
+      case 0:
+        append(path, pending);
+        pending.clear();
+        // As logrotate does: older generations move up before the current one moves.
+        for (int g = 4; g >= 1; --g)
+          if (std::filesystem::exists(path + "." + std::to_string(g)))
+            std::filesystem::rename(path + "." + std::to_string(g),
+                                    path + "." + std::to_string(g + 1));
+        std::filesystem::rename(path, path + ".1");
+        ++rotations;
+        break;
+      case 1: // copytruncate: logrotate copies, then truncates; read first to be exact
+        append(path, pending);
+        pending.clear();
+        ASSERT_TRUE(ok(f->read_available(got.sink())));
+        std::filesystem::resize_file(path, 0);
+        ++rotations;
+        break;
+      default:
+        break;
+      }
+    }
+  }
+  append(path, pending);
+  ASSERT_TRUE(ok(f->read_available(got.sink())));
+  ASSERT_EQ(got.lines.size(), static_cast<size_t>(next));
+  for (int i = 0; i < next; ++i) {
+    ASSERT_EQ(got.lines[static_cast<size_t>(i)].rfind("line " + std::to_string(i) + " ", 0), 0u)
+        << "line " << i << " is " << got.lines[static_cast<size_t>(i)];
+  }
+  EXPECT_GT(rotations, 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, RandomRotations, ::testing::Values(1u, 42u, 2026u, 31337u));
+
+} // namespace
