@@ -171,6 +171,10 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     last_time_ = time;
     have_last_time_ = true;
   } else {
+    if (definition_.require_date) {
+      ++counters.undated;
+      return;
+    }
     buffer_.append(line);
     dated = false;
     time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;

@@ -36,7 +36,8 @@ struct MatcherCounters {
   uint64_t host_names = 0;  // failures naming a host name (not resolved)
   uint64_t invalid_hosts = 0;   // failures whose address text is not an address
   uint64_t bad_dates = 0;       // matched lines with an impossible timestamp (dropped)
-  uint64_t undated = 0;         // matched lines without any timestamp (time = fallback)
+  uint64_t undated = 0;         // candidate lines without any timestamp (time = fallback,
+                                // or dropped when the filter has require_date)
   uint64_t truncated = 0;       // lines longer than the examined maximum (not matched)
   uint64_t regex_limit_hits = 0; // PCRE2 match limit reached (treated as no match)
 

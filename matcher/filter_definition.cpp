@@ -474,6 +474,13 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
       return Error::msg(where("maxlines").to_string() + ": maxlines is not a number");
     }
   }
+  {
+    auto v = interp.get("Definition", "require_date");
+    if (!v)
+      return v.error();
+    std::string flag = lower(trim(v->value_or("")));
+    def.require_date = flag == "true" || flag == "yes" || flag == "1" || flag == "on";
+  }
   if (def.failregex.empty())
     return Error::msg(*path + ": filter has no failregex");
   return def;

@@ -43,6 +43,10 @@ struct FilterDefinition {
   std::vector<Regex> ignoreregex;
   std::string datepattern; // empty: fail2ban's default templates
   int maxlines = 1;
+  // mcf2b extension ([Definition] require_date = true; fail2ban ignores the key): a line
+  // without a timestamp never matches. For logs that interleave attacker text on lines
+  // of their own (exim's reject log dumps the rejected message's headers).
+  bool require_date = false;
 };
 
 // Loads a filter the way fail2ban's FilterReader does. Errors name the file, line and

@@ -161,6 +161,13 @@ private:
         continue;
       }
       if (c == '\\') {
+        // "\[\]" is fail2ban's mark of where the cut timestamp was ("[date] msg" reads
+        // "[] msg" to the failregex); the raw line Hyperscan sees still holds the date.
+        if (p_.substr(i_, 4) == "\\[\\]") {
+          out += "\\[[^\\]\\n]*\\]";
+          i_ += 4;
+          continue;
+        }
         out += escape();
         continue;
       }

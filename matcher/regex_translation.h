@@ -15,7 +15,8 @@ std::string expand_fail2ban_tags(std::string_view regex);
 // A pattern for Hyperscan that matches, on one line of raw log text, every line on
 // which `pcre_regex` (a failregex applied to the part of the line after the date) can
 // match: a superset. Anchors (^ $), look-arounds and named groups are dropped, and
-// conditionals (?(c)a|b) become (?:a|b). Back-references are left for Hyperscan's
+// conditionals (?(c)a|b) become (?:a|b), and fail2ban's "\[\]" (where a bracketed
+// timestamp was cut out) accepts the bracketed timestamp. Back-references are left for Hyperscan's
 // prefilter mode. The result is wrapped as (?:...).*$ so that a line is reported once,
 // at its end.
 std::string hyperscan_superset(std::string_view pcre_regex);

@@ -58,7 +58,8 @@ struct Row {
 
 int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream &err) {
   matcher::FilterSearchPath search = matcher::FilterSearchPath::defaults();
-  search.dirs.insert(search.dirs.begin(), o.filter_dirs.begin(), o.filter_dirs.end());
+  if (!o.filter_dir.empty())
+    search.dirs.insert(search.dirs.begin(), o.filter_dir);
   auto definition = matcher::load_filter(o.filter, search);
   if (!definition) {
     err << "mcf2b-ctl test-filter: " << definition.error().message() << "\n";
@@ -157,7 +158,7 @@ void register_test_filter(CLI::App &app, int &exit_code) {
   cmd->add_flag("--json", options->json, "print one JSON object");
   cmd->add_option("--tz", options->zone, "time zone of the log (default: local)");
   cmd->add_option("--now", options->now, "epoch seconds taken as now (year inference)");
-  cmd->add_option("--filter-dir", options->filter_dirs, "extra folder searched first for filters");
+  cmd->add_option("--filter-dir", options->filter_dir, "folder searched first for filters");
   cmd->add_option("--cache-dir", options->cache_dir, "Hyperscan database cache folder");
   cmd->add_flag("--all-rules", options->all_rules,
                 "try every failregex on a line, not only up to the first match");

@@ -21,7 +21,7 @@ struct TestFilterOptions {
   bool json = false;
   std::string zone = "local";
   std::optional<int64_t> now;
-  std::vector<std::string> filter_dirs; // searched before the defaults
+  std::string filter_dir; // searched before the defaults when set
   std::string cache_dir;
   bool all_rules = false; // fail2ban-regex's default: every failregex is tried
 };

@@ -50,8 +50,8 @@ bool eval_condition(const std::string &expr, const std::string &name, const json
   return false;
 }
 
-std::string spec_of(const std::string &name, const json &opts) {
-  std::string spec = std::string(kStockFilters) + "/" + name + ".conf";
+std::string spec_of(const std::string &dir, const std::string &name, const json &opts) {
+  std::string spec = dir + "/" + name + ".conf";
   std::string params;
   for (auto it = opts.begin(); it != opts.end(); ++it) {
     if (it.key().rfind("test.", 0) == 0)
@@ -70,7 +70,8 @@ struct Agreement {
 
 class SampleRun {
 public:
-  SampleRun(std::string name, bool check_all) : name_(std::move(name)), check_all_(check_all) {
+  SampleRun(std::string name, bool check_all, std::string dir)
+      : name_(std::move(name)), check_all_(check_all), dir_(std::move(dir)) {
     auto zone = TimeZone::load("Europe/Zurich");
     EXPECT_TRUE(ok(zone));
     zone_ = *zone;
@@ -87,11 +88,11 @@ public:
 
 private:
   FilterUnderTest *filter_for(const json &opts) {
-    std::string spec = spec_of(name_, opts);
+    std::string spec = spec_of(dir_, name_, opts);
     auto it = filters_.find(spec);
     if (it != filters_.end())
       return it->second.get();
-    auto def = load_filter(spec, FilterSearchPath{{kStockFilters}});
+    auto def = load_filter(spec, FilterSearchPath{{dir_}});
     EXPECT_TRUE(ok(def)) << spec;
     if (!def)
       return nullptr;
@@ -230,16 +231,19 @@ private:
 
   std::string name_;
   bool check_all_;
+  std::string dir_;
   TimeZone zone_;
   std::map<std::string, std::unique_ptr<FilterUnderTest>> filters_;
 };
 
-void expect_full_agreement(const std::string &name, bool check_all) {
-  SampleRun run(name, check_all);
+void expect_full_agreement(const std::string &name, bool check_all,
+                           const std::string &dir = kStockFilters) {
+  SampleRun run(name, check_all, dir);
   auto result = run.run();
   for (const auto &[file, a] : result) {
     double pct = a.checked ? 100.0 * a.agreed / a.checked : 0.0;
-    std::cout << "agreement " << file << (check_all ? " (every rule)" : " (first rule)") << ": "
+    std::cout << "agreement " << file << (check_all ? " (every rule" : " (first rule")
+              << (dir == kStockFilters ? ", stock filter" : ", our filter") << "): "
               << a.agreed << "/" << a.checked << " lines (" << pct << "%)\n";
     for (const auto &d : a.disagreements)
       std::cout << "  disagrees: " << d << "\n";
@@ -260,6 +264,12 @@ TEST(SampleAgreement, SshdFirstRule) { expect_full_agreement("sshd", false); }
 TEST(SampleAgreement, EximFirstRule) { expect_full_agreement("exim", false); }
 TEST(SampleAgreement, EximSpamFirstRule) { expect_full_agreement("exim-spam", false); }
 TEST(SampleAgreement, ApacheAuthFirstRule) { expect_full_agreement("apache-auth", false); }
+
+// Our sshd (modern OpenSSH additions) still agrees with every stock sample.
+TEST(SampleAgreement, OurSshd) { expect_full_agreement("sshd", true, MCF2B_TEST_FILTER_DIR); }
+TEST(SampleAgreement, OurSshdFirstRule) {
+  expect_full_agreement("sshd", false, MCF2B_TEST_FILTER_DIR);
+}
 
 } // namespace
 } // namespace mcf2b::matcher
