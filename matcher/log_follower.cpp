@@ -4,34 +4,41 @@
 #include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <vector>
 
 namespace mcf2b::matcher {
 namespace {
 
-constexpr uint64_t kFnvOffset = 1469598103934665603ull;
-uint64_t fnv1a(const char *p, size_t n, uint64_t h = kFnvOffset) {
-  for (size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(p[i]);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string dir_of(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
+std::optional<struct stat> stat_path(const std::string &path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0)
+    return std::nullopt;
+  return st;
 }
 
 } // namespace
+
+namespace {
+bool modified_since_impl(int fd, const timespec &t) {
+  struct stat st{};
+  if (::fstat(fd, &st) != 0)
+    return false;
+  return st.st_mtim.tv_sec > t.tv_sec ||
+         (st.st_mtim.tv_sec == t.tv_sec && st.st_mtim.tv_nsec >= t.tv_nsec);
+}
+} // namespace
+
+bool LogFollower::modified_since(const OpenFile &f, const timespec &t) {
+  return modified_since_impl(f.fd.get(), t);
+}
 
 std::string FilePosition::to_string() const {
   char buf[128];
@@ -77,177 +84,308 @@ Result<std::optional<FilePosition>> FilePositionFile::load(const std::string &pa
   return std::optional<FilePosition>{*p};
 }
 
-Result<LogFollower> LogFollower::create(std::string path, std::optional<FilePosition> resume,
-                                        Options options) {
-  LogFollower f;
-  f.path_ = std::move(path);
-  f.options_ = options;
-  f.inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!f.inotify_)
-    return Error::sys("inotify_init1");
-  std::string dir = dir_of(f.path_);
-  if (::inotify_add_watch(f.inotify_.get(), dir.c_str(),
-                          IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                              IN_CLOSE_WRITE | IN_ATTRIB) < 0)
-    return Error::sys("cannot watch " + dir);
-  f.pending_resume_ = resume;
-  // A missing file is not an error: it is picked up when it appears.
-  if (auto s = f.open_current(!options.start_at_end); !s)
-    return s.error();
+uint64_t first_line_hash(int fd) {
+  char buf[4096];
+  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+  if (n <= 0)
+    return 0;
+  uint64_t h = 1469598103934665603ull;
+  for (ssize_t i = 0; i < n; ++i) {
+    if (buf[i] == '\n')
+      return h == 0 ? 1 : h;
+    h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ull;
+  }
+  // A first line longer than 4 KiB is identified by its first 4 KiB.
+  return n == static_cast<ssize_t>(sizeof buf) ? (h == 0 ? 1 : h) : 0;
+}
+
+Result<LogFollower::OpenFile> LogFollower::open_file(const std::string &path) {
+  OpenFile f;
+  f.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!f.fd)
+    return Error::sys("open " + path);
+  struct stat st{};
+  if (::fstat(f.fd.get(), &st) != 0)
+    return Error::sys("stat " + path);
+  if (!S_ISREG(st.st_mode))
+    return Error::msg(path + " is not a regular file");
+  f.device = st.st_dev;
+  f.inode = st.st_ino;
+  f.first_line_hash = first_line_hash(f.fd.get());
   return f;
 }
 
-uint64_t LogFollower::hash_first_line(int fd) const {
-  char buf[4096];
-  uint64_t h = kFnvOffset;
-  off_t pos = 0;
-  for (int rounds = 0; rounds < 16; ++rounds) { // first lines longer than 64 KiB: prefix
-    ssize_t n = ::pread(fd, buf, sizeof buf, pos);
-    if (n <= 0)
-      return 0; // no complete first line yet
-    const void *nl = std::memchr(buf, '\n', static_cast<size_t>(n));
-    if (nl) {
-      size_t len = static_cast<size_t>(static_cast<const char *>(nl) - buf) + 1;
-      return fnv1a(buf, len, h);
-    }
-    h = fnv1a(buf, static_cast<size_t>(n), h);
-    pos += n;
+Result<LogFollower> LogFollower::create(std::string path, std::optional<FilePosition> resume,
+                                        Options options) {
+  LogFollower lf;
+  lf.path_ = std::move(path);
+  lf.options_ = options;
+  if (lf.options_.read_size < 4096)
+    lf.options_.read_size = 4096;
+  // The coarse clock is the one file timestamps are taken from.
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &lf.opened_at_);
+  lf.inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!lf.inotify_)
+    return Error::sys("inotify_init1");
+  (void)lf.watch_folder(); // a missing folder is retried on each read
+
+  auto file = open_file(lf.path_);
+  if (!file) {
+    if (file.error().code != ENOENT)
+      return file.error();
+    return lf; // not there yet: picked up when it appears
   }
-  return h;
+  if (resume && resume->inode == file->inode &&
+      (resume->first_line_hash == 0 || file->first_line_hash == 0 ||
+       resume->first_line_hash == file->first_line_hash)) {
+    struct stat st{};
+    ::fstat(file->fd.get(), &st);
+    // Shrunk below the saved offset while we were away: truncated, start over.
+    file->offset = static_cast<uint64_t>(st.st_size) >= resume->offset ? resume->offset : 0;
+    file->line_end = file->offset;
+  } else if (resume && resume->inode != 0) {
+    // Rotated while we were away: the rest of the old file first, if it is still there.
+    auto rotated = open_file(lf.path_ + ".1");
+    if (rotated && rotated->inode == resume->inode) {
+      rotated->offset = resume->offset;
+      rotated->line_end = resume->offset;
+      lf.current_ = std::move(*rotated);
+      lf.queue_.push_back(std::move(*file));
+      return lf;
+    }
+  }
+  if (!resume && options.start_at_end) {
+    struct stat st{};
+    if (::fstat(file->fd.get(), &st) == 0) {
+      // Skip what the file already holds, to the end of its last complete line.
+      file->offset = static_cast<uint64_t>(st.st_size);
+      char c = '\n';
+      while (file->offset > 0 &&
+             ::pread(file->fd.get(), &c, 1, static_cast<off_t>(file->offset - 1)) == 1 && c != '\n')
+        --file->offset;
+      file->line_end = file->offset;
+    }
+  }
+  lf.current_ = std::move(*file);
+  return lf;
 }
 
-Status LogFollower::open_current(bool from_start) {
-  Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd) {
-    if (errno == ENOENT)
-      return {};
-    return Error::sys("cannot open " + path_);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    return Error::sys("cannot stat " + path_);
-  file_ = std::move(fd);
-  device_ = static_cast<uint64_t>(st.st_dev);
-  inode_ = static_cast<uint64_t>(st.st_ino);
-  partial_.clear();
-  first_hash_ = hash_first_line(file_.get());
-  offset_ = from_start ? 0 : static_cast<uint64_t>(st.st_size);
-  if (pending_resume_) {
-    const FilePosition &p = *pending_resume_;
-    // Same file, not shorter, same first line: continue where we stopped.
-    if (p.device == device_ && p.inode == inode_ && p.offset <= static_cast<uint64_t>(st.st_size) &&
-        (p.first_line_hash == 0 || p.first_line_hash == first_hash_))
-      offset_ = p.offset;
-    else
-      offset_ = 0; // rotated or rewritten while we were away: the file is new to us
-    pending_resume_.reset();
-  }
-  read_pos_ = offset_;
+Status LogFollower::watch_folder() {
+  if (watch_ >= 0)
+    return {};
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (dir.empty())
+    dir = ".";
+  watch_ = ::inotify_add_watch(inotify_.get(), dir.c_str(),
+                               IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                   IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
+  if (watch_ < 0)
+    return Error::sys("watch " + dir);
   return {};
 }
 
-void LogFollower::flush_partial(const Sink &sink, Stats &stats) {
-  if (partial_.empty())
-    return;
-  partial_ += '\n';
-  sink(partial_);
-  stats.lines += 1;
-  stats.bytes += partial_.size();
-  partial_.clear();
+void LogFollower::drain_events() {
+  alignas(inotify_event) char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(inotify_.get(), buf, sizeof buf);
+    if (n <= 0)
+      break;
+    for (char *p = buf; p < buf + n;) {
+      auto *ev = reinterpret_cast<inotify_event *>(p);
+      if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+        watch_ = -1; // the folder itself went away: watch it again once it is back
+      p += sizeof(inotify_event) + ev->len;
+    }
+  }
 }
 
-Status LogFollower::read_to_end(const Sink &sink, Stats &stats) {
-  if (!file_)
-    return {};
+void LogFollower::reset_partial() {
+  partial_.clear();
+  skipping_line_ = false;
+}
+
+size_t LogFollower::hand_out(std::string_view data, const Sink &sink) {
+  // Everything up to the last newline goes out; the rest waits.
+  size_t last_nl = data.rfind('\n');
+  if (last_nl == std::string_view::npos) {
+    if (skipping_line_)
+      return 0;
+    partial_.append(data);
+    if (partial_.size() > kMaxLine) {
+      ++counters_.oversized_lines;
+      partial_.clear();
+      skipping_line_ = true;
+    }
+    return 0;
+  }
+  std::string_view complete = data.substr(0, last_nl + 1);
+  std::string_view rest = data.substr(last_nl + 1);
+  size_t handed = 0;
+  if (skipping_line_) {
+    size_t nl = complete.find('\n');
+    complete.remove_prefix(nl + 1);
+    skipping_line_ = false;
+  } else if (!partial_.empty()) {
+    size_t nl = complete.find('\n');
+    if (partial_.size() + nl + 1 > kMaxLine) {
+      ++counters_.oversized_lines;
+    } else {
+      partial_.append(complete.substr(0, nl + 1));
+      sink(partial_);
+      handed += partial_.size();
+      ++counters_.lines;
+    }
+    partial_.clear();
+    complete.remove_prefix(nl + 1);
+  }
+  if (!complete.empty()) {
+    sink(complete);
+    handed += complete.size();
+    counters_.lines += static_cast<uint64_t>(std::count(complete.begin(), complete.end(), '\n'));
+  }
+  if (!rest.empty()) {
+    partial_.assign(rest);
+    if (partial_.size() > kMaxLine) {
+      ++counters_.oversized_lines;
+      partial_.clear();
+      skipping_line_ = true;
+    }
+  }
+  counters_.bytes += handed;
+  return handed;
+}
+
+void LogFollower::finish_partial(const Sink &sink) {
+  if (!partial_.empty() && !skipping_line_) {
+    partial_ += '\n';
+    sink(partial_);
+    counters_.bytes += partial_.size();
+    ++counters_.lines;
+  }
+  reset_partial();
+}
+
+Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
+  // copytruncate: the writer starts over in the same file. The file is smaller than
+  // what we read, or, when it already grew past that again, its first line changed.
+  struct stat st{};
+  bool shrank = ::fstat(f.fd.get(), &st) == 0 && static_cast<uint64_t>(st.st_size) < f.offset;
+  uint64_t hash = f.offset > 0 ? first_line_hash(f.fd.get()) : 0;
+  bool replaced = f.first_line_hash != 0 && hash != 0 && hash != f.first_line_hash;
+  if (shrank || replaced) {
+    ++counters_.truncations;
+    f.offset = 0;
+    f.line_end = 0;
+    f.first_line_hash = 0;
+    reset_partial();
+  }
+  if (f.first_line_hash == 0)
+    f.first_line_hash = first_line_hash(f.fd.get());
+  std::vector<char> buf(options_.read_size);
+  size_t handed = 0;
   for (;;) {
-    // New data is appended after the partial line, so one batch is always whole lines.
-    buffer_.assign(partial_);
-    size_t keep = buffer_.size();
-    buffer_.resize(keep + options_.read_size);
-    ssize_t n = ::pread(file_.get(), buffer_.data() + keep, options_.read_size,
-                        static_cast<off_t>(read_pos_));
+    ssize_t n = ::pread(f.fd.get(), buf.data(), buf.size(), static_cast<off_t>(f.offset));
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return Error::sys("cannot read " + path_);
+      return Error::sys("read " + path_);
     }
     if (n == 0)
-      return {};
-    read_pos_ += static_cast<uint64_t>(n);
-    buffer_.resize(keep + static_cast<size_t>(n));
-    const void *last = memrchr(buffer_.data(), '\n', buffer_.size());
-    if (!last) {
-      partial_ = buffer_;
-      continue;
-    }
-    size_t complete = static_cast<size_t>(static_cast<const char *>(last) - buffer_.data()) + 1;
-    std::string_view lines(buffer_.data(), complete);
-    if (offset_ == 0 && first_hash_ == 0)
-      first_hash_ = hash_first_line(file_.get());
-    sink(lines);
-    stats.bytes += complete;
-    for (char c : lines)
-      stats.lines += c == '\n';
-    offset_ += complete;
-    partial_.assign(buffer_.data() + complete, buffer_.size() - complete);
+      break;
+    f.offset += static_cast<uint64_t>(n);
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    handed += hand_out(chunk, sink);
+    // The resume point is just past the last newline seen (a skipped oversized line
+    // included), never inside a line: a line is never cut into pieces on resume.
+    if (size_t nl = chunk.rfind('\n'); nl != std::string_view::npos)
+      f.line_end = f.offset - (chunk.size() - nl - 1);
   }
+  return handed;
 }
 
 Result<LogFollower::Stats> LogFollower::read_available(const Sink &sink) {
-  Stats stats;
-  // Drain the events: they only say "look again".
-  alignas(struct inotify_event) char events[8192];
-  while (::read(inotify_.get(), events, sizeof events) > 0) {
-  }
-  for (int guard = 0; guard < 8; ++guard) {
-    if (file_) {
-      // Truncated in place (copytruncate) or rewritten: checked before reading, as the
-      // file may have grown past our offset again since.
-      struct stat open_st {};
-      if (::fstat(file_.get(), &open_st) != 0)
-        return Error::sys("cannot stat " + path_);
-      uint64_t hash_now = hash_first_line(file_.get());
-      if (static_cast<uint64_t>(open_st.st_size) < read_pos_ ||
-          (first_hash_ != 0 && hash_now != first_hash_)) {
-        partial_.clear();
-        offset_ = read_pos_ = 0;
-        ++stats.truncations;
-      }
-      first_hash_ = hash_now;
+  const FollowerCounters before = counters_;
+  auto stats = [&]() {
+    Stats st;
+    st.bytes = counters_.bytes - before.bytes;
+    st.lines = counters_.lines - before.lines;
+    st.rotations = static_cast<uint32_t>(counters_.rotations - before.rotations);
+    st.truncations = static_cast<uint32_t>(counters_.truncations - before.truncations);
+    return st;
+  };
+  drain_events();
+  if (watch_ < 0)
+    (void)watch_folder();
+  for (;;) {
+    if (current_) {
+      auto n = drain(*current_, sink);
+      if (!n)
+        return n.error();
     }
-    if (auto s = read_to_end(sink, stats); !s)
-      return s.error();
-    struct stat st {};
-    bool exists = ::stat(path_.c_str(), &st) == 0;
-    if (!file_) {
-      if (!exists)
-        return stats;
-      // The file appeared: everything in it is new.
-      if (auto s = open_current(true); !s)
-        return s.error();
+    if (!queue_.empty()) {
+      // Finished a rotated file; on to the next one.
+      remember_finished(*current_);
+      finish_partial(sink);
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
       continue;
     }
-    if (exists && (static_cast<uint64_t>(st.st_ino) != inode_ ||
-                   static_cast<uint64_t>(st.st_dev) != device_)) {
-      // Rotated (renamed or deleted, then re-created): the old file is finished.
-      flush_partial(sink, stats);
-      ++stats.rotations;
-      if (auto s = open_current(true); !s)
-        return s.error();
+    auto st = stat_path(path_);
+    if (!st)
+      return stats(); // gone (deleted or renamed away): keep reading the old one if any
+    if (current_ && st->st_ino == current_->inode)
+      return stats();
+    // The path names another file: rotation, or the file appeared. The old file was read
+    // to its end above; a partial last line there is complete as far as it will ever be.
+    auto next = open_file(path_);
+    if (!next) {
+      if (next.error().code == ENOENT)
+        return stats();
+      return next.error();
+    }
+    // Rotated more than once since we last looked (or since the file first appeared
+    // while we waited for it): PATH.N ... PATH.1 may hold files we never opened. Read
+    // them whole, oldest first, before the new one. Files that predate the follower
+    // are not ours to read.
+    const bool had_file = current_.has_value();
+    if (had_file) {
+      ++counters_.rotations;
+      remember_finished(*current_);
+    }
+    for (int g = kGenerations; g >= 1; --g) {
+      auto between = open_file(path_ + "." + std::to_string(g));
+      if (!between || between->inode == next->inode || finished(*between))
+        continue;
+      if (!had_file && !modified_since(*between, opened_at_))
+        continue;
+      remember_finished(*between);
+      queue_.push_back(std::move(*between));
+    }
+    finish_partial(sink);
+    if (!queue_.empty()) {
+      queue_.push_back(std::move(*next));
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
       continue;
     }
-    return stats;
+    current_ = std::move(*next);
   }
-  return stats;
+}
+
+void LogFollower::remember_finished(const OpenFile &f) {
+  finished_[finished_next_++ % finished_.size()] = {f.inode, first_line_hash(f.fd.get())};
+}
+
+bool LogFollower::finished(const OpenFile &f) const {
+  // Inode numbers are recycled: the first line tells a new file from the old one.
+  std::pair<uint64_t, uint64_t> id{f.inode, first_line_hash(f.fd.get())};
+  return std::find(finished_.begin(), finished_.end(), id) != finished_.end();
 }
 
 FilePosition LogFollower::position() const {
-  FilePosition p;
-  p.device = device_;
-  p.inode = inode_;
-  p.offset = offset_;
-  p.first_line_hash = first_hash_;
-  return p;
+  if (!current_)
+    return {};
+  return {current_->device, current_->inode, current_->line_end, current_->first_line_hash};
 }
 
 } // namespace mcf2b::matcher

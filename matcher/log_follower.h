@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <time.h>
+
+#include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/fd.h"
 #include "base/result.h"
 
 namespace mcf2b::matcher {
 
-// Where reading of a log stopped: persisted by the caller (the daemon keeps it in its
-// state store, the CLI and tests in a file, see FilePositionFile), given back on start.
+// Where reading of a log stopped: the file's identity (device and inode, and a hash of
+// its first line so a recycled inode is not mistaken for the same file) and the offset
+// just past the last complete line handed out. Persisted by the caller (the daemon keeps
+// it in its state store, the CLI and tests in a file: FilePositionFile), given back on
+// start.
 struct FilePosition {
   uint64_t device = 0, inode = 0;
   uint64_t offset = 0;          // bytes of complete lines handed out
@@ -30,62 +38,106 @@ struct FilePositionFile {
   static Result<std::optional<FilePosition>> load(const std::string &path);
 };
 
-// Follows one log file by path, with inotify on its folder, through every rotation:
-// rename + create (the rest of the old file is read first), copytruncate (a smaller
-// size or a different first line restarts at 0), delete + re-create, and a file that
-// does not exist yet. Only complete lines are handed out; a partial last line waits
-// for its newline (a partial line left in a file that was rotated away is handed out
-// with a newline added, as nothing will complete it). Each batch is newline-aligned.
-//
-// Thread model: single-threaded and event-driven. Put fd() in the caller's poll/epoll
-// set; when it is readable (or on a timer, or at start), call read_available(). It never
-// blocks on the file. After it returns, position() is the value to persist.
+// Totals over the follower's life.
+struct FollowerCounters {
+  uint64_t bytes = 0;           // bytes of complete lines handed out
+  uint64_t lines = 0;           // complete lines handed out
+  uint64_t rotations = 0;       // the path now names another file (rename, delete + create)
+  uint64_t truncations = 0;     // the file was truncated or rewritten in place (copytruncate)
+  uint64_t oversized_lines = 0; // lines longer than the cap, skipped whole
+};
+
+// Follows one log file the way fail2ban's pyinotify backend does, without losing or
+// repeating a line:
+// - complete lines only: a partial last line waits for its newline;
+// - rename + create rotation: what is still written to the old file (until the writer
+//   reopens) is read, then the new file from its start (a partial line left in the old
+//   file is handed out with a newline added: nothing will complete it);
+// - copytruncate: a file that shrank is read again from its start;
+// - deletion and re-creation, and a file that does not exist yet: picked up when it
+//   appears;
+// - resume: from a saved position if the file is the same; if it was rotated while we
+//   were away, the rest of the rotated file (PATH.1, same inode) is read first.
+// Thread model: single-threaded and event-driven. fd() is an inotify descriptor
+// (watching the folder) to poll; call read_available() when it is readable and, as a
+// safety net, now and then (it is cheap when idle). It never blocks on the file. After
+// it returns, position() is the value to persist.
 class LogFollower {
 public:
   struct Options {
     bool start_at_end = false;  // without a position: skip what the file already holds
-    size_t read_size = 1 << 20; // bytes per read()
+    size_t read_size = 1 << 18; // bytes per read
   };
+  // What one read_available() call did.
   struct Stats {
     uint64_t bytes = 0, lines = 0;
     uint32_t rotations = 0, truncations = 0;
   };
-  using Sink = std::function<void(std::string_view lines)>;
+  // Lines longer than this are skipped whole (counted): no unbounded buffering.
+  static constexpr size_t kMaxLine = 1 << 20;
+  // Rotated generations (PATH.1 .. PATH.5) looked at for files rotated past us unread.
+  static constexpr int kGenerations = 5;
+  using Sink = std::function<void(std::string_view complete_lines)>;
 
   static Result<LogFollower> create(std::string path, std::optional<FilePosition> resume,
                                     Options options);
-  static Result<LogFollower> create(std::string path, std::optional<FilePosition> resume) {
+  static Result<LogFollower> create(std::string path, std::optional<FilePosition> resume = {}) {
     return create(std::move(path), resume, Options{});
   }
-  LogFollower(LogFollower &&) noexcept = default;
-  LogFollower &operator=(LogFollower &&) noexcept = default;
 
-  // Readable when the folder of the log changed.
   [[nodiscard]] int fd() const { return inotify_.get(); }
-  // Drains inotify, reads all complete lines available now, follows rotations.
-  Result<Stats> read_available(const Sink &sink);
-  [[nodiscard]] FilePosition position() const;
   [[nodiscard]] const std::string &path() const { return path_; }
-  [[nodiscard]] bool file_open() const { return file_.valid(); }
+
+  // Drains inotify, reads whatever is new and hands it to `sink` in newline-aligned
+  // chunks of complete lines, following rotations.
+  Result<Stats> read_available(const Sink &sink);
+
+  // The position after the last complete line handed out.
+  [[nodiscard]] FilePosition position() const;
+  [[nodiscard]] const FollowerCounters &counters() const { return counters_; }
+  [[nodiscard]] bool file_open() const { return current_.has_value(); }
 
 private:
+  struct OpenFile {
+    Fd fd;
+    uint64_t device = 0, inode = 0;
+    uint64_t offset = 0;   // bytes read from the file
+    uint64_t line_end = 0; // just past the last newline read
+    uint64_t first_line_hash = 0;
+  };
   LogFollower() = default;
-  Status open_current(bool from_start);
-  Status read_to_end(const Sink &sink, Stats &stats);
-  void flush_partial(const Sink &sink, Stats &stats);
-  uint64_t hash_first_line(int fd) const;
+  Status watch_folder();
+  void drain_events();
+  // Reads file `f` to its end, handing out complete lines.
+  Result<size_t> drain(OpenFile &f, const Sink &sink);
+  size_t hand_out(std::string_view data, const Sink &sink);
+  // Leaves the current file: a partial last line there is complete as far as it will
+  // ever be, and goes out with a newline added.
+  void finish_partial(const Sink &sink);
+  void reset_partial();
+  static Result<OpenFile> open_file(const std::string &path);
+  static bool modified_since(const OpenFile &f, const timespec &t);
+  void remember_finished(const OpenFile &f);
+  [[nodiscard]] bool finished(const OpenFile &f) const;
 
   std::string path_;
   Options options_;
   Fd inotify_;
-  Fd file_;
-  uint64_t device_ = 0, inode_ = 0;
-  uint64_t offset_ = 0;    // complete lines handed out
-  uint64_t read_pos_ = 0;  // bytes read (offset_ + partial_.size())
-  uint64_t first_hash_ = 0;
-  std::string partial_;
-  std::string buffer_;
-  std::optional<FilePosition> pending_resume_;
+  int watch_ = -1;
+  std::optional<OpenFile> current_;
+  std::deque<OpenFile> queue_; // files to read after current_, oldest first
+  std::string partial_;        // the incomplete last line of current_
+  bool skipping_line_ = false; // inside an oversized line: drop until its newline
+  FollowerCounters counters_;
+  // Inodes of files read to their end and left behind, so a rotated file is never
+  // read twice when PATH.1 is checked for one we skipped.
+  std::array<std::pair<uint64_t, uint64_t>, 64> finished_{}; // (inode, first-line hash)
+  size_t finished_next_ = 0;
+  timespec opened_at_{};
 };
+
+// The identity hash of a file's first line (FNV-1a over at most 4 KiB up to the first
+// newline); 0 while the file has no complete first line.
+uint64_t first_line_hash(int fd);
 
 } // namespace mcf2b::matcher

@@ -59,7 +59,7 @@ using Lines = std::vector<std::string>;
 
 TEST_F(LogFollowerTest, APartialLastLineWaitsForItsNewline) {
   append(path, "one\ntw");
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), Lines{"one"});
   EXPECT_EQ(f->position().offset, 4u) << "the resume point is never inside a line";
@@ -70,7 +70,7 @@ TEST_F(LogFollowerTest, APartialLastLineWaitsForItsNewline) {
 
 TEST_F(LogFollowerTest, InotifyWakesThePollerOnAppend) {
   append(path, "");
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   (void)read(*f);
   append(path, "line\n");
@@ -81,7 +81,7 @@ TEST_F(LogFollowerTest, InotifyWakesThePollerOnAppend) {
 
 TEST_F(LogFollowerTest, RenameAndCreateReadsTheOldFilesTailThenTheNewFile) {
   append(path, "1\n2\n");
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), (Lines{"1", "2"}));
   std::filesystem::rename(path, path + ".1");
@@ -93,7 +93,7 @@ TEST_F(LogFollowerTest, RenameAndCreateReadsTheOldFilesTailThenTheNewFile) {
 
 TEST_F(LogFollowerTest, CopytruncateStartsOverInTheSameFile) {
   append(path, "1\n2\n3\n");
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f).size(), 3u);
   std::filesystem::resize_file(path, 0);
@@ -103,7 +103,7 @@ TEST_F(LogFollowerTest, CopytruncateStartsOverInTheSameFile) {
 }
 
 TEST_F(LogFollowerTest, DeletionAndRecreationAndAFileThatDoesNotExistYet) {
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f)) << "a missing file is not an error";
   EXPECT_TRUE(read(*f).empty());
   append(path, "1\n");
@@ -116,24 +116,24 @@ TEST_F(LogFollowerTest, DeletionAndRecreationAndAFileThatDoesNotExistYet) {
 
 TEST_F(LogFollowerTest, ResumesExactlyAfterARestartInTheMiddleOfAFile) {
   append(path, "1\n2\n3");
-  FollowPosition saved;
+  FilePosition saved;
   {
-    auto f = LogFollower::open(path);
+    auto f = LogFollower::create(path);
     ASSERT_TRUE(ok(f));
     EXPECT_EQ(read(*f), (Lines{"1", "2"}));
     saved = f->position();
   }
   append(path, "\n4\n");
-  auto f = LogFollower::open(path, saved);
+  auto f = LogFollower::create(path, saved);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), (Lines{"3", "4"})) << "nothing lost, nothing repeated, line 3 whole";
 }
 
 TEST_F(LogFollowerTest, ResumeAfterARotationWhileAwayReadsTheRotatedTailFirst) {
   append(path, "1\n2\n");
-  FollowPosition saved;
+  FilePosition saved;
   {
-    auto f = LogFollower::open(path);
+    auto f = LogFollower::create(path);
     ASSERT_TRUE(ok(f));
     EXPECT_EQ(read(*f).size(), 2u);
     saved = f->position();
@@ -141,22 +141,22 @@ TEST_F(LogFollowerTest, ResumeAfterARotationWhileAwayReadsTheRotatedTailFirst) {
   append(path, "3\n");
   std::filesystem::rename(path, path + ".1");
   append(path, "4\n");
-  auto f = LogFollower::open(path, saved);
+  auto f = LogFollower::create(path, saved);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), (Lines{"3", "4"}));
 }
 
 TEST_F(LogFollowerTest, ARecycledInodeWithAnotherFirstLineIsANewFile) {
   append(path, "first\n2\n3\n");
-  FollowPosition saved;
+  FilePosition saved;
   {
-    auto f = LogFollower::open(path);
+    auto f = LogFollower::create(path);
     ASSERT_TRUE(ok(f));
     (void)read(*f);
     saved = f->position();
   }
   saved.first_line_hash ^= 1; // as if the inode now held another file
-  auto f = LogFollower::open(path, saved);
+  auto f = LogFollower::create(path, saved);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f).size(), 3u);
 }
@@ -164,7 +164,7 @@ TEST_F(LogFollowerTest, ARecycledInodeWithAnotherFirstLineIsANewFile) {
 TEST_F(LogFollowerTest, OversizedLinesAreSkippedWholeAndCounted) {
   std::string huge(LogFollower::kMaxLine + 100, 'x');
   append(path, "before\n" + huge + " 203.0.113.9\nafter\n");
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), (Lines{"before", "after"}));
   EXPECT_EQ(f->counters().oversized_lines, 1u);
@@ -173,16 +173,16 @@ TEST_F(LogFollowerTest, OversizedLinesAreSkippedWholeAndCounted) {
 TEST_F(LogFollowerTest, ResumeNeverStartsInsideAnOversizedLine) {
   std::string huge(LogFollower::kMaxLine + 100, 'x');
   append(path, "before\n" + huge);
-  FollowPosition saved;
+  FilePosition saved;
   {
-    auto f = LogFollower::open(path);
+    auto f = LogFollower::create(path);
     ASSERT_TRUE(ok(f));
     EXPECT_EQ(read(*f), Lines{"before"});
     saved = f->position();
     EXPECT_EQ(saved.offset, 7u);
   }
   append(path, " 203.0.113.9\nafter\n");
-  auto f = LogFollower::open(path, saved);
+  auto f = LogFollower::create(path, saved);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), Lines{"after"}) << "the tail of a skipped line never becomes a line";
 }
@@ -194,7 +194,7 @@ class RandomRotations : public LogFollowerTest, public ::testing::WithParamInter
 
 TEST_P(RandomRotations, ExactAccounting) {
   std::mt19937 rng(GetParam());
-  auto f = LogFollower::open(path);
+  auto f = LogFollower::create(path);
   ASSERT_TRUE(ok(f));
   Collector got;
   std::string pending; // written, not yet ended by a newline

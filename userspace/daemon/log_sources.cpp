@@ -17,7 +17,7 @@ struct LogSources::Source {
   matcher::LogMatcher matcher;
   matcher::LogFollower follower;
   std::vector<std::vector<FamilyId>> families; // by filter index in the matcher
-  matcher::FollowPosition saved;
+  matcher::FilePosition saved;
 };
 
 LogSources::LogSources() = default;
@@ -70,17 +70,17 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       errors.push_back(m.error().context("compile the filters of " + path));
       continue;
     }
-    std::optional<matcher::FollowPosition> resume;
+    std::optional<matcher::FilePosition> resume;
     if (auto pos = store.get_position(path); pos && *pos)
-      resume = matcher::FollowPosition{(*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
-    auto follower = matcher::LogFollower::open(path, resume);
+      resume = matcher::FilePosition{0, (*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
+    auto follower = matcher::LogFollower::create(path, resume);
     if (!follower) {
       errors.push_back(follower.error().context("follow " + path));
       continue;
     }
     auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),
                                                   std::move(families), resume.value_or(
-                                                      matcher::FollowPosition{})});
+                                                      matcher::FilePosition{})});
     out.sources_.push_back(std::move(source));
   }
   return out;
@@ -105,7 +105,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
       [&](std::string_view lines) { s.matcher.scan(lines, emit); });
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.
-  matcher::FollowPosition pos = s.follower.position();
+  matcher::FilePosition pos = s.follower.position();
   if (pos != s.saved && store_) {
     if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st)
       s.saved = pos;
@@ -119,7 +119,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
 
 void LogSources::save_positions() {
   for (auto &s : sources_) {
-    matcher::FollowPosition pos = s->follower.position();
+    matcher::FilePosition pos = s->follower.position();
     if (pos != s->saved && store_ &&
         store_->set_position({s->path, pos.inode, pos.offset, pos.first_line_hash}))
       s->saved = pos;
