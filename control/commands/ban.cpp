@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control/commands/ban.h"
+
+#include "control/arguments.h"
+#include "control/format/time_text.h"
+#include "control/result_shapes.h"
+
+namespace mcf2b::control {
+
+void register_ban(CLI::App &app, CtlSession &session) {
+  struct Options {
+    std::string jail, ip, bantime;
+    bool yes = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App *cmd = app.add_subcommand("ban", "Ban an address or a range in a jail (or a family)");
+  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  cmd->add_flag("--yes", o->yes, "confirm a range wider than /24 (IPv4) or /48 (IPv6)");
+  cmd->add_option("--bantime", o->bantime,
+                  "ban length instead of the jail's (600, 10m, 1d, 1w, -1 = permanent)");
+  session.add_json_flag(*cmd);
+  cmd->footer("Examples:\n"
+              "  mcf2b-ctl ban -j mc-exim-1d -i 203.0.113.5\n"
+              "  mcf2b-ctl ban -j mc-ssh -i 2001:db8::7 --bantime 1w\n"
+              "  mcf2b-ctl ban -j mc-exim-1d -i 198.51.100.0/22 --yes");
+  cmd->callback([o, &session] {
+    if (auto ok = check_jail_name(o->jail); !ok)
+      return session.fail(ok.error());
+    auto ip = parse_ip_argument(o->ip);
+    if (!ip)
+      return session.fail(ip.error());
+    nlohmann::json args = {{"jail", o->jail}, {"ip", ip->to_string()}};
+    if (o->yes)
+      args["yes"] = true;
+    if (!o->bantime.empty()) {
+      auto bantime = parse_time_argument("bantime", o->bantime, true);
+      if (!bantime)
+        return session.fail(bantime.error());
+      args["bantime"] = *bantime;
+    }
+    auto result = session.call("ban", args,
+                               ip->is_host() || o->yes ? "" : "add --yes to ban a range this wide");
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    auto bans = bans_in(*result);
+    if (!bans)
+      return session.fail(bans.error());
+    for (const auto &b : *bans)
+      session.confirm(
+          "Banned " + b.ip.to_string() + " in " + b.jail +
+          (b.ban_end > 0 ? " until " + format_timestamp(b.ban_end, Clock::local) : " permanently"));
+  });
+}
+
+void register_unban(CLI::App &app, CtlSession &session) {
+  struct Options {
+    std::string jail, ip;
+    bool f2b_call = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App *cmd = app.add_subcommand(
+      "unban", "Lift the bans of an address in a jail, a family, or (without -j) every jail");
+  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  cmd->add_option("-j,--jail", o->jail,
+                  "a jail (mc-exim-1d) or a family (mc-exim); "
+                  "without it, every jail");
+  cmd->add_flag("--f2b-call", o->f2b_call, "accepted for MailCleaner's scripts; changes nothing");
+  session.add_json_flag(*cmd);
+  cmd->footer("Examples:\n"
+              "  mcf2b-ctl unban -j mc-exim-1d -i 203.0.113.5\n"
+              "  mcf2b-ctl unban -j mc-exim -i 203.0.113.5   # every tier of mc-exim\n"
+              "  mcf2b-ctl unban -i 203.0.113.5              # every jail");
+  cmd->callback([o, &session] {
+    if (!o->jail.empty()) {
+      if (auto ok = check_jail_name(o->jail); !ok)
+        return session.fail(ok.error());
+    }
+    auto ip = parse_ip_argument(o->ip);
+    if (!ip)
+      return session.fail(ip.error());
+    nlohmann::json args = {{"ip", ip->to_string()}};
+    if (!o->jail.empty())
+      args["jail"] = o->jail;
+    auto result = session.call("unban", args);
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    auto unbanned = jail_addresses_in(*result, "unbanned");
+    if (!unbanned)
+      return session.fail(unbanned.error());
+    for (const auto &u : *unbanned)
+      session.confirm("Unbanned " + u.ip + " from " + u.jail);
+  });
+}
+
+} // namespace mcf2b::control

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control/commands/blacklist.h"
+
+#include "control/arguments.h"
+#include "control/format/ban_table_text.h"
+#include "control/result_shapes.h"
+
+namespace mcf2b::control {
+namespace {
+
+void register_enable(CLI::App &group, CtlSession &session) {
+  struct Options {
+    std::string jail, value;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App *cmd = group.add_subcommand(
+      "enable", "Blacklist for good an address banned more than N times in this jail");
+  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  cmd->add_option("-v,--value", o->value, "bans before the blacklist, at least 1 (default 3)");
+  session.add_json_flag(*cmd);
+  cmd->footer("Examples:\n  mcf2b-ctl blacklist enable -j mc-exim\n"
+              "  mcf2b-ctl blacklist enable -j mc-ssh-1d -v 5");
+  cmd->callback([o, &session] {
+    if (auto ok = check_jail_name(o->jail); !ok)
+      return session.fail(ok.error());
+    nlohmann::json args = {{"jail", o->jail}};
+    if (!o->value.empty()) {
+      auto n = parse_count_argument("value", o->value, 1);
+      if (!n)
+        return session.fail(n.error());
+      args["value"] = *n;
+    }
+    auto result = session.call("blacklist.enable", args);
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    auto jails = jails_in(*result);
+    if (!jails)
+      return session.fail(jails.error());
+    for (const auto &j : *jails)
+      session.confirm(j.name + ": blacklisting after " + std::to_string(j.max_count) + " bans");
+  });
+}
+
+void register_disable(CLI::App &group, CtlSession &session) {
+  auto jail = std::make_shared<std::string>();
+  CLI::App *cmd = group.add_subcommand("disable", "Turn blacklisting off in a jail");
+  cmd->add_option("-j,--jail", *jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  session.add_json_flag(*cmd);
+  cmd->footer("Example:\n  mcf2b-ctl blacklist disable -j mc-exim");
+  cmd->callback([jail, &session] {
+    if (auto ok = check_jail_name(*jail); !ok)
+      return session.fail(ok.error());
+    auto result = session.call("blacklist.disable", {{"jail", *jail}});
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    auto jails = jails_in(*result);
+    if (!jails)
+      return session.fail(jails.error());
+    for (const auto &j : *jails)
+      session.confirm(j.name + ": blacklisting off");
+  });
+}
+
+void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
+  struct Options {
+    std::string jail, ip;
+  };
+  auto o = std::make_shared<Options>();
+  const char *name = add ? "add" : "remove";
+  CLI::App *cmd = group.add_subcommand(
+      name, add ? "Blacklist an address now: banned for good in the family's -bl jail"
+                : "Lift an address's blacklisting");
+  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  session.add_json_flag(*cmd);
+  cmd->footer(std::string("Example:\n  mcf2b-ctl blacklist ") + name +
+              " -j mc-exim -i 203.0.113.5");
+  cmd->callback([o, add, &session] {
+    if (auto ok = check_jail_name(o->jail); !ok)
+      return session.fail(ok.error());
+    auto ip = parse_ip_argument(o->ip);
+    if (!ip)
+      return session.fail(ip.error());
+    auto result = session.call(add ? "blacklist.add" : "blacklist.remove",
+                               {{"jail", o->jail}, {"ip", ip->to_string()}});
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    if (add) {
+      auto bans = bans_in(*result);
+      if (!bans)
+        return session.fail(bans.error());
+      for (const auto &b : *bans)
+        session.confirm("Blacklisted " + b.ip.to_string() + " in " + b.jail);
+    } else {
+      auto lifted = jail_addresses_in(*result, "unbanned");
+      if (!lifted)
+        return session.fail(lifted.error());
+      for (const auto &u : *lifted)
+        session.confirm("Removed " + u.ip + " from the blacklist of " + u.jail);
+    }
+  });
+}
+
+void register_list(CLI::App &group, CtlSession &session) {
+  struct Options {
+    std::string jail;
+    bool utc = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App *cmd = group.add_subcommand("list", "List the blacklisted addresses");
+  cmd->add_option("-j,--jail", o->jail, "only this jail or family");
+  cmd->add_flag("--utc", o->utc, "times in UTC instead of local time");
+  session.add_json_flag(*cmd);
+  cmd->footer("Examples:\n  mcf2b-ctl blacklist list\n  mcf2b-ctl blacklist list -j mc-exim");
+  cmd->callback([o, &session] {
+    nlohmann::json args = nlohmann::json::object();
+    if (!o->jail.empty()) {
+      if (auto ok = check_jail_name(o->jail); !ok)
+        return session.fail(ok.error());
+      args["jail"] = o->jail;
+    }
+    auto result = session.call("blacklist.list", args);
+    if (!result)
+      return;
+    if (session.json())
+      return session.print_json(*result);
+    auto bans = bans_in(*result);
+    if (!bans)
+      return session.fail(bans.error());
+    session.print(format_ban_table(*bans, o->utc ? Clock::utc : Clock::local));
+  });
+}
+
+} // namespace
+
+void register_blacklist(CLI::App &app, CtlSession &session) {
+  CLI::App *group = app.add_subcommand("blacklist", "The permanent blacklist (-bl jails)");
+  group->require_subcommand(1);
+  group->footer("Examples:\n"
+                "  mcf2b-ctl blacklist add -j mc-exim -i 203.0.113.5\n"
+                "  mcf2b-ctl blacklist remove -j mc-exim -i 203.0.113.5\n"
+                "  mcf2b-ctl blacklist disable -j mc-ssh");
+  register_enable(*group, session);
+  register_disable(*group, session);
+  register_add_remove(*group, session, true);
+  register_add_remove(*group, session, false);
+  register_list(*group, session);
+}
+
+} // namespace mcf2b::control

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "control/protocol/control_client.h"
+#include "control/request_router.h"
+
+namespace mcf2b::control {
+
+// mcf2b-ctl's documented exit codes.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,   // the command failed (unknown jail, bad address, refused, unreachable)
+  kExitUsage = 2,   // the command line is wrong (unknown option, missing argument)
+  kExitAlready = 3, // already in that state (MailCleaner's 409)
+};
+
+// The options every command shares.
+struct GlobalOptions {
+  std::string socket = kDefaultSocketPath;
+  std::string state_url = kDefaultStateUrl;
+  bool json = false;  // print data as JSON
+  bool quiet = false; // no confirmation lines on success
+};
+
+// One run of mcf2b-ctl: the global options, the way to the daemon or the store, and the
+// exit code and output the subcommand callbacks produce. Errors are one line on stderr,
+// "mcf2b-ctl: <message>".
+class CtlSession {
+public:
+  CtlSession(int &exit_code, std::ostream &out, std::ostream &err)
+      : exit_code_(exit_code), out_(out), err_(err) {}
+
+  GlobalOptions &options() { return options_; }
+  [[nodiscard]] bool json() const { return options_.json; }
+
+  // Adds --socket, --state, --json, -q and --version to the top-level command.
+  void add_global_options(CLI::App &app, const std::string &version);
+  // Adds --json to a subcommand that prints data (the global flag works too).
+  void add_json_flag(CLI::App &command);
+
+  // Runs one request through the daemon (or the store when it is down). Reports a
+  // failure and sets the exit code; returns the result on success. When the store
+  // answered, says so on stderr. `refused_hint` is added to a refusal of a range as too wide.
+  std::optional<nlohmann::json> call(const std::string &command,
+                                     nlohmann::json args = nlohmann::json::object(),
+                                     const std::string &refused_hint = {});
+
+  // Reports an error and sets the exit code (the first failure's code is kept).
+  void fail(const std::string &message, int code = kExitError);
+  void fail(const Error &error, int code = kExitError) { fail(error.message(), code); }
+
+  // Data on stdout: text as it is, JSON pretty-printed.
+  void print(const std::string &text);
+  void print_json(const nlohmann::json &value);
+  // A confirmation of a change for people: left out with -q and with --json.
+  void confirm(const std::string &line);
+
+private:
+  int &exit_code_;
+  std::ostream &out_;
+  std::ostream &err_;
+  GlobalOptions options_;
+};
+
+// Whether a command only reads: the store can answer it without changing anything.
+bool is_read_command(const std::string &command);
+
+} // namespace mcf2b::control

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control/format/status_text.h"
+
+namespace mcf2b::control {
+namespace {
+
+std::string join(const std::vector<std::string> &items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0)
+      out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+// One branch of a tree: "|-" before a sibling follows, "`-" for the last one; what
+// hangs below it is indented by "|  " or by three blanks.
+const char *branch(bool last) {
+  return last ? "`-" : "|-";
+}
+const char *indent(bool last) {
+  return last ? "   " : "|  ";
+}
+
+// The two-level body shared by `status JAIL` and `status --all`, each line prefixed.
+void append_jail_tree(std::string &out, const JailStatus &s, const std::string &prefix) {
+  struct Entry {
+    const char *label;
+    std::string value;
+  };
+  const struct {
+    const char *title;
+    std::vector<Entry> entries;
+  } sections[] = {
+      {"Filter",
+       {{"Currently failed", std::to_string(s.currently_failed)},
+        {"Total failed", std::to_string(s.total_failed)},
+        {"File list", join(s.file_list, " ")}}},
+      {"Actions",
+       {{"Currently banned", std::to_string(s.currently_banned)},
+        {"Total banned", std::to_string(s.total_banned)},
+        {"Banned IP list", join(s.banned, " ")}}},
+  };
+  for (size_t n = 0; n < std::size(sections); ++n) {
+    bool last_section = n + 1 == std::size(sections);
+    out += prefix + branch(last_section) + " " + sections[n].title + "\n";
+    const auto &entries = sections[n].entries;
+    for (size_t m = 0; m < entries.size(); ++m)
+      out += prefix + indent(last_section) + branch(m + 1 == entries.size()) + " " +
+             entries[m].label + ":\t" + entries[m].value + "\n";
+  }
+}
+
+Result<std::vector<std::string>> string_list(const nlohmann::json &j, const char *key) {
+  std::vector<std::string> out;
+  if (!j.contains(key))
+    return out;
+  const auto &list = j.at(key);
+  if (!list.is_array())
+    return Error::msg(std::string("status: ") + key + " is not a list");
+  for (const auto &item : list) {
+    if (!item.is_string())
+      return Error::msg(std::string("status: ") + key + " holds a non-string");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+} // namespace
+
+Result<JailStatus> jail_status_from_json(const nlohmann::json &j) {
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
+    return Error::msg("status: a jail status without a name");
+  JailStatus s;
+  s.name = j["name"].get<std::string>();
+  for (auto [key, field] : {std::pair{"currently_failed", &s.currently_failed},
+                            std::pair{"total_failed", &s.total_failed},
+                            std::pair{"currently_banned", &s.currently_banned},
+                            std::pair{"total_banned", &s.total_banned}}) {
+    if (!j.contains(key))
+      continue;
+    if (!j[key].is_number_integer())
+      return Error::msg(std::string("status: ") + key + " is not an integer");
+    *field = j[key].get<int64_t>();
+  }
+  auto files = string_list(j, "file_list");
+  if (!files)
+    return files.error();
+  auto banned = string_list(j, "banned");
+  if (!banned)
+    return banned.error();
+  s.file_list = std::move(*files);
+  s.banned = std::move(*banned);
+  return s;
+}
+
+Result<std::vector<JailStatus>> jail_statuses_from_json(const nlohmann::json &list) {
+  if (!list.is_array())
+    return Error::msg("status: the daemon's answer holds no list of jails");
+  std::vector<JailStatus> out;
+  for (const auto &item : list) {
+    auto s = jail_status_from_json(item);
+    if (!s)
+      return s.error();
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+std::string format_status_summary(const std::vector<std::string> &jail_names) {
+  return "Status\n|- Number of jail:\t" + std::to_string(jail_names.size()) + "\n`- Jail list:\t" +
+         join(jail_names, ", ") + "\n";
+}
+
+std::string format_jail_status(const JailStatus &status) {
+  std::string out = "Status for the jail: " + status.name + "\n";
+  append_jail_tree(out, status, "");
+  return out;
+}
+
+std::string format_status_all(const std::vector<JailStatus> &statuses) {
+  std::vector<std::string> names;
+  for (const auto &s : statuses)
+    names.push_back(s.name);
+  if (statuses.empty())
+    return format_status_summary(names);
+  std::string out = "Status\n|- Number of jail:\t" + std::to_string(names.size()) +
+                    "\n|- Jail list:\t" + join(names, ", ") + "\n`- Status for the jails:\n";
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    bool last = i + 1 == statuses.size();
+    out += std::string("   ") + branch(last) + " Jail: " + statuses[i].name + "\n";
+    append_jail_tree(out, statuses[i], std::string("   ") + indent(last));
+  }
+  return out;
+}
+
+} // namespace mcf2b::control
