@@ -38,6 +38,18 @@ Result<Response> ControlClient::call(const Request &request) {
     if (n < 0) {
       if (errno == EINTR)
         continue;
+      // A server that refuses the peer (not root) answers and closes at once: its
+      // answer is already here to be read, and says more than "broken pipe".
+      if ((errno == EPIPE || errno == ECONNRESET) && buffer_.empty()) {
+        int err = errno;
+        char buf[4096];
+        ssize_t got = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (got > 0) {
+          buffer_.append(buf, static_cast<size_t>(got));
+          break;
+        }
+        return Error::sys("send to the daemon", err);
+      }
       return Error::sys("send to the daemon");
     }
     sent += static_cast<size_t>(n);
