@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "control/protocol/control_server.h"
 #include "userspace/controller/clock.h"
+#include "userspace/daemon/cluster_follower.h"
 #include "userspace/daemon/command_handler.h"
 #include "userspace/daemon/controller_bootstrap.h"
 #include "userspace/daemon/enforcement.h"
@@ -85,7 +86,7 @@ struct Daemon::Impl : DecisionSink {
   bool mirror_armed = false;
   bool sources_dirty = false;
   bool stopping = false;
-  int64_t sync_seq = 0;
+  std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
 
@@ -167,6 +168,8 @@ struct Daemon::Impl : DecisionSink {
 
   void tick() {
     Decisions d = controller->tick();
+    if (cluster)
+      drop_expiry_records_of_other_nodes(d, store->node());
     for (const auto &u : d.unbans)
       log_info("unban " + u.prefix.to_string() + " in " + u.jail + " (" +
                std::string(to_string(u.reason)) + ")");
@@ -179,60 +182,30 @@ struct Daemon::Impl : DecisionSink {
     }
   }
 
-  // Cluster: apply what other nodes wrote since the last look, one indexed query.
+  // Cluster: apply what other nodes wrote since the last look, one indexed query per
+  // batch. While the master is away the JournalingStore answers from its snapshot and
+  // each poll is also its chance to reconnect and replay the journal.
   void sync() {
     for (;;) {
-      auto changes = store->changes_since(sync_seq, 1000);
-      if (!changes) {
-        log_debug("cluster sync: " + changes.error().message());
+      auto poll = cluster->poll(1000);
+      if (!poll) {
+        log_debug("cluster sync: " + poll.error().message());
         return;
       }
-      Decisions d;
-      bool jails = false;
-      for (const auto &c : *changes) {
-        sync_seq = c.seq;
-        if (c.node == store->node())
-          continue;
-        ++replicated;
-        switch (c.kind) {
-        case ChangeKind::ban:
-        case ChangeKind::unban:
-        case ChangeKind::whitelist_add:
-        case ChangeKind::whitelist_remove:
-          d.append(controller->apply_replicated(c.row));
-          if (c.kind == ChangeKind::whitelist_add || c.kind == ChangeKind::whitelist_remove)
-            jails = true; // kernel whitelist follows below
-          break;
-        case ChangeKind::jail_put:
-          if (auto j = store->get_jail(c.jail); j && *j) {
-            if (auto u = controller->update_jail(**j); u) {
-              Decisions ud = std::move(*u);
-              ud.jails.clear(); // the store already has them
-              ud.records.clear();
-              enforcement->apply(ud);
-            }
-            jails_changed();
-          }
-          break;
-        case ChangeKind::jail_remove:
-          if (auto u = controller->disable_jail(c.jail); u)
-            enforcement->apply(*u);
-          break;
-        case ChangeKind::setting_put:
-        case ChangeKind::counts_reset:
-          break;
-        }
-      }
-      if (!d.empty()) {
-        enforcement->apply(d);
+      replicated += poll->applied;
+      // A jail must have its slot before bans in it reach the maps.
+      if (poll->jails_changed)
+        jails_changed();
+      if (!poll->enforce.empty()) {
+        enforcement->apply(poll->enforce);
         if (enforcement->mirror_pending() && !mirror_armed) {
           arm_once(mirror_timer.get(), kMirrorDelayMs);
           mirror_armed = true;
         }
       }
-      if (jails)
+      if (poll->whitelist_changed)
         whitelist_changed();
-      if (changes->size() < 1000)
+      if (!poll->more)
         return;
     }
   }
@@ -343,6 +316,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   co.max_tracked = cfg.max_tracked;
   co.node = d->store->node();
   d->controller = std::make_unique<JailController>(d->clock, co);
+  if (d->store->backend() != "sqlite") {
+    // The change log's position before the state is read: what others write meanwhile
+    // is read again, and taking a row twice changes nothing.
+    d->cluster.emplace(*d->store, *d->controller);
+    d->cluster->start();
+  }
   auto boot = bootstrap_controller(*d->controller, *d->store, cfg.enable_default_jails,
                                    cfg.ignore_list, cfg.cluster_nodes);
   if (!boot)
@@ -412,6 +391,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   d->mirror_timer = make_timer(0);
   if (!d->epoll || !d->tick_timer || !d->mirror_timer)
     return Error::sys("create the event loop");
+  if (d->cluster)
+    drop_expiry_records_of_other_nodes(boot->decisions, d->store->node());
   if (auto st = d->apply(boot->decisions); !st)
     log_error("could not store the start-up changes; they are enforced and retried by the store");
   d->whitelist_changed();
@@ -458,9 +439,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   if (d->metrics)
     if (auto st = d->watch(d->metrics->fd(), kMetrics); !st)
       return st.error();
-  if (d->store->backend() != "sqlite") {
-    auto seq = d->store->max_seq();
-    d->sync_seq = seq ? *seq : 0;
+  if (d->cluster) {
     d->sync_timer = make_timer(cfg.sync_interval_ms);
     if (auto st = d->watch(d->sync_timer.get(), kSync); !st)
       return st.error();
