@@ -225,4 +225,30 @@ TEST_F(TwoNodes, WhitelistAndBlacklistChangesOnNodeAReachNodeB) {
   EXPECT_EQ(row_changes_by("node-b"), 0u) << "B only applied A's changes";
 }
 
+TEST_F(TwoNodes, ABanEndsOnBothNodesAtItsEndAndOnlyItsWriterRecordsTheEnd) {
+  auto ban = a().call("ban", {{"jail", "mc-exim-1d"}, {"ip", kAttacker}, {"bantime", 3}});
+  ASSERT_TRUE(ok(ban));
+  ASSERT_TRUE(ban->ok) << ban->error.message;
+  ASSERT_TRUE(wait_for([&] { return banned(b(), "mc-exim-1d", kAttacker); }, 15000));
+  // Both lift it on their own clock (the end came with the row), within a tick.
+  ASSERT_TRUE(wait_for([&] { return !banned(a(), "mc-exim-1d", kAttacker); }, 10000));
+  ASSERT_TRUE(wait_for([&] { return !banned(b(), "mc-exim-1d", kAttacker); }, 10000));
+  EXPECT_TRUE(cluster->connects(1, kAttacker, 25));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto rows = cluster->select("SELECT active FROM fail2ban_ips WHERE ip = '" +
+                                    std::string(kAttacker) + "'");
+        return rows && rows->size() == 1 && (*rows)[0][0] == "0";
+      },
+      10000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500)); // B's tick and sync pass
+  // One write for the end, by A; B wrote nothing.
+  auto ends = cluster->select("SELECT node FROM mcf2b_changes WHERE ip = '" +
+                              std::string(kAttacker) + "' AND kind = 1 AND active = 0");
+  ASSERT_TRUE(ok(ends));
+  ASSERT_EQ(ends->size(), 1u);
+  EXPECT_EQ((*ends)[0][0], "node-a");
+  EXPECT_EQ(row_changes_by("node-b"), 0u);
+}
+
 } // namespace
