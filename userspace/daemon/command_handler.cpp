@@ -568,7 +568,8 @@ Response CommandHandler::stats(const json &) {
                        {"already_banned", cs.already_banned},
                        {"evictions", cs.evictions},
                        {"window_expirations", cs.window_expirations},
-                       {"tracked", cs.tracked}};
+                       {"tracked", cs.tracked},
+                       {"window_bytes", controller_.windows().memory_bytes()}};
   if (!out.contains("jails")) {
     json jails = json::array();
     for (const auto &j : controller_.jails()) {

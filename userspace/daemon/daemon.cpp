@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <optional>
 
 #include "base/fd.h"
@@ -94,11 +95,19 @@ struct Daemon::Impl : DecisionSink {
   Status apply(const Decisions &d) override {
     if (d.empty())
       return {};
+    enforce(d);
+    return record(d);
+  }
+  // The maps now; the mirror within kMirrorDelayMs.
+  void enforce(const Decisions &d) {
     enforcement->apply(d);
     if (enforcement->mirror_pending() && !mirror_armed) {
       arm_once(mirror_timer.get(), kMirrorDelayMs);
       mirror_armed = true;
     }
+  }
+  // The store write of decisions already enforced.
+  Status record(const Decisions &d) {
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
@@ -152,7 +161,13 @@ struct Daemon::Impl : DecisionSink {
   void process_source(size_t i) {
     Decisions batch;
     auto n = sources.process(i, [&](FamilyId family, const IpAddress &address, Seconds time) {
-      batch.append(controller->failure(family, address, time));
+      Decisions d = controller->failure(family, address, time);
+      if (d.empty())
+        return;
+      // Enforced at once: the source saves its position (a store write, an fsync) before
+      // process() returns, and that must not delay the ban.
+      enforce(d);
+      batch.append(std::move(d));
     });
     if (!n) {
       ++source_errors;
@@ -162,7 +177,7 @@ struct Daemon::Impl : DecisionSink {
       for (const auto &b : batch.bans)
         log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
                  std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
-      (void)apply(batch);
+      (void)record(batch);
     }
   }
 
@@ -302,6 +317,15 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   auto d = std::make_unique<Impl>();
   d->config = std::move(config);
   const DaemonConfig &cfg = d->config;
+  // Start-up phases, logged once ready: with a million bans they take seconds.
+  using StartClock = std::chrono::steady_clock;
+  const auto started = StartClock::now();
+  auto since = [](StartClock::time_point t) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f s",
+                  std::chrono::duration<double>(StartClock::now() - t).count());
+    return std::string(text);
+  };
 
   StoreOptions so;
   so.node = cfg.node;
@@ -322,10 +346,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     d->cluster.emplace(*d->store, *d->controller);
     d->cluster->start();
   }
+  auto phase = StartClock::now();
   auto boot = bootstrap_controller(*d->controller, *d->store, cfg.enable_default_jails,
                                    cfg.ignore_list, cfg.cluster_nodes);
   if (!boot)
     return boot.error();
+  std::string timing = "store read and controller restore " + since(phase);
   for (const auto &e : boot->rejected)
     log_error("jail rejected: " + e.message());
   if (boot->seeded)
@@ -352,6 +378,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     log_info("imported " + std::to_string(imported.files.size()) + " jail file(s) from " +
              cfg.jail_dir);
 
+  phase = StartClock::now();
   EnforcementOptions eo{cfg.pin_root, cfg.ban_capacity, cfg.ipset_mirror};
   auto enforcement = Enforcement::open(eo);
   if (!enforcement)
@@ -361,17 +388,22 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
     return st.error();
 
   // The store wins; bans only the kernel knew are kept and recorded.
+  timing += ", XDP program and ipsets " + since(phase);
+  phase = StartClock::now();
   auto active = d->store->list_bans(BanQuery{true, "", ""});
   if (!active)
     return active.error();
+  timing += ", active bans read " + since(phase);
   // Bans the bootstrap lifted (ended while down) must not be reinstated.
   std::vector<BanRecord> live;
   for (const auto &r : *active)
     if (d->controller->is_banned(r.jail, r.ip))
       live.push_back(r);
+  phase = StartClock::now();
   auto only_in_maps = d->enforcement->reconcile(live, d->clock.now());
   if (!only_in_maps)
     return only_in_maps.error().context("reconcile the kernel maps with the store");
+  timing += ", reconcile " + since(phase) + " (" + d->enforcement->last_reconcile() + ")";
   for (const auto &r : *only_in_maps) {
     BanRequest request;
     request.confirm_wide = true;
@@ -446,6 +478,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   }
   if (auto st = d->build_sources(); !st)
     return st.error();
+  log_info("start-up: " + std::to_string(live.size()) + " active bans; " + timing + "; total " +
+           since(started));
   log_info("mcf2bd " + std::string(kVersion) + " ready: " +
            std::to_string(d->controller->jails().size()) + " jails, " +
            std::to_string(d->sources.size()) + " log file(s), control socket " +

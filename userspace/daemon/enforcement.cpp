@@ -2,6 +2,8 @@
 #include "userspace/daemon/enforcement.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -19,6 +21,7 @@ struct Enforcement::State {
   std::vector<BanChange> mirror_queue;
   std::map<std::string, JailPorts> jail_ports;
   bool fallback_installed = false;
+  std::string last_reconcile;
   uint64_t apply_errors = 0, mirror_errors = 0;
 
   State(EnforcementOptions o, XdpEnforcer x)
@@ -125,8 +128,18 @@ Status Enforcement::flush_mirror() {
   return {};
 }
 
+const std::string &Enforcement::last_reconcile() const { return s_->last_reconcile; }
+
 Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecord> &active,
                                                       Seconds now) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point t) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f s",
+                  std::chrono::duration<double>(Clock::now() - t).count());
+    return std::string(text);
+  };
+  auto started = Clock::now();
   std::map<std::string, std::map<IpPrefix, Seconds>> wanted;
   for (const auto &r : active)
     if (r.active && !r.expired(now))
@@ -172,6 +185,9 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
     log_error("reconcile " + changes[index].jail + " " + changes[index].prefix.to_string() +
               ": " + error.message());
   }
+  s_->last_reconcile = "kernel maps " + seconds(started) + " for " +
+                       std::to_string(changes.size()) + " changes";
+  started = Clock::now();
   if (s_->options.ipset_mirror) {
     // The mirror is made equal to the maps, jail by jail, in one read and one stream each.
     for (const auto &info : s_->xdp.jails()) {
@@ -187,6 +203,7 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
         return st.error().context("reconcile ipset " + info.name);
       }
     }
+    s_->last_reconcile += ", ipset mirror " + seconds(started);
   }
   return only_in_maps;
 }

@@ -59,6 +59,8 @@ public:
   // view, after restore), and reports bans found only in the maps (kept by the caller,
   // which records them). Expired map entries are dropped.
   Result<std::vector<BanRecord>> reconcile(const std::vector<BanRecord> &active, Seconds now);
+  // How the last reconcile() spent its time (maps, ipsets), for the start-up log.
+  [[nodiscard]] const std::string &last_reconcile() const;
 
   // The kernel whitelist: global prefixes (ignore list, own addresses, cluster nodes)
   // and per-jail whitelists, set to exactly what is given.
