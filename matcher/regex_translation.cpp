@@ -39,8 +39,19 @@ bool is_tag_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 }
 
-// The replacement for one tag (text between < and >), or nullopt-like empty + false.
-bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::string &out) {
+// The replacement for one tag (text between < and >); false when it is not a tag.
+bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::string &out,
+                 bool prescan) {
+  if (prescan) {
+    static const char *const host_tags[] = {"HOST",   "IP4",    "F-IP4/",  "IP6",    "F-IP6/",
+                                            "ADDR",   "F-ADDR/", "SUBNET", "F-SUBNET/", "DNS",
+                                            "F-DNS/", "F-ID/"};
+    for (const char *t : host_tags)
+      if (tn == t) {
+        out = R"(\S+)";
+        return true;
+      }
+  }
   if (tn == "HOST") {
     out = host();
     return true;
@@ -102,7 +113,9 @@ bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::strin
 
 } // namespace
 
-std::string expand_fail2ban_tags(std::string_view regex) {
+namespace {
+
+std::string expand_tags(std::string_view regex, bool prescan) {
   // FTAG_CRE = </?[\w\-]+/?>
   std::string out;
   std::vector<std::string> open;
@@ -119,7 +132,7 @@ std::string expand_fail2ban_tags(std::string_view regex) {
           ++j;
         if (j < regex.size() && regex[j] == '>') {
           std::string repl;
-          if (replace_tag(regex.substr(i + 1, j - i - 1), open, repl)) {
+          if (replace_tag(regex.substr(i + 1, j - i - 1), open, repl, prescan)) {
             out += repl;
             i = j + 1;
             continue;
@@ -135,6 +148,14 @@ std::string expand_fail2ban_tags(std::string_view regex) {
     out += regex[i++];
   }
   return out;
+}
+
+} // namespace
+
+std::string expand_fail2ban_tags(std::string_view regex) { return expand_tags(regex, false); }
+
+std::string expand_fail2ban_tags_for_prescan(std::string_view regex) {
+  return expand_tags(regex, true);
 }
 
 namespace {
@@ -168,7 +189,7 @@ private:
           i_ += 4;
           continue;
         }
-        out += escape();
+        out += single_line_escape(escape());
         continue;
       }
       if (c == '[') {
@@ -189,6 +210,18 @@ private:
       ++i_;
     }
     return out;
+  }
+
+  // A line is one line: constructs that can match a newline are kept from doing so,
+  // which keeps Hyperscan from tracking matches across lines (several times faster).
+  static std::string single_line_escape(const std::string &e) {
+    if (e == "\\s")
+      return "[\\t\\v\\f\\r ]";
+    if (e == "\\W")
+      return "[^\\w\\n]";
+    if (e == "\\D")
+      return "[^\\d\\n]";
+    return e;
   }
 
   std::string escape() {
@@ -216,7 +249,10 @@ private:
     }
     if (i_ < p_.size())
       ++i_;
-    return std::string(p_.substr(start, i_ - start));
+    std::string cls(p_.substr(start, i_ - start));
+    if (cls.size() > 3 && cls[1] == '^' && cls.back() == ']')
+      cls.insert(cls.size() - 1, "\\n"); // a negated class never takes the newline
+    return cls;
   }
 
   // At '('.

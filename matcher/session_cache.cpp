@@ -35,15 +35,14 @@ void SessionCache::unset(const std::string &id) {
 }
 
 void SessionCache::evict(int64_t now) {
-  // Expired entries first, then the oldest, until there is room for one more.
-  for (auto it = order_.begin(); it != order_.end();) {
-    auto e = entries_.find(*it);
-    if (now - e->second.stored > max_age_) {
-      entries_.erase(e);
-      it = order_.erase(it);
-    } else {
-      ++it;
-    }
+  // order_ is oldest first (insertion order, and "now" does not go back), so expired
+  // entries are at its front: amortised O(1) per insertion.
+  while (!order_.empty()) {
+    auto e = entries_.find(order_.front());
+    if (now - e->second.stored <= max_age_)
+      break;
+    entries_.erase(e);
+    order_.pop_front();
   }
   while (entries_.size() >= capacity_ && !order_.empty()) {
     entries_.erase(order_.front());
