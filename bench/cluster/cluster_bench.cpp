@@ -74,7 +74,9 @@ double percentile(std::vector<double> v, double p) {
 }
 
 // Addresses to ban: 198.19.0.0/16 (benchmark range, away from the links' 198.18.0.0/24).
-IpAddress target(int i) { return IpAddress::v4((198u << 24) | (19u << 16) | uint32_t(i + 1)); }
+IpAddress target(int i) {
+  return IpAddress::v4((198u << 24) | (19u << 16) | uint32_t(i + 1));
+}
 
 struct Pending {
   IpAddress address;
@@ -221,8 +223,8 @@ int main(int argc, char **argv) {
                "by command:   %zu bans, p50 %.0f ms, p99 %.0f ms, max %.0f ms, lost %zu\n"
                "by log lines: %zu bans, p50 %.0f ms, p99 %.0f ms, max %.0f ms, lost %zu\n"
                "MailCleaner's 5-minute cron (computed): p50 %.0f ms, p99 %.0f ms\n",
-               command.latencies.size(), p50, p99, percentile(command.latencies, 100),
-               command.lost, lines.latencies.size(), percentile(lines.latencies, 50),
+               command.latencies.size(), p50, p99, percentile(command.latencies, 100), command.lost,
+               lines.latencies.size(), percentile(lines.latencies, 50),
                percentile(lines.latencies, 99), percentile(lines.latencies, 100), lines.lost,
                cron_p50, cron_p99);
   nlohmann::json out = {

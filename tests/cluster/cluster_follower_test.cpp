@@ -16,7 +16,9 @@ namespace {
 
 constexpr Seconds kNow = 1'700'000'000;
 
-IpPrefix ip(const char *text) { return *IpPrefix::parse(text); }
+IpPrefix ip(const char *text) {
+  return *IpPrefix::parse(text);
+}
 
 BanRecord ban_row(const char *address, const char *jail, const char *host, Seconds end) {
   BanRecord r;

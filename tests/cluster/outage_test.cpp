@@ -17,23 +17,13 @@ using namespace mcf2b::testing;
 
 namespace {
 
+constexpr auto *banned = &TwoNodeCluster::banned;
 constexpr const char *kOnA = "203.0.113.11";    // failures on node A only
 constexpr const char *kOnB = "203.0.113.12";    // failures on node B only
 constexpr const char *kOnBoth = "203.0.113.13"; // failures on both nodes
 constexpr const char *kByHand = "203.0.113.14"; // a ban command on B
 // Once the server is back: the journal is retried every 2 s, then one sync interval.
 constexpr int kCatchUpMs = 30000;
-
-bool banned(const DaemonProcess &d, const std::string &jail, const std::string &ip) {
-  auto r = d.call("status", {{"jail", jail}});
-  if (!r || !r->ok)
-    return false;
-  for (const auto &j : r->result["jails"])
-    for (const auto &b : j["banned"])
-      if (b == ip)
-        return true;
-  return false;
-}
 
 std::string five_lines(const std::string &ip) {
   std::string lines;
@@ -68,10 +58,10 @@ TEST_F(ClusterOutage, BansDuringA30SecondOutageReachTheDatabaseOnceAndBothNodes)
   cluster->server().kill();
   const auto killed = std::chrono::steady_clock::now();
 
-  ASSERT_TRUE(ok(DaemonProcess::append(a.log_file("exim.log"), five_lines(kOnA) +
-                                                                   five_lines(kOnBoth))));
-  ASSERT_TRUE(ok(DaemonProcess::append(b.log_file("exim.log"), five_lines(kOnB) +
-                                                                   five_lines(kOnBoth))));
+  ASSERT_TRUE(
+      ok(DaemonProcess::append(a.log_file("exim.log"), five_lines(kOnA) + five_lines(kOnBoth))));
+  ASSERT_TRUE(
+      ok(DaemonProcess::append(b.log_file("exim.log"), five_lines(kOnB) + five_lines(kOnBoth))));
   auto manual = b.call("ban", {{"jail", "mc-ssh-1d"}, {"ip", kByHand}});
   ASSERT_TRUE(ok(manual));
   ASSERT_TRUE(manual->ok) << "a ban command must be acknowledged from the journal: "
@@ -118,9 +108,9 @@ TEST_F(ClusterOutage, BansDuringA30SecondOutageReachTheDatabaseOnceAndBothNodes)
       "SELECT ip, jail, COUNT(*) FROM fail2ban_ips GROUP BY ip, jail HAVING COUNT(*) > 1");
   ASSERT_TRUE(ok(duplicates));
   EXPECT_TRUE(duplicates->empty());
-  auto replayed_twice = cluster->select(
-      "SELECT ip, jail, node, COUNT(*) FROM mcf2b_changes WHERE kind = 1"
-      " GROUP BY ip, jail, node HAVING COUNT(*) > 1");
+  auto replayed_twice =
+      cluster->select("SELECT ip, jail, node, COUNT(*) FROM mcf2b_changes WHERE kind = 1"
+                      " GROUP BY ip, jail, node HAVING COUNT(*) > 1");
   ASSERT_TRUE(ok(replayed_twice));
   EXPECT_TRUE(replayed_twice->empty()) << (*replayed_twice)[0][0] << " " << (*replayed_twice)[0][1];
   // Each row names the node that banned it (for kOnBoth, whichever replayed last).

@@ -32,6 +32,18 @@ std::string TwoNodeCluster::exim_line(const std::string &ip, int n) {
          "@example.com>: relay not permitted\n";
 }
 
+bool TwoNodeCluster::banned(const DaemonProcess &d, const std::string &jail,
+                            const std::string &ip) {
+  auto r = d.call("status", {{"jail", jail}});
+  if (!r || !r->ok)
+    return false;
+  for (const auto &j : r->result["jails"])
+    for (const auto &b : j["banned"])
+      if (b == ip)
+        return true;
+  return false;
+}
+
 Result<std::unique_ptr<TwoNodeCluster>> TwoNodeCluster::create(Options options) {
   std::unique_ptr<TwoNodeCluster> c(new TwoNodeCluster());
   c->options_ = std::move(options);

@@ -56,6 +56,10 @@ public:
   // The rows a query on the master returns, each column as text (NULL as "NULL").
   Result<std::vector<std::vector<std::string>>> select(const std::string &sql);
 
+  // Whether daemon `d` reports `ip` actively banned in `jail` (its controller, which
+  // applies a change to the kernel maps before it answers the next request).
+  static bool banned(const DaemonProcess &d, const std::string &jail, const std::string &ip);
+
   // The jail file both nodes read: mc-exim (and its -bl jail) and mc-ssh enabled.
   static const char *jail_file();
   // An exim reject line of MailCleaner's kind for `ip`, stamped now: 5 of them ban the

@@ -16,22 +16,12 @@ using nlohmann::json;
 
 namespace {
 
+constexpr auto *banned = &TwoNodeCluster::banned;
 constexpr const char *kAttacker = "203.0.113.5";
 constexpr const char *kSpammer = "203.0.113.7";
 // The bound for a change made on one node to be enforced on the others.
 constexpr double kPropagationBoundMs = 2000;
 constexpr const char *kTiers[] = {"mc-exim-1d", "mc-exim-1w", "mc-exim-1m", "mc-exim-1y"};
-
-bool banned(const DaemonProcess &d, const std::string &jail, const std::string &ip) {
-  auto r = d.call("status", {{"jail", jail}});
-  if (!r || !r->ok)
-    return false;
-  for (const auto &j : r->result["jails"])
-    for (const auto &b : j["banned"])
-      if (b == ip)
-        return true;
-  return false;
-}
 
 bool whitelisted(const DaemonProcess &d, const std::string &jail, const std::string &ip) {
   auto r = d.call("whitelist.list", {{"jail", jail}});
@@ -99,8 +89,7 @@ TEST_F(TwoNodes, LogLinesOnNodeAGetTheAttackerDroppedOnNodeB) {
   ASSERT_TRUE(ok(DaemonProcess::append(a().log_file("exim.log"), lines)));
   ASSERT_TRUE(wait_for([&] { return banned(a(), "mc-exim-1d", kAttacker); }, 10000))
       << a().output();
-  expect_on_b_in_time([&] { return banned(b(), "mc-exim-1d", kAttacker); },
-                      "a ban from log lines");
+  expect_on_b_in_time([&] { return banned(b(), "mc-exim-1d", kAttacker); }, "a ban from log lines");
 
   // B enforces it: its XDP program drops the SYNs on the jail's ports only, its ipset
   // mirror has the address.
@@ -108,9 +97,7 @@ TEST_F(TwoNodes, LogLinesOnNodeAGetTheAttackerDroppedOnNodeB) {
   EXPECT_TRUE(cluster->connects(1, kAttacker, 22)) << "port 22 is not mc-exim's";
   EXPECT_GT(dropped(b(), "mc-exim-1d"), 0u);
   EXPECT_TRUE(wait_for(
-      [&] {
-        return cluster->ipset_list(1, "mc-exim-1d").find(kAttacker) != std::string::npos;
-      },
+      [&] { return cluster->ipset_list(1, "mc-exim-1d").find(kAttacker) != std::string::npos; },
       5000))
       << cluster->ipset_list(1, "mc-exim-1d");
   // Only the 1d tier: B took the row, it did not run the failures itself.
@@ -158,9 +145,7 @@ TEST_F(TwoNodes, BanAndUnbanCommandsOnNodeAReachNodeB) {
       "an unban command");
   EXPECT_TRUE(cluster->connects(1, kAttacker, 25));
   EXPECT_TRUE(wait_for(
-      [&] {
-        return cluster->ipset_list(1, "mc-exim-1d").find(kAttacker) == std::string::npos;
-      },
+      [&] { return cluster->ipset_list(1, "mc-exim-1d").find(kAttacker) == std::string::npos; },
       5000));
   auto rows = cluster->select("SELECT COUNT(*) FROM fail2ban_ips WHERE ip = '" +
                               std::string(kAttacker) + "' AND active = 1");
@@ -219,8 +204,7 @@ TEST_F(TwoNodes, WhitelistAndBlacklistChangesOnNodeAReachNodeB) {
   auto unbl = a().call("blacklist.remove", {{"jail", "mc-exim"}, {"ip", kSpammer}});
   ASSERT_TRUE(ok(unbl));
   ASSERT_TRUE(unbl->ok) << unbl->error.message;
-  expect_on_b_in_time([&] { return !banned(b(), "mc-exim-bl", kSpammer); },
-                      "a blacklist remove");
+  expect_on_b_in_time([&] { return !banned(b(), "mc-exim-bl", kSpammer); }, "a blacklist remove");
   EXPECT_TRUE(cluster->connects(1, kSpammer, 25));
   EXPECT_EQ(row_changes_by("node-b"), 0u) << "B only applied A's changes";
 }

@@ -13,12 +13,12 @@ namespace mcf2b {
 
 // What one poll of the change log asks the daemon to do.
 struct ClusterPoll {
-  Decisions enforce;             // bans and unbans for the maps and the ipset mirror only
-  bool jails_changed = false;    // jails were added or changed: configure them first
+  Decisions enforce;              // bans and unbans for the maps and the ipset mirror only
+  bool jails_changed = false;     // jails were added or changed: configure them first
   bool whitelist_changed = false; // the kernel whitelist must follow the controller's
-  size_t applied = 0;            // other nodes' changes taken
-  bool caught_up = false;        // the master's whole state was taken (see start())
-  bool more = false;             // the batch was full: poll again at once
+  size_t applied = 0;             // other nodes' changes taken
+  bool caught_up = false;         // the master's whole state was taken (see start())
+  bool more = false;              // the batch was full: poll again at once
 };
 
 // A cluster node's view of the others: reads the master's change log from where it last
