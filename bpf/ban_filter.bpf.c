@@ -11,10 +11,10 @@ SEC("xdp")
 int ban_filter(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v1, &zero);
+	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v2, &zero);
 	struct flow f = {};
 
-	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v1, &zero);
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v2, &zero);
 
 	if (!stats || !cfg)
 		return XDP_PASS;
@@ -39,7 +39,7 @@ int ban_filter(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	__u32 key = slot;
-	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v1, &key);
+	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v2, &key);
 
 	if (jail) {
 		jail->packets++;

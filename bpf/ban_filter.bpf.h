@@ -19,22 +19,22 @@
 
 /* Sizes are set by userspace before load (capacity); these are placeholders. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, struct mcf2b_host_value);
+	__type(value, struct mcf2b_host4_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ban_host4_v1 SEC(".maps");
+} ban_host4_v2 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u8[16]);
-	__type(value, struct mcf2b_host_value);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct mcf2b_host6_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ban_host6_v1 SEC(".maps");
+} ban_host6_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -43,7 +43,7 @@ struct {
 	__type(key, struct mcf2b_hjail4_key);
 	__type(value, struct mcf2b_expiry);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ban_hjail4_v1 SEC(".maps");
+} ban_hjail4_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -52,7 +52,7 @@ struct {
 	__type(key, struct mcf2b_hjail6_key);
 	__type(value, struct mcf2b_expiry);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ban_hjail6_v1 SEC(".maps");
+} ban_hjail6_v2 SEC(".maps");
 
 struct prefix4_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -79,7 +79,7 @@ struct {
 	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct prefix4_trie);
-} ban_pfx4_v1 SEC(".maps");
+} ban_pfx4_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -87,15 +87,16 @@ struct {
 	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct prefix6_trie);
-} ban_pfx6_v1 SEC(".maps");
+} ban_pfx6_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ban_bloom_v1 SEC(".maps");
+} ban_bloom_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -104,7 +105,7 @@ struct {
 	__type(key, struct mcf2b_lpm4_key);
 	__type(value, struct mcf2b_allow_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} allow4_v1 SEC(".maps");
+} allow4_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -113,7 +114,7 @@ struct {
 	__type(key, struct mcf2b_lpm6_key);
 	__type(value, struct mcf2b_allow_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} allow6_v1 SEC(".maps");
+} allow6_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -121,7 +122,7 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} jail_ports_v1 SEC(".maps");
+} jail_ports_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -129,7 +130,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mcf2b_jail);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} jail_slots_v1 SEC(".maps");
+} jail_slots_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -137,7 +138,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mcf2b_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} config_v1 SEC(".maps");
+} config_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -145,7 +146,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mcf2b_global_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} stats_v1 SEC(".maps");
+} stats_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -153,7 +154,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mcf2b_packet_count);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} jail_stats_v1 SEC(".maps");
+} jail_stats_v2 SEC(".maps");
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
@@ -378,7 +379,7 @@ static __always_inline __u64 candidate_jails(const struct mcf2b_config *cfg, con
 
 	if (f->port_state == FLOW_PORT) {
 		__u32 port = f->dport;
-		__u64 *port_jails = bpf_map_lookup_elem(&jail_ports_v1, &port);
+		__u64 *port_jails = bpf_map_lookup_elem(&jail_ports_v2, &port);
 
 		if (port_jails)
 			jails |= *port_jails;
@@ -440,12 +441,12 @@ static int host_jail_step(__u32 i, struct slot_loop *c)
 	if (c->family == 4) {
 		struct mcf2b_hjail4_key k = { .addr = c->saddr4, .slot = slot };
 
-		e = bpf_map_lookup_elem(&ban_hjail4_v1, &k);
+		e = bpf_map_lookup_elem(&ban_hjail4_v2, &k);
 	} else {
 		struct mcf2b_hjail6_key k = { .slot = slot };
 
 		__builtin_memcpy(k.addr, c->saddr6, 16);
-		e = bpf_map_lookup_elem(&ban_hjail6_v1, &k);
+		e = bpf_map_lookup_elem(&ban_hjail6_v2, &k);
 	}
 	if (e && expiry_live(e->expires_ns, &c->now))
 		c->live |= 1ULL << slot;
@@ -465,14 +466,14 @@ static int prefix_step(__u32 i, struct slot_loop *c)
 		struct mcf2b_lpm4_key k = { .prefixlen = 32 };
 
 		__builtin_memcpy(k.addr, &c->saddr4, 4);
-		trie = bpf_map_lookup_elem(&ban_pfx4_v1, &slot);
+		trie = bpf_map_lookup_elem(&ban_pfx4_v2, &slot);
 		if (trie)
 			v = bpf_map_lookup_elem(trie, &k);
 	} else {
 		struct mcf2b_lpm6_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, c->saddr6, 16);
-		trie = bpf_map_lookup_elem(&ban_pfx6_v1, &slot);
+		trie = bpf_map_lookup_elem(&ban_pfx6_v2, &slot);
 		if (trie)
 			v = bpf_map_lookup_elem(trie, &k);
 	}
@@ -481,12 +482,83 @@ static int prefix_step(__u32 i, struct slot_loop *c)
 	return 0;
 }
 
+/* Loads that the compiler must neither merge nor reorder: userspace rewrites table slots
+ * while the program reads them, publishing a slot by its jails word last. */
+#define MCF2B_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define mcf2b_barrier() asm volatile("" ::: "memory")
+
+/* Reads the slot whose address matched: jails after the address, so a slot being freed
+ * or refilled reads as free (jails 0) rather than as another address's bans. */
+static __always_inline int read_slot(struct mcf2b_host_value *slot, struct mcf2b_host_value *out)
+{
+	mcf2b_barrier();
+	out->jails = MCF2B_READ_ONCE(slot->jails);
+	out->earliest_ns = MCF2B_READ_ONCE(slot->earliest_ns);
+	return out->jails != 0;
+}
+
+/* The source's host ban, from its two buckets. All addresses of both buckets are loaded
+ * before any is compared, so the two cache lines are fetched together. */
+static __always_inline int host_find(const struct mcf2b_config *cfg, const struct slot_loop *c,
+				     __u64 bloom_hash, struct mcf2b_host_value *out)
+{
+	__u64 h = mcf2b_bucket_hash(bloom_hash);
+
+	if (c->family == 4) {
+		__u32 n = cfg->host_buckets4;
+		__u32 i1 = mcf2b_bucket_index(h, n), i2 = mcf2b_bucket_index(h >> 32, n);
+		struct mcf2b_host4_bucket *b1 = bpf_map_lookup_elem(&ban_host4_v2, &i1);
+		struct mcf2b_host4_bucket *b2 = bpf_map_lookup_elem(&ban_host4_v2, &i2);
+
+		if (!b1 || !b2)
+			return 0;
+		__u32 x0 = MCF2B_READ_ONCE(b1->addr[0]), x1 = MCF2B_READ_ONCE(b1->addr[1]),
+		      x2 = MCF2B_READ_ONCE(b1->addr[2]), y0 = MCF2B_READ_ONCE(b2->addr[0]),
+		      y1 = MCF2B_READ_ONCE(b2->addr[1]), y2 = MCF2B_READ_ONCE(b2->addr[2]);
+		__u32 a = c->saddr4;
+
+		if (x0 == a && read_slot(&b1->value[0], out))
+			return 1;
+		if (x1 == a && read_slot(&b1->value[1], out))
+			return 1;
+		if (x2 == a && read_slot(&b1->value[2], out))
+			return 1;
+		if (y0 == a && read_slot(&b2->value[0], out))
+			return 1;
+		if (y1 == a && read_slot(&b2->value[1], out))
+			return 1;
+		if (y2 == a && read_slot(&b2->value[2], out))
+			return 1;
+		return 0;
+	}
+	__u32 n = cfg->host_buckets6;
+	__u32 i1 = mcf2b_bucket_index(h, n), i2 = mcf2b_bucket_index(h >> 32, n);
+	struct mcf2b_host6_bucket *b1 = bpf_map_lookup_elem(&ban_host6_v2, &i1);
+	struct mcf2b_host6_bucket *b2 = bpf_map_lookup_elem(&ban_host6_v2, &i2);
+
+	if (!b1 || !b2)
+		return 0;
+	__u64 x0 = MCF2B_READ_ONCE(b1->addr[0][0]), x1 = MCF2B_READ_ONCE(b1->addr[1][0]),
+	      y0 = MCF2B_READ_ONCE(b2->addr[0][0]), y1 = MCF2B_READ_ONCE(b2->addr[1][0]);
+	__u64 hi = c->saddr6[0], lo = c->saddr6[1];
+
+	if (x0 == hi && MCF2B_READ_ONCE(b1->addr[0][1]) == lo && read_slot(&b1->value[0], out))
+		return 1;
+	if (x1 == hi && MCF2B_READ_ONCE(b1->addr[1][1]) == lo && read_slot(&b1->value[1], out))
+		return 1;
+	if (y0 == hi && MCF2B_READ_ONCE(b2->addr[0][1]) == lo && read_slot(&b2->value[0], out))
+		return 1;
+	if (y1 == hi && MCF2B_READ_ONCE(b2->addr[1][1]) == lo && read_slot(&b2->value[1], out))
+		return 1;
+	return 0;
+}
+
 /* Jails among `jails` with a live host ban of the source. The Bloom filter answers
- * "not banned" for most clean sources from cache; only its positives touch the hash. */
+ * "not banned" for most clean sources from cache; only its positives touch the table. */
 static __always_inline __u64 host_hits(const struct mcf2b_config *cfg, struct slot_loop *c,
 				       __u64 jails, __u32 *slow)
 {
-	struct mcf2b_host_value *v;
+	struct mcf2b_host_value v;
 	__u64 hash;
 
 	if (c->family == 4)
@@ -494,23 +566,19 @@ static __always_inline __u64 host_hits(const struct mcf2b_config *cfg, struct sl
 	else
 		hash = mcf2b_bloom_hash6(c->saddr6[0], c->saddr6[1]);
 	__u32 word = mcf2b_bloom_word(hash, cfg->bloom_mask);
-	__u64 *bits = bpf_map_lookup_elem(&ban_bloom_v1, &word);
+	__u64 *bits = bpf_map_lookup_elem(&ban_bloom_v2, &word);
 	__u64 want = mcf2b_bloom_bits(hash);
 
 	if (!bits || (*bits & want) != want)
 		return 0;
-	if (c->family == 4)
-		v = bpf_map_lookup_elem(&ban_host4_v1, &c->saddr4);
-	else
-		v = bpf_map_lookup_elem(&ban_host6_v1, c->saddr6);
-	if (!v)
+	if (!host_find(cfg, c, hash, &v))
 		return 0;
-	__u64 all = v->jails;
+	__u64 all = v.jails;
 	__u64 hit = all & jails;
 
 	if (!hit)
 		return 0;
-	if (expiry_live(v->earliest_ns, &c->now))
+	if (expiry_live(v.earliest_ns, &c->now))
 		return hit;
 	*slow = 1;
 	/* Banned in one jail only: its expiry was the earliest, and it has passed. */
@@ -522,21 +590,24 @@ static __always_inline __u64 host_hits(const struct mcf2b_config *cfg, struct sl
 	return c->live;
 }
 
-/* Jails in which the source is whitelisted. */
-static __always_inline __u64 allowed_jails(const struct slot_loop *c)
+/* Jails in which the source is whitelisted; no trie walk while its family's is empty. */
+static __always_inline __u64 allowed_jails(const struct mcf2b_config *cfg,
+					   const struct slot_loop *c)
 {
 	struct mcf2b_allow_value *v;
 
+	if (!(cfg->allow_families & (c->family == 4 ? 1 : 2)))
+		return 0;
 	if (c->family == 4) {
 		struct mcf2b_lpm4_key k = { .prefixlen = 32 };
 
 		__builtin_memcpy(k.addr, &c->saddr4, 4);
-		v = bpf_map_lookup_elem(&allow4_v1, &k);
+		v = bpf_map_lookup_elem(&allow4_v2, &k);
 	} else {
 		struct mcf2b_lpm6_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, c->saddr6, 16);
-		v = bpf_map_lookup_elem(&allow6_v1, &k);
+		v = bpf_map_lookup_elem(&allow6_v2, &k);
 	}
 	return v ? v->effective : 0;
 }
@@ -549,7 +620,7 @@ static __always_inline __u64 allowed_jails(const struct slot_loop *c)
 __noinline int ban_decision(struct flow *f)
 {
 	__u32 zero = 0;
-	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v1, &zero);
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v2, &zero);
 
 	if (!f || !cfg)
 		return -1;
@@ -576,7 +647,7 @@ __noinline int ban_decision(struct flow *f)
 	if (!hit)
 		return -1;
 	/* A whitelist wins over any ban. */
-	hit &= ~allowed_jails(&c);
+	hit &= ~allowed_jails(cfg, &c);
 	if (!hit)
 		return -1;
 	return lowest_slot(hit);

@@ -65,7 +65,7 @@ static int lpm_only_step(__u32 i, struct lpm_loop *c)
 __noinline int lpm_only_decision(struct flow *f)
 {
 	__u32 zero = 0;
-	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v1, &zero);
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v2, &zero);
 
 	if (!f || !cfg || f->family != 4)
 		return -1;
@@ -80,7 +80,7 @@ __noinline int lpm_only_decision(struct flow *f)
 		return -1;
 	struct slot_loop s = { .family = 4, .saddr4 = f->saddr4 };
 
-	if (allowed_jails(&s) & (1ULL << (c.slot & 63)))
+	if (allowed_jails(cfg, &s) & (1ULL << (c.slot & 63)))
 		return -1;
 	return c.slot;
 }
@@ -157,7 +157,7 @@ SEC("xdp")
 int lpm_only_filter(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v1, &zero);
+	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v2, &zero);
 	struct flow f = {};
 
 	if (!stats)
@@ -173,7 +173,7 @@ int lpm_only_filter(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	__u32 key = slot;
-	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v1, &key);
+	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v2, &key);
 
 	if (jail) {
 		jail->packets++;

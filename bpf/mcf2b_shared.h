@@ -16,23 +16,24 @@ struct mcf2b_packet_count {
 
 /*
  * Ban filter (ban_filter.bpf.c). Every map is pinned by name under the pin root; the
- * "_v1" suffix changes whenever a key or value layout below changes, so a new program
+ * "_v2" suffix changes whenever a key or value layout below changes, so a new program
  * never reuses maps of an older layout.
  *
- *   ban_host4_v1   hash   addr (IPv4)           -> mcf2b_host_value  host bans, the fast path
- *   ban_host6_v1   hash   addr (IPv6)           -> mcf2b_host_value
- *   ban_hjail4_v1  hash   (addr, slot)          -> mcf2b_expiry      per-jail expiry of an
- *   ban_hjail6_v1  hash   (addr, slot)          -> mcf2b_expiry      address banned in 2+ jails
- *   ban_pfx4_v1    array of LPM tries, one per jail slot: real prefixes (shorter than a host)
- *   ban_pfx6_v1      key mcf2b_lpm4_key / mcf2b_lpm6_key -> mcf2b_prefix_value
- *   ban_bloom_v1   array of u64 words: blocked Bloom filter over the host bans' addresses
- *   allow4_v1      LPM trie: whitelist, value mcf2b_allow_value (jail mask)
- *   allow6_v1
- *   jail_ports_v1  array[65536] of u64: jails whose port set holds that destination port
- *   jail_slots_v1  array[64] of mcf2b_jail: the jail name -> slot assignment
- *   config_v1      array[1] of mcf2b_config
- *   stats_v1       per-CPU array[1] of mcf2b_global_stats
- *   jail_stats_v1  per-CPU array[64] of mcf2b_packet_count: dropped per jail
+ *   ban_host4_v2   mmapable array of mcf2b_host4_bucket: exact-address (host) bans, the
+ *   ban_host6_v2   mmapable array of mcf2b_host6_bucket  fast path; written by userspace
+ *                  through mmap, read by the program
+ *   ban_hjail4_v2  hash   (addr, slot)          -> mcf2b_expiry      per-jail expiry of an
+ *   ban_hjail6_v2  hash   (addr, slot)          -> mcf2b_expiry      address banned in 2+ jails
+ *   ban_pfx4_v2    array of LPM tries, one per jail slot: real prefixes (shorter than a host)
+ *   ban_pfx6_v2      key mcf2b_lpm4_key / mcf2b_lpm6_key -> mcf2b_prefix_value
+ *   ban_bloom_v2   mmapable array of u64 words: blocked Bloom filter over the host bans
+ *   allow4_v2      LPM trie: whitelist, value mcf2b_allow_value (jail mask)
+ *   allow6_v2
+ *   jail_ports_v2  array[65536] of u64: jails whose port set holds that destination port
+ *   jail_slots_v2  array[64] of mcf2b_jail: the jail name -> slot assignment
+ *   config_v2      array[1] of mcf2b_config
+ *   stats_v2       per-CPU array[1] of mcf2b_global_stats
+ *   jail_stats_v2  per-CPU array[64] of mcf2b_packet_count: dropped per jail
  */
 #define MCF2B_MAX_JAILS 64
 /* ipset names are at most 31 characters; the IPv6 twin appends "-v6". */
@@ -50,10 +51,32 @@ struct mcf2b_expiry {
 	__u64 expires_ns;
 };
 
-/* A host ban: in which jails the address is banned, and the earliest expiry of them. */
+/* A host ban: in which jails the address is banned, and the earliest expiry of them.
+ * In a table slot, jails == 0 marks the slot free. */
 struct mcf2b_host_value {
 	__u64 jails;		/* bit s = banned in jail slot s */
 	__u64 earliest_ns;	/* earliest expiry among those jails; 0 = none expires */
+};
+
+/*
+ * The host tables: one cache line per bucket, and each address in one of its two
+ * buckets (mcf2b_host_buckets), so a lookup reads two lines, fetched in parallel, where
+ * a BPF hash map walks a bucket head and then an element (two dependent misses).
+ * Userspace places addresses (two-choice cuckoo hashing) and publishes a slot by
+ * writing its jails last; it clears jails first to free a slot.
+ */
+#define MCF2B_HOST4_SLOTS 3
+#define MCF2B_HOST6_SLOTS 2
+
+struct mcf2b_host4_bucket {
+	__u32 addr[MCF2B_HOST4_SLOTS];	/* network byte order */
+	__u32 reserved;
+	struct mcf2b_host_value value[MCF2B_HOST4_SLOTS];
+};
+
+struct mcf2b_host6_bucket {
+	__u64 addr[MCF2B_HOST6_SLOTS][2];	/* the 16 bytes as two loads */
+	struct mcf2b_host_value value[MCF2B_HOST6_SLOTS];
 };
 
 struct mcf2b_hjail4_key {
@@ -104,7 +127,9 @@ struct mcf2b_config {
 	__u64 prefix_jails4;	/* jails holding real prefixes, per family */
 	__u64 prefix_jails6;
 	__u32 bloom_mask;	/* number of Bloom words - 1 (a power of two - 1) */
-	__u32 reserved;
+	__u32 host_buckets4;	/* buckets of ban_host4_v2 / ban_host6_v2 */
+	__u32 host_buckets6;
+	__u32 allow_families;	/* bit 0: the IPv4 whitelist holds entries; bit 1: IPv6 */
 };
 
 struct mcf2b_global_stats {
@@ -149,6 +174,21 @@ static inline __u64 mcf2b_bloom_bits(__u64 hash)
 {
 	return (1ULL << ((hash >> 40) & 63)) | (1ULL << ((hash >> 46) & 63)) |
 	       (1ULL << ((hash >> 52) & 63)) | (1ULL << ((hash >> 58) & 63));
+}
+
+/* The two buckets of an address: from its Bloom hash, mixed again so that the buckets
+ * and the Bloom word are independent; a multiply-shift maps 32 hash bits onto any
+ * bucket count. */
+static inline __u64 mcf2b_bucket_hash(__u64 bloom_hash)
+{
+	return mcf2b_mix64(bloom_hash ^ 0xbb67ae8584caa73bULL);
+}
+
+static inline __u32 mcf2b_bucket_index(__u32 hash32, __u32 buckets)
+{
+	__u64 wide = hash32; /* no cast: C++ includes this header too */
+
+	return (wide * buckets) >> 32;
 }
 
 #endif /* MCF2B_SHARED_H */

@@ -316,9 +316,9 @@ void Bench::run() {
                bare_ns, filter_fixed, lpm_fixed);
 
   uint64_t mem_empty = 0;
-  std::vector<int> filter_maps = {bpf_map__fd(skel_->maps.ban_host4_v1),
-                                  bpf_map__fd(skel_->maps.ban_hjail4_v1),
-                                  bpf_map__fd(skel_->maps.ban_bloom_v1)};
+  std::vector<int> filter_maps = {bpf_map__fd(skel_->maps.ban_host4_v2),
+                                  bpf_map__fd(skel_->maps.ban_hjail4_v2),
+                                  bpf_map__fd(skel_->maps.ban_bloom_v2)};
   for (int fd : filter_maps)
     mem_empty += memlock_of(fd);
 

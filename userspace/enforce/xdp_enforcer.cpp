@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdio>
@@ -23,6 +24,8 @@
 #include "mcf2b_shared.h"
 #include "userspace/enforce/bloom_counts.h"
 #include "userspace/enforce/bpf_map_ops.h"
+#include "userspace/enforce/host_table.h"
+#include "userspace/enforce/mapped_bpf_array.h"
 #include "userspace/enforce/prefix_cover.h"
 #include "userspace/enforce/tai_clock.h"
 #include "userspace/enforce/xdp_link.h"
@@ -39,9 +42,13 @@ static_assert(sizeof(mcf2b_lpm6_key) == 20 && offsetof(mcf2b_lpm6_key, addr) == 
 static_assert(sizeof(mcf2b_prefix_value) == 16 && offsetof(mcf2b_prefix_value, effective_ns) == 8);
 static_assert(sizeof(mcf2b_allow_value) == 16 && offsetof(mcf2b_allow_value, effective) == 8);
 static_assert(sizeof(mcf2b_jail) == 40 && offsetof(mcf2b_jail, all_ports) == 32);
-static_assert(sizeof(mcf2b_config) == 56 && offsetof(mcf2b_config, host_jails4) == 16 &&
+static_assert(sizeof(mcf2b_config) == 64 && offsetof(mcf2b_config, host_jails4) == 16 &&
               offsetof(mcf2b_config, prefix_jails4) == 32 &&
-              offsetof(mcf2b_config, bloom_mask) == 48);
+              offsetof(mcf2b_config, bloom_mask) == 48 &&
+              offsetof(mcf2b_config, host_buckets4) == 52 &&
+              offsetof(mcf2b_config, allow_families) == 60);
+static_assert(sizeof(mcf2b_host4_bucket) == 64 && offsetof(mcf2b_host4_bucket, value) == 16);
+static_assert(sizeof(mcf2b_host6_bucket) == 64 && offsetof(mcf2b_host6_bucket, value) == 32);
 static_assert(sizeof(mcf2b_global_stats) == 32 && offsetof(mcf2b_global_stats, unparsable) == 16);
 static_assert(sizeof(mcf2b_packet_count) == 16);
 static_assert(kMaxJails == MCF2B_MAX_JAILS);
@@ -79,10 +86,6 @@ struct LpmKey {
     return IpPrefix(a, len);
   }
 };
-
-IpAddress decode_addr(const uint8_t *k, int f) {
-  return f == 0 ? IpAddress::v4_bytes(k) : IpAddress::v6_bytes(k);
-}
 
 uint64_t earlier(uint64_t a, uint64_t b) {
   if (a == 0)
@@ -124,8 +127,11 @@ struct XdpEnforcer::State {
   std::unique_ptr<ban_filter, SkelDeleter> skel;
   uint32_t capacity = 0;
 
-  BpfMapRef host[2], hjail[2], pfx_outer[2], allow[2], bloom_map, ports_map, slots_map,
-      config_map, stats_map, jail_stats_map;
+  BpfMapRef hjail[2], pfx_outer[2], allow[2], ports_map, slots_map, config_map, stats_map,
+      jail_stats_map;
+  // The host tables and the Bloom words, written through mmap: no syscall per ban.
+  MappedBpfArray host_mem[2], bloom_mem;
+  std::optional<HostTable> host[2];
 
   mcf2b_config config{};
   std::array<std::string, kMaxJails> names;
@@ -193,9 +199,13 @@ struct XdpEnforcer::State {
     return write_config();
   }
 
-  Status write_bloom_word(uint32_t w) const {
-    uint64_t v = bloom->word(w);
-    return bloom_map.update(&w, &v);
+  uint64_t *bloom_words() const { return reinterpret_cast<uint64_t *>(bloom_mem.data()); }
+
+  // The program must see an address's Bloom bits before its table slot: the fence keeps
+  // this store ahead of the table's.
+  void write_bloom_word(uint32_t w) const {
+    std::atomic_ref<uint64_t>(bloom_words()[w]).store(bloom->word(w), std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
   }
 
   Result<Fd> create_trie(int f, JailSlot s) const {
@@ -260,35 +270,33 @@ struct XdpEnforcer::State {
 
   Error full(const Error &e, const std::string &what) {
     ++map_full;
-    return Error{what + " is full (capacity " + std::to_string(capacity) + ")", e.code};
+    return Error{what + " is full (capacity " + std::to_string(capacity) + "; " + e.what + ")",
+                 e.code};
   }
 
   Status host_ban(const IpAddress &a, JailSlot s, uint64_t expiry) {
     int f = fam(a);
-    const uint8_t *key = a.bytes().data();
-    mcf2b_host_value v{};
-    auto found = host[f].lookup(key, &v);
-    if (!found)
-      return found.error();
+    HostTable &table = *host[f];
+    auto found = table.find(a);
     if (auto st = announce(f == 0 ? config.host_jails4 : config.host_jails6, s); !st)
       return st;
-    if (!*found) {
+    if (!found) {
       // Bloom bits first: the program must never see the entry without them.
       if (auto w = bloom->add(a))
-        if (auto st = write_bloom_word(*w); !st)
-          return st;
-      mcf2b_host_value nv{bit(s), expiry};
-      if (auto st = host[f].update(key, &nv, BPF_NOEXIST); !st) {
+        write_bloom_word(*w);
+      if (auto st = table.insert(a, mcf2b_host_value{bit(s), expiry}); !st) {
         if (auto w = bloom->remove(a))
-          (void)write_bloom_word(*w);
-        return is_map_full(st.error()) ? full(st.error(), host[f].name()) : st;
+          write_bloom_word(*w);
+        return full(st.error(), f == 0 ? "ban_host4_v2" : "ban_host6_v2");
       }
       ++host_count[f][s];
       return {};
     }
+    mcf2b_host_value v = *found;
     if (v.jails == bit(s)) { // banned again in its only jail: new expiry
       v.earliest_ns = expiry;
-      return host[f].update(key, &v, BPF_EXIST);
+      table.update(a, v);
+      return {};
     }
     // Two or more jails: each jail's expiry lives in the per-jail map.
     bool was_single = std::has_single_bit(v.jails);
@@ -312,8 +320,7 @@ struct XdpEnforcer::State {
     if (!earliest)
       return earliest.error();
     v.earliest_ns = *earliest;
-    if (auto st = host[f].update(key, &v, BPF_EXIST); !st)
-      return st;
+    table.update(a, v);
     if (is_new)
       ++host_count[f][s];
     return {};
@@ -321,37 +328,29 @@ struct XdpEnforcer::State {
 
   Status host_unban(const IpAddress &a, JailSlot s) {
     int f = fam(a);
-    const uint8_t *key = a.bytes().data();
-    mcf2b_host_value v{};
-    auto found = host[f].lookup(key, &v);
-    if (!found)
-      return found.error();
-    if (!*found || !(v.jails & bit(s)))
+    HostTable &table = *host[f];
+    auto found = table.find(a);
+    if (!found || !(found->jails & bit(s)))
       return {};
+    mcf2b_host_value v = *found;
     uint64_t rest = v.jails & ~bit(s);
     if (rest == 0) {
-      if (auto st = host[f].erase(key); !st)
-        return st;
+      table.erase(a);
       if (auto w = bloom->remove(a))
-        if (auto st = write_bloom_word(*w); !st)
-          return st;
+        write_bloom_word(*w);
     } else if (std::has_single_bit(rest)) {
       JailSlot r = static_cast<JailSlot>(std::countr_zero(rest));
       auto er = hjail_expiry(a, r);
       if (!er)
         return er.error();
-      mcf2b_host_value nv{rest, *er};
-      if (auto st = host[f].update(key, &nv, BPF_EXIST); !st)
-        return st;
+      table.update(a, mcf2b_host_value{rest, *er});
       if (auto st = hjail[f].erase(HjailKey(a, r).b.data()); !st)
         return st;
     } else {
       auto earliest = earliest_of(a, rest);
       if (!earliest)
         return earliest.error();
-      mcf2b_host_value nv{rest, *earliest};
-      if (auto st = host[f].update(key, &nv, BPF_EXIST); !st)
-        return st;
+      table.update(a, mcf2b_host_value{rest, *earliest});
     }
     if (!std::has_single_bit(v.jails))
       if (auto st = hjail[f].erase(HjailKey(a, s).b.data()); !st)
@@ -428,7 +427,24 @@ struct XdpEnforcer::State {
     return {};
   }
 
+  // Families whose whitelist holds entries (config.allow_families): the program skips
+  // the trie of an empty one.
+  uint32_t allow_families() const {
+    uint32_t families = 0;
+    for (const auto &[prefix, mask] : allow_own)
+      families |= prefix.address().is_v4() ? 1u : 2u;
+    return families;
+  }
+
+  // Writes the whitelist entries. A family's flag is set before its first entry is
+  // written and cleared after its last was removed, so no whitelisted source is dropped.
   Status write_allow() {
+    uint32_t families = allow_families();
+    if (families & ~config.allow_families) {
+      config.allow_families |= families;
+      if (auto st = write_config(); !st)
+        return st;
+    }
     std::vector<std::pair<IpPrefix, uint64_t>> entries(allow_own.begin(), allow_own.end());
     auto effective = covering_union(entries);
     for (size_t i = 0; i < entries.size(); ++i) {
@@ -437,6 +453,10 @@ struct XdpEnforcer::State {
       mcf2b_allow_value v{entries[i].second, effective[i]};
       if (auto st = allow[f].update(k.b.data(), &v); !st)
         return is_map_full(st.error()) ? full(st.error(), allow[f].name()) : st;
+    }
+    if (config.allow_families != families) {
+      config.allow_families = families;
+      return write_config();
     }
     return {};
   }
@@ -447,8 +467,9 @@ struct XdpEnforcer::State {
 
 Status XdpEnforcer::State::load(uint32_t requested) {
   capacity = requested;
-  std::string host4_pin = opt.pin_root + "/ban_host4_v1";
-  if (int fd = bpf_obj_get(host4_pin.c_str()); fd >= 0) {
+  // The per-jail expiry hash is sized by the capacity itself (the host tables by buckets).
+  std::string hjail4_pin = opt.pin_root + "/ban_hjail4_v2";
+  if (int fd = bpf_obj_get(hjail4_pin.c_str()); fd >= 0) {
     Fd pinned(fd);
     bpf_map_info info{};
     __u32 len = sizeof(info);
@@ -464,15 +485,17 @@ Status XdpEnforcer::State::load(uint32_t requested) {
   if (!skel)
     return Error::sys("open the ban filter BPF object");
   auto &m = skel->maps;
-  for (bpf_map *map : {m.ban_host4_v1, m.ban_host6_v1, m.ban_hjail4_v1, m.ban_hjail6_v1})
+  for (bpf_map *map : {m.ban_hjail4_v2, m.ban_hjail6_v2})
     bpf_map__set_max_entries(map, capacity);
+  bpf_map__set_max_entries(m.ban_host4_v2, HostTable::buckets_for(true, capacity));
+  bpf_map__set_max_entries(m.ban_host6_v2, HostTable::buckets_for(false, capacity));
   // The tries' template keeps max_entries 1: the kernel does not compare max_entries
   // of LPM inner maps, and each slot's trie is created with the capacity (create_trie).
-  bpf_map__set_max_entries(m.allow4_v1, kWhitelistCapacity);
-  bpf_map__set_max_entries(m.allow6_v1, kWhitelistCapacity);
+  bpf_map__set_max_entries(m.allow4_v2, kWhitelistCapacity);
+  bpf_map__set_max_entries(m.allow6_v2, kWhitelistCapacity);
   // A pinned Bloom array keeps its size; it must match for libbpf to reuse it.
   uint32_t words = BloomCounts::words_for_capacity(capacity);
-  if (int fd = bpf_obj_get((opt.pin_root + "/ban_bloom_v1").c_str()); fd >= 0) {
+  if (int fd = bpf_obj_get((opt.pin_root + "/ban_bloom_v2").c_str()); fd >= 0) {
     Fd pinned(fd);
     bpf_map_info info{};
     __u32 len = sizeof(info);
@@ -480,7 +503,7 @@ Status XdpEnforcer::State::load(uint32_t requested) {
         std::has_single_bit(info.max_entries))
       words = info.max_entries;
   }
-  bpf_map__set_max_entries(m.ban_bloom_v1, words);
+  bpf_map__set_max_entries(m.ban_bloom_v2, words);
   if (int err = ban_filter__load(skel.get()); err != 0)
     return Error::sys("load the ban filter (are the maps pinned under " + opt.pin_root +
                           " from an incompatible build?)",
@@ -489,21 +512,31 @@ Status XdpEnforcer::State::load(uint32_t requested) {
   auto ref = [](bpf_map *map, const char *name) {
     return BpfMapRef(bpf_map__fd(map), name, bpf_map__key_size(map), bpf_map__value_size(map));
   };
-  host[0] = ref(m.ban_host4_v1, "ban_host4_v1");
-  host[1] = ref(m.ban_host6_v1, "ban_host6_v1");
-  hjail[0] = ref(m.ban_hjail4_v1, "ban_hjail4_v1");
-  hjail[1] = ref(m.ban_hjail6_v1, "ban_hjail6_v1");
-  pfx_outer[0] = ref(m.ban_pfx4_v1, "ban_pfx4_v1");
-  pfx_outer[1] = ref(m.ban_pfx6_v1, "ban_pfx6_v1");
-  allow[0] = ref(m.allow4_v1, "allow4_v1");
-  allow[1] = ref(m.allow6_v1, "allow6_v1");
-  bloom_map = ref(m.ban_bloom_v1, "ban_bloom_v1");
-  ports_map = ref(m.jail_ports_v1, "jail_ports_v1");
-  slots_map = ref(m.jail_slots_v1, "jail_slots_v1");
-  config_map = ref(m.config_v1, "config_v1");
-  stats_map = ref(m.stats_v1, "stats_v1");
-  jail_stats_map = ref(m.jail_stats_v1, "jail_stats_v1");
-  bloom = std::make_unique<BloomCounts>(bpf_map__max_entries(m.ban_bloom_v1));
+  for (int f = 0; f < 2; ++f) {
+    const char *name = f == 0 ? "ban_host4_v2" : "ban_host6_v2";
+    int fd = bpf_map__fd(f == 0 ? m.ban_host4_v2 : m.ban_host6_v2);
+    auto mapped = MappedBpfArray::map(fd, name);
+    if (!mapped)
+      return mapped.error();
+    host_mem[f] = std::move(*mapped);
+    host[f].emplace(f == 0, host_mem[f].data(), host_mem[f].entries(), capacity);
+  }
+  auto bloom_mapped = MappedBpfArray::map(bpf_map__fd(m.ban_bloom_v2), "ban_bloom_v2");
+  if (!bloom_mapped)
+    return bloom_mapped.error();
+  bloom_mem = std::move(*bloom_mapped);
+  hjail[0] = ref(m.ban_hjail4_v2, "ban_hjail4_v2");
+  hjail[1] = ref(m.ban_hjail6_v2, "ban_hjail6_v2");
+  pfx_outer[0] = ref(m.ban_pfx4_v2, "ban_pfx4_v2");
+  pfx_outer[1] = ref(m.ban_pfx6_v2, "ban_pfx6_v2");
+  allow[0] = ref(m.allow4_v2, "allow4_v2");
+  allow[1] = ref(m.allow6_v2, "allow6_v2");
+  ports_map = ref(m.jail_ports_v2, "jail_ports_v2");
+  slots_map = ref(m.jail_slots_v2, "jail_slots_v2");
+  config_map = ref(m.config_v2, "config_v2");
+  stats_map = ref(m.stats_v2, "stats_v2");
+  jail_stats_map = ref(m.jail_stats_v2, "jail_stats_v2");
+  bloom = std::make_unique<BloomCounts>(bpf_map__max_entries(m.ban_bloom_v2));
   return rebuild();
 }
 
@@ -540,15 +573,11 @@ Status XdpEnforcer::State::rebuild() {
         ports[s].ports.push_back(static_cast<uint16_t>(port));
 
   for (int f = 0; f < 2; ++f) {
-    if (auto st = host[f].for_each([&](const uint8_t *k, const uint8_t *v) {
-          mcf2b_host_value hv;
-          std::memcpy(&hv, v, sizeof(hv));
-          for (JailSlot s = 0; s < kMaxJails; ++s)
-            host_count[f][s] += (hv.jails >> s) & 1;
-          bloom->add(decode_addr(k, f));
-        });
-        !st)
-      return st;
+    host[f]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+      for (JailSlot s = 0; s < kMaxJails; ++s)
+        host_count[f][s] += (hv.jails >> s) & 1;
+      bloom->add(a);
+    });
     for (JailSlot s = 0; s < kMaxJails; ++s) {
       if (!tries[f][s])
         continue;
@@ -568,21 +597,14 @@ Status XdpEnforcer::State::rebuild() {
   }
   // Make the kernel's Bloom words exactly what the host maps need (a crash between two
   // writes could have left a word behind).
-  std::vector<uint64_t> kernel_words(bloom->size());
-  if (auto st = bloom_map.for_each([&](const uint8_t *k, const uint8_t *v) {
-        uint32_t w;
-        std::memcpy(&w, k, 4);
-        if (w < kernel_words.size())
-          std::memcpy(&kernel_words[w], v, 8);
-      });
-      !st)
-    return st;
   for (uint32_t w = 0; w < bloom->size(); ++w)
-    if (kernel_words[w] != bloom->word(w))
-      if (auto st = write_bloom_word(w); !st)
-        return st;
+    if (bloom_words()[w] != bloom->word(w))
+      write_bloom_word(w);
 
   config.bloom_mask = bloom->mask();
+  config.host_buckets4 = host[0]->buckets();
+  config.host_buckets6 = host[1]->buckets();
+  config.allow_families = allow_families();
   config.active_jails = config.all_ports_jails = 0;
   for (JailSlot s = 0; s < kMaxJails; ++s) {
     if (names[s].empty())
@@ -689,14 +711,10 @@ Status XdpEnforcer::remove_jail(std::string_view name) {
     return st;
   for (int f = 0; f < 2; ++f) {
     std::vector<IpAddress> banned;
-    if (auto st = s.host[f].for_each([&](const uint8_t *k, const uint8_t *v) {
-          mcf2b_host_value hv;
-          std::memcpy(&hv, v, sizeof(hv));
-          if (hv.jails & bit(j))
-            banned.push_back(decode_addr(k, f));
-        });
-        !st)
-      return st;
+    s.host[f]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+      if (hv.jails & bit(j))
+        banned.push_back(a);
+    });
     for (const auto &a : banned)
       if (auto st = s.host_unban(a, j); !st)
         return st;
@@ -850,14 +868,10 @@ Result<std::vector<BanEntry>> XdpEnforcer::list_bans(std::string_view jail) cons
   for (int f = 0; f < 2; ++f) {
     std::vector<std::pair<IpAddress, mcf2b_host_value>> hits;
     if (s.host_count[f][j]) {
-      if (auto st = s.host[f].for_each([&](const uint8_t *k, const uint8_t *v) {
-            mcf2b_host_value hv;
-            std::memcpy(&hv, v, sizeof(hv));
-            if (hv.jails & bit(j))
-              hits.emplace_back(decode_addr(k, f), hv);
-          });
-          !st)
-        return st.error();
+      s.host[f]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+        if (hv.jails & bit(j))
+          hits.emplace_back(a, hv);
+      });
     }
     for (const auto &[a, hv] : hits) {
       uint64_t e = hv.earliest_ns;
@@ -895,14 +909,10 @@ Result<std::vector<BanEntry>> XdpEnforcer::sweep_expired(UnixTime now) {
   };
   for (int f = 0; f < 2; ++f) {
     std::vector<std::pair<IpAddress, mcf2b_host_value>> due;
-    if (auto st = s.host[f].for_each([&](const uint8_t *k, const uint8_t *v) {
-          mcf2b_host_value hv;
-          std::memcpy(&hv, v, sizeof(hv));
-          if (hv.earliest_ns != 0 && hv.earliest_ns <= now_ns)
-            due.emplace_back(decode_addr(k, f), hv);
-        });
-        !st)
-      return st.error();
+    s.host[f]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+      if (hv.earliest_ns != 0 && hv.earliest_ns <= now_ns)
+        due.emplace_back(a, hv);
+    });
     for (const auto &[a, hv] : due) {
       for (JailSlot j = 0; j < kMaxJails; ++j) {
         if (!(hv.jails & bit(j)) || s.names[j].empty())
