@@ -11,17 +11,21 @@
 
 namespace mcf2b::bench {
 
-// A read-only view of the ban filter's pinned maps, opened by their pin files (never
-// through XdpEnforcer, whose flock belongs to the daemon under test): where a jail
-// sits, whether an address is host-banned in it, how many packets it dropped.
+// A read-only view of the ban filter the daemon under test pinned, opened by its pin
+// files (never through XdpEnforcer, whose flock belongs to the daemon): where a jail
+// sits, how many packets it dropped, and whether the program attached to an interface
+// drops a given source now, asked through BPF_PROG_TEST_RUN, so the answer is the
+// kernel's own decision over the maps whatever their layout. Map pins are found by
+// their name without the layout version ("jail_slots_v*").
 class PinnedBanMaps {
 public:
-  static Result<PinnedBanMaps> open(const std::string &pin_root);
+  static Result<PinnedBanMaps> open(const std::string &pin_root, const std::string &ifname);
 
   // The jail's slot, from jail_slots_v1.
   [[nodiscard]] Result<uint32_t> slot_of(std::string_view jail) const;
-  // Whether the host map holds `address` with the slot's bit set.
-  [[nodiscard]] bool host_banned(const IpAddress &address, uint32_t slot) const;
+  // Whether the attached program drops a UDP datagram from `source` to `port` now (its
+  // test run counts in the drop counters like a real packet).
+  [[nodiscard]] bool drops(const IpAddress &source, uint16_t port) const;
   // Packets the program dropped for the slot, summed over CPUs.
   [[nodiscard]] uint64_t dropped(uint32_t slot) const;
   // Packets the program dropped in total (global stats, summed over CPUs).
@@ -29,7 +33,7 @@ public:
 
 private:
   PinnedBanMaps() = default;
-  Fd slots_, host4_, host6_, jail_stats_, stats_;
+  Fd slots_, jail_stats_, stats_, program_;
   int cpus_ = 1;
 };
 

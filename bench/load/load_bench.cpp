@@ -204,7 +204,7 @@ int main(int argc, char **argv) {
                load_s, store_s, program_s, read_s, maps_s, mirror_s, total_s);
 
   // Check the load: every ban in the map (a sample), both sets full.
-  auto maps = PinnedBanMaps::open(o.pin_root);
+  auto maps = PinnedBanMaps::open(o.pin_root, o.interfaces[0]);
   if (!maps)
     return fail(maps.error().message());
   auto slot = maps->slot_of(kJail);
@@ -213,7 +213,7 @@ int main(int argc, char **argv) {
   std::mt19937 rng(7);
   uint32_t missing = 0;
   for (int k = 0; k < 10000; ++k)
-    if (!maps->host_banned(banned(rng() % n), *slot))
+    if (!maps->drops(banned(rng() % n), kPort))
       ++missing;
   uint64_t set4 = ipset_entries(pair->b(), kJail), set6 = ipset_entries(pair->b(), std::string(kJail) + "-v6");
   std::fprintf(stderr, "  map sample: %u of 10000 missing; ipsets hold %" PRIu64 " + %" PRIu64 "\n",
