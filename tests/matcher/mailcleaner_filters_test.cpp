@@ -5,12 +5,14 @@
 // dumped headers) ever yields the injected address.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "matcher/log_matcher.h"
 #include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace mcf2b::matcher {
 namespace {
@@ -21,6 +23,15 @@ constexpr int64_t kNow = 1741608000; // 2025-03-10 12:00:00 UTC
 const char *const kInjected = "198.51.100.66";
 
 FilterSearchPath ours() { return FilterSearchPath{{MCF2B_TEST_FILTER_DIR}}; }
+
+// One Hyperscan database cache for the whole test: every case builds a fresh matcher
+// (fresh session state), only the first one of a filter compiles.
+const std::string &cache_dir() {
+  static auto dir = mcf2b::testing::TempDir::create("hscache");
+  EXPECT_TRUE(ok(dir));
+  static const std::string path = dir->path();
+  return path;
+}
 
 struct Seen {
   std::string host;
@@ -39,6 +50,7 @@ std::vector<Seen> run(const std::string &filter, const std::string &text,
   EXPECT_TRUE(ok(tz));
   options.zone = *tz;
   options.fixed_now = kNow;
+  options.cache_dir = cache_dir();
   auto matcher = LogMatcher::create({std::move(*def)}, options);
   EXPECT_TRUE(ok(matcher)) << filter;
   if (!matcher)
@@ -331,7 +343,53 @@ TEST(MailCleanerFilters, InjectionCorpusNeverYieldsTheInjectedAddress) {
   }
 }
 
-TEST(MailCleanerFilters, UnknownFilterAndBrokenFileErrorsNameFileAndLine) {
+TEST(MailCleanerFilters, HyperscanDatabaseIsReusedFromTheCache) {
+  auto dir = mcf2b::testing::TempDir::create("hscache");
+  ASSERT_TRUE(ok(dir));
+  MatcherOptions options;
+  options.fixed_now = kNow;
+  options.cache_dir = dir->path();
+  for (int round = 0; round < 2; ++round) {
+    auto def = load_filter("mc-exim-filter", ours());
+    ASSERT_TRUE(ok(def));
+    auto m = LogMatcher::create({std::move(*def)}, options);
+    ASSERT_TRUE(ok(m));
+    EXPECT_EQ(m->database_from_cache(), round == 1);
+    int n = 0;
+    m->scan_all("2025-03-10 11:27:58 H=(x) [203.0.113.5] F=<a@b.example> rejected RCPT "
+                "<c@d.example>: relay not permitted\n",
+                [&](const Match &) { ++n; });
+    EXPECT_EQ(n, 1);
+  }
+}
+
+TEST(MailCleanerFilters, BrokenFilterFilesAreRefusedWithFileAndLine) {
+  auto dir = mcf2b::testing::TempDir::create("filters");
+  ASSERT_TRUE(ok(dir));
+  {
+    std::ofstream(dir->file("nosection.conf")) << "failregex = ^x <HOST>$\n";
+    std::ofstream(dir->file("badregex.conf")) << "[Definition]\n\nfailregex = ^ok <HOST>$\n"
+                                                  "            ^broken ( <HOST>$\n";
+    std::ofstream(dir->file("nohost.conf")) << "[Definition]\nfailregex = ^no host here$\n";
+  }
+  FilterSearchPath search{{dir->path()}};
+  auto a = load_filter("nosection", search);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().what.find("nosection.conf:1"), std::string::npos) << a.error().what;
+  MatcherOptions options;
+  auto b = load_filter("badregex", search);
+  ASSERT_TRUE(ok(b));
+  auto bm = LogMatcher::create({std::move(*b)}, options);
+  ASSERT_FALSE(bm.ok());
+  EXPECT_NE(bm.error().what.find("badregex.conf:4"), std::string::npos) << bm.error().what;
+  auto c = load_filter("nohost", search);
+  ASSERT_TRUE(ok(c));
+  auto cm = LogMatcher::create({std::move(*c)}, options);
+  ASSERT_FALSE(cm.ok());
+  EXPECT_NE(cm.error().what.find("nohost.conf:2"), std::string::npos) << cm.error().what;
+}
+
+TEST(MailCleanerFilters, UnknownFilterNameIsReported) {
   auto missing = load_filter("no-such-filter", ours());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().what.find("no-such-filter"), std::string::npos);
