@@ -132,6 +132,13 @@ struct mcf2b_config {
 	__u32 allow_families;	/* bit 0: the IPv4 whitelist holds entries; bit 1: IPv6 */
 };
 
+/* The program's per-CPU cache of CLOCK_TAI, refreshed once per tick (map clock_cache,
+ * private to each loaded program). */
+struct mcf2b_clock_cache {
+	__u64 jiffies;
+	__u64 tai_ns;
+};
+
 struct mcf2b_global_stats {
 	__u64 passed;		/* every packet not dropped, unparsable ones included */
 	__u64 dropped;

@@ -54,7 +54,7 @@ constexpr const char *kJail = "mc-exim-1d";
 constexpr uint32_t kBannedBase = 0xC6130000u; // 198.19.0.0/16
 constexpr uint32_t kBanned = 65536;
 constexpr uint32_t kPackets = 409600;
-constexpr uint32_t kRate = 200000; // packets per second
+uint32_t g_rate = 200000; // packets per second (--rate)
 constexpr unsigned kBatch = 2048; // frames per live-frames run: its page-pool setup amortised
 constexpr int kRounds = 3;
 
@@ -133,7 +133,7 @@ std::vector<uint8_t> udp_frame(const std::array<uint8_t, 6> &dst_mac) {
   return f;
 }
 
-// Sends kPackets at kRate (or generates and drops them for the baseline); returns this
+// Sends kPackets at g_rate (or generates and drops them for the baseline); returns this
 // thread's CPU time.
 uint64_t send_packets(const NetnsPair &pair, ban_filter_bench *skel,
                       const std::array<uint8_t, 6> &dst_mac, bool redirect) {
@@ -152,7 +152,7 @@ uint64_t send_packets(const NetnsPair &pair, ban_filter_bench *skel,
     if (bpf_prog_test_run_opts(prog, &opts) != 0)
       die(std::string("live-frames test run: ") + std::strerror(errno));
     // Hold the fixed rate: sleep until this batch's due time.
-    uint64_t due_ns = static_cast<uint64_t>(sent + kBatch) * 1'000'000'000ULL / kRate;
+    uint64_t due_ns = static_cast<uint64_t>(sent + kBatch) * 1'000'000'000ULL / g_rate;
     timespec due = start;
     due.tv_sec += static_cast<time_t>(due_ns / 1'000'000'000ULL);
     due.tv_nsec += static_cast<long>(due_ns % 1'000'000'000ULL);
@@ -180,6 +180,20 @@ const char *name(Mode m) {
   return "iptables+ipset";
 }
 
+const char *key(Mode m) {
+  switch (m) {
+  case Mode::baseline:
+    return "baseline";
+  case Mode::delivery:
+    return "delivery";
+  case Mode::xdp:
+    return "xdp";
+  case Mode::ipset:
+    break;
+  }
+  return "ipset";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -187,7 +201,24 @@ double median(std::vector<double> v) {
 
 } // namespace
 
-int main() {
+int main(int argc, char **argv) {
+  // --only MODE (baseline, delivery, xdp, ipset): run one mode, for profiling; no JSON.
+  // --rate PPS: another offered load than the default 200,000 packets per second.
+  std::optional<Mode> only;
+  for (int i = 1; i < argc; i += 2) {
+    std::string arg = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
+    if (arg == "--only") {
+      for (Mode m : {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset})
+        if (value == key(m))
+          only = m;
+      if (!only)
+        die("unknown mode '" + value + "'");
+    } else if (arg == "--rate" && !value.empty() && std::stoul(value) > 0) {
+      g_rate = static_cast<uint32_t>(std::stoul(value));
+    } else {
+      die("usage: drop_bench [--only baseline|delivery|xdp|ipset] [--rate PPS]");
+    }
+  }
   if (::geteuid() != 0)
     die("needs root (namespaces, XDP, iptables)");
   auto pair = need(NetnsPair::create(), "create the namespace pair");
@@ -230,7 +261,7 @@ int main() {
     die("load the bench BPF object: " + Error::sys("", -err).message());
   Fd pass_link;
   std::fprintf(stderr, "%u bans in the maps and in ipset %s; %u packets per run at %u pps\n",
-               kBanned, kJail, kPackets, kRate);
+               kBanned, kJail, kPackets, g_rate);
 
   auto in_b = [&](auto fn) {
     auto scope = need(NetnsScope::enter(pair.b().ns), "enter namespace b");
@@ -267,6 +298,8 @@ int main() {
   }
   for (int round = 0; round < kRounds; ++round) {
     for (Mode m : {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset}) {
+      if (only && m != *only)
+        continue;
       set_mode(m);
       uint64_t soft0 = ksoftirqd_ns();
       uint64_t sender = 0;
@@ -284,9 +317,10 @@ int main() {
   uint64_t xdp_dropped = c.dropped - xdp_dropped_before;
   std::string ipt;
   in_b([&] {
-    ipt = need(run_program_checked({"iptables", "-t", "raw", "-L", "MCF2B", "-v", "-x", "-n"}),
-               "iptables -L")
-              .out;
+    if (!only || *only == Mode::ipset)
+      ipt = need(run_program_checked({"iptables", "-t", "raw", "-L", "MCF2B", "-v", "-x", "-n"}),
+                 "iptables -L")
+                .out;
     pass_link.reset();
     need(IptablesFallback().remove(), "remove iptables rules");
     (void)IpsetMirror(1u << 17).remove_jail(kJail);
@@ -298,6 +332,11 @@ int main() {
   ban_filter_bench__destroy(skel);
   (void)run_program({"rm", "-rf", pin_root});
 
+  if (only) {
+    std::fprintf(stderr, "%s only: %.1f ns/packet (median, baseline not subtracted)\n",
+                 key(*only), median(cost[*only]));
+    return 0;
+  }
   double base = median(cost[Mode::baseline]);
   double delivery = median(cost[Mode::delivery]) - base;
   double xdp = median(cost[Mode::xdp]) - base;
@@ -314,7 +353,7 @@ int main() {
               "\"baseline_ns_per_pkt\": %.1f, \"packets_per_run\": %u, \"rate_pps\": %u, "
               "\"bans\": %u, \"xdp_dropped\": %llu, \"target_ratio_ge_5\": %s}\n",
               xdp, ipset, ipset / xdp, delivery, xdp_over, ipset_over, ipset_over / xdp_over, base,
-              kPackets, kRate, kBanned, static_cast<unsigned long long>(xdp_dropped),
+              kPackets, g_rate, kBanned, static_cast<unsigned long long>(xdp_dropped),
               ipset / xdp >= 5 ? "true" : "false");
   return 0;
 }
