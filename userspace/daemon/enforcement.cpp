@@ -45,6 +45,7 @@ Result<Enforcement> Enforcement::open(const EnforcementOptions &options) {
 }
 
 Status Enforcement::configure_jails(const std::vector<JailConfig> &jails) {
+  std::vector<std::string> names;
   for (const auto &j : jails) {
     std::string why;
     auto ports = parse_port_list(j.port, &why);
@@ -55,10 +56,11 @@ Status Enforcement::configure_jails(const std::vector<JailConfig> &jails) {
     if (!slot)
       return slot.error().context("jail " + j.name);
     s_->jail_ports[j.name] = jp;
-    if (s_->options.ipset_mirror)
-      if (auto st = s_->mirror.ensure_jail(j.name); !st)
-        return st.error().context("ipset for jail " + j.name);
+    names.push_back(j.name);
   }
+  if (s_->options.ipset_mirror)
+    if (auto st = s_->mirror.ensure_jails(names); !st)
+      return st.error().context("ipsets of the jails");
   if (s_->fallback_installed) {
     std::vector<IptablesFallback::Jail> fj;
     for (const auto &[name, ports] : s_->jail_ports)
@@ -189,19 +191,20 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
                        std::to_string(changes.size()) + " changes";
   started = Clock::now();
   if (s_->options.ipset_mirror) {
-    // The mirror is made equal to the maps, jail by jail, in one read and one stream each.
+    // The mirror is made equal to the maps: one read of every set, one restore stream.
+    std::map<std::string, std::vector<IpPrefix>> prefixes;
     for (const auto &info : s_->xdp.jails()) {
       auto bans = s_->xdp.list_bans(info.name);
       if (!bans)
         return bans.error();
-      std::vector<IpPrefix> prefixes;
+      auto &list = prefixes[info.name];
       for (const auto &b : *bans)
         if (b.expires == 0 || b.expires > now)
-          prefixes.push_back(b.prefix);
-      if (auto st = s_->mirror.reconcile(info.name, prefixes); !st) {
-        ++s_->mirror_errors;
-        return st.error().context("reconcile ipset " + info.name);
-      }
+          list.push_back(b.prefix);
+    }
+    if (auto st = s_->mirror.reconcile_all(prefixes); !st) {
+      ++s_->mirror_errors;
+      return st.error().context("reconcile the ipsets");
     }
     s_->last_reconcile += ", ipset mirror " + seconds(started);
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -33,16 +34,27 @@ Status restore(const std::string &script) {
 } // namespace
 
 Status IpsetMirror::ensure_jail(std::string_view jail) const {
-  if (jail.empty() || jail.size() > 28)
-    return Error::msg("jail name '" + std::string(jail) + "' does not fit an ipset name");
-  uint32_t hashsize = std::bit_ceil(std::max<uint32_t>(1024, capacity_ / 4));
+  std::string name(jail);
+  return ensure_jails(std::span<const std::string>(&name, 1));
+}
+
+Status IpsetMirror::ensure_jails(std::span<const std::string> jails) const {
+  // Sets start small and grow by rehashing up to maxelem (no silent 65,536 limit): a
+  // hashsize sized for the capacity up front costs megabytes of kernel memory per empty
+  // set and a tenth of a second per set to create.
+  constexpr uint32_t kInitialHashsize = 4096;
   std::string script;
-  for (const auto &[name, family] :
-       {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
-    script += "create " + name + " hash:net family " + family + " hashsize " +
-              std::to_string(hashsize) + " maxelem " + std::to_string(capacity_) + "\n";
+  for (const auto &jail : jails) {
+    if (jail.empty() || jail.size() > 28)
+      return Error::msg("jail name '" + jail + "' does not fit an ipset name");
+    for (const auto &[name, family] :
+         {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
+      script += "create " + name + " hash:net family " + family + " hashsize " +
+                std::to_string(std::min(kInitialHashsize, std::bit_ceil(capacity_))) +
+                " maxelem " + std::to_string(capacity_) + "\n";
+  }
   if (auto st = restore(script); !st)
-    return st.error().context("create the sets of " + std::string(jail));
+    return st.error().context("create the jails' sets");
   return {};
 }
 
@@ -68,6 +80,31 @@ Status IpsetMirror::apply(std::span<const BanChange> changes) const {
   return restore(script);
 }
 
+namespace {
+
+// Every member of every set, from one `ipset save` (all sets at once).
+Result<std::map<std::string, std::vector<IpPrefix>>> save_all() {
+  auto r = run_program_checked({"ipset", "save"});
+  if (!r)
+    return r.error().context("read the ipsets");
+  std::map<std::string, std::vector<IpPrefix>> out;
+  std::istringstream lines(r->out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string verb, set, member;
+    if (!(words >> verb >> set >> member) || verb != "add")
+      continue;
+    auto p = IpPrefix::parse(member);
+    if (!p)
+      return p.error().context("ipset " + set + " member '" + member + "'");
+    out[set].push_back(*p);
+  }
+  return out;
+}
+
+} // namespace
+
 Result<std::vector<IpPrefix>> IpsetMirror::members(std::string_view jail) const {
   std::vector<IpPrefix> out;
   for (const auto &name : {v4_set(jail), v6_set(jail)}) {
@@ -91,20 +128,34 @@ Result<std::vector<IpPrefix>> IpsetMirror::members(std::string_view jail) const 
 }
 
 Status IpsetMirror::reconcile(std::string_view jail, std::span<const IpPrefix> prefixes) const {
-  if (auto st = ensure_jail(jail); !st)
+  std::map<std::string, std::vector<IpPrefix>> wanted;
+  wanted[std::string(jail)].assign(prefixes.begin(), prefixes.end());
+  return reconcile_all(wanted);
+}
+
+Status IpsetMirror::reconcile_all(const std::map<std::string, std::vector<IpPrefix>> &jails) const {
+  std::vector<std::string> names;
+  for (const auto &[jail, prefixes] : jails)
+    names.push_back(jail);
+  if (auto st = ensure_jails(names); !st)
     return st;
-  auto current = members(jail);
+  auto current = save_all();
   if (!current)
     return current.error();
-  std::set<IpPrefix> want(prefixes.begin(), prefixes.end());
-  std::set<IpPrefix> have(current->begin(), current->end());
   std::vector<BanChange> changes;
-  for (const auto &p : have)
-    if (!want.count(p))
-      changes.push_back(BanChange::unban(std::string(jail), p));
-  for (const auto &p : want)
-    if (!have.count(p))
-      changes.push_back(BanChange::ban(std::string(jail), p, 0));
+  for (const auto &[jail, prefixes] : jails) {
+    std::set<IpPrefix> want(prefixes.begin(), prefixes.end());
+    std::set<IpPrefix> have;
+    for (const auto &name : {v4_set(jail), v6_set(jail)})
+      if (auto it = current->find(name); it != current->end())
+        have.insert(it->second.begin(), it->second.end());
+    for (const auto &p : have)
+      if (!want.count(p))
+        changes.push_back(BanChange::unban(jail, p));
+    for (const auto &p : want)
+      if (!have.count(p))
+        changes.push_back(BanChange::ban(jail, p, 0));
+  }
   return apply(changes);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ public:
 
   // Creates the jail's two sets when missing.
   Status ensure_jail(std::string_view jail) const;
+  // The same for many jails, in one restore stream.
+  Status ensure_jails(std::span<const std::string> jails) const;
   // Destroys them (the fallback rules referencing them must be gone first).
   Status remove_jail(std::string_view jail) const;
 
@@ -36,6 +39,8 @@ public:
   Status apply(std::span<const BanChange> changes) const;
   // Makes the jail's sets hold exactly `prefixes`: one read, one restore stream.
   Status reconcile(std::string_view jail, std::span<const IpPrefix> prefixes) const;
+  // The same for many jails at once: one `ipset save`, one restore stream.
+  Status reconcile_all(const std::map<std::string, std::vector<IpPrefix>> &jails) const;
   // What the jail's two sets hold.
   Result<std::vector<IpPrefix>> members(std::string_view jail) const;
 
