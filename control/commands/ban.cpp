@@ -39,8 +39,7 @@ void register_ban(CLI::App &app, CtlSession &session) {
         return session.fail(bantime.error());
       args["bantime"] = *bantime;
     }
-    auto result = session.call("ban", args,
-                               ip->is_host() || o->yes ? "" : "add --yes to ban a range this wide");
+    auto result = session.call("ban", args, ip->is_host() || o->yes ? "" : "use --yes to confirm");
     if (!result)
       return;
     if (session.json())
