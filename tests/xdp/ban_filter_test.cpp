@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/requirements.h"
@@ -243,6 +244,23 @@ TEST_F(BanFilter, WhitelistWinsOverBan) {
   EXPECT_EQ(wl[0].jails, std::vector<std::string>{"mc-exim-1d"});
 }
 
+// The program skips the whitelist of a family while it is empty: a flag in the config
+// that must follow the entries both ways.
+TEST_F(BanFilter, WhitelistOfOneFamilyLeavesTheOtherAndEmptyingItRestoresBans) {
+  ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("192.0.2.60"), 0)));
+  ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("2001:db8::60"), 0)));
+  ASSERT_TRUE(ok(enforcer_->whitelist_add(P("2001:db8::/64"))));
+  EXPECT_TRUE(dropped(pkt("192.0.2.60", 25)));
+  EXPECT_FALSE(dropped(pkt("2001:db8::60", 25)));
+  ASSERT_TRUE(ok(enforcer_->whitelist_add(P("192.0.2.60"), "mc-exim-1d")));
+  EXPECT_FALSE(dropped(pkt("192.0.2.60", 25)));
+  ASSERT_TRUE(ok(enforcer_->whitelist_remove(P("192.0.2.60"), "mc-exim-1d")));
+  EXPECT_TRUE(dropped(pkt("192.0.2.60", 25)));
+  EXPECT_FALSE(dropped(pkt("2001:db8::60", 25)));
+  ASSERT_TRUE(ok(enforcer_->whitelist_remove(P("2001:db8::/64"))));
+  EXPECT_TRUE(dropped(pkt("2001:db8::60", 25)));
+}
+
 TEST_F(BanFilter, ExpiredVersusLiveBans) {
   UnixTime now = unix_now();
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("192.0.2.70"), now - 10)));
@@ -337,6 +355,64 @@ TEST(BanFilterCapacity, FullMapIsAnErrorAndKeepsOtherBans) {
   auto listed = e->list_bans("mc-exim-1d");
   ASSERT_TRUE(ok(listed));
   EXPECT_EQ(listed->size(), 8u);
+}
+
+// The host tables filled to capacity, addresses moved between buckets to make room on the
+// way: the program finds every one, in the jails it was banned in.
+TEST(BanFilterCapacity, EveryHostBanOfAFullTableDrops) {
+  ASSERT_TRUE(require_root());
+  auto pins = BpffsPinDir::create();
+  ASSERT_TRUE(ok(pins));
+  constexpr uint32_t kCapacity = 3000;
+  auto e = XdpEnforcer::open({pins->path() + "/mcf2b", kCapacity, {}});
+  ASSERT_TRUE(ok(e));
+  ASSERT_TRUE(ok(e->set_jail("mc-exim-1d", JailPorts::from_list({25}))));
+  ASSERT_TRUE(ok(e->set_jail("mc-ssh-1d", JailPorts::from_list({22}))));
+  std::vector<IpAddress> v4, v6;
+  std::vector<BanChange> bans;
+  for (uint32_t i = 0; i < kCapacity; ++i) {
+    v4.push_back(IpAddress::v4(0xC6120000u + i * 37)); // in 198.18.0.0/15
+    char text[48];
+    std::snprintf(text, sizeof(text), "2001:db8:%x::%x:1", i % 7, i);
+    v6.push_back(IpAddress::parse(text).value());
+    for (const auto &a : {v4.back(), v6.back()})
+      bans.push_back(BanChange::ban(i % 3 ? "mc-exim-1d" : "mc-ssh-1d", IpPrefix::host(a), 0));
+  }
+  auto report = e->apply(bans);
+  ASSERT_TRUE(report.ok()) << report.failed.front().second.message();
+  auto more = e->ban("mc-exim-1d", P("203.0.113.1"), 0);
+  ASSERT_FALSE(more.ok());
+  EXPECT_NE(more.error().what.find("full"), std::string::npos);
+  auto verdict = [&](const IpAddress &a, uint16_t port) {
+    TestPacket p;
+    p.src = a.to_string();
+    p.dst = a.is_v4() ? "198.51.100.1" : "2001:db8:ffff::1";
+    p.dport = port;
+    auto r = bpf_test_run(e->program_fd(), p.build());
+    return r ? r->verdict : 0xffffffffu;
+  };
+  for (uint32_t i = 0; i < kCapacity; ++i) {
+    uint16_t banned_port = i % 3 ? 25 : 22, other_port = i % 3 ? 22 : 25;
+    for (const auto &a : {v4[i], v6[i]}) {
+      ASSERT_EQ(verdict(a, banned_port), static_cast<uint32_t>(XDP_DROP)) << a.to_string();
+      ASSERT_EQ(verdict(a, other_port), static_cast<uint32_t>(XDP_PASS)) << a.to_string();
+    }
+  }
+  // Unban every other address: those pass, the rest still drop.
+  std::vector<BanChange> unbans;
+  for (uint32_t i = 0; i < kCapacity; i += 2)
+    for (const auto &a : {v4[i], v6[i]})
+      unbans.push_back(BanChange::unban(i % 3 ? "mc-exim-1d" : "mc-ssh-1d", IpPrefix::host(a)));
+  ASSERT_TRUE(e->apply(unbans).ok());
+  for (uint32_t i = 0; i < kCapacity; ++i) {
+    uint16_t port = i % 3 ? 25 : 22;
+    for (const auto &a : {v4[i], v6[i]})
+      ASSERT_EQ(verdict(a, port), static_cast<uint32_t>(i % 2 ? XDP_DROP : XDP_PASS))
+          << a.to_string();
+  }
+  auto listed = e->list_bans("mc-exim-1d");
+  ASSERT_TRUE(ok(listed));
+  EXPECT_EQ(listed->size(), 2u * (kCapacity / 2 - kCapacity / 6));
 }
 
 TEST(BanFilterRestart, ReopenKeepsSlotsBansAndWhitelist) {
