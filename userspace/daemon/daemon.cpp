@@ -390,15 +390,13 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   // The store wins; bans only the kernel knew are kept and recorded.
   timing += ", XDP program and ipsets " + since(phase);
   phase = StartClock::now();
-  auto active = d->store->list_bans(BanQuery{true, "", ""});
-  if (!active)
-    return active.error();
-  timing += ", active bans read " + since(phase);
-  // Bans the bootstrap lifted (ended while down) must not be reinstated.
+  // The controller was just restored from the store's rows: its active bans are the
+  // store's, less those that ended while the daemon was down (not to be reinstated).
   std::vector<BanRecord> live;
-  for (const auto &r : *active)
-    if (d->controller->is_banned(r.jail, r.ip))
-      live.push_back(r);
+  for (auto &r : d->controller->records())
+    if (r.active)
+      live.push_back(std::move(r));
+  timing += ", active bans listed " + since(phase);
   phase = StartClock::now();
   auto only_in_maps = d->enforcement->reconcile(live, d->clock.now());
   if (!only_in_maps)
@@ -546,6 +544,7 @@ int Daemon::run() {
   d.sources.save_positions();
   if (auto st = d.enforcement->flush_mirror(); !st)
     log_error(st.error().message());
+  d.enforcement->wait_for_mirror();
   // The XDP program and its maps stay pinned: bans hold while no daemon runs.
   log_info("stopped; bans stay enforced by the pinned XDP program");
   return 0;

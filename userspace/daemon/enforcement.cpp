@@ -11,6 +11,7 @@
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
 #include "userspace/enforce/xdp_enforcer.h"
+#include "userspace/daemon/mirror_writer.h"
 
 namespace mcf2b {
 
@@ -23,6 +24,8 @@ struct Enforcement::State {
   bool fallback_installed = false;
   std::string last_reconcile;
   uint64_t apply_errors = 0, mirror_errors = 0;
+  // Declared last: destroyed first, so its thread finishes with `mirror` still alive.
+  MirrorWriter writer;
 
   State(EnforcementOptions o, XdpEnforcer x)
       : options(std::move(o)), xdp(std::move(x)), mirror(options.capacity) {}
@@ -121,14 +124,15 @@ bool Enforcement::mirror_pending() const { return !s_->mirror_queue.empty(); }
 Status Enforcement::flush_mirror() {
   if (s_->mirror_queue.empty())
     return {};
-  auto st = s_->mirror.apply(s_->mirror_queue);
+  // Written on the mirror's own thread, in order; failures are logged and counted there.
+  s_->writer.submit([mirror = &s_->mirror, changes = std::move(s_->mirror_queue)] {
+    return mirror->apply(changes);
+  });
   s_->mirror_queue.clear();
-  if (!st) {
-    ++s_->mirror_errors;
-    return st.error().context("ipset mirror");
-  }
   return {};
 }
+
+void Enforcement::wait_for_mirror() { s_->writer.drain(); }
 
 const std::string &Enforcement::last_reconcile() const { return s_->last_reconcile; }
 
@@ -202,11 +206,13 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
         if (b.expires == 0 || b.expires > now)
           list.push_back(b.prefix);
     }
-    if (auto st = s_->mirror.reconcile_all(prefixes); !st) {
-      ++s_->mirror_errors;
-      return st.error().context("reconcile the ipsets");
-    }
-    s_->last_reconcile += ", ipset mirror " + seconds(started);
+    // The maps already enforce: the mirror catches up on its own thread (for a million
+    // bans a plain `ipset restore` alone takes seconds) while the daemon starts serving.
+    // Changes decided meanwhile are queued behind it, so they land in order.
+    s_->writer.submit([mirror = &s_->mirror, prefixes = std::move(prefixes)] {
+      return mirror->reconcile_all(prefixes);
+    });
+    s_->last_reconcile += ", ipset mirror handed to its thread";
   }
   return only_in_maps;
 }
@@ -257,7 +263,7 @@ Status Enforcement::sweep(Seconds now) {
 EnforcementStats Enforcement::stats() const {
   EnforcementStats out;
   out.apply_errors = s_->apply_errors;
-  out.mirror_errors = s_->mirror_errors;
+  out.mirror_errors = s_->mirror_errors + s_->writer.errors();
   if (auto c = s_->xdp.counters(); c) {
     out.passed = c->passed;
     out.dropped = c->dropped;

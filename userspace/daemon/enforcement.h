@@ -51,13 +51,16 @@ public:
 
   // Applies decided unbans then bans to the maps now, and queues them for the mirror.
   void apply(const Decisions &decisions);
-  // Writes the queued mirror changes (one restore stream).
+  // Hands the queued mirror changes to the mirror's thread (one restore stream there).
   Status flush_mirror();
   [[nodiscard]] bool mirror_pending() const;
+  // Blocks until the mirror has written everything handed to it (at shutdown).
+  void wait_for_mirror();
 
-  // At start: makes the maps and ipsets hold exactly the active bans given (the store's
-  // view, after restore), and reports bans found only in the maps (kept by the caller,
-  // which records them). Expired map entries are dropped.
+  // At start: makes the maps hold exactly the active bans given (the store's view,
+  // after restore) before returning, and the ipsets too, on the mirror's thread; reports
+  // bans found only in the maps (kept by the caller, which records them). Expired map
+  // entries are dropped.
   Result<std::vector<BanRecord>> reconcile(const std::vector<BanRecord> &active, Seconds now);
   // How the last reconcile() spent its time (maps, ipsets), for the start-up log.
   [[nodiscard]] const std::string &last_reconcile() const;
