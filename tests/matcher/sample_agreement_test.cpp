@@ -17,6 +17,7 @@
 
 #include "matcher/log_matcher.h"
 #include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace mcf2b::matcher {
 namespace {
@@ -27,6 +28,15 @@ using mcf2b::testing::ok;
 const char *const kSampleDir = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
 const char *const kStockFilters = "/etc/fail2ban/filter.d";
 constexpr int64_t kTestNow = 1124013600; // 2005-08-14 12:00 Europe/Zurich
+
+// Shared by the runs of this process: the daemon-mode run reuses the databases the
+// fail2ban-regex-mode run compiled (same filters, same patterns).
+const std::string &cache_dir() {
+  static auto dir = mcf2b::testing::TempDir::create("hscache");
+  EXPECT_TRUE(ok(dir));
+  static const std::string path = dir->path();
+  return path;
+}
 
 struct FilterUnderTest {
   std::string label;
@@ -100,6 +110,7 @@ private:
     options.zone = zone_;
     options.fixed_now = kTestNow;
     options.judge.check_all_rules = check_all_;
+    options.cache_dir = cache_dir();
     auto matcher = LogMatcher::create({std::move(*def)}, options);
     EXPECT_TRUE(ok(matcher)) << spec;
     if (!matcher)
