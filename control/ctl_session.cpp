@@ -22,6 +22,9 @@ void CtlSession::add_global_options(CLI::App &app, const std::string &version) {
                  "(sqlite:PATH or mariadb://USER:PASSWORD@HOST/DB)")
       ->envname("MCF2B_STATE")
       ->capture_default_str();
+  app.add_option("--timeout", options_.timeout_s, "seconds to wait for the daemon's answer")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_flag("--json", options_.json, "print data as JSON");
   app.add_flag("-q,--quiet", options_.quiet, "print nothing on success but requested data");
   app.set_version_flag("--version", version);
@@ -33,7 +36,7 @@ void CtlSession::add_json_flag(CLI::App &command) {
 
 std::optional<nlohmann::json> CtlSession::call(const std::string &command, nlohmann::json args,
                                                const std::string &refused_hint) {
-  RequestRouter router(options_.socket, options_.state_url);
+  RequestRouter router(options_.socket, options_.state_url, options_.timeout_s * 1000);
   auto routed = router.send(Request{command, std::move(args)});
   if (!routed) {
     fail(routed.error());

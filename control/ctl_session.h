@@ -28,6 +28,7 @@ struct GlobalOptions {
   std::string state_url = kDefaultStateUrl;
   bool json = false;  // print data as JSON
   bool quiet = false; // no confirmation lines on success
+  int timeout_s = 30; // how long to wait for the daemon's answer
 };
 
 // One run of mcf2b-ctl: the global options, the way to the daemon or the store, and the

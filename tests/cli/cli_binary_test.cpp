@@ -128,7 +128,8 @@ TEST(CtlBinary, UsageErrorsExitTwoInOneLine) {
       {"status", "a", "b"},                              // extra positional
       {"general", "enable-bl", "-v"},                    // -v without value
       {"whitelist", "add", "-i", "192.0.2.1"},
-      {"list", "--active=maybe"}};
+      {"list", "--active=maybe"},
+      {"--timeout", "0", "list"}};
   for (const auto &args : usage_errors) {
     auto r = run_ctl(args);
     std::string shown;
@@ -331,6 +332,24 @@ TEST_F(OfflineCtl, TheSocketComesFromTheEnvironmentToo) {
   ASSERT_TRUE(ok(r));
   EXPECT_EQ(r->exit_code, 0) << r->err;
   EXPECT_NE(r->err.find(state_path), std::string::npos) << r->err;
+}
+
+TEST_F(OfflineCtl, ADaemonThatDoesNotAnswerIsAnErrorNotAFallback) {
+  // Listening but never accepting: the connection completes into the backlog, and the
+  // answer never comes.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  auto r = ctl({"--timeout", "1", "ban", "-j", "mc-exim-1d", "-i", "203.0.113.5"});
+  ::close(fd);
+  EXPECT_CTL(r, 1);
+  EXPECT_TRUE(one_line(r.err)) << r.err;
+  EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(state_path)); // a busy daemon is no reason to bypass it
 }
 
 TEST_F(OfflineCtl, APeerTheServerRefusesGetsPermissionDenied) {

@@ -27,6 +27,7 @@ namespace {
 constexpr const char *kAttacker = "203.0.113.5";
 constexpr const char *kOther = "203.0.113.7";
 constexpr const char *kBystander = "203.0.113.6";
+constexpr const char *kClusterNode = "192.0.2.200";
 
 const char *kJails = R"([mc-exim]
 enabled = true
@@ -63,6 +64,7 @@ protected:
     o.interfaces = {pair->b().ifname};
     o.pin_root = pin_dir->path() + "/mcf2b";
     o.jail_file = kJails;
+    o.config_lines = std::string("cluster_nodes = ") + kClusterNode + "\n";
     auto d = DaemonProcess::start(o);
     ASSERT_TRUE(ok(d));
     daemon.emplace(std::move(*d));
@@ -288,6 +290,8 @@ TEST_F(CliE2E, RefusalsAndUnknownNamesExitOneAndChangeNothing) {
       {{"ban", "-j", "mc-exim-1d", "-i", "2001:db8::/32"}, 1, "wider than"},
       {{"ban", "-j", "mc-exim-1d", "-i", pair->b().addr4}, 1, ""},    // the host's own
       {{"ban", "-j", "mc-exim-1d", "-i", "127.0.0.1"}, 1, ""},        // loopback
+      {{"ban", "-j", "mc-exim-1d", "-i", kClusterNode}, 1, ""},       // a cluster node
+      {{"ban", "-j", "mc-exim-1d", "-i", "192.0.2.0/24"}, 1, ""},     // a range holding one
       {{"ban", "-j", "mc-exm-1d", "-i", kAttacker}, 1, "mc-exim-1d"}, // closest names
       {{"ban", "-j", "mc-exim-1d", "-i", "999.0.0.1"}, 1, "malformed address or prefix"},
       {{"unban", "-j", "nosuch", "-i", kAttacker}, 1, ""},
