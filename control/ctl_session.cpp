@@ -67,6 +67,17 @@ std::optional<nlohmann::json> CtlSession::call(const std::string &command, nlohm
   return response.result;
 }
 
+std::optional<nlohmann::json> CtlSession::call_for_text(const std::string &command,
+                                                        nlohmann::json args,
+                                                        const std::string &refused_hint) {
+  auto result = call(command, std::move(args), refused_hint);
+  if (result && json()) {
+    print_json(*result);
+    return std::nullopt;
+  }
+  return result;
+}
+
 void CtlSession::fail(const std::string &message, int code) {
   std::string line = message;
   for (char &c : line)

@@ -54,6 +54,20 @@ public:
                                      nlohmann::json args = nlohmann::json::object(),
                                      const std::string &refused_hint = {});
 
+  // As call(), but with --json the result is printed here and nothing comes back: the
+  // caller gets the result only when it is to be shown as text.
+  std::optional<nlohmann::json> call_for_text(const std::string &command,
+                                              nlohmann::json args = nlohmann::json::object(),
+                                              const std::string &refused_hint = {});
+
+  // Whether `r` succeeded; reports its error (exit 1) when not.
+  template <class R> bool check(const R &r) {
+    if (r.ok())
+      return true;
+    fail(r.error());
+    return false;
+  }
+
   // Reports an error and sets the exit code (the first failure's code is kept).
   void fail(const std::string &message, int code = kExitError);
   void fail(const Error &error, int code = kExitError) { fail(error.message(), code); }

@@ -25,28 +25,27 @@ void register_ban(CLI::App &app, CtlSession &session) {
               "  mcf2b-ctl ban -j mc-ssh -i 2001:db8::7 --bantime 1w\n"
               "  mcf2b-ctl ban -j mc-exim-1d -i 198.51.100.0/22 --yes");
   cmd->callback([o, &session] {
-    if (auto ok = check_jail_name(o->jail); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->jail)))
+      return;
     auto ip = parse_ip_argument(o->ip);
-    if (!ip)
-      return session.fail(ip.error());
+    if (!session.check(ip))
+      return;
     nlohmann::json args = {{"jail", o->jail}, {"ip", ip->to_string()}};
     if (o->yes)
       args["yes"] = true;
     if (!o->bantime.empty()) {
       auto bantime = parse_time_argument("bantime", o->bantime, true);
-      if (!bantime)
-        return session.fail(bantime.error());
+      if (!session.check(bantime))
+        return;
       args["bantime"] = *bantime;
     }
-    auto result = session.call("ban", args, ip->is_host() || o->yes ? "" : "use --yes to confirm");
+    auto result =
+        session.call_for_text("ban", args, ip->is_host() || o->yes ? "" : "use --yes to confirm");
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto bans = bans_in(*result);
-    if (!bans)
-      return session.fail(bans.error());
+    if (!session.check(bans))
+      return;
     for (const auto &b : *bans)
       session.confirm(
           "Banned " + b.ip.to_string() + " in " + b.jail +
@@ -73,24 +72,20 @@ void register_unban(CLI::App &app, CtlSession &session) {
               "  mcf2b-ctl unban -j mc-exim -i 203.0.113.5   # every tier of mc-exim\n"
               "  mcf2b-ctl unban -i 203.0.113.5              # every jail");
   cmd->callback([o, &session] {
-    if (!o->jail.empty()) {
-      if (auto ok = check_jail_name(o->jail); !ok)
-        return session.fail(ok.error());
-    }
+    if (!o->jail.empty() && !session.check(check_jail_name(o->jail)))
+      return;
     auto ip = parse_ip_argument(o->ip);
-    if (!ip)
-      return session.fail(ip.error());
+    if (!session.check(ip))
+      return;
     nlohmann::json args = {{"ip", ip->to_string()}};
     if (!o->jail.empty())
       args["jail"] = o->jail;
-    auto result = session.call("unban", args);
+    auto result = session.call_for_text("unban", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto unbanned = jail_addresses_in(*result, "unbanned");
-    if (!unbanned)
-      return session.fail(unbanned.error());
+    if (!session.check(unbanned))
+      return;
     for (const auto &u : *unbanned)
       session.confirm("Unbanned " + u.ip + " from " + u.jail);
   });

@@ -21,23 +21,21 @@ void register_enable(CLI::App &group, CtlSession &session) {
   cmd->footer("Examples:\n  mcf2b-ctl blacklist enable -j mc-exim\n"
               "  mcf2b-ctl blacklist enable -j mc-ssh-1d -v 5");
   cmd->callback([o, &session] {
-    if (auto ok = check_jail_name(o->jail); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->jail)))
+      return;
     nlohmann::json args = {{"jail", o->jail}};
     if (!o->value.empty()) {
       auto n = parse_count_argument("value", o->value, 1);
-      if (!n)
-        return session.fail(n.error());
+      if (!session.check(n))
+        return;
       args["value"] = *n;
     }
-    auto result = session.call("blacklist.enable", args);
+    auto result = session.call_for_text("blacklist.enable", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     for (const auto &j : *jails)
       session.confirm(j.name + ": blacklisting after " + std::to_string(j.max_count) + " bans");
   });
@@ -50,16 +48,14 @@ void register_disable(CLI::App &group, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Example:\n  mcf2b-ctl blacklist disable -j mc-exim");
   cmd->callback([jail, &session] {
-    if (auto ok = check_jail_name(*jail); !ok)
-      return session.fail(ok.error());
-    auto result = session.call("blacklist.disable", {{"jail", *jail}});
+    if (!session.check(check_jail_name(*jail)))
+      return;
+    auto result = session.call_for_text("blacklist.disable", {{"jail", *jail}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     for (const auto &j : *jails)
       session.confirm(j.name + ": blacklisting off");
   });
@@ -80,27 +76,25 @@ void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
   cmd->footer(std::string("Example:\n  mcf2b-ctl blacklist ") + name +
               " -j mc-exim -i 203.0.113.5");
   cmd->callback([o, add, &session] {
-    if (auto ok = check_jail_name(o->jail); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->jail)))
+      return;
     auto ip = parse_ip_argument(o->ip);
-    if (!ip)
-      return session.fail(ip.error());
-    auto result = session.call(add ? "blacklist.add" : "blacklist.remove",
-                               {{"jail", o->jail}, {"ip", ip->to_string()}});
+    if (!session.check(ip))
+      return;
+    auto result = session.call_for_text(add ? "blacklist.add" : "blacklist.remove",
+                                        {{"jail", o->jail}, {"ip", ip->to_string()}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     if (add) {
       auto bans = bans_in(*result);
-      if (!bans)
-        return session.fail(bans.error());
+      if (!session.check(bans))
+        return;
       for (const auto &b : *bans)
         session.confirm("Blacklisted " + b.ip.to_string() + " in " + b.jail);
     } else {
       auto lifted = jail_addresses_in(*result, "unbanned");
-      if (!lifted)
-        return session.fail(lifted.error());
+      if (!session.check(lifted))
+        return;
       for (const auto &u : *lifted)
         session.confirm("Removed " + u.ip + " from the blacklist of " + u.jail);
     }
@@ -121,18 +115,16 @@ void register_list(CLI::App &group, CtlSession &session) {
   cmd->callback([o, &session] {
     nlohmann::json args = nlohmann::json::object();
     if (!o->jail.empty()) {
-      if (auto ok = check_jail_name(o->jail); !ok)
-        return session.fail(ok.error());
+      if (!session.check(check_jail_name(o->jail)))
+        return;
       args["jail"] = o->jail;
     }
-    auto result = session.call("blacklist.list", args);
+    auto result = session.call_for_text("blacklist.list", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto bans = bans_in(*result);
-    if (!bans)
-      return session.fail(bans.error());
+    if (!session.check(bans))
+      return;
     session.print(format_ban_table(*bans, o->utc ? Clock::utc : Clock::local));
   });
 }

@@ -13,14 +13,12 @@ void register_all_jails(CLI::App &group, CtlSession &session, bool enable) {
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Example:\n  mcf2b-ctl general ") + name);
   cmd->callback([enable, &session] {
-    auto result = session.call(enable ? "general.enable" : "general.disable");
+    auto result = session.call_for_text(enable ? "general.enable" : "general.disable");
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     std::string names;
     for (const auto &j : *jails)
       names += (names.empty() ? "" : ", ") + j.name;
@@ -52,13 +50,11 @@ void register_general(CLI::App &app, CtlSession &session) {
                     "  mcf2b-ctl general enable-bl -v 5");
   enable_bl->callback([value, &session] {
     auto n = parse_count_argument("value", *value, 1);
-    if (!n)
-      return session.fail(n.error());
-    auto result = session.call("general.enable-bl", {{"value", *n}});
+    if (!session.check(n))
+      return;
+    auto result = session.call_for_text("general.enable-bl", {{"value", *n}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     int64_t max_count = integer_in(*result, "max_count").value_or(*n);
     session.confirm("Blacklisting on in every jail: an address banned more than " +
                     std::to_string(max_count) + " times is blacklisted");
@@ -70,11 +66,9 @@ void register_general(CLI::App &app, CtlSession &session) {
   session.add_json_flag(*disable_bl);
   disable_bl->footer("Example:\n  mcf2b-ctl general disable-bl");
   disable_bl->callback([&session] {
-    auto result = session.call("general.disable-bl");
+    auto result = session.call_for_text("general.disable-bl");
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     session.confirm("Blacklisting off in every jail");
   });
 }

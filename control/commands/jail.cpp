@@ -13,8 +13,8 @@ namespace {
 // Confirms one line per jail in the answer: "<verb> jail NAME".
 void confirm_jails(CtlSession &session, const nlohmann::json &result, const std::string &verb) {
   auto jails = jails_in(result);
-  if (!jails)
-    return session.fail(jails.error());
+  if (!session.check(jails))
+    return;
   for (const auto &j : *jails)
     session.confirm(verb + " jail " + j.name);
 }
@@ -31,13 +31,11 @@ void register_enable_disable(CLI::App &group, CtlSession &session, bool enable) 
   cmd->footer(std::string("Examples:\n  mcf2b-ctl jail ") + name + " -j mc-exim-1d\n" +
               "  mcf2b-ctl jail " + name + " -j mc-exim        # its four tiers");
   cmd->callback([jail, enable, &session] {
-    if (auto ok = check_jail_name(*jail); !ok)
-      return session.fail(ok.error());
-    auto result = session.call(enable ? "jail.enable" : "jail.disable", {{"jail", *jail}});
+    if (!session.check(check_jail_name(*jail)))
+      return;
+    auto result = session.call_for_text(enable ? "jail.enable" : "jail.disable", {{"jail", *jail}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     confirm_jails(session, *result, enable ? "Enabled" : "Disabled");
   });
 }
@@ -64,30 +62,28 @@ void register_change(CLI::App &group, CtlSession &session) {
               "  mcf2b-ctl jail change -j mc-ssh-1d --option maxretry -v 4\n"
               "  mcf2b-ctl jail change -j mc-ssh-1d --option findtime -v 30m");
   cmd->callback([o, &session] {
-    if (auto ok = check_jail_name(o->jail); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->jail)))
+      return;
     std::string option = o->option == "max-count" ? "max_count" : o->option;
     nlohmann::json value;
     if (option == "findtime" || option == "bantime") {
       auto seconds = parse_time_argument(option, o->value, option == "bantime");
-      if (!seconds)
-        return session.fail(seconds.error());
+      if (!session.check(seconds))
+        return;
       value = *seconds;
     } else {
       auto count = parse_count_argument(option, o->value, option == "maxretry" ? 1 : -1);
-      if (!count)
-        return session.fail(count.error());
+      if (!session.check(count))
+        return;
       value = *count;
     }
-    auto result =
-        session.call("jail.change", {{"jail", o->jail}, {"option", option}, {"value", value}});
+    auto result = session.call_for_text("jail.change",
+                                        {{"jail", o->jail}, {"option", option}, {"value", value}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     for (const auto &j : *jails) {
       std::string shown = option == "findtime"  ? format_duration(j.findtime)
                           : option == "bantime" ? format_duration(j.bantime)
@@ -129,22 +125,22 @@ void register_add(CLI::App &group, CtlSession &session) {
   cmd->callback([o, &session] {
     JailConfig jail;
     jail.name = o->name;
-    if (auto ok = check_jail_name(o->name); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->name)))
+      return;
     auto maxretry = parse_count_argument("maxretry", o->maxretry, 1);
-    if (!maxretry)
-      return session.fail(maxretry.error());
+    if (!session.check(maxretry))
+      return;
     auto findtime = parse_time_argument("findtime", o->findtime, false);
-    if (!findtime)
-      return session.fail(findtime.error());
+    if (!session.check(findtime))
+      return;
     auto bantime = parse_time_argument("bantime", o->bantime, true);
-    if (!bantime)
-      return session.fail(bantime.error());
-    if (auto ok = check_port_list(o->port); !ok)
-      return session.fail(ok.error());
+    if (!session.check(bantime))
+      return;
+    if (!session.check(check_port_list(o->port)))
+      return;
     auto max_count = parse_count_argument("max-count", o->max_count, -1);
-    if (!max_count)
-      return session.fail(max_count.error());
+    if (!session.check(max_count))
+      return;
     if (o->filter.empty())
       return session.fail("the filter name is empty");
     if (o->logpath.empty())
@@ -158,14 +154,12 @@ void register_add(CLI::App &group, CtlSession &session) {
     jail.logpath = o->logpath;
     jail.banaction = o->banaction;
     jail.max_count = *max_count;
-    auto result = session.call("jail.add", to_json(jail));
+    auto result = session.call_for_text("jail.add", to_json(jail));
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     for (const auto &j : *jails)
       session.confirm("Added jail " + j.name + (j.enabled ? " (enabled)" : " (disabled)"));
   });
@@ -182,13 +176,11 @@ void register_remove(CLI::App &group, CtlSession &session) {
   cmd->callback([jail, &session] {
     if (jail->empty())
       return session.fail("jail remove: NAME or -j JAIL is required", kExitUsage);
-    if (auto ok = check_jail_name(*jail); !ok)
-      return session.fail(ok.error());
-    auto result = session.call("jail.remove", {{"jail", *jail}});
+    if (!session.check(check_jail_name(*jail)))
+      return;
+    auto result = session.call_for_text("jail.remove", {{"jail", *jail}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     session.confirm("Removed jail " + string_in(*result, "removed").value_or(*jail));
   });
 }
@@ -198,14 +190,12 @@ void register_list(CLI::App &group, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl jail list\n  mcf2b-ctl jail list --json");
   cmd->callback([&session] {
-    auto result = session.call("jail.list");
+    auto result = session.call_for_text("jail.list");
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto jails = jails_in(*result);
-    if (!jails)
-      return session.fail(jails.error());
+    if (!session.check(jails))
+      return;
     session.print(format_jail_table(*jails));
   });
 }

@@ -29,20 +29,18 @@ void register_list(CLI::App &app, CtlSession &session) {
     if (o->active)
       args["active"] = true;
     if (!o->jail.empty()) {
-      if (auto ok = check_jail_name(o->jail); !ok)
-        return session.fail(ok.error());
+      if (!session.check(check_jail_name(o->jail)))
+        return;
       args["jail"] = o->jail;
     }
     if (!o->node.empty())
       args["node"] = o->node;
-    auto result = session.call("list", args);
+    auto result = session.call_for_text("list", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto bans = bans_in(*result);
-    if (!bans)
-      return session.fail(bans.error());
+    if (!session.check(bans))
+      return;
     session.print(format_ban_table(*bans, o->utc ? Clock::utc : Clock::local));
   });
 }

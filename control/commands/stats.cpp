@@ -11,14 +11,12 @@ void register_stats(CLI::App &app, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl stats\n  mcf2b-ctl stats --json | jq '.xdp.dropped'");
   cmd->callback([&session] {
-    auto result = session.call("stats");
+    auto result = session.call_for_text("stats");
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto text = format_stats(*result);
-    if (!text)
-      return session.fail(text.error());
+    if (!session.check(text))
+      return;
     session.print(*text);
   });
 }

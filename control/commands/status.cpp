@@ -26,31 +26,27 @@ void register_status(CLI::App &app, CtlSession &session) {
               "  mcf2b-ctl status mc-exim          # each tier of the family\n"
               "  mcf2b-ctl status --all --json     # every jail, for scripts");
   cmd->callback([o, &session] {
-    if (!o->jail.empty()) {
-      if (auto ok = check_jail_name(o->jail); !ok)
-        return session.fail(ok.error());
-    }
+    if (!o->jail.empty() && !session.check(check_jail_name(o->jail)))
+      return;
     nlohmann::json args = nlohmann::json::object();
     if (o->all)
       args["all"] = true;
     else if (!o->jail.empty())
       args["jail"] = o->jail;
-    auto result = session.call("status", args);
+    auto result = session.call_for_text("status", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     if (!o->all && o->jail.empty()) {
       auto names = strings_in(*result, "jails");
-      if (!names)
-        return session.fail(names.error());
+      if (!session.check(names))
+        return;
       return session.print(format_status_summary(*names));
     }
     if (!result->is_object() || !result->contains("jails"))
       return session.fail("the answer to status holds no jails");
     auto statuses = jail_statuses_from_json((*result)["jails"]);
-    if (!statuses)
-      return session.fail(statuses.error());
+    if (!session.check(statuses))
+      return;
     if (o->all)
       return session.print(format_status_all(*statuses));
     // A family root stands for several jails: one fail2ban block per jail.

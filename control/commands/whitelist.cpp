@@ -24,23 +24,21 @@ void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
               " -j mc-exim -i 192.0.2.25\n  mcf2b-ctl whitelist " + name +
               " -j mc-ssh-1d -i 198.51.100.0/24");
   cmd->callback([o, add, &session] {
-    if (auto ok = check_jail_name(o->jail); !ok)
-      return session.fail(ok.error());
+    if (!session.check(check_jail_name(o->jail)))
+      return;
     auto ip = parse_ip_argument(o->ip);
-    if (!ip)
-      return session.fail(ip.error());
-    auto result = session.call(add ? "whitelist.add" : "whitelist.remove",
-                               {{"jail", o->jail}, {"ip", ip->to_string()}});
+    if (!session.check(ip))
+      return;
+    auto result = session.call_for_text(add ? "whitelist.add" : "whitelist.remove",
+                                        {{"jail", o->jail}, {"ip", ip->to_string()}});
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     auto entries = jail_addresses_in(*result, "whitelist");
-    if (!entries)
-      return session.fail(entries.error());
+    if (!session.check(entries))
+      return;
     auto lifted = jail_addresses_in(*result, "unbanned");
-    if (!lifted)
-      return session.fail(lifted.error());
+    if (!session.check(lifted))
+      return;
     for (const auto &e : *entries)
       session.confirm(add ? "Whitelisted " + e.ip + " in " + e.jail
                           : "Removed " + e.ip + " from the whitelist of " + e.jail);
@@ -58,20 +56,18 @@ void register_list(CLI::App &group, CtlSession &session) {
   cmd->callback([jail, &session] {
     nlohmann::json args = nlohmann::json::object();
     if (!jail->empty()) {
-      if (auto ok = check_jail_name(*jail); !ok)
-        return session.fail(ok.error());
+      if (!session.check(check_jail_name(*jail)))
+        return;
       args["jail"] = *jail;
     }
-    auto result = session.call("whitelist.list", args);
+    auto result = session.call_for_text("whitelist.list", args);
     if (!result)
       return;
-    if (session.json())
-      return session.print_json(*result);
     if (!result->is_object() || !result->contains("whitelist"))
       return session.fail("the answer to whitelist list holds no whitelist");
     auto rows = whitelist_rows_from_json((*result)["whitelist"]);
-    if (!rows)
-      return session.fail(rows.error());
+    if (!session.check(rows))
+      return;
     session.print(format_whitelist_table(*rows));
   });
 }
