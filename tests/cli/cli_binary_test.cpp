@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <thread>
 
+#include "base/fd.h"
 #include "control/protocol/control_server.h"
 #include "tests/cli/ctl_runner.h"
 #include "tests/fixtures/requirements.h"
@@ -24,6 +25,18 @@ using namespace mcf2b;
 using namespace mcf2b::testing;
 
 namespace {
+
+// A Unix socket bound to `path` (not listening), or none. Closing it leaves the file, as
+// a dead daemon does.
+Fd bound_socket(const std::string &path) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0)
+    return Fd();
+  return fd;
+}
 
 #define EXPECT_CTL(run, expected_code)                                                             \
   EXPECT_EQ((run).code, expected_code) << "stdout: " << (run).out << "\nstderr: " << (run).err
@@ -300,13 +313,10 @@ TEST_F(OfflineCtl, UnknownJailsAndRefusedBansExitOneWithAReason) {
 
 TEST_F(OfflineCtl, AStaleSocketCountsAsNoDaemon) {
   // A socket file left by a dead daemon: connect() is refused.
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-  ::close(fd);
+  {
+    Fd stale = bound_socket(socket);
+    ASSERT_TRUE(stale);
+  }
   auto r = ctl({"list"});
   EXPECT_CTL(r, 0);
   EXPECT_EQ(r.out, "No bans.\n");
@@ -337,15 +347,10 @@ TEST_F(OfflineCtl, TheSocketComesFromTheEnvironmentToo) {
 TEST_F(OfflineCtl, ADaemonThatDoesNotAnswerIsAnErrorNotAFallback) {
   // Listening but never accepting: the connection completes into the backlog, and the
   // answer never comes.
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 8), 0);
+  Fd fd = bound_socket(socket);
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(::listen(fd.get(), 8), 0);
   auto r = ctl({"--timeout", "1", "ban", "-j", "mc-exim-1d", "-i", "203.0.113.5"});
-  ::close(fd);
   EXPECT_CTL(r, 1);
   EXPECT_TRUE(one_line(r.err)) << r.err;
   EXPECT_NE(r.err.find("did not answer"), std::string::npos) << r.err;
