@@ -44,10 +44,8 @@ std::optional<uint32_t> BloomCounts::add(const IpAddress &address) {
   uint32_t w = mcf2b_bloom_word(h, mask());
   uint64_t bits = mcf2b_bloom_bits(h);
   uint64_t before = words_[w];
-  for (unsigned i = 0; i < 64; ++i) {
-    if (!(bits >> i & 1))
-      continue;
-    uint8_t &c = counts_[size_t{w} * 64 + i];
+  for (uint64_t rest = bits; rest; rest &= rest - 1) {
+    uint8_t &c = counts_[size_t{w} * 64 + static_cast<unsigned>(std::countr_zero(rest))];
     if (c < 255)
       ++c;
   }
@@ -60,9 +58,8 @@ std::optional<uint32_t> BloomCounts::remove(const IpAddress &address) {
   uint32_t w = mcf2b_bloom_word(h, mask());
   uint64_t bits = mcf2b_bloom_bits(h);
   uint64_t before = words_[w];
-  for (unsigned i = 0; i < 64; ++i) {
-    if (!(bits >> i & 1))
-      continue;
+  for (uint64_t rest = bits; rest; rest &= rest - 1) {
+    unsigned i = static_cast<unsigned>(std::countr_zero(rest));
     uint8_t &c = counts_[size_t{w} * 64 + i];
     if (c == 255 || c == 0)
       continue; // saturated: stays set for good; 0: was never added (caller's error)
