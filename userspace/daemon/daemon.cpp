@@ -330,6 +330,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   StoreOptions so;
   so.node = cfg.node;
   so.journal_path = cfg.journal_path;
+  so.replica_url = cfg.replica_url;
   auto store = open_store(cfg.state_url, so);
   if (!store)
     return store.error().context("open the state store");

@@ -87,6 +87,7 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
   const std::map<std::string, Setter> setters = {
       {"state", text(config.state_url)},
       {"journal", text(config.journal_path)},
+      {"replica", text(config.replica_url)},
       {"pin_root", text(config.pin_root)},
       {"socket", text(config.socket_path)},
       {"jail_dir", text(config.jail_dir)},

@@ -18,6 +18,7 @@ namespace mcf2b {
 struct DaemonConfig {
   std::string state_url = "sqlite:/var/lib/mcf2b/state.sqlite3";
   std::string journal_path;               // cluster: local outage journal and snapshot
+  std::string replica_url;                // cluster: this node's read replica (mariadb://)
   std::vector<std::string> interfaces;    // where the XDP program attaches
   std::string pin_root = "/sys/fs/bpf/mcf2b";
   std::string socket_path = "/run/mcf2b/mcf2bd.sock";

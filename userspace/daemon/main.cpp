@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
                "decides bans with MailCleaner's jail logic, enforces them with XDP and the "
                "ipset mirror, and answers mcf2b-ctl on its control socket."};
   app.set_version_flag("--version", mcf2b::kVersion);
-  std::string config_path, state, pin_root, socket, jail_dir, node, log_level, metrics, journal,
+  std::string config_path, state, replica, pin_root, socket, jail_dir, node, log_level, metrics, journal,
       cache_dir, log_timezone;
   std::vector<std::string> interfaces, filter_dirs;
   bool foreground = false;
@@ -66,6 +66,7 @@ int main(int argc, char **argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--state", state, "state store URL: sqlite:PATH or mariadb://...");
   app.add_option("--journal", journal, "cluster: local journal file for database outages");
+  app.add_option("--replica", replica, "cluster: this node's read replica (mariadb://...)");
   app.add_option("-i,--interface", interfaces, "interface to enforce on (repeatable)");
   app.add_option("--pin-root", pin_root, "bpffs folder for the pinned maps and program");
   app.add_option("--socket", socket, "control socket path");
@@ -92,6 +93,8 @@ int main(int argc, char **argv) {
     config.state_url = state;
   if (!journal.empty())
     config.journal_path = journal;
+  if (!replica.empty())
+    config.replica_url = replica;
   if (!interfaces.empty())
     config.interfaces = interfaces;
   if (!pin_root.empty())

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/store/journaling_store.h"
+#include "userspace/store/replica_read_store.h"
 #include "userspace/store/sql_state_store.h"
 #include "userspace/store/state_store.h"
 #include "userspace/store/store_url.h"
 
 namespace mcf2b {
 
-Result<std::unique_ptr<StateStore>> open_store(std::string_view url,
-                                               const StoreOptions &options) {
+namespace {
+
+Result<std::unique_ptr<StateStore>> open_primary(std::string_view url,
+                                                 const StoreOptions &options) {
   auto parsed = parse_store_url(url);
   if (!parsed)
     return parsed.error();
@@ -31,6 +34,22 @@ Result<std::unique_ptr<StateStore>> open_store(std::string_view url,
   if (!store)
     return store.error();
   return std::unique_ptr<StateStore>(std::move(*store));
+}
+
+} // namespace
+
+Result<std::unique_ptr<StateStore>> open_store(std::string_view url,
+                                               const StoreOptions &options) {
+  auto primary = open_primary(url, options);
+  if (!primary || options.replica_url.empty())
+    return primary;
+  if (!std::holds_alternative<MariadbUrl>(*parse_store_url(url)))
+    return Error::msg("a read replica goes with a mariadb:// state store only");
+  auto replica = MariadbStore::open_replica(options.replica_url, (*primary)->node());
+  if (!replica)
+    return replica.error();
+  return std::unique_ptr<StateStore>(
+      std::make_unique<ReplicaReadStore>(std::move(*primary), std::move(*replica)));
 }
 
 } // namespace mcf2b

@@ -686,4 +686,28 @@ Result<std::unique_ptr<MariadbStore>> MariadbStore::open(const std::string &url,
   return store;
 }
 
+Result<std::unique_ptr<MariadbStore>> MariadbStore::open_replica(const std::string &url,
+                                                                 std::string node) {
+  auto parsed = parse_store_url(url);
+  if (!parsed)
+    return parsed.error();
+  const auto *mariadb = std::get_if<MariadbUrl>(&*parsed);
+  if (!mariadb)
+    return Error::msg("replica URL '" + url + "' is not a mariadb:// URL");
+  auto conn = MariadbConnection::open(*mariadb);
+  if (!conn)
+    return conn.error();
+  auto version = schema_version(**conn);
+  if (!version)
+    return Error::msg("replica " + mariadb->display() +
+                      " has no readable mcf2b schema version (is it replicating the master?): " +
+                      version.error().message());
+  if (*version != kSchemaVersion)
+    return Error::msg("replica " + mariadb->display() + " is at schema version " +
+                      std::to_string(*version) + ", not " + std::to_string(kSchemaVersion) +
+                      ": is it replicating the master?");
+  return std::unique_ptr<MariadbStore>(
+      new MariadbStore(std::move(*conn), std::move(node), "mariadb", true));
+}
+
 } // namespace mcf2b

@@ -97,6 +97,11 @@ private:
 class MariadbStore final : public SqlStateStore {
 public:
   static Result<std::unique_ptr<MariadbStore>> open(const std::string &url, std::string node);
+  // A read replica of the master (MailCleaner's nodes each have one): opened without
+  // migrating, since its schema comes from the master through replication; it must be
+  // at the current schema version.
+  static Result<std::unique_ptr<MariadbStore>> open_replica(const std::string &url,
+                                                            std::string node);
 
 private:
   using SqlStateStore::SqlStateStore;

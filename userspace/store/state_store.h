@@ -114,10 +114,13 @@ public:
 
 struct StoreOptions {
   // The node name written into fail2ban_ips.host and the change log; empty = the host name.
-  std::string node;
+  std::string node = {};
   // MariaDB only: a local SQLite file for the outage journal and the read snapshot. When
   // set, open_store() returns a JournalingStore around the master (see journaling_store.h).
-  std::string journal_path;
+  std::string journal_path = {};
+  // MariaDB only: a read replica of the master (mariadb://...), read instead of the
+  // master for jails, bans, whitelists and settings (see replica_read_store.h).
+  std::string replica_url = {};
 };
 
 // Opens (creating and migrating as needed) the store a URL names:
