@@ -2,7 +2,11 @@
 // The ban filter through BPF_PROG_TEST_RUN: packets built in C++ against maps filled by
 // XdpEnforcer, each test in its own bpffs pin folder.
 #include <linux/bpf.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
+
+#include <bpf/bpf.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -458,6 +462,26 @@ TEST(BanFilterRestart, ReopenKeepsSlotsBansAndWhitelist) {
   r = bpf_test_run(e->program_fd(), p.build());
   ASSERT_TRUE(ok(r));
   EXPECT_EQ(r->verdict, static_cast<uint32_t>(XDP_PASS));
+}
+
+// Maps pinned by a build of the previous layout are unpinned, never reused.
+TEST(BanFilterRestart, OpenUnpinsMapsOfTheOlderLayout) {
+  ASSERT_TRUE(require_root());
+  auto pins = BpffsPinDir::create();
+  ASSERT_TRUE(ok(pins));
+  std::string root = pins->path() + "/mcf2b";
+  ASSERT_EQ(::mkdir(root.c_str(), 0700), 0);
+  int old_config = bpf_map_create(BPF_MAP_TYPE_ARRAY, "config_v1", 4, 56, 1, nullptr);
+  ASSERT_GE(old_config, 0);
+  ASSERT_EQ(bpf_obj_pin(old_config, (root + "/config_v1").c_str()), 0);
+  ::close(old_config);
+  std::vector<std::string> logged;
+  auto e = XdpEnforcer::open({root, 1024, [&](std::string_view m) { logged.emplace_back(m); }});
+  ASSERT_TRUE(ok(e));
+  EXPECT_NE(::access((root + "/config_v1").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((root + "/config_v2").c_str(), F_OK), 0);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("config_v1"), std::string::npos);
 }
 
 TEST(BanFilterBulk, ApplyManyListAndUnban) {

@@ -463,6 +463,23 @@ struct XdpEnforcer::State {
 
   Status load(uint32_t requested);
   Status rebuild();
+
+  // Maps of the layouts before this one, left pinned by an older build: unpinned, so they
+  // are freed once no program uses them (an attached older program keeps its maps, and
+  // enforces, until attach() replaces it). Their bans are not carried over: the
+  // controller restores bans from its store.
+  void unpin_older_layouts() const {
+    static constexpr const char *kV1[] = {
+        "ban_host4_v1",  "ban_host6_v1", "ban_hjail4_v1", "ban_hjail6_v1", "ban_pfx4_v1",
+        "ban_pfx6_v1",   "ban_bloom_v1", "allow4_v1",     "allow6_v1",     "jail_ports_v1",
+        "jail_slots_v1", "config_v1",    "stats_v1",      "jail_stats_v1"};
+    std::string removed;
+    for (const char *name : kV1)
+      if (::unlink((opt.pin_root + "/" + name).c_str()) == 0)
+        removed += std::string(removed.empty() ? "" : ", ") + name;
+    if (!removed.empty())
+      warn("unpinned maps of an older layout under " + opt.pin_root + ": " + removed);
+  }
 };
 
 Status XdpEnforcer::State::load(uint32_t requested) {
@@ -638,6 +655,7 @@ Result<XdpEnforcer> XdpEnforcer::open(EnforcerOptions options) {
     return Error::sys("lock " + s->opt.pin_root + " (another enforcer has it open?)");
   if (auto st = s->load(s->opt.capacity); !st)
     return st.error();
+  s->unpin_older_layouts();
   return XdpEnforcer(std::move(s));
 }
 

@@ -143,7 +143,8 @@ public:
   Status ban(std::string_view jail, const IpPrefix &prefix, UnixTime expires);
   // Unbanning what is not banned is not an error.
   Status unban(std::string_view jail, const IpPrefix &prefix);
-  // Many bans and unbans at once, through batch map updates where possible.
+  // Many bans and unbans at once. Host bans are written into the mmapped host tables
+  // (no syscall per ban); prefixes through map updates.
   ApplyReport apply(std::span<const BanChange> changes);
   // Every ban of a jail, expired ones not yet swept included.
   Result<std::vector<BanEntry>> list_bans(std::string_view jail) const;
