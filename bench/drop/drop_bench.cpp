@@ -161,33 +161,21 @@ uint64_t send_packets(const NetnsPair &pair, ban_filter_bench *skel,
 }
 
 enum class Mode { baseline, delivery, xdp, ipset };
-const char *name(Mode m) {
-  switch (m) {
-  case Mode::baseline:
-    return "baseline (generate, drop)";
-  case Mode::delivery:
-    return "delivery (XDP_DROP all)";
-  case Mode::xdp:
-    return "xdp ban filter";
-  case Mode::ipset:
-    break;
-  }
-  return "iptables+ipset";
-}
+constexpr Mode kModes[] = {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset};
 
-const char *key(Mode m) {
-  switch (m) {
-  case Mode::baseline:
-    return "baseline";
-  case Mode::delivery:
-    return "delivery";
-  case Mode::xdp:
-    return "xdp";
-  case Mode::ipset:
-    break;
-  }
-  return "ipset";
+// The mode's --only key and its name in the progress lines.
+struct ModeText {
+  const char *key, *name;
+};
+ModeText text(Mode m) {
+  static constexpr ModeText texts[] = {{"baseline", "baseline (generate, drop)"},
+                                       {"delivery", "delivery (XDP_DROP all)"},
+                                       {"xdp", "xdp ban filter"},
+                                       {"ipset", "iptables+ipset"}};
+  return texts[static_cast<int>(m)];
 }
+const char *name(Mode m) { return text(m).name; }
+const char *key(Mode m) { return text(m).key; }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -203,7 +191,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
     if (arg == "--only") {
-      for (Mode m : {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset})
+      for (Mode m : kModes)
         if (value == key(m))
           only = m;
       if (!only)
@@ -292,7 +280,7 @@ int main(int argc, char **argv) {
     xdp_dropped_before = c.dropped;
   }
   for (int round = 0; round < kRounds; ++round) {
-    for (Mode m : {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset}) {
+    for (Mode m : kModes) {
       if (only && m != *only)
         continue;
       set_mode(m);

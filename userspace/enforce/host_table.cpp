@@ -37,15 +37,6 @@ uint64_t load64(const uint8_t *p) {
   return v;
 }
 
-// The earlier of two expiries, 0 being "never".
-uint64_t earlier(uint64_t a, uint64_t b) {
-  if (a == 0)
-    return b;
-  if (b == 0)
-    return a;
-  return std::min(a, b);
-}
-
 constexpr uint32_t kMinBuckets = 64;
 constexpr size_t kMaxSearch = 4096; // bucket slots looked at to make room
 
@@ -226,7 +217,7 @@ bool HostTable::update(const IpAddress &address, const mcf2b_host_value &value) 
   if (old.jails != value.jails) {
     // While the jails change, the expiry read with either mask is no later than the
     // true one: a reader at worst re-checks per-jail expiries (the slow path).
-    store64(v + 8, earlier(old.earliest_ns, value.earliest_ns));
+    store64(v + 8, earlier_expiry(old.earliest_ns, value.earliest_ns));
     fence();
     store64(v, value.jails);
     fence();

@@ -12,6 +12,15 @@
 
 namespace mcf2b {
 
+// The earlier of two expiries (TAI ns), 0 being "never".
+inline uint64_t earlier_expiry(uint64_t a, uint64_t b) {
+  if (a == 0)
+    return b;
+  if (b == 0)
+    return a;
+  return a < b ? a : b;
+}
+
 // One address family's host bans, laid out as the ban filter reads them
 // (mcf2b_host4_bucket / mcf2b_host6_bucket): buckets of one cache line, each address in
 // one of its two buckets (two-choice cuckoo hashing), over memory it does not own: a

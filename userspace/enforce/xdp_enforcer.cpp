@@ -87,14 +87,6 @@ struct LpmKey {
   }
 };
 
-uint64_t earlier(uint64_t a, uint64_t b) {
-  if (a == 0)
-    return b;
-  if (b == 0)
-    return a;
-  return std::min(a, b);
-}
-
 bool valid_jail_name(std::string_view name) {
   if (name.empty() || name.size() > MCF2B_JAIL_NAME_MAX_V6_TWIN)
     return false;
@@ -263,7 +255,7 @@ struct XdpEnforcer::State {
       auto x = hjail_expiry(a, s);
       if (!x)
         return x.error();
-      e = earlier(e, *x);
+      e = earlier_expiry(e, *x);
     }
     return e;
   }
