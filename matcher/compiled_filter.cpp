@@ -71,7 +71,8 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
       return Error::msg(src.where.to_string() + ": failregex " + std::to_string(i) +
                         " has no <HOST>, <ADDR>, <F-ID> or <F-MLFID>: " + src.text);
     f.rules_.push_back(
-        Rule{std::move(*re), hyperscan_superset(expand_fail2ban_tags_for_prescan(src.text)), false});
+        Rule{std::move(*re), hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text)),
+             false});
   }
   for (size_t i = 0; i < definition.ignoreregex.size(); ++i) {
     const auto &src = definition.ignoreregex[i];

@@ -143,6 +143,25 @@ Status LogMatcher::replay(int fd, const Emit &emit) {
   return {};
 }
 
+size_t LogMatcher::count_long_lines(std::string_view piece) const {
+  // Every line longer than the maximum holds a multiple of the maximum: looking at the
+  // line around each such offset finds them all, in time linear in the piece, whether
+  // the pre-scan proposes them or not.
+  const size_t max_line = std::max<size_t>(options_.judge.max_line, 1);
+  const char *base = piece.data();
+  size_t found = 0;
+  for (size_t p = 0; p < piece.size();) {
+    const void *nl = std::memchr(base + p, '\n', piece.size() - p);
+    size_t stop = nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
+    const void *prev = p ? memrchr(base, '\n', p) : nullptr;
+    size_t start = prev ? static_cast<size_t>(static_cast<const char *>(prev) - base) + 1 : 0;
+    if (stop - start > max_line)
+      ++found;
+    p = (stop / max_line + 1) * max_line;
+  }
+  return found;
+}
+
 void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
   counters_.bytes += piece.size();
   hits_.clear();
@@ -166,7 +185,11 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
   uint64_t line_no = first_line;
   int64_t now_value = now();
 
+  counters_.truncated += count_long_lines(piece);
+  const size_t max_line = options_.judge.max_line;
   auto judge_line = [&](size_t start, size_t stop) {
+    if (stop - start > max_line)
+      return; // counted above, never matched: the cut-off part could hold anything
     line_no += count_newlines(base + counted_to, start - counted_to);
     counted_to = start;
     std::string_view line(base + start, stop - start);

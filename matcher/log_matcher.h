@@ -68,6 +68,8 @@ public:
 private:
   LogMatcher() = default;
   void scan_lines(std::string_view piece, const Emit &emit);
+  // Lines of the piece longer than the examined maximum.
+  size_t count_long_lines(std::string_view piece) const;
   int64_t now() const;
 
   struct Hit {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/regex_translation.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -327,6 +330,194 @@ private:
 
 std::string hyperscan_superset(std::string_view pcre_regex) {
   std::string inner = SupersetRewriter(pcre_regex).run();
+  return "(?:" + inner + ").*$";
+}
+
+namespace {
+
+// Splits a superset (the rewriter's output: no anchors, no look-arounds, groups are
+// (?:...)) into the atoms of its top-level sequence, looking through groups that carry
+// no quantifier and no alternation, and finds the run of consecutive "fixed" atoms
+// (literal characters, [xX] case pairs, groups whose alternatives are all fixed) that
+// holds the most literal characters. Every line the superset matches contains a match
+// of that run, so the run is a superset too, and Hyperscan scans a few literals several
+// times faster than the whole pattern.
+class FactorFinder {
+public:
+  explicit FactorFinder(std::string_view p) : p_(p) {}
+
+  std::optional<std::string> run(size_t min_chars) {
+    std::vector<std::vector<Atom>> branches;
+    if (!sequence(branches) || i_ != p_.size() || branches.size() != 1)
+      return std::nullopt;
+    std::string best, current;
+    size_t best_chars = 0, current_chars = 0;
+    for (const Atom &a : branches[0]) {
+      if (a.fixed) {
+        current += a.text;
+        current_chars += a.chars;
+      } else {
+        current.clear();
+        current_chars = 0;
+      }
+      if (current_chars > best_chars) {
+        best = current;
+        best_chars = current_chars;
+      }
+    }
+    if (best_chars < min_chars)
+      return std::nullopt;
+    return best;
+  }
+
+private:
+  struct Atom {
+    std::string text;
+    bool fixed = false;
+    size_t chars = 0; // literal characters every match of the atom holds
+  };
+
+  // A quantifier at i_ (consumed), if any.
+  bool quantifier() {
+    if (i_ >= p_.size())
+      return false;
+    char c = p_[i_];
+    if (c == '?' || c == '*' || c == '+') {
+      ++i_;
+    } else if (c == '{') {
+      size_t j = i_ + 1, digits = 0;
+      while (j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j])))
+        ++j, ++digits;
+      if (digits && j < p_.size() && p_[j] == ',') {
+        ++j;
+        while (j < p_.size() && std::isdigit(static_cast<unsigned char>(p_[j])))
+          ++j;
+      }
+      if (!digits || j >= p_.size() || p_[j] != '}')
+        return false; // a literal '{'
+      i_ = j + 1;
+    } else {
+      return false;
+    }
+    if (i_ < p_.size() && (p_[i_] == '?' || p_[i_] == '+'))
+      ++i_; // lazy or possessive
+    return true;
+  }
+
+  // Parses alternatives up to the end or an unmatched ')' (not consumed). False: a
+  // construct this finder does not handle (the caller keeps the whole superset).
+  bool sequence(std::vector<std::vector<Atom>> &branches) {
+    branches.emplace_back();
+    while (i_ < p_.size()) {
+      char c = p_[i_];
+      if (c == ')')
+        return true;
+      if (c == '|') {
+        branches.emplace_back();
+        ++i_;
+        continue;
+      }
+      size_t start = i_;
+      Atom atom;
+      std::vector<std::vector<Atom>> inner;
+      if (c == '\\') {
+        if (i_ + 1 >= p_.size())
+          return false;
+        char e = p_[i_ + 1];
+        if (std::isalnum(static_cast<unsigned char>(e))) {
+          // Classes (\d \w \s ...) and zero-width assertions break a run; escapes with
+          // arguments (\x41, \p{L}, \Q...\E, back-references) are not handled.
+          if (!std::strchr("dDwWsShHvVbBAzZtrfnR", e))
+            return false;
+          atom.fixed = std::strchr("trf", e) != nullptr;
+        } else {
+          atom.fixed = true;
+        }
+        i_ += 2;
+      } else if (c == '[') {
+        size_t close = class_end(i_);
+        if (close == std::string_view::npos)
+          return false;
+        std::string_view cls = p_.substr(i_, close + 1 - i_);
+        // A case pair such as [aA] is as good as a literal; any wider class breaks.
+        atom.fixed = cls.size() == 4 && std::isalpha(static_cast<unsigned char>(cls[1])) &&
+                     cls[1] != cls[2] &&
+                     std::tolower(static_cast<unsigned char>(cls[1])) ==
+                         std::tolower(static_cast<unsigned char>(cls[2]));
+        i_ = close + 1;
+      } else if (c == '(') {
+        if (p_.substr(i_, 3) != "(?:")
+          return false; // inline flags: not handled
+        i_ += 3;
+        if (!sequence(inner) || i_ >= p_.size())
+          return false;
+        ++i_; // ')'
+      } else if (c == '.' || c == '^' || c == '$') {
+        ++i_;
+      } else {
+        atom.fixed = true;
+        ++i_;
+      }
+      atom.chars = atom.fixed ? 1 : 0;
+      bool quantified = quantifier();
+      atom.text = std::string(p_.substr(start, i_ - start));
+      std::vector<Atom> &out = branches.back();
+      if (c == '(') {
+        if (inner.size() == 1 && !quantified) {
+          // A plain group is its atoms: runs go on through it.
+          out.insert(out.end(), inner[0].begin(), inner[0].end());
+          continue;
+        }
+        atom.fixed = !quantified;
+        atom.chars = SIZE_MAX;
+        for (const auto &branch : inner) {
+          size_t n = 0;
+          for (const Atom &a : branch) {
+            atom.fixed &= a.fixed;
+            n += a.chars;
+          }
+          atom.chars = std::min(atom.chars, n);
+        }
+        if (!atom.fixed)
+          atom.chars = 0;
+      } else if (quantified) {
+        atom.fixed = false;
+        atom.chars = 0;
+      }
+      out.push_back(std::move(atom));
+    }
+    return true;
+  }
+
+  size_t class_end(size_t at) const {
+    size_t j = at + 1;
+    if (j < p_.size() && p_[j] == '^')
+      ++j;
+    if (j < p_.size() && p_[j] == ']')
+      ++j;
+    while (j < p_.size() && p_[j] != ']') {
+      if (p_[j] == '\\')
+        ++j;
+      else if (p_[j] == '[' && j + 1 < p_.size() && p_[j + 1] == ':') {
+        size_t close = p_.find(":]", j + 2);
+        if (close != std::string_view::npos)
+          j = close + 1;
+      }
+      ++j;
+    }
+    return j < p_.size() ? j : std::string_view::npos;
+  }
+
+  std::string_view p_;
+  size_t i_ = 0;
+};
+
+} // namespace
+
+std::string hyperscan_prescan_pattern(std::string_view pcre_regex, size_t min_factor) {
+  std::string inner = SupersetRewriter(pcre_regex).run();
+  if (auto factor = FactorFinder(inner).run(min_factor))
+    return *factor;
   return "(?:" + inner + ").*$";
 }
 

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The Hyperscan pre-scan runs a literal factor of each failregex when it has one: the
+// factor must be held by every line the failregex can match (checked here against
+// PCRE2 on lines that match), and patterns the factor finder does not understand keep
+// the whole superset.
+#include <gtest/gtest.h>
+
+#include "matcher/pcre2_regex.h"
+#include "matcher/regex_translation.h"
+
+namespace mcf2b::matcher {
+namespace {
+
+std::string prescan(std::string_view failregex) {
+  return hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(failregex));
+}
+
+bool factor_finds(std::string_view failregex, std::string_view line) {
+  auto re = Pcre2Regex::compile(prescan(failregex));
+  EXPECT_TRUE(re) << prescan(failregex);
+  return re && re->search(line) == Pcre2Regex::Outcome::matched;
+}
+
+TEST(PrescanPattern, TheLongestLiteralRunIsChosen) {
+  EXPECT_EQ(prescan(R"(^Failed \S+ for (?:invalid user )?<F-USER>\S+</F-USER> from <HOST>)"),
+            "Failed ");
+  EXPECT_EQ(prescan(R"(^User <F-USER>\S+</F-USER> from <HOST> not allowed because listed in DenyUsers\s*$)"),
+            " not allowed because listed in DenyUsers");
+  // Case pairs and alternations of literals are part of a run; plain groups are looked
+  // through.
+  EXPECT_EQ(prescan(R"(^[aA]uthentication (?:failure|error|failed) for .* from <HOST>)"),
+            "[aA]uthentication (?:failure|error|failed) for ");
+  EXPECT_EQ(prescan(R"(^(?:Accepted \w+) for \S+ from <HOST>)"), "Accepted ");
+  EXPECT_EQ(prescan(R"(rejected by local_scan\(\): .*)"), "rejected by local_scan\\(\\): ");
+}
+
+TEST(PrescanPattern, WithoutAUsableFactorTheWholeSupersetIsKept) {
+  // Too short a literal, top-level alternation, inline flags, escapes with arguments.
+  EXPECT_EQ(prescan(R"(^ab\S+ <HOST>)"), R"((?:ab\S+ \S+).*$)");
+  EXPECT_EQ(prescan(R"(^Failed login from <HOST>|^Bad password from <HOST>)"),
+            R"((?:Failed login from \S+|Bad password from \S+).*$)");
+  EXPECT_EQ(prescan(R"((?i)failed login from <HOST>)"), R"((?:(?i)failed login from \S+).*$)");
+  EXPECT_EQ(prescan(R"(^\x46ailed login from <HOST>)"), R"((?:\x46ailed login from \S+).*$)");
+  // Optional and repeated parts are never part of a factor.
+  EXPECT_EQ(prescan(R"(^(?:Failed )?password(?: for)* x<HOST>)"), R"(password)");
+}
+
+TEST(PrescanPattern, EveryMatchingLineHoldsTheFactor) {
+  struct Case {
+    const char *failregex, *line;
+  };
+  const Case cases[] = {
+      {R"(^[aA]uthentication (?:failure|error|failed) for .* from <HOST>( via \S+)?\s*$)",
+       "Authentication failed for root from 192.0.2.1 via 10.0.0.1"},
+      {R"(^(?:Connection (?:closed|reset)|Disconnected) (?:by|from) <HOST>)",
+       "Connection reset by 192.0.2.7"},
+      {R"(^\[\]\s*login FAILED for user: .* - <HOST>$)",
+       "[10/Mar/2025:11:27:58 +0100] login FAILED for user: x - 192.0.2.2"},
+      {R"(^(?: \[\d+\])? H=\S+ \[<HOST>\] F=<[^>]*> rejected RCPT <[^>]*>: relay not permitted)",
+       " H=x [192.0.2.3] F=<a@b> rejected RCPT <c@d>: relay not permitted"},
+  };
+  for (const Case &c : cases) {
+    EXPECT_TRUE(factor_finds(c.failregex, c.line)) << c.failregex << " -> " << prescan(c.failregex);
+  }
+}
+
+} // namespace
+} // namespace mcf2b::matcher
