@@ -7,10 +7,11 @@ namespace mcf2b::matcher {
 namespace {
 
 // fail2ban's groupdict() with its alt_ merging: alt_user_1 -> user when user is empty.
-Fields collect(const Pcre2Regex &re) {
+// `skip` names a group left out (the prefregex's content, which is used in place).
+Fields collect(const Pcre2Regex &re, std::string_view skip = {}) {
   Fields f;
   for (const auto &[name, number] : re.names())
-    if (re.group_set(number))
+    if (re.group_set(number) && name != skip)
       f.set(name, std::string(re.group(number)));
   for (const auto &[name, number] : re.names()) {
     if (name.rfind("alt_", 0) != 0 || !re.group_set(number))
@@ -52,6 +53,11 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
     if (!re)
       return fail_at(*definition.prefregex, "prefregex", re.error());
     f.prefregex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+    // The content group (the last of that name that took part, as Python resolves
+    // duplicate names) is read in place.
+    for (const auto &[name, number] : f.prefregex_->names())
+      if (name == "content")
+        f.prefregex_content_.push_back(number);
   }
   for (size_t i = 0; i < definition.failregex.size(); ++i) {
     const auto &src = definition.failregex[i];
@@ -90,6 +96,14 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   return f;
 }
 
+std::string_view CompiledFilter::prefregex_group(const std::vector<uint32_t> &numbers) const {
+  std::string_view value;
+  for (uint32_t number : numbers)
+    if (prefregex_->group_set(number))
+      value = prefregex_->group(number);
+  return value;
+}
+
 bool CompiledFilter::ignored(std::string_view subject, MatcherCounters &counters) {
   for (auto &re : ignores_) {
     auto outcome = re.search(subject);
@@ -104,7 +118,7 @@ bool CompiledFilter::ignored(std::string_view subject, MatcherCounters &counters
 // fail2ban's Filter._mergeFailure. Flags: 1 nofail, 2 forget, 4 the session had a nofail
 // or gain, 8 gained. The returned fields may be the cached session itself (fail2ban
 // shares the dict), so later changes (mlfpending) stay in the session.
-std::shared_ptr<Fields> CompiledFilter::merge_session(const std::string &mlfid, Fields &&fail_in,
+std::shared_ptr<Fields> CompiledFilter::merge_session(std::string_view mlfid, Fields &&fail_in,
                                                       uint32_t &nf, int64_t now) {
   auto fail = std::make_shared<Fields>(std::move(fail_in));
   std::shared_ptr<Fields> session = sessions_->get(mlfid, now);
@@ -196,9 +210,12 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
       ++counters.regex_limit_hits;
     if (outcome != Pcre2Regex::Outcome::matched)
       return;
-    pre = collect(*prefregex_);
-    if (const std::string *content = pre.get("content"); content && !content->empty()) {
-      content_ = *content;
+    pre = collect(*prefregex_, "content");
+    std::string_view content = prefregex_group(prefregex_content_);
+    if (const std::string *alt = pre.get("content"); content.empty() && alt)
+      content = *alt; // an alt_content group stood in for an empty content
+    if (!content.empty()) {
+      content_.assign(content);
       content_ += '\n';
       subject = content_;
     }
@@ -234,8 +251,8 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     const Fields *f = &fail;
     if (const std::string *mlfid = fail.get("mlfid")) {
       uint32_t nf = 0;
-      std::string id = *mlfid;
-      merged = merge_session(id, std::move(fail), nf, now);
+      session_key_.assign(*mlfid); // `fail` moves into the session: keep the key apart
+      merged = merge_session(session_key_, std::move(fail), nf, now);
       f = merged.get();
       if (f->truthy("nofail")) {
         if (!options_.check_all_rules)

@@ -62,7 +62,7 @@ private:
     bool slow = false;
   };
   CompiledFilter() = default;
-  std::shared_ptr<Fields> merge_session(const std::string &mlfid, Fields &&fail,
+  std::shared_ptr<Fields> merge_session(std::string_view mlfid, Fields &&fail,
                                         uint32_t &flags, int64_t now);
   bool ignored(std::string_view subject, MatcherCounters &counters);
 
@@ -75,7 +75,10 @@ private:
   std::unique_ptr<SessionCache> sessions_;
   int64_t last_time_ = 0;
   bool have_last_time_ = false;
-  std::string buffer_, content_;
+  std::string_view prefregex_group(const std::vector<uint32_t> &numbers) const;
+
+  std::vector<uint32_t> prefregex_content_; // group numbers named "content"
+  std::string buffer_, content_, session_key_;
 };
 
 } // namespace mcf2b::matcher

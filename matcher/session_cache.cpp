@@ -3,51 +3,65 @@
 
 namespace mcf2b::matcher {
 
-std::shared_ptr<Fields> SessionCache::get(const std::string &id, int64_t now) {
+void SessionCache::link_newest(Node &n) {
+  n.second.older = newest_;
+  n.second.newer = nullptr;
+  if (newest_)
+    newest_->second.newer = &n;
+  else
+    oldest_ = &n;
+  newest_ = &n;
+}
+
+void SessionCache::unlink(Node &n) {
+  (n.second.older ? n.second.older->second.newer : oldest_) = n.second.newer;
+  (n.second.newer ? n.second.newer->second.older : newest_) = n.second.older;
+  n.second.older = n.second.newer = nullptr;
+}
+
+void SessionCache::erase(Map::iterator it) {
+  unlink(*it);
+  entries_.erase(it);
+}
+
+std::shared_ptr<Fields> SessionCache::get(std::string_view id, int64_t now) {
   auto it = entries_.find(id);
   if (it == entries_.end())
     return nullptr;
   if (now - it->second.stored > max_age_) {
-    order_.erase(it->second.order);
-    entries_.erase(it);
+    erase(it);
     return nullptr;
   }
   return it->second.fields;
 }
 
-void SessionCache::set(const std::string &id, std::shared_ptr<Fields> fields, int64_t now) {
-  if (auto it = entries_.find(id); it != entries_.end()) {
-    order_.erase(it->second.order);
-    entries_.erase(it);
+void SessionCache::set(std::string_view id, std::shared_ptr<Fields> fields, int64_t now) {
+  auto it = entries_.find(id);
+  if (it != entries_.end()) {
+    // Stored again: it becomes the newest, as if removed and inserted.
+    unlink(*it);
+  } else {
+    if (entries_.size() >= capacity_)
+      evict(now);
+    it = entries_.emplace(std::string(id), Entry{}).first;
   }
-  if (entries_.size() >= capacity_)
-    evict(now);
-  order_.push_back(id);
-  entries_[id] = Entry{std::move(fields), now, std::prev(order_.end())};
+  it->second.fields = std::move(fields);
+  it->second.stored = now;
+  link_newest(*it);
 }
 
-void SessionCache::unset(const std::string &id) {
-  auto it = entries_.find(id);
-  if (it == entries_.end())
-    return;
-  order_.erase(it->second.order);
-  entries_.erase(it);
+void SessionCache::unset(std::string_view id) {
+  if (auto it = entries_.find(id); it != entries_.end())
+    erase(it);
 }
 
 void SessionCache::evict(int64_t now) {
-  // order_ is oldest first (insertion order, and "now" does not go back), so expired
+  // The chain is oldest first (insertion order, and "now" does not go back), so expired
   // entries are at its front: amortised O(1) per insertion.
-  while (!order_.empty()) {
-    auto e = entries_.find(order_.front());
-    if (now - e->second.stored <= max_age_)
-      break;
-    entries_.erase(e);
-    order_.pop_front();
-  }
-  while (entries_.size() >= capacity_ && !order_.empty()) {
-    entries_.erase(order_.front());
-    order_.pop_front();
-  }
+  while (oldest_ && now - oldest_->second.stored > max_age_)
+    erase(entries_.find(oldest_->first));
+  while (entries_.size() >= capacity_ && oldest_)
+    erase(entries_.find(oldest_->first));
 }
 
 } // namespace mcf2b::matcher

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -67,24 +67,39 @@ private:
 class SessionCache {
 public:
   SessionCache(size_t capacity, int64_t max_age) : capacity_(capacity), max_age_(max_age) {}
+  SessionCache(const SessionCache &) = delete;
+  SessionCache &operator=(const SessionCache &) = delete;
 
-  std::shared_ptr<Fields> get(const std::string &id, int64_t now);
-  void set(const std::string &id, std::shared_ptr<Fields> fields, int64_t now);
-  void unset(const std::string &id);
+  std::shared_ptr<Fields> get(std::string_view id, int64_t now);
+  void set(std::string_view id, std::shared_ptr<Fields> fields, int64_t now);
+  void unset(std::string_view id);
   [[nodiscard]] size_t size() const { return entries_.size(); }
 
 private:
+  // Heterogeneous lookup: a session id is looked up as a view into the line.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Entry;
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  using Node = Map::value_type;
+  // Entries are also chained oldest first (the order of their last set()): map nodes
+  // never move, so the chain links them directly and costs no lookup.
   struct Entry {
     std::shared_ptr<Fields> fields;
     int64_t stored = 0;
-    std::list<std::string>::iterator order;
+    Node *older = nullptr, *newer = nullptr;
   };
+  void link_newest(Node &n);
+  void unlink(Node &n);
+  void erase(Map::iterator it);
   void evict(int64_t now);
 
   size_t capacity_;
   int64_t max_age_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> order_; // oldest first
+  Map entries_;
+  Node *oldest_ = nullptr, *newest_ = nullptr;
 };
 
 } // namespace mcf2b::matcher
