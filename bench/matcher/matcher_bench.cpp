@@ -11,6 +11,7 @@
 
 #include <time.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -174,28 +175,41 @@ int main(int argc, char **argv) {
     per_file += buf;
   }
 
-  // Two threads, each with its own matchers, each scanning every file.
-  double best2 = 1e9;
+  // Two threads, each with its own matchers (and Hyperscan scratch), built before the
+  // clock starts, each scanning its own newline-aligned half of every file. Wall time
+  // says what the machine delivered (other processes share its cores); thread CPU time
+  // says what each core did.
+  auto halves = [](std::string_view data) {
+    size_t mid = data.size() / 2;
+    const void *nl = std::memchr(data.data() + mid, '\n', data.size() - mid);
+    mid = nl ? static_cast<size_t>(static_cast<const char *>(nl) - data.data()) + 1 : data.size();
+    return std::array<std::string_view, 2>{data.substr(0, mid), data.substr(mid)};
+  };
+  double best2 = 1e9, best2_cpu = 1e9;
   for (int r = 0; r < std::max(1, reps / 2); ++r) {
+    std::vector<std::vector<LogMatcher>> matchers(2);
+    for (auto &per_thread : matchers)
+      for (const Input &in : inputs)
+        per_thread.push_back(make(in.filter, true));
+    std::array<double, 2> cpu{};
     std::vector<std::thread> threads;
     auto t0 = Clock::now();
     for (int t = 0; t < 2; ++t)
-      threads.emplace_back([&] {
-        for (const Input &in : inputs) {
-          LogMatcher m = make(in.filter, true);
-          (void)pass(m, in.data);
-        }
+      threads.emplace_back([&, t] {
+        for (size_t i = 0; i < inputs.size(); ++i)
+          cpu[t] += pass(matchers[t][i], halves(inputs[i].data)[t]).seconds;
       });
     for (auto &t : threads)
       t.join();
     best2 = std::min(best2, std::chrono::duration<double>(Clock::now() - t0).count());
+    best2_cpu = std::min(best2_cpu, std::max(cpu[0], cpu[1]));
   }
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "\"mb_per_s\": %.1f, \"lines_per_s\": %.0f, \"threads2_mb_per_s\": %.1f, "
-                "\"files\": {",
+                "\"threads2_cpu_mb_per_s\": %.1f, \"files\": {",
                 total_bytes / 1e6 / total_best, total_lines / total_best,
-                2 * total_bytes / 1e6 / best2);
+                total_bytes / 1e6 / best2, total_bytes / 1e6 / best2_cpu);
   json += buf + per_file + "}}";
   std::printf("%s\n", json.c_str());
   return 0;
