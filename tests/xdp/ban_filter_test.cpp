@@ -9,12 +9,17 @@
 #include <bpf/bpf.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <set>
+#include <thread>
 
 #include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/xdp/test_packet.h"
+#include "userspace/enforce/bloom_counts.h"
 #include "userspace/enforce/bpf_test_run.h"
+#include "userspace/enforce/host_table.h"
 #include "userspace/enforce/tai_clock.h"
 #include "userspace/enforce/xdp_enforcer.h"
 
@@ -417,6 +422,84 @@ TEST(BanFilterCapacity, EveryHostBanOfAFullTableDrops) {
   auto listed = e->list_bans("mc-exim-1d");
   ASSERT_TRUE(ok(listed));
   EXPECT_EQ(listed->size(), 2u * (kCapacity / 2 - kCapacity / 6));
+}
+
+// Userspace rewrites the host table while the program reads it: addresses it moves to make
+// room for others must stay findable at every moment. A second thread runs the program
+// (many repeats per call) on a few addresses banned throughout, while addresses sharing
+// their buckets are banned and unbanned over and over, which moves them between their two
+// buckets; the program's own counters must show no pass.
+TEST(BanFilterCapacity, BansHoldWhileTheTableIsRewrittenAroundThem) {
+  ASSERT_TRUE(require_root());
+  auto pins = BpffsPinDir::create();
+  ASSERT_TRUE(ok(pins));
+  constexpr uint32_t kCapacity = 256;
+  auto e = XdpEnforcer::open({pins->path() + "/mcf2b", kCapacity, {}});
+  ASSERT_TRUE(ok(e));
+  ASSERT_TRUE(ok(e->set_jail("mc-exim-1d", JailPorts::from_list({25}))));
+  uint32_t buckets = HostTable::buckets_for(true, kCapacity);
+  auto buckets_of = [&](const IpAddress &a) {
+    uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+    return std::pair(mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
+                     mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets));
+  };
+  // Four watched addresses; neighbours have both their buckets among the watched ones',
+  // and fill those buckets but for two slots, so most bans of a neighbour move someone.
+  std::vector<IpAddress> watched, neighbours;
+  std::set<uint32_t> hot;
+  for (uint32_t i = 0; watched.size() < 4; ++i) {
+    IpAddress a = IpAddress::v4(0xC6120000u + i * 97);
+    auto [x, y] = buckets_of(a);
+    if (x == y || hot.count(x) || hot.count(y))
+      continue;
+    watched.push_back(a);
+    hot.insert(x);
+    hot.insert(y);
+  }
+  size_t room = hot.size() * MCF2B_HOST4_SLOTS - watched.size() - 2;
+  for (uint32_t i = 1; neighbours.size() < room; ++i) {
+    IpAddress a = IpAddress::v4(0xC6130000u + i);
+    auto [x, y] = buckets_of(a);
+    if (x != y && hot.count(x) && hot.count(y))
+      neighbours.push_back(a);
+  }
+  std::vector<BanChange> bans;
+  for (const auto &a : watched)
+    bans.push_back(BanChange::ban("mc-exim-1d", IpPrefix::host(a), 0));
+  ASSERT_TRUE(e->apply(bans).ok());
+  std::vector<std::vector<uint8_t>> frames;
+  for (const auto &a : watched) {
+    TestPacket p;
+    p.src = a.to_string();
+    frames.push_back(p.build());
+  }
+  // The writer churns until the reader has made its calls: a count, not a time.
+  constexpr uint64_t kCalls = 24;
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> calls{0};
+  std::thread reader([&] {
+    for (size_t n = 0; !done.load(); ++n) {
+      (void)bpf_test_run(e->program_fd(), frames[n % frames.size()], 1u << 16);
+      calls.fetch_add(1);
+    }
+  });
+  bool applied = true;
+  for (uint64_t round = 0; calls.load() < kCalls && applied && round < 100'000'000; ++round) {
+    std::vector<BanChange> churn;
+    for (const auto &a : neighbours)
+      churn.push_back(BanChange::ban("mc-exim-1d", IpPrefix::host(a), 0));
+    for (const auto &a : neighbours)
+      churn.push_back(BanChange::unban("mc-exim-1d", IpPrefix::host(a)));
+    applied = e->apply(churn).ok();
+  }
+  done = true;
+  reader.join();
+  ASSERT_TRUE(applied);
+  auto c = e->counters();
+  ASSERT_TRUE(ok(c));
+  EXPECT_GT(c->dropped, 0u);
+  EXPECT_EQ(c->passed, 0u) << "of " << c->dropped + c->passed
+                           << " runs on addresses banned throughout";
 }
 
 TEST(BanFilterRestart, ReopenKeepsSlotsBansAndWhitelist) {

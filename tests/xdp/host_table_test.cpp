@@ -3,6 +3,7 @@
 // removal, and reopening what an earlier writer left (no kernel needed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <unordered_map>
@@ -95,6 +96,76 @@ TEST(HostTable, Ipv4FillsToCapacityWhereTheProgramLooks) {
 }
 TEST(HostTable, Ipv6FillsToCapacityWhereTheProgramLooks) {
   fill_to_capacity(false);
+}
+
+// What a concurrent reader finds after every single store, through inserts that move
+// addresses to make room, updates and removals: every address not being changed is there
+// with its value; one being updated is there with its old or new jails.
+TEST(HostTable, AReaderFindsEveryOtherAddressAfterEachStore) {
+  constexpr uint32_t kCapacity = 600;
+  uint32_t buckets = HostTable::buckets_for(true, kCapacity);
+  Memory mem(buckets);
+  HostTable table(true, mem.data(), buckets, kCapacity);
+  std::unordered_map<IpAddress, uint64_t> present; // address -> jails, none changing
+  std::optional<IpAddress> changing;
+  std::vector<IpAddress> removed; // the last ones, not banned again
+  uint64_t checks = 0, moving_inserts = 0;
+  table.set_store_observer([&] {
+    ++checks;
+    for (const auto &[a, jails] : present) {
+      if (changing && a == *changing)
+        continue;
+      auto v = program_lookup(mem.data(), buckets, a);
+      ASSERT_TRUE(v.has_value()) << a.to_string() << " vanished while another changed";
+      ASSERT_EQ(v->jails, jails) << a.to_string();
+    }
+    // Nor does a removed address come back with the bans of the one taking its slot.
+    for (const auto &a : removed)
+      ASSERT_FALSE(program_lookup(mem.data(), buckets, a).has_value()) << a.to_string();
+  });
+  std::mt19937_64 rng(600);
+  std::vector<IpAddress> order;
+  for (int step = 0; step < 4000; ++step) {
+    bool add = present.size() < kCapacity && (present.size() < kCapacity / 2 || rng() % 2);
+    if (add) {
+      IpAddress a = IpAddress::v4(0xC6120000u + static_cast<uint32_t>(rng() % 100000));
+      if (present.count(a))
+        continue;
+      removed.erase(std::remove(removed.begin(), removed.end(), a), removed.end());
+      uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+      int used = 0;
+      for (uint32_t b : {mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
+                         mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets)})
+        for (const auto &v : static_cast<const mcf2b_host4_bucket *>(mem.data())[b].value)
+          used += v.jails != 0;
+      moving_inserts += used == 2 * MCF2B_HOST4_SLOTS;
+      changing = a;
+      ASSERT_TRUE(table.insert(a, {1, 0}).ok());
+      present.emplace(a, 1);
+      order.push_back(a);
+    } else {
+      IpAddress a = order[rng() % order.size()];
+      if (!present.count(a))
+        continue;
+      changing = a;
+      if (rng() % 2) {
+        // The reader may see the old or the new jails, never nothing.
+        present.erase(a);
+        ASSERT_TRUE(table.update(a, {3, 0}));
+        EXPECT_TRUE(program_lookup(mem.data(), buckets, a).has_value());
+        present.emplace(a, 3);
+      } else {
+        present.erase(a);
+        ASSERT_TRUE(table.erase(a));
+        removed.push_back(a);
+        if (removed.size() > 50)
+          removed.erase(removed.begin());
+      }
+    }
+    changing.reset();
+  }
+  EXPECT_GT(checks, 1000u);
+  EXPECT_GT(moving_inserts, 10u) << "the test must make inserts move addresses";
 }
 
 TEST(HostTable, UpdateEraseAndReinsert) {

@@ -113,6 +113,11 @@ uint32_t HostTable::free_slots(uint32_t b) const {
   return n;
 }
 
+void HostTable::observed() const {
+  if (observer_)
+    observer_();
+}
+
 void HostTable::publish(Place p, const uint8_t *addr, const mcf2b_host_value &value) {
   uint8_t *a = addr_at(p);
   if (v4_) {
@@ -123,16 +128,21 @@ void HostTable::publish(Place p, const uint8_t *addr, const mcf2b_host_value &va
     store64(a, load64(addr));
     store64(a + 8, load64(addr + 8));
   }
+  observed();
   store64(value_at(p) + 8, value.earliest_ns);
+  observed();
   fence();
   store64(value_at(p), value.jails);
   fence();
+  observed();
 }
 
 void HostTable::release(Place p) {
   store64(value_at(p), 0);
+  observed();
   fence();
   store64(value_at(p) + 8, 0);
+  observed();
 }
 
 std::optional<mcf2b_host_value> HostTable::find(const IpAddress &address) const {
@@ -218,11 +228,14 @@ bool HostTable::update(const IpAddress &address, const mcf2b_host_value &value) 
     // While the jails change, the expiry read with either mask is no later than the
     // true one: a reader at worst re-checks per-jail expiries (the slow path).
     store64(v + 8, earlier_expiry(old.earliest_ns, value.earliest_ns));
+    observed();
     fence();
     store64(v, value.jails);
     fence();
+    observed();
   }
   store64(v + 8, value.earliest_ns);
+  observed();
   return true;
 }
 

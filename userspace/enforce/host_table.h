@@ -55,6 +55,10 @@ public:
   bool erase(const IpAddress &address);
   void for_each(const std::function<void(const IpAddress &, const mcf2b_host_value &)> &fn) const;
 
+  // Tests only: called after every store the program may observe, so a test can check
+  // what a concurrent reader would find at each step.
+  void set_store_observer(std::function<void()> observer) { observer_ = std::move(observer); }
+
 private:
   struct Place {
     uint32_t bucket;
@@ -74,6 +78,7 @@ private:
   [[nodiscard]] uint32_t free_slots(uint32_t b) const;
   [[nodiscard]] IpAddress address_of(const uint8_t *addr) const;
 
+  void observed() const;
   void publish(Place p, const uint8_t *addr, const mcf2b_host_value &value);
   void release(Place p);
   // Makes a slot free in bucket b1 or b2 by moving addresses to their other buckets.
@@ -84,6 +89,7 @@ private:
   uint32_t buckets_, capacity_;
   uint32_t slots_, addr_size_, value_offset_;
   size_t size_ = 0;
+  std::function<void()> observer_;
 };
 
 } // namespace mcf2b
