@@ -24,8 +24,10 @@ bool factor_finds(std::string_view failregex, std::string_view line) {
 TEST(PrescanPattern, TheLongestLiteralRunIsChosen) {
   EXPECT_EQ(prescan(R"(^Failed \S+ for (?:invalid user )?<F-USER>\S+</F-USER> from <HOST>)"),
             "Failed ");
-  EXPECT_EQ(prescan(R"(^User <F-USER>\S+</F-USER> from <HOST> not allowed because listed in DenyUsers\s*$)"),
-            " not allowed because listed in DenyUsers");
+  EXPECT_EQ(
+      prescan(
+          R"(^User <F-USER>\S+</F-USER> from <HOST> not allowed because listed in DenyUsers\s*$)"),
+      " not allowed because listed in DenyUsers");
   // Case pairs and alternations of literals are part of a run; plain groups are looked
   // through.
   EXPECT_EQ(prescan(R"(^[aA]uthentication (?:failure|error|failed) for .* from <HOST>)"),
