@@ -58,10 +58,12 @@ uint32_t g_rate = 200000; // packets per second (--rate)
 constexpr unsigned kBatch = 2048; // frames per live-frames run: its page-pool setup amortised
 constexpr int kRounds = 7; // short runs, modes alternating: load changes hit all alike
 
-[[noreturn]] void die(const std::string &what) {
-  std::fprintf(stderr, "drop_bench: %s\n", what.c_str());
-  std::exit(1);
-}
+// Thrown to main, so that what the run set up (namespaces, pins, rules) is torn down.
+struct Fatal {
+  std::string what;
+};
+
+[[noreturn]] void die(const std::string &what) { throw Fatal{what}; }
 
 template <class R> auto need(R r, const char *what) {
   if (!r)
@@ -184,7 +186,7 @@ double median(std::vector<double> v) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+int run(int argc, char **argv) {
   // --only MODE (baseline, delivery, xdp, ipset): run one mode, for profiling; no JSON.
   // --rate PPS: another offered load than the default 200,000 packets per second.
   std::optional<Mode> only;
@@ -207,6 +209,11 @@ int main(int argc, char **argv) {
   auto pair = need(NetnsPair::create(), "create the namespace pair");
   auto dst_mac = mac_of(pair.b());
   std::string pin_root = "/sys/fs/bpf/mcf2b-drop-" + std::to_string(::getpid());
+  // Removed however the run ends (declared before what uses the pins: destroyed after).
+  struct PinsGone {
+    std::string path;
+    ~PinsGone() { (void)run_program({"rm", "-rf", path}); }
+  } pins_gone{pin_root};
   std::vector<IptablesFallback::Jail> jails = {{kJail, JailPorts::from_list({25, 465, 587})}};
 
   std::optional<XdpEnforcer> enforcer;
@@ -313,7 +320,6 @@ int main(int argc, char **argv) {
     enforcer.reset();
   }
   ban_filter_bench__destroy(skel);
-  (void)run_program({"rm", "-rf", pin_root});
 
   if (only) {
     std::fprintf(stderr, "%s only: %.1f ns/packet (median, baseline not subtracted)\n",
@@ -339,4 +345,13 @@ int main(int argc, char **argv) {
               kPackets, g_rate, kBanned, static_cast<unsigned long long>(xdp_dropped),
               ipset / xdp >= 5 ? "true" : "false");
   return 0;
+}
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const Fatal &f) {
+    std::fprintf(stderr, "drop_bench: %s\n", f.what.c_str());
+    return 1;
+  }
 }

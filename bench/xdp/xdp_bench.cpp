@@ -49,10 +49,12 @@ constexpr uint32_t kSources = 1u << 20;
 constexpr uint32_t kLoops = 1u << 18; // per harness run: well under a second of kernel time
 constexpr int kRounds = 5;
 
-[[noreturn]] void die(const std::string &what) {
-  std::fprintf(stderr, "xdp_bench: %s\n", what.c_str());
-  std::exit(1);
-}
+// Thrown to main, so that what the run set up (namespaces, pins, rules) is torn down.
+struct Fatal {
+  std::string what;
+};
+
+[[noreturn]] void die(const std::string &what) { throw Fatal{what}; }
 
 template <class R> auto need(R r, const char *what) {
   if (!r)
@@ -448,8 +450,13 @@ void Bench::run() {
 } // namespace
 
 int main() {
-  if (::geteuid() != 0)
-    die("needs root (BPF, bpffs)");
-  Bench().run();
+  try {
+    if (::geteuid() != 0)
+      die("needs root (BPF, bpffs)");
+    Bench().run();
+  } catch (const Fatal &f) {
+    std::fprintf(stderr, "xdp_bench: %s\n", f.what.c_str());
+    return 1;
+  }
   return 0;
 }
