@@ -5,27 +5,11 @@
 #include <functional>
 #include <map>
 
+#include "base/word_list.h"
 #include "matcher/ini_file.h"
 
 namespace mcf2b {
 namespace {
-
-std::vector<std::string> split_list(const std::string &text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\n' || c == '\t') {
-      if (!cur.empty())
-        out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty())
-    out.push_back(std::move(cur));
-  return out;
-}
 
 template <class Int> bool parse_int(const std::string &text, Int &out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -96,12 +80,12 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
       {"log_timezone", text(config.log_timezone)},
       {"interface",
        [&](const std::string &v, std::string &) {
-         config.interfaces = split_list(v);
+         config.interfaces = split_word_list(v);
          return true;
        }},
       {"filter_dir",
        [&](const std::string &v, std::string &) {
-         config.filter_dirs = split_list(v);
+         config.filter_dirs = split_word_list(v);
          return !config.filter_dirs.empty();
        }},
       {"log_level",
@@ -136,7 +120,7 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
       {"ignoreip",
        [&](const std::string &v, std::string &why) {
          config.ignore_list.clear();
-         for (const auto &item : split_list(v)) {
+         for (const auto &item : split_word_list(v)) {
            auto p = IpPrefix::parse(item);
            if (!p) {
              why = p.error().message();
@@ -149,7 +133,7 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
       {"cluster_nodes",
        [&](const std::string &v, std::string &why) {
          config.cluster_nodes.clear();
-         for (const auto &item : split_list(v)) {
+         for (const auto &item : split_word_list(v)) {
            auto a = IpAddress::parse(item);
            if (!a) {
              why = a.error().message();

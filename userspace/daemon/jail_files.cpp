@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/word_list.h"
 #include "matcher/ini_file.h"
 
 namespace mcf2b {
@@ -14,23 +15,6 @@ namespace {
 
 using matcher::IniValue;
 using Section = std::map<std::string, IniValue>;
-
-std::vector<std::string> split_list(const std::string &text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\n' || c == '\t') {
-      if (!cur.empty())
-        out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty())
-    out.push_back(std::move(cur));
-  return out;
-}
 
 bool parse_int(const std::string &text, int &out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -67,7 +51,7 @@ Status apply_keys(const Section &keys, JailConfig &jail,
     } else if (key == "filter") {
       jail.filter = v;
     } else if (key == "logpath") {
-      auto paths = split_list(v);
+      auto paths = split_word_list(v);
       if (paths.size() != 1)
         return fail("logpath must name exactly one file");
       jail.logpath = paths.front();
@@ -90,7 +74,7 @@ Status apply_keys(const Section &keys, JailConfig &jail,
     } else if (key == "banaction" || key == "action") {
       jail.banaction = v;
     } else if (key == "ignoreip") {
-      for (const auto &item : split_list(v)) {
+      for (const auto &item : split_word_list(v)) {
         auto p = IpPrefix::parse(item);
         if (!p)
           return fail("ignoreip: " + p.error().message() + " (host names are not resolved)");
