@@ -335,6 +335,10 @@ Response CommandHandler::jail_remove(const json &args) {
   if (!name)
     return error;
   const JailConfig *j = controller_.jail(*name);
+  // A removed jail stays known to the running controller (its id stays valid) but is
+  // gone from the store: removing it again finds nothing.
+  if (auto stored = store_.get_jail(*name); j && stored && !stored->has_value())
+    j = nullptr;
   if (!j) {
     auto r = controller_.resolve(*name);
     return fail(ErrorKind::not_found,
@@ -498,9 +502,11 @@ Response CommandHandler::whitelist_add(const json &args) {
   if (auto failed = commit(*d))
     return *failed;
   sink_.whitelist_changed();
+  // Every jail the entry now covers (a family root: its tiers and its -bl jail).
   json wl = json::array();
-  for (const auto &n : *names)
-    wl.push_back({{"jail", n}, {"ip", ip->to_string()}});
+  for (const auto &r : d->records)
+    if (r.whitelisted && r.ip == *ip)
+      wl.push_back({{"jail", r.jail}, {"ip", ip->to_string()}});
   return Response::success({{"whitelist", wl}, {"unbanned", unbanned_json(*d)}});
 }
 
