@@ -29,7 +29,17 @@ struct JailConfig {
 
   [[nodiscard]] bool permanent() const { return bantime < 0; }
   [[nodiscard]] bool blacklisting() const { return max_count > 0; }
+
+  bool operator==(const JailConfig &) const = default;
 };
+
+// Whether two rows of one jail differ only in their log path: the path is where this
+// node's log lives, which cluster nodes may each have elsewhere.
+inline bool same_except_logpath(const JailConfig &a, const JailConfig &b) {
+  JailConfig x = a;
+  x.logpath = b.logpath;
+  return x == b;
+}
 
 // The family of a jail: "mc-exim-1d" -> "mc-exim"; a name without a tier suffix
 // (-1d, -1w, -1m, -1y, -bl) is its own family.
