@@ -19,6 +19,7 @@
 #include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/netns_pair.h"
 #include "tests/fixtures/requirements.h"
+#include "tests/fixtures/tcp_probe.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -33,59 +34,6 @@ constexpr const char *kClean = "203.0.113.6";
 constexpr const char *kJail = "mc-exim-1d";
 
 IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
-
-// A listening TCP socket in namespace `ns`: the kernel completes handshakes into the
-// backlog, so connect() succeeds without anyone calling accept().
-Result<Fd> listen_in(const std::string &ns, uint16_t port) {
-  auto scope = NetnsScope::enter(ns);
-  if (!scope)
-    return scope.error();
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s)
-    return Error::sys("socket");
-  int one = 1;
-  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (::bind(s.get(), reinterpret_cast<sockaddr *>(&a), sizeof(a)) != 0)
-    return Error::sys("bind port " + std::to_string(port));
-  if (::listen(s.get(), 64) != 0)
-    return Error::sys("listen");
-  return s;
-}
-
-// Whether a TCP connection from `src` (in namespace `ns`) to dst:port completes. A
-// dropped SYN shows as no answer within the wait; that is the expected failure mode.
-Result<bool> tcp_connects(const std::string &ns, const char *src, const std::string &dst,
-                          uint16_t port) {
-  auto scope = NetnsScope::enter(ns);
-  if (!scope)
-    return scope.error();
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!s)
-    return Error::sys("socket");
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, src, &from.sin_addr);
-  if (::bind(s.get(), reinterpret_cast<sockaddr *>(&from), sizeof(from)) != 0)
-    return Error::sys(std::string("bind ") + src);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, dst.c_str(), &to.sin_addr);
-  if (::connect(s.get(), reinterpret_cast<sockaddr *>(&to), sizeof(to)) == 0)
-    return true;
-  if (errno != EINPROGRESS)
-    return false;
-  pollfd p{s.get(), POLLOUT, 0};
-  if (::poll(&p, 1, 1500) <= 0)
-    return false;
-  int err = 0;
-  socklen_t len = sizeof(err);
-  ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-  return err == 0;
-}
 
 // Loads the filter, configures the jail, bans, attaches to b's veth and exits: what a
 // daemon does before it dies.
@@ -126,9 +74,9 @@ TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoad
 
   ASSERT_EQ(load_attach_and_exit(*pair, root), 0);
 
-  auto smtp = listen_in(pair->b().ns, 25);
+  auto smtp = tcp_listen_in(pair->b().ns, 25);
   ASSERT_TRUE(ok(smtp));
-  auto ssh = listen_in(pair->b().ns, 22);
+  auto ssh = tcp_listen_in(pair->b().ns, 22);
   ASSERT_TRUE(ok(ssh));
   const std::string dst = pair->b().addr4;
 
@@ -199,9 +147,9 @@ TEST(NetnsEnforcement, IptablesFallbackDropsSetMembersOnTheJailPorts) {
   ASSERT_TRUE(ok(pair));
   ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBanned) + "/32")));
   ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kClean) + "/32")));
-  auto smtp = listen_in(pair->b().ns, 25);
+  auto smtp = tcp_listen_in(pair->b().ns, 25);
   ASSERT_TRUE(ok(smtp));
-  auto ssh = listen_in(pair->b().ns, 22);
+  auto ssh = tcp_listen_in(pair->b().ns, 22);
   ASSERT_TRUE(ok(ssh));
   {
     auto scope = NetnsScope::enter(pair->b().ns);
