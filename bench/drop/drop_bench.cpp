@@ -39,6 +39,7 @@
 
 #include "ban_filter_bench.skel.h"
 #include "base/fd.h"
+#include "userspace/enforce/bpf_map_ops.h"
 #include "base/subprocess.h"
 #include "tests/fixtures/netns_pair.h"
 #include "userspace/enforce/ipset_mirror.h"
@@ -236,17 +237,8 @@ int run(int argc, char **argv) {
   ban_filter_bench *skel = ban_filter_bench__open_opts(&open_opts);
   if (!skel)
     die("open the bench BPF object");
-  bpf_map *map;
-  bpf_object__for_each_map(map, skel->obj) {
-    int fd = bpf_obj_get((pin_root + "/" + bpf_map__name(map)).c_str());
-    if (fd < 0)
-      continue;
-    bpf_map_info info{};
-    __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-      bpf_map__set_max_entries(map, info.max_entries);
-    ::close(fd);
-  }
+  // The filter's maps are pinned: take their sizes so libbpf reuses them.
+  adopt_pinned_map_sizes(skel->obj, pin_root);
   if (int err = ban_filter_bench__load(skel); err != 0)
     die("load the bench BPF object: " + Error::sys("", -err).message());
   Fd pass_link;

@@ -168,17 +168,7 @@ void Bench::setup() {
   if (!skel_)
     die("open the bench BPF object");
   // The filter's maps are pinned: take their sizes so libbpf reuses them.
-  bpf_map *map;
-  bpf_object__for_each_map(map, skel_->obj) {
-    int fd = bpf_obj_get((root + "/" + bpf_map__name(map)).c_str());
-    if (fd < 0)
-      continue;
-    bpf_map_info info{};
-    __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-      bpf_map__set_max_entries(map, info.max_entries);
-    ::close(fd);
-  }
+  adopt_pinned_map_sizes(skel_->obj, root);
   if (int err = ban_filter_bench__load(skel_); err != 0)
     die("load the bench BPF object: " + Error::sys("", -err).message());
   skel_->bss->source_mask = kSources - 1;

@@ -2,11 +2,27 @@
 #include "userspace/enforce/bpf_map_ops.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
 
 namespace mcf2b {
+
+void adopt_pinned_map_sizes(bpf_object *object, const std::string &pin_root) {
+  bpf_map *map;
+  bpf_object__for_each_map(map, object) {
+    int fd = bpf_obj_get((pin_root + "/" + bpf_map__name(map)).c_str());
+    if (fd < 0)
+      continue;
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+      bpf_map__set_max_entries(map, info.max_entries);
+    ::close(fd);
+  }
+}
 namespace {
 // The kernel-internal ENOTSUPP some BPF commands return for "not implemented for this
 // map type"; not in the userspace headers.

@@ -4,11 +4,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
 
+struct bpf_object;
+
 namespace mcf2b {
+
+// Before loading an object whose maps are pinned under `pin_root` (libbpf reuses a pin
+// only when the definitions match): gives each of its maps the size of its pinned twin.
+void adopt_pinned_map_sizes(bpf_object *object, const std::string &pin_root);
 
 // Byte-level access to a BPF map by fd, errors as values with the map's name in them.
 class BpfMapRef {
