@@ -6,36 +6,44 @@
 namespace mcf2b::matcher {
 namespace {
 
-// fail2ban's groupdict() with its alt_ merging: alt_user_1 -> user when user is empty.
-// `skip` names a group left out (the prefregex's content, which is used in place).
-Fields collect(const Pcre2Regex &re, std::string_view skip = {}) {
-  Fields f;
-  for (const auto &[name, number] : re.names())
-    if (re.group_set(number) && name != skip)
-      f.set(name, std::string(re.group(number)));
-  for (const auto &[name, number] : re.names()) {
-    if (name.rfind("alt_", 0) != 0 || !re.group_set(number))
-      continue;
-    std::string target = name.substr(4);
-    if (auto u = target.find_last_of('_');
-        u != std::string::npos && u + 1 < target.size() &&
-        target.find_first_not_of("0123456789", u + 1) == std::string::npos)
-      target.resize(u);
-    if (!f.truthy(target) && !re.group(number).empty())
-      f.set(target, std::string(re.group(number)));
-  }
-  return f;
-}
-
-bool add_user(Fields &f, const std::string *user) {
-  if (user && !user->empty()) {
-    f.users.insert(*user);
-    f.has_users = true;
-  }
-  return f.has_users;
+// fail2ban's alt_ groups stand in for the field their name ends in: alt_user_1 -> user.
+std::string alt_target(const std::string &name) {
+  std::string target = name.substr(4);
+  if (auto u = target.find_last_of('_');
+      u != std::string::npos && u + 1 < target.size() &&
+      target.find_first_not_of("0123456789", u + 1) == std::string::npos)
+    target.resize(u);
+  return target;
 }
 
 } // namespace
+
+CompiledFilter::GroupFields CompiledFilter::bind_groups(const Pcre2Regex &regex) {
+  GroupFields g;
+  for (const auto &[name, number] : regex.names()) {
+    g.named.push_back({number, schema_.intern(name)});
+    if (name.rfind("alt_", 0) == 0)
+      g.alt.push_back({number, schema_.intern(alt_target(name))});
+  }
+  return g;
+}
+
+// fail2ban's groupdict() with its alt_ merging: alt_user_1 -> user when user is empty.
+// `skip` is a field left out (the prefregex's content, which is used in place).
+void CompiledFilter::collect(const Pcre2Regex &regex, const GroupFields &groups, Fields &out,
+                             FieldId skip) {
+  out.clear();
+  for (const auto &b : groups.named)
+    if (b.field != skip && regex.group_set(b.group))
+      out.set(b.field, regex.group(b.group));
+  for (const auto &b : groups.alt) {
+    if (!regex.group_set(b.group))
+      continue;
+    std::string_view value = regex.group(b.group);
+    if (!out.truthy(b.field) && !value.empty())
+      out.set(b.field, value);
+  }
+}
 
 Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, const TimeZone *zone,
                                                FilterJudgeOptions options) {
@@ -53,6 +61,7 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
     if (!re)
       return fail_at(*definition.prefregex, "prefregex", re.error());
     f.prefregex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+    f.prefregex_fields_ = f.bind_groups(*f.prefregex_);
     // The content group (the last of that name that took part, as Python resolves
     // duplicate names) is read in place.
     for (const auto &[name, number] : f.prefregex_->names())
@@ -76,9 +85,10 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
     if (!has_id)
       return Error::msg(src.where.to_string() + ": failregex " + std::to_string(i) +
                         " has no <HOST>, <ADDR>, <F-ID> or <F-MLFID>: " + src.text);
-    f.rules_.push_back(
-        Rule{std::move(*re), hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text)),
-             false});
+    GroupFields fields = f.bind_groups(*re);
+    f.rules_.push_back(Rule{std::move(*re), std::move(fields),
+                            hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text)),
+                            false});
   }
   for (size_t i = 0; i < definition.ignoreregex.size(); ++i) {
     const auto &src = definition.ignoreregex[i];
@@ -91,7 +101,11 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   if (!parser)
     return parser.error().context(definition.path);
   f.time_parser_ = std::make_unique<LogTimeParser>(std::move(*parser));
-  f.sessions_ = std::make_unique<SessionCache>(options.session_capacity, options.session_max_age);
+  f.sessions_ = std::make_unique<SessionCache>(options.session_capacity, options.session_max_age,
+                                               f.schema_.size());
+  f.pre_.resize(f.schema_.size());
+  f.fail_.resize(f.schema_.size());
+  f.merged_.resize(f.schema_.size());
   f.definition_ = std::move(definition);
   return f;
 }
@@ -115,48 +129,40 @@ bool CompiledFilter::ignored(std::string_view subject, MatcherCounters &counters
   return false;
 }
 
-// fail2ban's Filter._mergeFailure. Flags: 1 nofail, 2 forget, 4 the session had a nofail
-// or gain, 8 gained. The returned fields may be the cached session itself (fail2ban
-// shares the dict), so later changes (mlfpending) stay in the session.
-std::shared_ptr<Fields> CompiledFilter::merge_session(std::string_view mlfid, Fields &&fail_in,
-                                                      uint32_t &nf, int64_t now) {
-  auto fail = std::make_shared<Fields>(std::move(fail_in));
-  std::shared_ptr<Fields> session = sessions_->get(mlfid, now);
-  nf = 0;
-  if (fail->truthy("mlfgained")) {
-    nf |= 8 | 1;
-    if (!fail->truthy("nofail"))
-      fail->set("nofail", *fail->get("mlfgained"));
-  } else if (fail->truthy("nofail")) {
-    nf |= 1;
-  }
-  if (fail->pop("mlfforget"))
-    nf |= 2;
+// fail2ban's Filter._mergeFailure. The session is the dict fail2ban shares between the
+// cache and the result, so later changes (mlfpending) stay in the session.
+Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int64_t now) {
+  bool gained = fail.truthy(field::mlfgained);
+  if (gained && !fail.truthy(field::nofail))
+    fail.set(field::nofail, fail.get(field::mlfgained));
+  bool forget = fail.pop(field::mlfforget);
   bool users_many = false;
+  Session *session = sessions_->find(mlfid, now);
   if (session) {
-    add_user(*session, fail->get("user"));
-    users_many = session->users.size() > 1;
-    if (session->pop("nofail"))
-      nf |= 4;
-    if (session->pop("mlfgained"))
-      nf |= 4;
-    if (nf & 8)
-      session->pop("mlfpending");
-    session->update_from(*fail);
-    fail = session;
-    if (nf & 2)
-      sessions_->unset(mlfid);
-  } else if (!(nf & 2)) {
-    add_user(*fail, fail->get("user"));
-    users_many = fail->users.size() > 1;
-    sessions_->set(mlfid, fail, now);
+    session->add_user(fail.get(field::user));
+    users_many = session->many_users;
+    session->fields.pop(field::nofail);
+    session->fields.pop(field::mlfgained);
+    if (gained)
+      session->fields.pop(field::mlfpending);
+    session->fields.update_from(fail);
+    if (forget)
+      sessions_->erase(*session); // still read below, as fail2ban's dict outlives the cache
+  } else if (!forget) {
+    session = &sessions_->insert(mlfid, now);
+    session->fields.update_from(fail);
+    session->add_user(fail.get(field::user));
   }
-  if (fail->pop("mlfpending") || users_many) {
-    fail->pop("nofail");
-    fail->pop("mlfgained");
-    nf &= ~(8u | 1u);
+  if (session) {
+    if (session->fields.pop(field::mlfpending) || users_many) {
+      session->fields.pop(field::nofail);
+      session->fields.pop(field::mlfgained);
+    }
+  } else if (fail.pop(field::mlfpending)) {
+    fail.pop(field::nofail);
+    fail.pop(field::mlfgained);
   }
-  return fail;
+  return session;
 }
 
 void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
@@ -203,25 +209,31 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     return;
   }
 
-  Fields pre;
+  bool have_pre = false;
   if (prefregex_) {
     auto outcome = prefregex_->search(subject);
     if (outcome == Pcre2Regex::Outcome::limit_hit)
       ++counters.regex_limit_hits;
     if (outcome != Pcre2Regex::Outcome::matched)
       return;
-    pre = collect(*prefregex_, "content");
+    collect(*prefregex_, prefregex_fields_, pre_, field::content);
     std::string_view content = prefregex_group(prefregex_content_);
-    if (const std::string *alt = pre.get("content"); content.empty() && alt)
-      content = *alt; // an alt_content group stood in for an empty content
+    if (content.empty() && pre_.has(field::content))
+      content = pre_.get(field::content); // an alt_content group stood in for an empty content
     if (!content.empty()) {
-      content_.assign(content);
-      content_ += '\n';
-      subject = content_;
+      if (content.data() + content.size() + 1 == buffer_.data() + buffer_.size()) {
+        subject = std::string_view(content.data(), content.size() + 1); // "content\n" in place
+      } else {
+        content_.assign(content);
+        content_ += '\n';
+        subject = content_;
+      }
     }
-    pre.pop("content");
+    pre_.pop(field::content);
+    have_pre = !pre_.empty();
   }
 
+  constexpr FieldId no_skip = UINT16_MAX;
   for (size_t i = 0; i < rules_.size(); ++i) {
     Rule &rule = rules_[i];
     if (!rule.slow && !proposed[i])
@@ -231,53 +243,53 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
       ++counters.regex_limit_hits;
     if (outcome != Pcre2Regex::Outcome::matched)
       continue;
-    Fields fail = collect(rule.regex);
+    collect(rule.regex, rule.fields, fail_, no_skip);
     if (!ignores_.empty() && ignored(subject, counters)) {
       ++counters.ignored;
       if (!options_.check_all_rules)
         break;
       continue;
     }
-    if (!pre.items().empty()) {
-      Fields merged = pre;
-      merged.update_from(fail);
+    Fields *fail = &fail_;
+    if (have_pre) {
+      merged_.assign(pre_);
+      merged_.update_from(fail_);
       // A group the failregex declares but did not set overrides the prefregex's (None).
-      for (const auto &[name, number] : rule.regex.names())
-        if (!rule.regex.group_set(number) && !fail.get(name))
-          merged.pop(name);
-      fail = std::move(merged);
+      for (const auto &b : rule.fields.named)
+        if (!rule.regex.group_set(b.group) && !fail_.has(b.field))
+          merged_.pop(b.field);
+      fail = &merged_;
     }
-    std::shared_ptr<Fields> merged;
-    const Fields *f = &fail;
-    if (const std::string *mlfid = fail.get("mlfid")) {
-      uint32_t nf = 0;
-      session_key_.assign(*mlfid); // `fail` moves into the session: keep the key apart
-      merged = merge_session(session_key_, std::move(fail), nf, now);
-      f = merged.get();
-      if (f->truthy("nofail")) {
+    Session *session = nullptr;
+    if (fail->has(field::mlfid)) {
+      session = merge_session(fail->get(field::mlfid), *fail, now);
+      if (session ? session->fields.truthy(field::nofail) : fail->truthy(field::nofail)) {
         if (!options_.check_all_rules)
           return;
         continue; // fail2ban-regex drops nofail results
       }
     }
-    const std::string *host = nullptr;
+    auto value = [&](FieldId id) {
+      return session ? session->fields.get(id) : fail->get(id);
+    };
+    std::string_view host;
     HostKind kind = HostKind::none;
     Match m;
-    if ((host = f->get("ip4")) || (host = f->get("ip6"))) {
-      auto parsed = IpAddress::parse(*host);
+    if ((host = value(field::ip4)).data() || (host = value(field::ip6)).data()) {
+      auto parsed = IpAddress::parse(host);
       kind = parsed ? HostKind::address : HostKind::invalid_address;
       if (parsed)
         m.address = *parsed;
-    } else if ((host = f->get("dns")) || (host = f->get("fid"))) {
-      auto parsed = IpAddress::parse(*host);
+    } else if ((host = value(field::dns)).data() || (host = value(field::fid)).data()) {
+      auto parsed = IpAddress::parse(host);
       kind = parsed ? HostKind::address : HostKind::name;
       if (parsed)
         m.address = *parsed;
     }
-    if (!host) {
+    if (!host.data()) {
       // A session line without an address yet: pending until the session names one.
-      if (merged)
-        merged->set("mlfpending", "1");
+      if (session)
+        session->fields.set(field::mlfpending, "1");
       if (!options_.check_all_rules)
         return;
       continue;
@@ -286,7 +298,7 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     m.rule = static_cast<uint32_t>(i);
     m.line = line_no;
     m.host_kind = kind;
-    m.host_text = *host;
+    m.host_text = host;
     m.time = time;
     m.dated = dated;
     ++counters.matched;

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "matcher/failure.h"
+#include "matcher/fields.h"
 #include "matcher/filter_definition.h"
 #include "matcher/log_time.h"
 #include "matcher/pcre2_regex.h"
@@ -56,19 +57,37 @@ public:
   [[nodiscard]] bool slow(size_t rule) const { return rules_[rule].slow; }
 
 private:
+  // Where a regex's named groups go: fail2ban's groupdict() with its alt_ merging
+  // (alt_user_1 -> user when user is empty), resolved to field numbers once.
+  struct GroupFields {
+    struct Binding {
+      uint32_t group;
+      FieldId field;
+    };
+    std::vector<Binding> named; // every named group, in group-number order
+    std::vector<Binding> alt;   // the alt_ groups, with the field they stand in for
+  };
   struct Rule {
     Pcre2Regex regex;
+    GroupFields fields;
     std::string scan_pattern;
     bool slow = false;
   };
   CompiledFilter() = default;
-  std::shared_ptr<Fields> merge_session(std::string_view mlfid, Fields &&fail,
-                                        uint32_t &flags, int64_t now);
+  GroupFields bind_groups(const Pcre2Regex &regex);
+  // Fills `out` with the groups of `regex`'s last match, leaving out field `skip`.
+  static void collect(const Pcre2Regex &regex, const GroupFields &groups, Fields &out,
+                      FieldId skip);
+  // fail2ban's Filter._mergeFailure: the session the line belongs to, updated with its
+  // fields, or nullptr when the line's fields stand alone (then `fail` is the result).
+  Session *merge_session(std::string_view mlfid, Fields &fail, int64_t now);
   bool ignored(std::string_view subject, MatcherCounters &counters);
 
   FilterDefinition definition_;
   FilterJudgeOptions options_;
+  FieldSchema schema_;
   std::unique_ptr<Pcre2Regex> prefregex_;
+  GroupFields prefregex_fields_;
   std::vector<Rule> rules_;
   std::vector<Pcre2Regex> ignores_;
   std::unique_ptr<LogTimeParser> time_parser_;
@@ -78,7 +97,8 @@ private:
   std::string_view prefregex_group(const std::vector<uint32_t> &numbers) const;
 
   std::vector<uint32_t> prefregex_content_; // group numbers named "content"
-  std::string buffer_, content_, session_key_;
+  std::string buffer_, content_;
+  Fields pre_, fail_, merged_; // per line, reused
 };
 
 } // namespace mcf2b::matcher

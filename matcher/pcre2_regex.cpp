@@ -24,6 +24,7 @@ Result<Pcre2Regex> Pcre2Regex::compile(std::string_view pattern, Limits limits) 
   regex.context_.reset(pcre2_match_context_create(nullptr));
   if (!regex.match_data_ || !regex.context_)
     return Error::msg("out of memory compiling regex");
+  regex.ovector_ = pcre2_get_ovector_pointer(regex.match_data_.get());
   pcre2_set_match_limit(regex.context_.get(), limits.match);
   pcre2_set_depth_limit(regex.context_.get(), limits.depth);
   pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &regex.group_count_);
@@ -55,20 +56,6 @@ Pcre2Regex::Outcome Pcre2Regex::search(std::string_view subject) {
   // Match limit, depth limit, JIT stack limit, or a bad UTF sequence (UTF mode is
   // off, so the latter cannot happen): treated as "could not decide".
   return Outcome::limit_hit;
-}
-
-bool Pcre2Regex::group_set(uint32_t index) const {
-  if (index > group_count_)
-    return false;
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(match_data_.get());
-  return ov[2 * index] != PCRE2_UNSET;
-}
-
-std::string_view Pcre2Regex::group(uint32_t index) const {
-  if (!group_set(index))
-    return {};
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(match_data_.get());
-  return subject_.substr(ov[2 * index], ov[2 * index + 1] - ov[2 * index]);
 }
 
 } // namespace mcf2b::matcher

@@ -41,8 +41,14 @@ public:
 
   // The text of group `index` of the last match, or nullopt-like (data() == nullptr)
   // when the group did not take part in the match.
-  [[nodiscard]] std::string_view group(uint32_t index) const;
-  [[nodiscard]] bool group_set(uint32_t index) const;
+  [[nodiscard]] std::string_view group(uint32_t index) const {
+    if (!group_set(index))
+      return {};
+    return subject_.substr(ovector_[2 * index], ovector_[2 * index + 1] - ovector_[2 * index]);
+  }
+  [[nodiscard]] bool group_set(uint32_t index) const {
+    return index <= group_count_ && ovector_[2 * index] != PCRE2_UNSET;
+  }
   // The groups' names and numbers ((name, number) pairs in number order).
   [[nodiscard]] const std::vector<std::pair<std::string, uint32_t>> &names() const {
     return names_;
@@ -65,6 +71,7 @@ private:
   std::unique_ptr<pcre2_match_context, ContextFree> context_;
   std::vector<std::pair<std::string, uint32_t>> names_;
   std::string pattern_;
+  const PCRE2_SIZE *ovector_ = nullptr; // match_data_'s, which never moves
   std::string_view subject_;
   uint32_t group_count_ = 0;
 };

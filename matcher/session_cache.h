@@ -2,104 +2,86 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <utility>
 #include <vector>
+
+#include "matcher/fields.h"
 
 namespace mcf2b::matcher {
 
-// The named groups of one match, as fail2ban's dict: a group that did not take part is
-// absent, a group that matched nothing is present with "".
-class Fields {
-public:
-  [[nodiscard]] const std::string *get(std::string_view key) const {
-    for (const auto &[k, v] : items_)
-      if (k == key)
-        return &v;
-    return nullptr;
-  }
-  // Present and non-empty: Python's truthiness of fail.get(key).
-  [[nodiscard]] bool truthy(std::string_view key) const {
-    const std::string *v = get(key);
-    return v && !v->empty();
-  }
-  void set(std::string_view key, std::string value) {
-    for (auto &[k, v] : items_)
-      if (k == key) {
-        v = std::move(value);
-        return;
-      }
-    items_.emplace_back(std::string(key), std::move(value));
-  }
-  // Removes the key; returns whether it was truthy.
-  bool pop(std::string_view key) {
-    for (auto it = items_.begin(); it != items_.end(); ++it)
-      if (it->first == key) {
-        bool was = !it->second.empty();
-        items_.erase(it);
-        return was;
-      }
-    return false;
-  }
-  void update_from(const Fields &other) {
-    for (const auto &[k, v] : other.items_)
-      set(k, v);
-  }
-  [[nodiscard]] const std::vector<std::pair<std::string, std::string>> &items() const {
-    return items_;
-  }
+// One <F-MLFID> session: the merged fields of its lines and the users it tried.
+struct Session {
+  OwnedFields fields;
+  // fail2ban's 'users' set, as far as it is read: whether it holds more than one name.
+  std::string first_user;
+  bool has_user = false;
+  bool many_users = false;
 
-  std::set<std::string> users; // every user a session tried (fail2ban's 'users')
-  bool has_users = false;
-
-private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  void add_user(std::string_view user) {
+    if (user.empty())
+      return;
+    if (!has_user) {
+      first_user.assign(user);
+      has_user = true;
+    } else if (user != first_user) {
+      many_users = true;
+    }
+  }
 };
 
 // fail2ban's multi-line failure-id cache (<F-MLFID>): the merged fields of a session
 // (e.g. one sshd connection), so that a later line without an address can be blamed on
 // the address an earlier line named, and a success can forgive earlier attempts.
-// Bounded in entries and in age, as fail2ban's (100 entries, 5 minutes by default).
+// Bounded in entries and in age, as fail2ban's (100 entries, 5 minutes by default); the
+// least recently stored session goes first.
+//
+// Flat: a pool of at most `capacity` sessions (reused, so a warm cache allocates
+// nothing), an open-addressing index over their ids' hashes, and an intrusive chain
+// oldest first. A Session& stays valid until the next insert().
 class SessionCache {
 public:
-  SessionCache(size_t capacity, int64_t max_age) : capacity_(capacity), max_age_(max_age) {}
+  SessionCache(size_t capacity, int64_t max_age, size_t field_count);
   SessionCache(const SessionCache &) = delete;
   SessionCache &operator=(const SessionCache &) = delete;
+  SessionCache(SessionCache &&) noexcept = default;
+  SessionCache &operator=(SessionCache &&) noexcept = default;
 
-  std::shared_ptr<Fields> get(std::string_view id, int64_t now);
-  void set(std::string_view id, std::shared_ptr<Fields> fields, int64_t now);
-  void unset(std::string_view id);
-  [[nodiscard]] size_t size() const { return entries_.size(); }
+  // The session `id`, or nullptr when there is none or it is older than the maximum age
+  // (then it is dropped).
+  Session *find(std::string_view id, int64_t now);
+  // An empty session stored under `id` now, the newest (replacing one of that id).
+  Session &insert(std::string_view id, int64_t now);
+  // Drops the session that find() returned. Its contents stay readable until the next
+  // insert().
+  void erase(Session &session);
+  [[nodiscard]] size_t size() const { return size_; }
 
 private:
-  // Heterogeneous lookup: a session id is looked up as a view into the line.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct Entry;
-  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
-  using Node = Map::value_type;
-  // Entries are also chained oldest first (the order of their last set()): map nodes
-  // never move, so the chain links them directly and costs no lookup.
-  struct Entry {
-    std::shared_ptr<Fields> fields;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Entry { // the bookkeeping of sessions_[i] is entries_[i]
+    std::string id;
+    uint64_t hash = 0;
     int64_t stored = 0;
-    Node *older = nullptr, *newer = nullptr;
+    uint32_t slot = kNone; // position in index_, kNone while free
+    uint32_t older = kNone, newer = kNone;
   };
-  void link_newest(Node &n);
-  void unlink(Node &n);
-  void erase(Map::iterator it);
+  [[nodiscard]] uint32_t lookup(std::string_view id, uint64_t hash) const;
+  void remove(uint32_t entry);
   void evict(int64_t now);
+  void link_newest(uint32_t entry);
+  void unlink(uint32_t entry);
 
   size_t capacity_;
   int64_t max_age_;
-  Map entries_;
-  Node *oldest_ = nullptr, *newest_ = nullptr;
+  size_t field_count_;
+  std::vector<Session> sessions_; // the pool: sessions are reused, never freed
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> free_;  // pool entries not in use
+  std::vector<uint32_t> index_; // open addressing, linear probing: entry numbers
+  uint64_t mask_ = 0;
+  size_t size_ = 0;
+  uint32_t oldest_ = kNone, newest_ = kNone;
 };
 
 } // namespace mcf2b::matcher

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcf2b::matcher {
+
+// A field is a named group of fail2ban's match dict (<F-USER> -> "user", <HOST> ->
+// "ip4"/"ip6"/"dns"). Each filter numbers the names its regexes use once, at compile
+// time, so that a line's fields are slots indexed by number instead of a dictionary.
+using FieldId = uint16_t;
+
+// The names fail2ban's session logic and host extraction read: fixed numbers in every
+// filter's schema.
+namespace field {
+inline constexpr FieldId content = 0, mlfid = 1, user = 2, ip4 = 3, ip6 = 4, dns = 5, fid = 6,
+                         nofail = 7, mlfgained = 8, mlfforget = 9, mlfpending = 10;
+} // namespace field
+
+// The field names of one filter, numbered.
+class FieldSchema {
+public:
+  FieldSchema()
+      : names_{"content", "mlfid",  "user",      "ip4",       "ip6",       "dns",
+               "fid",     "nofail", "mlfgained", "mlfforget", "mlfpending"} {}
+
+  // The number of `name`, assigned on first use.
+  FieldId intern(std::string_view name) {
+    auto it = std::find(names_.begin(), names_.end(), name);
+    if (it != names_.end())
+      return static_cast<FieldId>(it - names_.begin());
+    names_.emplace_back(name);
+    return static_cast<FieldId>(names_.size() - 1);
+  }
+  [[nodiscard]] size_t size() const { return names_.size(); }
+
+private:
+  std::vector<std::string> names_;
+};
+
+// The fields of one line, as views into the line's text: fail2ban's groupdict(), where a
+// group that did not take part is absent (a view without data) and a group that matched
+// nothing is present and empty. Valid while the text it views is.
+class Fields {
+public:
+  void resize(size_t count) { values_.assign(count, {}); }
+  void clear() { std::fill(values_.begin(), values_.end(), std::string_view{}); }
+  void assign(const Fields &other) {
+    std::copy(other.values_.begin(), other.values_.end(), values_.begin());
+  }
+
+  [[nodiscard]] bool has(FieldId id) const { return values_[id].data() != nullptr; }
+  // The value, or a view without data when absent.
+  [[nodiscard]] std::string_view get(FieldId id) const { return values_[id]; }
+  // Present and non-empty: Python's truthiness of fail.get(key).
+  [[nodiscard]] bool truthy(FieldId id) const { return !values_[id].empty(); }
+  void set(FieldId id, std::string_view value) {
+    values_[id] = value.data() ? value : std::string_view("", 0);
+  }
+  // Removes the field; returns whether it was truthy.
+  bool pop(FieldId id) {
+    bool was = truthy(id);
+    values_[id] = {};
+    return was;
+  }
+  // dict.update(): every field present in `other` replaces this one's.
+  void update_from(const Fields &other) {
+    for (size_t i = 0; i < values_.size(); ++i)
+      if (other.values_[i].data())
+        values_[i] = other.values_[i];
+  }
+  [[nodiscard]] bool empty() const {
+    return std::none_of(values_.begin(), values_.end(),
+                        [](std::string_view v) { return v.data() != nullptr; });
+  }
+  [[nodiscard]] size_t size() const { return values_.size(); }
+
+private:
+  std::vector<std::string_view> values_;
+};
+
+// Fields that outlive their line: a session's, with their own copies of the text. The
+// strings keep their capacity when the slot is reused, so a warm session costs no
+// allocation.
+class OwnedFields {
+public:
+  void resize(size_t count) {
+    values_.assign(count, std::string());
+    present_.assign(count, 0);
+  }
+  void clear() { std::fill(present_.begin(), present_.end(), uint8_t{0}); }
+
+  [[nodiscard]] bool has(FieldId id) const { return present_[id] != 0; }
+  [[nodiscard]] std::string_view get(FieldId id) const {
+    return present_[id] ? std::string_view(values_[id]) : std::string_view{};
+  }
+  [[nodiscard]] bool truthy(FieldId id) const { return present_[id] && !values_[id].empty(); }
+  void set(FieldId id, std::string_view value) {
+    values_[id].assign(value.data() ? value : std::string_view("", 0));
+    present_[id] = 1;
+  }
+  bool pop(FieldId id) {
+    bool was = truthy(id);
+    present_[id] = 0;
+    return was;
+  }
+  void update_from(const Fields &other) {
+    for (size_t i = 0; i < present_.size(); ++i)
+      if (other.has(static_cast<FieldId>(i)))
+        set(static_cast<FieldId>(i), other.get(static_cast<FieldId>(i)));
+  }
+
+private:
+  std::vector<std::string> values_;
+  std::vector<uint8_t> present_;
+};
+
+} // namespace mcf2b::matcher
