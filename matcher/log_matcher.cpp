@@ -245,9 +245,10 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
       start = stop + 1;
     }
   }
-  uint64_t lines = count_newlines(base, piece.size());
-  counters_.lines += lines;
-  next_line_ = first_line + lines;
+  // The newlines after the last judged line complete the count: each byte is counted once.
+  line_no += count_newlines(base + counted_to, piece.size() - counted_to);
+  counters_.lines += line_no - first_line;
+  next_line_ = line_no;
 }
 
 } // namespace mcf2b::matcher

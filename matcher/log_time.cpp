@@ -56,22 +56,21 @@ struct Cursor {
     return false;
   }
   bool month_name(int &out) {
-    static const char *const names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     static const char *const full[] = {"January", "February", "March",     "April",
                                        "May",     "June",     "July",      "August",
                                        "September", "October", "November", "December"};
+    // The three-letter names differ, and each full name starts with its own: the month
+    // is found by its first three letters, then the full name is taken when written.
+    if (i > s.size() || s.size() - i < 3)
+      return false;
+    const char *abbr = s.data() + i;
     for (int m = 0; m < 12; ++m) {
-      if (s.substr(i, std::strlen(full[m])) == full[m]) {
-        i += std::strlen(full[m]);
-        out = m + 1;
-        return true;
-      }
-      if (s.substr(i, 3) == names[m]) {
-        i += 3;
-        out = m + 1;
-        return true;
-      }
+      if (abbr[0] != full[m][0] || abbr[1] != full[m][1] || abbr[2] != full[m][2])
+        continue;
+      std::string_view name = full[m];
+      i += s.substr(i, name.size()) == name ? name.size() : 3;
+      out = m + 1;
+      return true;
     }
     return false;
   }
@@ -294,11 +293,11 @@ bool time_only(Cursor c, WallClock &w, size_t &end) {
 }
 
 std::optional<LogTime> finish(const WallClock &w, size_t begin, size_t end,
-                              const TimeZone &zone, int64_t now) {
+                              const TimeZone &zone, int64_t now, CalendarMemo &memo) {
   LogTime t;
   t.begin = begin;
   t.end = end;
-  if (auto e = resolve_wall_clock(w, zone, now)) {
+  if (auto e = resolve_wall_clock(w, zone, now, &memo)) {
     t.epoch = *e;
     t.valid = true;
   }
@@ -352,17 +351,45 @@ std::string strftime_to_regex(std::string_view p, bool &ok) {
 
 } // namespace
 
-std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now) {
+void CalendarMemo::today(int64_t now, const TimeZone &zone, int64_t &year, unsigned &month,
+                         unsigned &day) {
+  if (today_month_ == 0 || now != now_ || &zone != zone_) {
+    int64_t ln = now + zone.offset_at(now);
+    civil_from_days(ln >= 0 ? ln / 86400 : (ln - 86399) / 86400, today_year_, today_month_,
+                    today_day_);
+    now_ = now;
+    zone_ = &zone;
+  }
+  year = today_year_;
+  month = today_month_;
+  day = today_day_;
+}
+
+int64_t CalendarMemo::days(int64_t year, unsigned month, unsigned day) {
+  for (const Day &d : days_)
+    if (d.month == month && d.day == day && d.year == year)
+      return d.days;
+  Day &d = days_[next_];
+  next_ ^= 1;
+  d = {year, month, day, days_from_civil(year, month, day)};
+  return d.days;
+}
+
+std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now,
+                                          CalendarMemo *memo) {
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  auto local_now = [&] { return now + zone.offset_at(now); };
   int64_t year = w.year;
   int month = w.month, day = w.day;
   bool assume_year = year < 0, assume_today = month < 0;
-  int64_t ln = local_now();
   if (assume_year || assume_today) {
     int64_t y = 0;
     unsigned m = 0, d = 0;
-    civil_from_days(ln >= 0 ? ln / 86400 : (ln - 86399) / 86400, y, m, d);
+    if (memo) {
+      memo->today(now, zone, y, m, d);
+    } else {
+      int64_t ln = now + zone.offset_at(now);
+      civil_from_days(ln >= 0 ? ln / 86400 : (ln - 86399) / 86400, y, m, d);
+    }
     if (assume_year)
       year = y;
     if (assume_today) {
@@ -377,7 +404,8 @@ std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zo
     return !(month == 2 && day == 29 && !leap);
   };
   auto local_of = [&](int64_t yr) {
-    return days_from_civil(yr, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+    auto m = static_cast<unsigned>(month), d = static_cast<unsigned>(day);
+    return (memo ? memo->days(yr, m, d) : days_from_civil(yr, m, d)) * 86400 +
            w.hour * 3600 + w.minute * 60 + std::min(w.second, 59);
   };
   if (!valid_day(year))
@@ -464,17 +492,17 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
   if (pos < line.size() && is_digit(line[pos])) {
     if (iso(c, w = WallClock{}, end) || day_first(c, w = WallClock{}, end) ||
         month_first(c, w = WallClock{}, end))
-      return finish(w, pos, end, zone, now);
+      return finish(w, pos, end, zone, now, calendar_);
     int64_t e = 0;
     if (epoch(c, false, e, end))
       return LogTime{pos, end, e, true};
     if (time_only(c, w = WallClock{}, end))
-      return finish(w, pos, end, zone, now);
+      return finish(w, pos, end, zone, now, calendar_);
     return std::nullopt;
   }
   if (pos < line.size() && std::isupper(static_cast<unsigned char>(line[pos])) &&
       syslog(c, w = WallClock{}, end))
-    return finish(w, pos, end, zone, now);
+    return finish(w, pos, end, zone, now, calendar_);
   return std::nullopt;
 }
 
@@ -559,7 +587,7 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
       return LogTime{begin, begin + whole.size(), epoch_value, true};
     if (w.month < 0 && w.day >= 0)
       return LogTime{begin, begin + whole.size(), 0, false};
-    return finish(w, begin, begin + whole.size(), *zone_, now);
+    return finish(w, begin, begin + whole.size(), *zone_, now, calendar_);
   }
   }
   return std::nullopt;

@@ -20,6 +20,45 @@ struct LogTime {
   bool valid = false;        // false: a timestamp shape whose fields are impossible
 };
 
+// Broken-down time as parsed from a log, before year inference and zone conversion.
+struct WallClock {
+  int year = -1; // -1: not in the log
+  int month = -1, day = -1;
+  int hour = 0, minute = 0, second = 0;
+  bool has_zone = false;
+  int32_t zone_offset = 0; // seconds east of UTC
+};
+
+// The calendar arithmetic resolve_wall_clock repeats for every line of a log, kept for
+// the last "now" and the last date: consecutive lines of a log share both.
+class CalendarMemo {
+public:
+  // The local date of `now` in `zone`.
+  void today(int64_t now, const TimeZone &zone, int64_t &year, unsigned &month, unsigned &day);
+  // days_from_civil().
+  int64_t days(int64_t year, unsigned month, unsigned day);
+
+private:
+  int64_t now_ = 0;
+  const TimeZone *zone_ = nullptr;
+  int64_t today_year_ = 0;
+  unsigned today_month_ = 0, today_day_ = 0;
+  // Two dates: year inference tries a date in this year, then in the previous one.
+  struct Day {
+    int64_t year = 0;
+    unsigned month = 0, day = 0; // 0: nothing kept
+    int64_t days = 0;
+  };
+  Day days_[2];
+  unsigned next_ = 0;
+};
+
+// Applies fail2ban's rules (year and day inference against `now`, zone) to a wall clock.
+// nullopt when the fields are impossible (February 30th). `memo`, when given, saves the
+// calendar arithmetic that the previous call already did.
+std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now,
+                                          CalendarMemo *memo = nullptr);
+
 // Finds timestamps the way a filter's `datepattern` says (fail2ban semantics):
 // - empty or {^LN-BEG}: fail2ban's default templates (syslog "Mar  3 00:17:22", ISO 8601
 //   / RFC 3339 with fraction and zone, exim "2025-03-10 11:27:58", Apache
@@ -52,18 +91,7 @@ private:
   const TimeZone *zone_ = nullptr;
   // PCRE2 match data is per object; the parser is used by one thread at a time.
   mutable std::unique_ptr<Pcre2Regex> regex_;
+  mutable CalendarMemo calendar_;
 };
-
-// Broken-down time as parsed from a log, before year inference and zone conversion.
-struct WallClock {
-  int year = -1; // -1: not in the log
-  int month = -1, day = -1;
-  int hour = 0, minute = 0, second = 0;
-  bool has_zone = false;
-  int32_t zone_offset = 0; // seconds east of UTC
-};
-// Applies fail2ban's rules (year and day inference against `now`, zone) to a wall clock.
-// nullopt when the fields are impossible (February 30th).
-std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now);
 
 } // namespace mcf2b::matcher
