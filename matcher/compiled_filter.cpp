@@ -56,10 +56,21 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
     return Error::msg(definition.path + ": maxlines = " + std::to_string(definition.maxlines) +
                       " (multi-line buffers) is not supported; only <F-MLFID> sessions are");
   if (definition.prefregex) {
-    auto re = Pcre2Regex::compile(expand_fail2ban_tags(definition.prefregex->text),
-                                  options.limits);
+    std::string expanded = expand_fail2ban_tags(definition.prefregex->text);
+    // "." and "$" as the rewrite reads them: lines end in \n alone.
+    uint32_t newline = 0;
+    pcre2_config(PCRE2_CONFIG_NEWLINE, &newline);
+    std::optional<std::string> to_line_end;
+    if (newline == PCRE2_NEWLINE_LF)
+      to_line_end = prefregex_with_content_to_line_end(expanded);
+    auto re = Pcre2Regex::compile(to_line_end ? *to_line_end : expanded, options.limits);
+    if (!re && to_line_end) {
+      to_line_end.reset();
+      re = Pcre2Regex::compile(expanded, options.limits);
+    }
     if (!re)
       return fail_at(*definition.prefregex, "prefregex", re.error());
+    f.content_to_line_end_ = to_line_end.has_value();
     f.prefregex_ = std::make_unique<Pcre2Regex>(std::move(*re));
     f.prefregex_fields_ = f.bind_groups(*f.prefregex_);
     // The content group (the last of that name that took part, as Python resolves
@@ -217,7 +228,15 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     if (outcome != Pcre2Regex::Outcome::matched)
       return;
     collect(*prefregex_, prefregex_fields_, pre_, field::content);
-    std::string_view content = prefregex_group(prefregex_content_);
+    std::string_view content;
+    if (content_to_line_end_) {
+      // The rest of the line, which the regex checked is not empty.
+      std::string_view whole = prefregex_->group(0);
+      size_t from = static_cast<size_t>(whole.data() + whole.size() - subject.data());
+      content = subject.substr(from, subject.size() - 1 - from);
+    } else {
+      content = prefregex_group(prefregex_content_);
+    }
     if (content.empty() && pre_.has(field::content))
       content = pre_.get(field::content); // an alt_content group stood in for an empty content
     if (!content.empty()) {

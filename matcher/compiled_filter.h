@@ -46,9 +46,9 @@ public:
   }
 
   using Emit = std::function<void(const Match &)>;
-  // Judges one line (no newline). `proposed[i]` says whether the pre-scan proposed
-  // failregex i; rules the pre-scan cannot serve are always tried (mark them with
-  // set_slow). `now` is the "now" of year inference; `clock` ages sessions.
+  // Judges one line (no newline: the prefregex relies on it). `proposed[i]` says whether
+  // the pre-scan proposed failregex i; rules the pre-scan cannot serve are always tried
+  // (mark them with set_slow). `now` is the "now" of year inference; `clock` ages sessions.
   void judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
              const std::vector<uint8_t> &proposed, int64_t now, MatcherCounters &counters,
              const Emit &emit);
@@ -97,6 +97,9 @@ private:
   std::string_view prefregex_group(const std::vector<uint32_t> &numbers) const;
 
   std::vector<uint32_t> prefregex_content_; // group numbers named "content"
+  // The prefregex ended in <F-CONTENT>.+</F-CONTENT>$ and was compiled without it: the
+  // content is the rest of the line after its match.
+  bool content_to_line_end_ = false;
   std::string buffer_, content_;
   Fields pre_, fail_, merged_; // per line, reused
 };

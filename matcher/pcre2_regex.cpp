@@ -19,7 +19,9 @@ Result<Pcre2Regex> Pcre2Regex::compile(std::string_view pattern, Limits limits) 
   Pcre2Regex regex;
   regex.code_.reset(code);
   // JIT is an optimisation: a pattern the JIT cannot take still runs interpreted.
-  (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  // The JIT's own entry point skips pcre2_match's checks, which hold for our calls (no
+  // UTF, no options at match time).
+  regex.jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   regex.match_data_.reset(pcre2_match_data_create_from_pattern(code, nullptr));
   regex.context_.reset(pcre2_match_context_create(nullptr));
   if (!regex.match_data_ || !regex.context_)
@@ -47,8 +49,11 @@ Result<Pcre2Regex> Pcre2Regex::compile(std::string_view pattern, Limits limits) 
 
 Pcre2Regex::Outcome Pcre2Regex::search(std::string_view subject) {
   subject_ = subject;
-  int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                       0, 0, match_data_.get(), context_.get());
+  auto *text = reinterpret_cast<PCRE2_SPTR>(subject.data());
+  int rc = jit_ ? pcre2_jit_match(code_.get(), text, subject.size(), 0, 0, match_data_.get(),
+                                  context_.get())
+                : pcre2_match(code_.get(), text, subject.size(), 0, 0, match_data_.get(),
+                              context_.get());
   if (rc >= 0)
     return Outcome::matched;
   if (rc == PCRE2_ERROR_NOMATCH)

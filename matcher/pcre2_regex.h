@@ -74,6 +74,7 @@ private:
   const PCRE2_SIZE *ovector_ = nullptr; // match_data_'s, which never moves
   std::string_view subject_;
   uint32_t group_count_ = 0;
+  bool jit_ = false; // compiled by the JIT: matched through pcre2_jit_match
 };
 
 } // namespace mcf2b::matcher

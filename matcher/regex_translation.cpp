@@ -521,4 +521,22 @@ std::string hyperscan_prescan_pattern(std::string_view pcre_regex, size_t min_fa
   return "(?:" + inner + ").*$";
 }
 
+std::optional<std::string> prefregex_with_content_to_line_end(std::string_view expanded) {
+  constexpr std::string_view tail = "(?P<content>.+)$";
+  if (expanded.size() < tail.size() || expanded.substr(expanded.size() - tail.size()) != tail ||
+      expanded.find("(?P<content>") != expanded.size() - tail.size() ||
+      expanded.find("(*") != std::string_view::npos)
+    return std::nullopt;
+  // Inline options ((?s), (?m), (?x), (?^)...): a "(?" followed by a letter other than P
+  // (named groups), or by - or ^. A literal "\(?" followed by such a letter is taken for
+  // one too, which only costs the rewrite.
+  for (size_t at = expanded.find("(?"); at != std::string_view::npos;
+       at = expanded.find("(?", at + 2)) {
+    char c = at + 2 < expanded.size() ? expanded[at + 2] : '\0';
+    if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '^') && c != 'P')
+      return std::nullopt;
+  }
+  return std::string(expanded.substr(0, expanded.size() - tail.size())) + "(?=.)";
+}
+
 } // namespace mcf2b::matcher

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,14 @@ std::string hyperscan_superset(std::string_view pcre_regex);
 // it proposes are confirmed by PCRE2 in any case. A literal factor is reported where it
 // ends, possibly several times per line.
 std::string hyperscan_prescan_pattern(std::string_view pcre_regex, size_t min_factor = 4);
+
+// fail2ban's prefregexes end in <F-CONTENT>.+</F-CONTENT>$: on one line plus its
+// newline, the content is the non-empty rest of the line, wherever the part before it
+// ends. For such an expanded prefregex, the same regex with that tail replaced by a
+// look-ahead for one character, so that PCRE2 need not walk the content: the content
+// then runs from the end of the match to the line's newline. nullopt when the regex
+// does not end so, names another content group, or sets options or verbs that could
+// change what "." or "$" mean.
+std::optional<std::string> prefregex_with_content_to_line_end(std::string_view expanded);
 
 } // namespace mcf2b::matcher
