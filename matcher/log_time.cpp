@@ -2,6 +2,7 @@
 #include "matcher/log_time.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstring>
 
 namespace mcf2b::matcher {
@@ -77,10 +78,16 @@ struct Cursor {
   bool day_name() {
     static const char *const full[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                        "Friday", "Saturday", "Sunday"};
-    static const char *const names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-    for (int d = 0; d < 7; ++d) {
-      if (lit(full[d]) || lit(names[d]))
-        return true;
+    // As month_name: the three-letter names differ and start the full ones.
+    if (i > s.size() || s.size() - i < 3)
+      return false;
+    const char *abbr = s.data() + i;
+    for (const char *name : full) {
+      if (abbr[0] != name[0] || abbr[1] != name[1] || abbr[2] != name[2])
+        continue;
+      size_t length = std::strlen(name);
+      i += s.substr(i, length) == name ? length : 3;
+      return true;
     }
     return false;
   }
@@ -479,6 +486,10 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
   if (!re)
     return re.error().context("datepattern '" + std::string(pattern) + "'");
   p.regex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+  // The groups strftime_to_regex names are single letters: read by letter, in order.
+  for (const auto &[name, number] : p.regex_->names())
+    if (name.size() == 1)
+      p.custom_fields_.emplace_back(name[0], number);
   p.mode_ = Mode::custom;
   return p;
 }
@@ -555,28 +566,42 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
     int hour12 = -1;
     bool pm = false;
     int64_t epoch_value = -1;
-    for (const auto &[name, number] : regex_->names()) {
+    for (const auto &[field, number] : custom_fields_) {
       if (!regex_->group_set(number))
         continue;
-      std::string v(regex_->group(number));
+      std::string_view v = regex_->group(number);
       while (!v.empty() && v.front() == ' ')
-        v.erase(0, 1);
-      if (name == "Y") w.year = std::stoi(v);
-      else if (name == "y") w.year = 2000 + std::stoi(v);
-      else if (name == "m") w.month = std::stoi(v);
-      else if (name == "d") w.day = std::stoi(v);
-      else if (name == "H") w.hour = std::stoi(v);
-      else if (name == "I") hour12 = std::stoi(v);
-      else if (name == "M") w.minute = std::stoi(v);
-      else if (name == "S") w.second = std::stoi(v);
-      else if (name == "p") pm = v == "PM" || v == "pm";
-      else if (name == "s") epoch_value = std::stoll(v);
-      else if (name == "b") {
+        v.remove_prefix(1);
+      // The groups' regexes admit digits only (after the padding space): the value of
+      // all of them, as std::stoi would read it.
+      auto number_of = [&v] {
+        int64_t value = 0;
+        std::from_chars(v.data(), v.data() + v.size(), value);
+        return value;
+      };
+      auto small = [&] { return static_cast<int>(number_of()); };
+      switch (field) {
+      case 'Y': w.year = small(); break;
+      case 'y': w.year = 2000 + small(); break;
+      case 'm': w.month = small(); break;
+      case 'd': w.day = small(); break;
+      case 'H': w.hour = small(); break;
+      case 'I': hour12 = small(); break;
+      case 'M': w.minute = small(); break;
+      case 'S': w.second = small(); break;
+      case 'p': pm = v == "PM" || v == "pm"; break;
+      case 's': epoch_value = number_of(); break;
+      case 'b': {
         Cursor c{v, 0};
         c.month_name(w.month);
-      } else if (name == "z") {
+        break;
+      }
+      case 'z': {
         Cursor c{v, 0};
         w.has_zone = c.zone(w.zone_offset);
+        break;
+      }
+      default: break;
       }
     }
     if (hour12 >= 0)

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "matcher/pcre2_regex.h"
@@ -92,6 +94,7 @@ private:
   // PCRE2 match data is per object; the parser is used by one thread at a time.
   mutable std::unique_ptr<Pcre2Regex> regex_;
   mutable CalendarMemo calendar_;
+  std::vector<std::pair<char, uint32_t>> custom_fields_; // custom: (strftime letter, group)
 };
 
 } // namespace mcf2b::matcher

@@ -3,26 +3,52 @@
 
 #include <algorithm>
 #include <bit>
-#include <functional>
+#include <cstring>
+#include <random>
 
 namespace mcf2b::matcher {
 
 SessionCache::SessionCache(size_t capacity, int64_t max_age, size_t field_count)
     : capacity_(capacity), max_age_(max_age), field_count_(field_count) {
-  // At most max(capacity, 1) sessions live at once: an index at most half full keeps
-  // the probe sequences short.
-  size_t slots = std::bit_ceil(std::max<size_t>(2 * std::max<size_t>(capacity, 1), 16));
-  index_.assign(slots, kNone);
-  mask_ = slots - 1;
+  // At most max(capacity, 1) sessions live at once: an index at most a quarter full
+  // keeps the probe sequences short, misses included.
+  size_t slots = std::bit_ceil(std::max<size_t>(4 * std::max<size_t>(capacity, 1), 16));
+  index_.assign(slots, Slot{});
+  seed_ = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  mask_ = static_cast<uint32_t>(slots - 1);
 }
 
-uint32_t SessionCache::lookup(std::string_view id, uint64_t hash) const {
-  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
-    uint32_t e = index_[i];
-    if (e == kNone)
+uint32_t SessionCache::hash_of(std::string_view id) const {
+  // Eight bytes at a time, multiply and fold; seeded per cache, so that ids written into
+  // a log cannot be chosen to collide.
+  constexpr uint64_t k = 0x9e3779b97f4a7c15ull;
+  uint64_t h = seed_ ^ (id.size() * k);
+  auto mix = [&](uint64_t word) {
+    h = (h ^ word) * k;
+    h ^= h >> 29;
+  };
+  size_t i = 0;
+  for (; i + 8 <= id.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, id.data() + i, 8);
+    mix(word);
+  }
+  if (i < id.size()) {
+    uint64_t word = 0;
+    std::memcpy(&word, id.data() + i, id.size() - i);
+    mix(word);
+  }
+  h *= k;
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+uint32_t SessionCache::lookup(std::string_view id, uint32_t hash) const {
+  for (uint32_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Slot &slot = index_[i];
+    if (slot.entry == kNone)
       return kNone;
-    if (entries_[e].hash == hash && entries_[e].id == id)
-      return e;
+    if (slot.hash == hash && entries_[slot.entry].id == id)
+      return slot.entry;
   }
 }
 
@@ -44,25 +70,25 @@ void SessionCache::remove(uint32_t e) {
   unlink(e);
   // Backward-shift deletion: entries after the hole that may live in it move back, so
   // that every entry stays reachable from its home slot without tombstones.
-  uint64_t hole = entries_[e].slot;
-  for (uint64_t i = (hole + 1) & mask_; index_[i] != kNone; i = (i + 1) & mask_) {
-    uint64_t home = entries_[index_[i]].hash & mask_;
+  uint32_t hole = entries_[e].slot;
+  for (uint32_t i = (hole + 1) & mask_; index_[i].entry != kNone; i = (i + 1) & mask_) {
+    uint32_t home = index_[i].hash & mask_;
     // Stays when its home lies cyclically in (hole, i].
     bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     if (!stays) {
       index_[hole] = index_[i];
-      entries_[index_[hole]].slot = static_cast<uint32_t>(hole);
+      entries_[index_[hole].entry].slot = hole;
       hole = i;
     }
   }
-  index_[hole] = kNone;
+  index_[hole] = Slot{};
   entries_[e].slot = kNone;
   free_.push_back(e);
   --size_;
 }
 
 Session *SessionCache::find(std::string_view id, int64_t now) {
-  uint32_t e = lookup(id, std::hash<std::string_view>{}(id));
+  uint32_t e = lookup(id, hash_of(id));
   if (e == kNone)
     return nullptr;
   if (now - entries_[e].stored > max_age_) {
@@ -73,7 +99,7 @@ Session *SessionCache::find(std::string_view id, int64_t now) {
 }
 
 Session &SessionCache::insert(std::string_view id, int64_t now) {
-  uint64_t hash = std::hash<std::string_view>{}(id);
+  uint32_t hash = hash_of(id);
   uint32_t e = lookup(id, hash);
   if (e != kNone) {
     // Stored again: it becomes the newest, as if removed and inserted.
@@ -89,14 +115,12 @@ Session &SessionCache::insert(std::string_view id, int64_t now) {
       entries_.emplace_back();
       sessions_.emplace_back().fields.resize(field_count_);
     }
-    Entry &n = entries_[e];
-    n.id.assign(id);
-    n.hash = hash;
-    uint64_t i = hash & mask_;
-    while (index_[i] != kNone)
+    entries_[e].id.assign(id);
+    uint32_t i = hash & mask_;
+    while (index_[i].entry != kNone)
       i = (i + 1) & mask_;
-    index_[i] = e;
-    n.slot = static_cast<uint32_t>(i);
+    index_[i] = Slot{e, hash};
+    entries_[e].slot = i;
     ++size_;
   }
   entries_[e].stored = now;

@@ -61,12 +61,18 @@ private:
   static constexpr uint32_t kNone = UINT32_MAX;
   struct Entry { // the bookkeeping of sessions_[i] is entries_[i]
     std::string id;
-    uint64_t hash = 0;
     int64_t stored = 0;
     uint32_t slot = kNone; // position in index_, kNone while free
     uint32_t older = kNone, newer = kNone;
   };
-  [[nodiscard]] uint32_t lookup(std::string_view id, uint64_t hash) const;
+  // A position of the index: the entry, and its id's hash, which places it and
+  // tells most other ids apart without reading the entry.
+  struct Slot {
+    uint32_t entry = kNone;
+    uint32_t hash = 0;
+  };
+  [[nodiscard]] uint32_t hash_of(std::string_view id) const;
+  [[nodiscard]] uint32_t lookup(std::string_view id, uint32_t hash) const;
   void remove(uint32_t entry);
   void evict(int64_t now);
   void link_newest(uint32_t entry);
@@ -78,8 +84,9 @@ private:
   std::vector<Session> sessions_; // the pool: sessions are reused, never freed
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;  // pool entries not in use
-  std::vector<uint32_t> index_; // open addressing, linear probing: entry numbers
-  uint64_t mask_ = 0;
+  std::vector<Slot> index_; // open addressing, linear probing
+  uint32_t mask_ = 0;
+  uint64_t seed_ = 0;
   size_t size_ = 0;
   uint32_t oldest_ = kNone, newest_ = kNone;
 };
