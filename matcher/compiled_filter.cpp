@@ -6,6 +6,11 @@
 namespace mcf2b::matcher {
 namespace {
 
+std::optional<IpAddress> fallback_parse(std::string_view text) {
+  auto parsed = IpAddress::parse(text);
+  return parsed ? std::optional<IpAddress>(*parsed) : std::nullopt;
+}
+
 // fail2ban's alt_ groups stand in for the field their name ends in: alt_user_1 -> user.
 std::string alt_target(const std::string &name) {
   std::string target = name.substr(4);
@@ -14,6 +19,28 @@ std::string alt_target(const std::string &name) {
       target.find_first_not_of("0123456789", u + 1) == std::string::npos)
     target.resize(u);
   return target;
+}
+
+// The address a failregex captured. Most are plain dotted quads, read here directly;
+// anything else (IPv6, brackets, leading zeros, junk) goes through IpAddress::parse,
+// which accepts exactly the same dotted quads.
+std::optional<IpAddress> parse_address(std::string_view text) {
+  uint8_t bytes[4];
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0 && (i >= text.size() || text[i++] != '.'))
+      return fallback_parse(text);
+    size_t start = i;
+    unsigned value = 0;
+    while (i < text.size() && i - start < 3 && text[i] >= '0' && text[i] <= '9')
+      value = value * 10 + static_cast<unsigned>(text[i++] - '0');
+    if (i == start || value > 255 || (text[start] == '0' && i - start > 1))
+      return fallback_parse(text);
+    bytes[part] = static_cast<uint8_t>(value);
+  }
+  if (i != text.size())
+    return fallback_parse(text);
+  return IpAddress::v4_bytes(bytes);
 }
 
 } // namespace
@@ -148,7 +175,8 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
     fail.set(field::nofail, fail.get(field::mlfgained));
   bool forget = fail.pop(field::mlfforget);
   bool users_many = false;
-  Session *session = sessions_->find(mlfid, now);
+  SessionCache::Key key = sessions_->key(mlfid);
+  Session *session = sessions_->find(key, now);
   if (session) {
     session->add_user(fail.get(field::user));
     users_many = session->many_users;
@@ -160,7 +188,7 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
     if (forget)
       sessions_->erase(*session); // still read below, as fail2ban's dict outlives the cache
   } else if (!forget) {
-    session = &sessions_->insert(mlfid, now);
+    session = &sessions_->insert(key, now);
     session->fields.update_from(fail);
     session->add_user(fail.get(field::user));
   }
@@ -179,27 +207,34 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
 void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
                            const std::vector<uint8_t> &proposed, int64_t now,
                            MatcherCounters &counters, const Emit &emit) {
+  // A line given with its newline can be read in place: fail2ban's subject is the line
+  // without its timestamp, plus a newline.
+  bool newline_follows = !line.empty() && line.back() == '\n';
+  if (newline_follows)
+    line.remove_suffix(1);
   if (line.size() > options_.max_line) {
     ++counters.truncated;
     return;
   }
-  if (!line.empty() && line.back() == '\r')
+  if (!line.empty() && line.back() == '\r') {
     line.remove_suffix(1);
+    newline_follows = false;
+  }
 
   // The timestamp is cut out first; what remains (plus fail2ban's trailing newline) is
   // what the prefregex and failregexes see.
   std::optional<LogTime> t = time_parser_->find(line, now);
   int64_t time = 0;
   bool dated = true;
-  buffer_.clear();
+  size_t cut_begin = 0, cut_end = 0;
   if (t) {
     if (!t->valid) {
       // Checked before any regex: an impossible date never yields a failure.
       ++counters.bad_dates;
       return;
     }
-    buffer_.append(line.substr(0, t->begin));
-    buffer_.append(line.substr(t->end));
+    cut_begin = t->begin;
+    cut_end = t->end;
     time = t->epoch;
     last_time_ = time;
     have_last_time_ = true;
@@ -208,12 +243,18 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
       ++counters.undated;
       return;
     }
-    buffer_.append(line);
     dated = false;
     time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;
   }
-  buffer_ += '\n';
-  std::string_view subject = buffer_;
+  std::string_view subject;
+  if (cut_begin == 0 && newline_follows) {
+    subject = std::string_view(line.data() + cut_end, line.size() - cut_end + 1);
+  } else {
+    buffer_.assign(line.substr(0, cut_begin));
+    buffer_.append(line.substr(cut_end));
+    buffer_ += '\n';
+    subject = buffer_;
+  }
 
   if (!ignores_.empty() && ignores_.size() + 2 < rules_.size() && ignored(subject, counters)) {
     ++counters.ignored;
@@ -240,7 +281,7 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     if (content.empty() && pre_.has(field::content))
       content = pre_.get(field::content); // an alt_content group stood in for an empty content
     if (!content.empty()) {
-      if (content.data() + content.size() + 1 == buffer_.data() + buffer_.size()) {
+      if (content.data() + content.size() + 1 == subject.data() + subject.size()) {
         subject = std::string_view(content.data(), content.size() + 1); // "content\n" in place
       } else {
         content_.assign(content);
@@ -295,12 +336,12 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     HostKind kind = HostKind::none;
     Match m;
     if ((host = value(field::ip4)).data() || (host = value(field::ip6)).data()) {
-      auto parsed = IpAddress::parse(host);
+      auto parsed = parse_address(host);
       kind = parsed ? HostKind::address : HostKind::invalid_address;
       if (parsed)
         m.address = *parsed;
     } else if ((host = value(field::dns)).data() || (host = value(field::fid)).data()) {
-      auto parsed = IpAddress::parse(host);
+      auto parsed = parse_address(host);
       kind = parsed ? HostKind::address : HostKind::name;
       if (parsed)
         m.address = *parsed;

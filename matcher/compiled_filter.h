@@ -46,9 +46,10 @@ public:
   }
 
   using Emit = std::function<void(const Match &)>;
-  // Judges one line (no newline: the prefregex relies on it). `proposed[i]` says whether
-  // the pre-scan proposed failregex i; rules the pre-scan cannot serve are always tried
-  // (mark them with set_slow). `now` is the "now" of year inference; `clock` ages sessions.
+  // Judges one line: no newline inside it (the prefregex relies on that), and with or
+  // without its own newline at the end (with it, the line is read in place).
+  // `proposed[i]` says whether the pre-scan proposed failregex i; rules the pre-scan
+  // cannot serve are always tried (mark them with set_slow). `now` is the "now" of year inference; `clock` ages sessions.
   void judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
              const std::vector<uint8_t> &proposed, int64_t now, MatcherCounters &counters,
              const Emit &emit);

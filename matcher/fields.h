@@ -83,40 +83,76 @@ private:
   std::vector<std::string_view> values_;
 };
 
-// Fields that outlive their line: a session's, with their own copies of the text. The
-// strings keep their capacity when the slot is reused, so a warm session costs no
-// allocation.
+// Fields that outlive their line: a session's, with their own copy of the text. The
+// values share one buffer, which keeps its capacity when the session is reused, so a
+// warm session costs no allocation; a value that fits where the field's previous one
+// was is written over it. Views from get() last until the next set() or update_from().
 class OwnedFields {
 public:
   void resize(size_t count) {
-    values_.assign(count, std::string());
-    present_.assign(count, 0);
+    spans_.assign(count, Span{});
+    text_.clear();
   }
-  void clear() { std::fill(present_.begin(), present_.end(), uint8_t{0}); }
+  void clear() {
+    std::fill(spans_.begin(), spans_.end(), Span{});
+    text_.clear();
+  }
 
-  [[nodiscard]] bool has(FieldId id) const { return present_[id] != 0; }
+  [[nodiscard]] bool has(FieldId id) const { return spans_[id].size != kAbsent; }
   [[nodiscard]] std::string_view get(FieldId id) const {
-    return present_[id] ? std::string_view(values_[id]) : std::string_view{};
+    const Span &span = spans_[id];
+    return span.size == kAbsent ? std::string_view{}
+                                : std::string_view(text_.data() + span.offset, span.size);
   }
-  [[nodiscard]] bool truthy(FieldId id) const { return present_[id] && !values_[id].empty(); }
+  [[nodiscard]] bool truthy(FieldId id) const {
+    return spans_[id].size != kAbsent && spans_[id].size != 0;
+  }
   void set(FieldId id, std::string_view value) {
-    values_[id].assign(value.data() ? value : std::string_view("", 0));
-    present_[id] = 1;
+    Span &span = spans_[id];
+    auto size = static_cast<uint32_t>(value.size());
+    if (span.size == kAbsent || span.size < size) {
+      if (text_.size() + size > kCompactAt)
+        compact();
+      span.offset = static_cast<uint32_t>(text_.size());
+      text_.append(value);
+    } else {
+      std::copy(value.begin(), value.end(), text_.begin() + span.offset);
+    }
+    span.size = size;
   }
   bool pop(FieldId id) {
     bool was = truthy(id);
-    present_[id] = 0;
+    spans_[id].size = kAbsent;
     return was;
   }
   void update_from(const Fields &other) {
-    for (size_t i = 0; i < present_.size(); ++i)
+    for (size_t i = 0; i < spans_.size(); ++i)
       if (other.has(static_cast<FieldId>(i)))
         set(static_cast<FieldId>(i), other.get(static_cast<FieldId>(i)));
   }
 
 private:
-  std::vector<std::string> values_;
-  std::vector<uint8_t> present_;
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+  // A session updated by many lines whose values keep growing: its buffer is rewritten
+  // with the present values only once it reaches this size.
+  static constexpr size_t kCompactAt = 16 * 1024;
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t size = kAbsent;
+  };
+  void compact() {
+    std::string kept;
+    for (Span &span : spans_)
+      if (span.size != kAbsent) {
+        uint32_t offset = static_cast<uint32_t>(kept.size());
+        kept.append(text_, span.offset, span.size);
+        span.offset = offset;
+      }
+    text_.swap(kept);
+  }
+
+  std::string text_;
+  std::vector<Span> spans_;
 };
 
 } // namespace mcf2b::matcher

@@ -228,7 +228,8 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
       return; // counted above, never matched: the cut-off part could hold anything
     line_no += count_newlines(base + counted_to, start - counted_to);
     counted_to = start;
-    std::string_view line(base + start, stop - start);
+    // With its newline (every line of a piece has one), so that it is read in place.
+    std::string_view line(base + start, stop - start + (stop < piece.size() ? 1 : 0));
     for (size_t f = 0; f < filters_.size(); ++f) {
       if (!touched_[f] && !every_line_)
         continue;
@@ -242,28 +243,36 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     }
   };
 
-  // The newline that ends the line a report belongs to. A report normally ends right
-  // before that newline; one that ends just after a newline (a pattern whose \s crossed
-  // it) is given to the line that newline ends. Monotonic in the report offset.
-  auto line_end_of = [&](unsigned long long end) {
+  // Where a report lies: right before the newline of its line normally; a report that
+  // ends just after a newline (a pattern whose \s crossed it) is given to the line that
+  // newline ends. Monotonic in the report offset. The report's line ends at the first
+  // newline from there.
+  auto position_of = [&](unsigned long long end) {
     size_t at = std::min<size_t>(end, piece.size() - 1);
     if (at > 0 && at == end && base[at - 1] == '\n' && base[at] != '\n')
       --at;
+    return at;
+  };
+  auto line_end_from = [&](size_t at) {
     const void *nl = std::memchr(base + at, '\n', piece.size() - at);
     return nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
   };
   if (!every_line_) {
     size_t i = 0;
     while (i < hits_.size()) {
-      size_t stop = line_end_of(hits_[i].end);
-      const void *prev = stop ? memrchr(base, '\n', stop) : nullptr;
+      size_t at = position_of(hits_[i].end);
+      size_t stop = line_end_from(at);
+      // No newline lies between the report and `stop`: the line starts after the last
+      // one before the report.
+      const void *prev = at ? memrchr(base, '\n', at) : nullptr;
       size_t start = prev ? static_cast<size_t>(static_cast<const char *>(prev) - base) + 1 : 0;
+      // Later reports up to `stop` belong to the same line (positions are monotonic).
       do {
         const RuleRef &r = ids_[hits_[i].id];
         proposed_[r.filter][r.rule] = 1;
         touched_[r.filter] = 1;
         ++i;
-      } while (i < hits_.size() && line_end_of(hits_[i].end) == stop);
+      } while (i < hits_.size() && position_of(hits_[i].end) <= stop);
       judge_line(start, stop);
     }
   } else {
@@ -271,7 +280,7 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     while (start < piece.size()) {
       const void *nl = std::memchr(base + start, '\n', piece.size() - start);
       size_t stop = nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
-      while (h < hits_.size() && line_end_of(hits_[h].end) <= stop) {
+      while (h < hits_.size() && position_of(hits_[h].end) <= stop) {
         const RuleRef &r = ids_[hits_[h].id];
         proposed_[r.filter][r.rule] = 1;
         touched_[r.filter] = 1;

@@ -87,8 +87,8 @@ void SessionCache::remove(uint32_t e) {
   --size_;
 }
 
-Session *SessionCache::find(std::string_view id, int64_t now) {
-  uint32_t e = lookup(id, hash_of(id));
+Session *SessionCache::find(const Key &key, int64_t now) {
+  uint32_t e = lookup(key.id, key.hash);
   if (e == kNone)
     return nullptr;
   if (now - entries_[e].stored > max_age_) {
@@ -98,9 +98,8 @@ Session *SessionCache::find(std::string_view id, int64_t now) {
   return &sessions_[e];
 }
 
-Session &SessionCache::insert(std::string_view id, int64_t now) {
-  uint32_t hash = hash_of(id);
-  uint32_t e = lookup(id, hash);
+Session &SessionCache::insert(const Key &key, int64_t now) {
+  uint32_t e = lookup(key.id, key.hash);
   if (e != kNone) {
     // Stored again: it becomes the newest, as if removed and inserted.
     unlink(e);
@@ -115,11 +114,11 @@ Session &SessionCache::insert(std::string_view id, int64_t now) {
       entries_.emplace_back();
       sessions_.emplace_back().fields.resize(field_count_);
     }
-    entries_[e].id.assign(id);
-    uint32_t i = hash & mask_;
+    entries_[e].id.assign(key.id);
+    uint32_t i = key.hash & mask_;
     while (index_[i].entry != kNone)
       i = (i + 1) & mask_;
-    index_[i] = Slot{e, hash};
+    index_[i] = Slot{e, key.hash};
     entries_[e].slot = i;
     ++size_;
   }

@@ -47,11 +47,20 @@ public:
   SessionCache(SessionCache &&) noexcept = default;
   SessionCache &operator=(SessionCache &&) noexcept = default;
 
+  // A session id with its hash, computed once for a find() and the insert() after it.
+  struct Key {
+    std::string_view id;
+    uint32_t hash;
+  };
+  [[nodiscard]] Key key(std::string_view id) const { return {id, hash_of(id)}; }
+
   // The session `id`, or nullptr when there is none or it is older than the maximum age
   // (then it is dropped).
-  Session *find(std::string_view id, int64_t now);
+  Session *find(const Key &key, int64_t now);
+  Session *find(std::string_view id, int64_t now) { return find(key(id), now); }
   // An empty session stored under `id` now, the newest (replacing one of that id).
-  Session &insert(std::string_view id, int64_t now);
+  Session &insert(const Key &key, int64_t now);
+  Session &insert(std::string_view id, int64_t now) { return insert(key(id), now); }
   // Drops the session that find() returned. Its contents stay readable until the next
   // insert().
   void erase(Session &session);
