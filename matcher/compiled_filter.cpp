@@ -125,8 +125,8 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
                         " has no <HOST>, <ADDR>, <F-ID> or <F-MLFID>: " + src.text);
     GroupFields fields = f.bind_groups(*re);
     f.rules_.push_back(Rule{std::move(*re), std::move(fields),
-                            hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text)),
-                            false});
+                            hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text))});
+    f.slow_.push_back(0);
   }
   for (size_t i = 0; i < definition.ignoreregex.size(); ++i) {
     const auto &src = definition.ignoreregex[i];
@@ -295,9 +295,9 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
 
   constexpr FieldId no_skip = UINT16_MAX;
   for (size_t i = 0; i < rules_.size(); ++i) {
-    Rule &rule = rules_[i];
-    if (!rule.slow && !proposed[i])
+    if (!proposed[i] && !slow_[i])
       continue; // the superset pre-scan did not propose it: it cannot match
+    Rule &rule = rules_[i];
     auto outcome = rule.regex.search(subject);
     if (outcome == Pcre2Regex::Outcome::limit_hit)
       ++counters.regex_limit_hits;

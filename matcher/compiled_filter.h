@@ -49,13 +49,14 @@ public:
   // Judges one line: no newline inside it (the prefregex relies on that), and with or
   // without its own newline at the end (with it, the line is read in place).
   // `proposed[i]` says whether the pre-scan proposed failregex i; rules the pre-scan
-  // cannot serve are always tried (mark them with set_slow). `now` is the "now" of year inference; `clock` ages sessions.
+  // cannot serve are always tried (mark them with set_slow). `now` is the "now" of year
+  // inference; `clock` ages sessions.
   void judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
              const std::vector<uint8_t> &proposed, int64_t now, MatcherCounters &counters,
              const Emit &emit);
 
-  void set_slow(size_t rule, bool slow) { rules_[rule].slow = slow; }
-  [[nodiscard]] bool slow(size_t rule) const { return rules_[rule].slow; }
+  void set_slow(size_t rule, bool slow) { slow_[rule] = slow; }
+  [[nodiscard]] bool slow(size_t rule) const { return slow_[rule] != 0; }
 
 private:
   // Where a regex's named groups go: fail2ban's groupdict() with its alt_ merging
@@ -72,7 +73,6 @@ private:
     Pcre2Regex regex;
     GroupFields fields;
     std::string scan_pattern;
-    bool slow = false;
   };
   CompiledFilter() = default;
   GroupFields bind_groups(const Pcre2Regex &regex);
@@ -90,6 +90,8 @@ private:
   std::unique_ptr<Pcre2Regex> prefregex_;
   GroupFields prefregex_fields_;
   std::vector<Rule> rules_;
+  std::vector<uint8_t> slow_; // per rule: tried on every line (apart from the rules,
+                              // which the judge reads only when it runs them)
   std::vector<Pcre2Regex> ignores_;
   std::unique_ptr<LogTimeParser> time_parser_;
   std::unique_ptr<SessionCache> sessions_;

@@ -223,24 +223,32 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
 
   counters_.truncated += count_long_lines(piece);
   const size_t max_line = options_.judge.max_line;
-  auto judge_line = [&](size_t start, size_t stop) {
-    if (stop - start > max_line)
-      return; // counted above, never matched: the cut-off part could hold anything
+  // The number of the line that starts at `start`: the newlines before it are counted
+  // from where the previous call stopped, so each byte is counted once.
+  auto number_of = [&](size_t start) {
     line_no += count_newlines(base + counted_to, start - counted_to);
     counted_to = start;
+    return line_no;
+  };
+  auto judge_line = [&](size_t start, size_t stop, uint64_t number) {
     // With its newline (every line of a piece has one), so that it is read in place.
     std::string_view line(base + start, stop - start + (stop < piece.size() ? 1 : 0));
     for (size_t f = 0; f < filters_.size(); ++f) {
       if (!touched_[f] && !every_line_)
         continue;
       ++counters_.candidates;
-      filters_[f]->judge(static_cast<uint32_t>(f), line_no, line, proposed_[f], now_value,
+      filters_[f]->judge(static_cast<uint32_t>(f), number, line, proposed_[f], now_value,
                          counters_, emit);
       if (touched_[f]) {
         std::fill(proposed_[f].begin(), proposed_[f].end(), 0);
         touched_[f] = 0;
       }
     }
+  };
+  auto propose = [&](const Hit &hit) {
+    const RuleRef &r = ids_[hit.id];
+    proposed_[r.filter][r.rule] = 1;
+    touched_[r.filter] = 1;
   };
 
   // Where a report lies: right before the newline of its line normally; a report that
@@ -258,6 +266,9 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     return nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
   };
   if (!every_line_) {
+    // First the proposed lines and their numbers, while the piece is in cache from the
+    // scan; then their judgement.
+    candidates_.clear();
     size_t i = 0;
     while (i < hits_.size()) {
       size_t at = position_of(hits_[i].end);
@@ -267,31 +278,34 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
       const void *prev = at ? memrchr(base, '\n', at) : nullptr;
       size_t start = prev ? static_cast<size_t>(static_cast<const char *>(prev) - base) + 1 : 0;
       // Later reports up to `stop` belong to the same line (positions are monotonic).
-      do {
-        const RuleRef &r = ids_[hits_[i].id];
-        proposed_[r.filter][r.rule] = 1;
-        touched_[r.filter] = 1;
+      size_t first = i;
+      do
         ++i;
-      } while (i < hits_.size() && position_of(hits_[i].end) <= stop);
-      judge_line(start, stop);
+      while (i < hits_.size() && position_of(hits_[i].end) <= stop);
+      // A line longer than the maximum is counted above and never matched: the cut-off
+      // part could hold anything.
+      if (stop - start <= max_line)
+        candidates_.push_back({start, stop, number_of(start), first, i});
+    }
+    number_of(piece.size()); // the rest of the piece's newlines, while it is in cache
+    for (const Candidate &c : candidates_) {
+      for (size_t h = c.first_hit; h < c.end_hit; ++h)
+        propose(hits_[h]);
+      judge_line(c.start, c.stop, c.line_no);
     }
   } else {
     size_t h = 0, start = 0;
     while (start < piece.size()) {
       const void *nl = std::memchr(base + start, '\n', piece.size() - start);
       size_t stop = nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
-      while (h < hits_.size() && position_of(hits_[h].end) <= stop) {
-        const RuleRef &r = ids_[hits_[h].id];
-        proposed_[r.filter][r.rule] = 1;
-        touched_[r.filter] = 1;
-        ++h;
-      }
-      judge_line(start, stop);
+      while (h < hits_.size() && position_of(hits_[h].end) <= stop)
+        propose(hits_[h++]);
+      if (stop - start <= max_line)
+        judge_line(start, stop, number_of(start));
       start = stop + 1;
     }
   }
-  // The newlines after the last judged line complete the count: each byte is counted once.
-  line_no += count_newlines(base + counted_to, piece.size() - counted_to);
+  number_of(piece.size()); // the newlines after the last line judged, if not yet counted
   counters_.lines += line_no - first_line;
   next_line_ = line_no;
 }

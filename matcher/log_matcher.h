@@ -87,7 +87,14 @@ private:
   HyperscanDatabase db_;
   HyperscanScratch scratch_;
   bool every_line_ = false; // some rule runs without Hyperscan
+  // A line the pre-scan proposed: where it lies, its number, its reports in hits_.
+  struct Candidate {
+    size_t start, stop;
+    uint64_t line_no;
+    size_t first_hit, end_hit;
+  };
   std::vector<Hit> hits_;
+  std::vector<Candidate> candidates_;
   std::vector<std::vector<uint8_t>> proposed_;
   std::vector<uint8_t> touched_;
   MatcherCounters counters_;
