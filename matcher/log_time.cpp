@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/log_time.h"
 
-#include <cctype>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -9,8 +9,11 @@ namespace mcf2b::matcher {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+// fail2ban's \w on bytes: ASCII letters, digits, '_', and every non-ASCII byte. (No
+// locale is set, so isalnum would say the same for ASCII, at the cost of a call.)
 bool is_word(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+  return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z') || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
 }
 
@@ -382,8 +385,11 @@ int64_t CalendarMemo::days(int64_t year, unsigned month, unsigned day) {
   return d.days;
 }
 
-std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now,
-                                          CalendarMemo *memo) {
+namespace {
+
+// fail2ban's rules, computed (memo: the day arithmetic only).
+std::optional<int64_t> resolve_exactly(const WallClock &w, const TimeZone &zone, int64_t now,
+                                       CalendarMemo *memo) {
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int64_t year = w.year;
   int month = w.month, day = w.day;
@@ -431,6 +437,39 @@ std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zo
     }
   }
   return utc;
+}
+
+} // namespace
+
+std::optional<int64_t> CalendarMemo::resolve(const WallClock &w, const TimeZone &zone,
+                                             int64_t now) {
+  Minute key{w.year, w.month, w.day, w.hour, w.minute, w.has_zone, w.zone_offset, now, &zone};
+  if (!(minute_kind_ != MinuteKind::none && key == minute_)) {
+    // The seconds of one minute map to consecutive instants unless a zone transition,
+    // or the year or day inference, falls inside it: then the ends say so.
+    WallClock first = w, last = w;
+    first.second = 0;
+    last.second = 59;
+    auto a = resolve_exactly(first, zone, now, this), b = resolve_exactly(last, zone, now, this);
+    minute_ = key;
+    minute_start_ = a.value_or(0);
+    minute_kind_ = !a && !b                 ? MinuteKind::invalid
+                   : a && b && *b == *a + 59 ? MinuteKind::linear
+                                             : MinuteKind::irregular;
+  }
+  switch (minute_kind_) {
+  case MinuteKind::invalid:
+    return std::nullopt;
+  case MinuteKind::linear:
+    return minute_start_ + std::min(w.second, 59);
+  default:
+    return resolve_exactly(w, zone, now, this);
+  }
+}
+
+std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zone, int64_t now,
+                                          CalendarMemo *memo) {
+  return memo ? memo->resolve(w, zone, now) : resolve_exactly(w, zone, now, nullptr);
 }
 
 LogTimeParser::LogTimeParser(LogTimeParser &&) noexcept = default;
@@ -511,7 +550,7 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
       return finish(w, pos, end, zone, now, calendar_);
     return std::nullopt;
   }
-  if (pos < line.size() && std::isupper(static_cast<unsigned char>(line[pos])) &&
+  if (pos < line.size() && is_upper(line[pos]) &&
       syslog(c, w = WallClock{}, end))
     return finish(w, pos, end, zone, now, calendar_);
   return std::nullopt;

@@ -32,15 +32,31 @@ struct WallClock {
 };
 
 // The calendar arithmetic resolve_wall_clock repeats for every line of a log, kept for
-// the last "now" and the last date: consecutive lines of a log share both.
+// the last "now", the last dates and the last minute: consecutive lines share them.
 class CalendarMemo {
 public:
   // The local date of `now` in `zone`.
   void today(int64_t now, const TimeZone &zone, int64_t &year, unsigned &month, unsigned &day);
   // days_from_civil().
   int64_t days(int64_t year, unsigned month, unsigned day);
+  // resolve_wall_clock(), kept per minute: a minute whose seconds map to consecutive
+  // instants is resolved once.
+  std::optional<int64_t> resolve(const WallClock &w, const TimeZone &zone, int64_t now);
 
 private:
+  struct Minute {
+    int year, month, day, hour, minute;
+    bool has_zone;
+    int32_t zone_offset;
+    int64_t now;
+    const TimeZone *zone;
+    bool operator==(const Minute &) const = default;
+  };
+  enum class MinuteKind { none, invalid, linear, irregular };
+  Minute minute_{};
+  MinuteKind minute_kind_ = MinuteKind::none;
+  int64_t minute_start_ = 0; // linear: the instant of second 0
+
   int64_t now_ = 0;
   const TimeZone *zone_ = nullptr;
   int64_t today_year_ = 0;
