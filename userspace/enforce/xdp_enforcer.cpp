@@ -211,30 +211,39 @@ struct XdpEnforcer::State {
     return Fd(fd);
   }
 
-  // Opens the slot's tries from the outer arrays, creating them when absent.
-  Status ensure_tries(JailSlot s) {
-    for (int f = 0; f < 2; ++f) {
-      if (tries[f][s])
-        continue;
-      uint32_t id = 0;
-      auto found = pfx_outer[f].lookup(&s, &id);
-      if (!found)
-        return found.error();
-      if (*found) {
-        int fd = bpf_map_get_fd_by_id(id);
-        if (fd < 0)
-          return Error::sys("open the prefix trie of jail slot " + std::to_string(s));
-        tries[f][s].reset(fd);
-        continue;
-      }
-      auto fd = create_trie(f, s);
-      if (!fd)
-        return fd.error();
-      int inner = fd->get();
-      if (auto st = pfx_outer[f].update(&s, &inner); !st)
-        return st;
-      tries[f][s] = std::move(*fd);
-    }
+  // Opens the slot's trie of family f when the outer array holds one; false when not.
+  Result<bool> open_trie(int f, JailSlot s) {
+    if (tries[f][s])
+      return true;
+    uint32_t id = 0;
+    auto found = pfx_outer[f].lookup(&s, &id);
+    if (!found)
+      return found.error();
+    if (!*found)
+      return false;
+    int fd = bpf_map_get_fd_by_id(id);
+    if (fd < 0)
+      return Error::sys("open the prefix trie of jail slot " + std::to_string(s));
+    tries[f][s].reset(fd);
+    return true;
+  }
+
+  // The slot's trie of family f, created at its first prefix ban: each update of an
+  // outer array waits for an RCU grace period (tens of milliseconds), which every jail
+  // paying twice at start would make half a second. The program skips a missing trie.
+  Status ensure_trie(int f, JailSlot s) {
+    auto opened = open_trie(f, s);
+    if (!opened)
+      return opened.error();
+    if (*opened)
+      return {};
+    auto fd = create_trie(f, s);
+    if (!fd)
+      return fd.error();
+    int inner = fd->get();
+    if (auto st = pfx_outer[f].update(&s, &inner); !st)
+      return st;
+    tries[f][s] = std::move(*fd);
     return {};
   }
 
@@ -354,7 +363,7 @@ struct XdpEnforcer::State {
 
   Status prefix_ban(const IpPrefix &p, JailSlot s, uint64_t expiry, bool refresh = true) {
     int f = fam(p.address());
-    if (auto st = ensure_tries(s); !st)
+    if (auto st = ensure_trie(f, s); !st)
       return st;
     auto t = trie(f, s);
     LpmKey k(p);
@@ -562,9 +571,9 @@ Status XdpEnforcer::State::rebuild() {
     j.name[sizeof(j.name) - 1] = '\0';
     names[s] = j.name;
     ports[s] = JailPorts{j.all_ports != 0, {}};
-    if (!names[s].empty())
-      if (auto st = ensure_tries(s); !st)
-        return st;
+    for (int f = 0; f < 2 && !names[s].empty(); ++f)
+      if (auto opened = open_trie(f, s); !opened)
+        return opened.error();
   }
   if (auto st = ports_map.for_each([&](const uint8_t *k, const uint8_t *v) {
         uint32_t port;
@@ -671,8 +680,6 @@ Result<JailSlot> XdpEnforcer::set_jail(std::string_view name, const JailPorts &p
   }
   JailSlot j = *slot;
   if (fresh) {
-    if (auto st = s.ensure_tries(j); !st)
-      return st.error();
     mcf2b_jail rec{};
     std::memcpy(rec.name, name.data(), name.size());
     rec.all_ports = ports.all ? 1 : 0;
@@ -833,9 +840,15 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
   std::set<std::pair<int, JailSlot>> touched_tries;
+  // Bulk changes come jail after jail: the slot is looked up when the jail changes.
+  std::string_view jail;
+  Result<JailSlot> slot = Error::msg("no jail");
   for (size_t i = 0; i < changes.size(); ++i) {
     const auto &c = changes[i];
-    auto slot = s.need(c.jail);
+    if (i == 0 || c.jail != jail) {
+      jail = c.jail;
+      slot = s.need(jail);
+    }
     if (!slot) {
       report.failed.emplace_back(i, slot.error());
       continue;
@@ -859,8 +872,8 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
     else
       report.failed.emplace_back(i, st.error().context(c.jail + " " + c.prefix.to_string()));
   }
-  for (auto [f, slot] : touched_tries)
-    if (auto st = s.refresh_prefixes(f, slot); !st)
+  for (auto [f, trie_slot] : touched_tries)
+    if (auto st = s.refresh_prefixes(f, trie_slot); !st)
       report.failed.emplace_back(changes.size(), st.error());
   if (auto st = s.sync_masks(); !st)
     report.failed.emplace_back(changes.size(), st.error());
