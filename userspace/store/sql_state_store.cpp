@@ -79,22 +79,30 @@ Status validate(const Mutation &m) {
       m);
 }
 
-// Reads the ban columns selected by SqlStateStore::ban_columns_ from `row`.
-std::optional<BanRecord> ban_from_row(const SqlRow &row, int first = 0) {
+// Reads the ban columns selected by SqlStateStore::ban_columns_ from `row` into `b`,
+// reusing its strings' storage; false for a row MailCleaner wrote with an address we
+// cannot read (left untouched).
+bool read_ban_row(const SqlRow &row, BanRecord &b, int first = 0) {
   auto ip = IpPrefix::parse(row.text(first));
-  if (!ip) // a row MailCleaner wrote with text we cannot read; left untouched
-    return std::nullopt;
-  BanRecord b;
+  if (!ip)
+    return false;
   b.ip = *ip;
-  b.jail = std::string(row.text(first + 1));
+  b.jail.assign(row.text(first + 1));
   b.count = static_cast<int>(row.integer(first + 2));
   b.active = row.integer(first + 3) != 0;
   b.blacklisted = row.integer(first + 4) != 0;
   b.whitelisted = row.integer(first + 5) != 0;
   b.last_hit = row.integer(first + 6);
-  b.host = std::string(row.text(first + 7));
+  b.host.assign(row.text(first + 7));
   b.ban_start = row.integer(first + 8);
   b.ban_end = row.integer(first + 9);
+  return true;
+}
+
+std::optional<BanRecord> ban_from_row(const SqlRow &row, int first = 0) {
+  BanRecord b;
+  if (!read_ban_row(row, b, first))
+    return std::nullopt;
   return b;
 }
 
@@ -499,6 +507,13 @@ Result<std::optional<JailConfig>> SqlStateStore::get_jail(std::string_view name)
 }
 
 Result<std::vector<BanRecord>> SqlStateStore::list_bans(const BanQuery &query) {
+  std::vector<BanRecord> bans;
+  if (auto st = scan_bans(query, [&](const BanRecord &b) { bans.push_back(b); }); !st)
+    return st.error();
+  return bans;
+}
+
+Status SqlStateStore::scan_bans(const BanQuery &query, const BanSink &sink) {
   // One statement per combination of filters, so each can use its index.
   std::string sql = ban_columns_;
   std::vector<SqlValue> params;
@@ -518,14 +533,14 @@ Result<std::vector<BanRecord>> SqlStateStore::list_bans(const BanQuery &query) {
   }
   sql += " ORDER BY id";
   std::lock_guard lock(mutex_);
-  std::vector<BanRecord> bans;
+  BanRecord b; // one record reused for every row
   auto r = conn_->run_span(sql, params, [&](const SqlRow &row) {
-    if (auto b = ban_from_row(row))
-      bans.push_back(std::move(*b));
+    if (read_ban_row(row, b))
+      sink(b);
   });
   if (!r)
     return r.error();
-  return bans;
+  return {};
 }
 
 Result<std::optional<BanRecord>> SqlStateStore::get_ban(const IpPrefix &ip,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +78,18 @@ public:
   virtual Result<std::vector<JailConfig>> list_jails() = 0;
   virtual Result<std::optional<JailConfig>> get_jail(std::string_view name) = 0;
   virtual Result<std::vector<BanRecord>> list_bans(const BanQuery &query) = 0;
+  // The rows list_bans() returns, handed to `sink` one at a time as they are read (a
+  // start reads a million; no list of them is built where the back end can stream).
+  // The record is valid during the call only; the sink must not call the store.
+  using BanSink = std::function<void(const BanRecord &)>;
+  virtual Status scan_bans(const BanQuery &query, const BanSink &sink) {
+    auto bans = list_bans(query);
+    if (!bans)
+      return bans.error();
+    for (const auto &b : *bans)
+      sink(b);
+    return {};
+  }
   virtual Result<std::optional<BanRecord>> get_ban(const IpPrefix &ip, std::string_view jail) = 0;
   // Whitelist entries of one jail (or of all jails when `jail` is empty). A family root's
   // entries are not expanded: ask for "mc-exim" and for "mc-exim-1d".
