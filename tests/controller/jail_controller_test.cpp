@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 namespace mcf2b {
 namespace {
@@ -632,6 +633,32 @@ TEST_F(JailControllerTest, RestoresBansCountsAndWhitelists) {
   Decisions t = controller.tick();
   ASSERT_EQ(t.unbans.size(), 1u);
   EXPECT_EQ(t.unbans[0].prefix, P("203.0.113.70"));
+}
+
+TEST_F(JailControllerTest, ActiveBansByJailAreWhatTheEnforcersMustHold) {
+  std::vector<BanRecord> rows;
+  rows.push_back(row("203.0.113.70", "mc-ssh-1d", 1, true, kT0 - kHour, kT0 + kHour));
+  rows.push_back(row("203.0.113.71", "mc-ssh-1d", 1, true, kT0 - 2 * kDay, kT0 - kDay));
+  rows.push_back(row("203.0.113.72", "mc-ssh-1d", 1, false, kT0 - 2 * kDay, kT0 - kDay));
+  rows.push_back(row("2001:db8::/48", "mc-exim-bl", 1, true, kT0 - kDay, 0));
+  Decisions out;
+  controller.restore(rows, out);
+  Decisions d = fail_n("mc-exim", "198.51.100.9", 5);
+  ASSERT_EQ(banned_jails(d), std::vector<std::string>{"mc-exim-1d"});
+
+  std::map<std::string, std::vector<std::pair<IpPrefix, Seconds>>> active;
+  size_t jails = 0;
+  for (const auto &j : controller.active_bans_by_jail()) {
+    ++jails;
+    for (const auto &b : j.bans)
+      active[j.jail].emplace_back(b.prefix, b.end);
+  }
+  EXPECT_EQ(jails, controller.jails().size());
+  std::map<std::string, std::vector<std::pair<IpPrefix, Seconds>>> expected{
+      {"mc-ssh-1d", {{P("203.0.113.70"), kT0 + kHour}}}, // the ended one was lifted
+      {"mc-exim-bl", {{P("2001:db8::/48"), 0}}},
+      {"mc-exim-1d", {{P("198.51.100.9"), d.bans[0].end}}}};
+  EXPECT_EQ(active, expected);
 }
 
 TEST_F(JailControllerTest, ConfigureAddsMissingBlacklistJailsAndRejectsBadOnes) {

@@ -20,14 +20,26 @@ BanTable::Row &BanTable::get(const Key &key) {
   return rows_[key];
 }
 
+BanTable::Entry &BanTable::emplace(const Key &key, bool &created) {
+  auto [it, inserted] = rows_.try_emplace(key);
+  created = inserted;
+  return *it;
+}
+
+void BanTable::reserve(size_t rows) {
+  rows_.reserve(rows);
+  ends_.reserve(rows);
+}
+
 void BanTable::schedule(const Key &key, Seconds end) {
-  ends_.push(Scheduled{end, key});
+  ends_.push_back(Scheduled{end, key});
+  std::push_heap(ends_.begin(), ends_.end(), std::greater<>{});
 }
 
 std::optional<Seconds> BanTable::next_end() const {
   if (ends_.empty())
     return std::nullopt;
-  return ends_.top().end;
+  return ends_.front().end;
 }
 
 uint16_t BanTable::intern_host(const std::string &host) {

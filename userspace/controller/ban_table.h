@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,9 +37,22 @@ public:
     Seconds ban_end = 0; // 0 = permanent
   };
 
+  struct KeyHash {
+    size_t operator()(const Key &k) const noexcept {
+      return std::hash<IpPrefix>{}(k.prefix) * 31 + k.jail;
+    }
+  };
+  using Rows = std::unordered_map<Key, Row, KeyHash>;
+  using Entry = Rows::value_type;
+
   Row *find(const Key &key);
   [[nodiscard]] const Row *find(const Key &key) const;
   Row &get(const Key &key); // creates an empty row if needed
+  // The key's entry, created with an empty row if needed (`created` says whether). An
+  // entry stays where it is until it is erased.
+  Entry &emplace(const Key &key, bool &created);
+  // Room for `rows` rows and as many scheduled ends without reallocating (a restore).
+  void reserve(size_t rows);
 
   // Called after a row became active with a finite end.
   void schedule(const Key &key, Seconds end);
@@ -47,9 +61,10 @@ public:
   // Calls f(key, row) for every active row whose end is <= now, in end order; f is
   // expected to deactivate the row.
   template <class F> void take_ended(Seconds now, F &&f) {
-    while (!ends_.empty() && ends_.top().end <= now) {
-      Scheduled s = ends_.top();
-      ends_.pop();
+    while (!ends_.empty() && ends_.front().end <= now) {
+      std::pop_heap(ends_.begin(), ends_.end(), std::greater<>{});
+      Scheduled s = ends_.back();
+      ends_.pop_back();
       Row *row = find(s.key);
       if (row && row->active && row->ban_end == s.end)
         f(s.key, *row);
@@ -71,19 +86,14 @@ public:
   [[nodiscard]] const std::string &host(uint16_t index) const { return hosts_[index]; }
 
 private:
-  struct KeyHash {
-    size_t operator()(const Key &k) const noexcept {
-      return std::hash<IpPrefix>{}(k.prefix) * 31 + k.jail;
-    }
-  };
   struct Scheduled {
     Seconds end;
     Key key;
     bool operator>(const Scheduled &o) const { return end > o.end; }
   };
 
-  std::unordered_map<Key, Row, KeyHash> rows_;
-  std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> ends_;
+  Rows rows_;
+  std::vector<Scheduled> ends_; // a min-heap on end (std::push_heap with std::greater)
   std::vector<std::string> hosts_{""};
   std::unordered_map<std::string, uint16_t> host_index_{{"", 0}};
 };

@@ -702,66 +702,93 @@ std::optional<Seconds> JailController::next_expiry() const {
 
 // ---- restore -------------------------------------------------------------------------
 
-RestoreSummary JailController::restore(const std::vector<BanRecord> &records, Decisions &out) {
-  RestoreSummary summary;
-  const Seconds now = clock_.now();
-  std::vector<BanTable::Key> touched;
-  for (const BanRecord &r : records) {
-    auto id = catalog_.find(r.jail);
+JailController::Restorer::Restorer(JailController &controller, size_t expected_rows)
+    : c_(controller), now_(controller.clock_.now()) {
+  c_.table_.reserve(c_.table_.size() + expected_rows);
+  created_.reserve(expected_rows);
+}
+
+JailController::Restorer JailController::restorer(size_t expected_rows) {
+  return Restorer(*this, expected_rows);
+}
+
+void JailController::Restorer::add(const BanRecord &r) {
+  if (!last_jail_id_ || r.jail != last_jail_) {
+    auto id = c_.catalog_.find(r.jail);
     if (!id) {
-      if (std::find(summary.unknown_jails.begin(), summary.unknown_jails.end(), r.jail) ==
-          summary.unknown_jails.end())
-        summary.unknown_jails.push_back(r.jail);
-      continue;
+      if (std::find(summary_.unknown_jails.begin(), summary_.unknown_jails.end(), r.jail) ==
+          summary_.unknown_jails.end())
+        summary_.unknown_jails.push_back(r.jail);
+      return;
     }
-    BanTable::Key key{*id, r.ip};
-    BanTable::Row incoming;
-    incoming.count = r.count;
-    incoming.active = r.active;
-    incoming.blacklisted = r.blacklisted;
-    incoming.whitelisted = r.whitelisted;
-    incoming.host = table_.intern_host(r.host);
-    incoming.last_hit = r.last_hit;
-    incoming.ban_start = r.ban_start;
-    incoming.ban_end = r.ban_end;
-    ++summary.restored;
-    if (BanTable::Row *row = table_.find(key)) {
-      // MailCleaner had no unique (ip, jail) index and its duplicates froze it: merge.
-      ++summary.merged;
-      row->count = std::max(row->count, incoming.count);
-      row->blacklisted |= incoming.blacklisted;
-      row->whitelisted |= incoming.whitelisted;
-      row->last_hit = std::max(row->last_hit, incoming.last_hit);
-      auto later = [](Seconds a, Seconds b) { return a == 0 ? b != 0 : (b != 0 && a > b); };
-      if (incoming.active && (!row->active || later(incoming.ban_end, row->ban_end))) {
-        row->active = true;
-        row->ban_start = incoming.ban_start;
-        row->ban_end = incoming.ban_end;
-        row->host = incoming.host;
-      }
-      continue;
-    }
-    table_.get(key) = incoming;
-    touched.push_back(key);
+    last_jail_ = r.jail;
+    last_jail_id_ = *id;
   }
-  for (const auto &key : touched) {
-    BanTable::Row &row = *table_.find(key);
-    JailRuntime &rt = runtime_[key.jail];
+  if (r.host != last_host_) {
+    last_host_ = r.host;
+    last_host_index_ = c_.table_.intern_host(r.host);
+  }
+  BanTable::Row incoming;
+  incoming.count = r.count;
+  incoming.active = r.active;
+  incoming.blacklisted = r.blacklisted;
+  incoming.whitelisted = r.whitelisted;
+  incoming.host = last_host_index_;
+  incoming.last_hit = r.last_hit;
+  incoming.ban_start = r.ban_start;
+  incoming.ban_end = r.ban_end;
+  ++summary_.restored;
+  bool created = false;
+  BanTable::Entry &entry = c_.table_.emplace(BanTable::Key{*last_jail_id_, r.ip}, created);
+  if (created) {
+    entry.second = incoming;
+    created_.push_back(&entry);
+    return;
+  }
+  // MailCleaner had no unique (ip, jail) index and its duplicates froze it: merge.
+  BanTable::Row *row = &entry.second;
+  ++summary_.merged;
+  row->count = std::max(row->count, incoming.count);
+  row->blacklisted |= incoming.blacklisted;
+  row->whitelisted |= incoming.whitelisted;
+  row->last_hit = std::max(row->last_hit, incoming.last_hit);
+  auto later = [](Seconds a, Seconds b) { return a == 0 ? b != 0 : (b != 0 && a > b); };
+  if (incoming.active && (!row->active || later(incoming.ban_end, row->ban_end))) {
+    row->active = true;
+    row->ban_start = incoming.ban_start;
+    row->ban_end = incoming.ban_end;
+    row->host = incoming.host;
+  }
+}
+
+RestoreSummary JailController::Restorer::finish(Decisions &out) {
+  for (BanTable::Entry *entry : created_) {
+    const BanTable::Key &key = entry->first;
+    BanTable::Row &row = entry->second;
+    JailRuntime &rt = c_.runtime_[key.jail];
     if (row.whitelisted)
       rt.whitelist.add(key.prefix);
     if (!row.active)
       continue;
     ++rt.stats.active;
     if (row.whitelisted) {
-      lift(key, row, UnbanReason::whitelisted, out);
-    } else if (row.ban_end != 0 && row.ban_end <= now) {
-      ++summary.expired;
-      lift(key, row, UnbanReason::expired, out);
+      c_.lift(key, row, UnbanReason::whitelisted, out);
+    } else if (row.ban_end != 0 && row.ban_end <= now_) {
+      ++summary_.expired;
+      c_.lift(key, row, UnbanReason::expired, out);
     } else if (row.ban_end != 0) {
-      table_.schedule(key, row.ban_end);
+      c_.table_.schedule(key, row.ban_end);
     }
   }
-  return summary;
+  created_.clear();
+  return std::move(summary_);
+}
+
+RestoreSummary JailController::restore(const std::vector<BanRecord> &records, Decisions &out) {
+  Restorer restore = restorer(records.size());
+  for (const BanRecord &r : records)
+    restore.add(r);
+  return restore.finish(out);
 }
 
 // ---- queries -------------------------------------------------------------------------
@@ -797,6 +824,19 @@ std::vector<BanRecord> JailController::active_bans(std::string_view jail) const 
       bans.push_back(to_record(key, row));
   });
   return bans;
+}
+
+std::vector<JailBans> JailController::active_bans_by_jail() const {
+  std::vector<JailBans> out(catalog_.size());
+  for (JailId id = 0; id < catalog_.size(); ++id) {
+    out[id].jail = catalog_.config(id).name;
+    out[id].bans.reserve(runtime_[id].stats.active);
+  }
+  table_.for_each([&](const BanTable::Key &key, const BanTable::Row &row) {
+    if (row.active)
+      out[key.jail].bans.push_back(ActiveBan{key.prefix, row.ban_end});
+  });
+  return out;
 }
 
 bool JailController::is_banned(std::string_view jail, const IpPrefix &prefix) const {

@@ -145,9 +145,31 @@ public:
   // When tick() next has something to do (for a timer), if anything is scheduled.
   [[nodiscard]] std::optional<Seconds> next_expiry() const;
 
-  // Loads the store's rows at start (before any event). Bans that ended while the
-  // daemon was down are lifted in the returned decisions; duplicate rows for one
-  // (ip, jail) are merged; rows of unknown jails are left to the store and named.
+  // Loads the store's rows at start (before any event), as the store reads them: add()
+  // each row, then finish() once. Bans that ended while the daemon was down are lifted
+  // in the decisions finish() returns; duplicate rows for one (ip, jail) are merged;
+  // rows of unknown jails are left to the store and named.
+  class Restorer {
+  public:
+    void add(const BanRecord &record);
+    RestoreSummary finish(Decisions &out);
+
+  private:
+    friend class JailController;
+    Restorer(JailController &controller, size_t expected_rows);
+    JailController &c_;
+    Seconds now_;
+    RestoreSummary summary_;
+    std::vector<BanTable::Entry *> created_; // rows this restore created, in order
+    // The previous row's jail and host: a million rows name a handful of each.
+    std::string last_jail_;
+    std::optional<JailId> last_jail_id_;
+    std::string last_host_;
+    uint16_t last_host_index_ = 0;
+  };
+  // `expected_rows`, when known, saves the table its growing.
+  Restorer restorer(size_t expected_rows = 0);
+  // The same for rows already in memory.
   RestoreSummary restore(const std::vector<BanRecord> &records, Decisions &out);
 
   // ---- queries -------------------------------------------------------------------
@@ -155,6 +177,9 @@ public:
                                                 const IpPrefix &prefix) const;
   [[nodiscard]] std::vector<BanRecord> records() const;
   [[nodiscard]] std::vector<BanRecord> active_bans(std::string_view jail) const;
+  // Every active ban, grouped by jail (one entry per jail, in the order of jails()):
+  // what the enforcers must hold, without a record per ban.
+  [[nodiscard]] std::vector<JailBans> active_bans_by_jail() const;
   [[nodiscard]] bool is_banned(std::string_view jail, const IpPrefix &prefix) const;
   [[nodiscard]] const JailConfig *jail(std::string_view name) const;
   [[nodiscard]] std::vector<JailConfig> jails() const;

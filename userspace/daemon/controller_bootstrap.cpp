@@ -50,10 +50,11 @@ Result<BootstrapReport> bootstrap_controller(JailController &controller, StateSt
   }
   controller.set_ignore_list(ignore);
 
-  auto records = store.list_bans(BanQuery{});
-  if (!records)
-    return records.error().context("read bans");
-  report.restore = controller.restore(*records, report.decisions);
+  // Row by row as the store reads them: a million rows are never all in memory twice.
+  JailController::Restorer restore = controller.restorer();
+  if (auto st = store.scan_bans(BanQuery{}, [&](const BanRecord &r) { restore.add(r); }); !st)
+    return st.error().context("read bans");
+  report.restore = restore.finish(report.decisions);
   return report;
 }
 

@@ -411,13 +411,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   phase = StartClock::now();
   // The controller was just restored from the store's rows: its active bans are the
   // store's, less those that ended while the daemon was down (not to be reinstated).
-  std::vector<BanRecord> live;
-  for (auto &r : d->controller->records())
-    if (r.active)
-      live.push_back(std::move(r));
+  std::vector<JailBans> live = d->controller->active_bans_by_jail();
+  size_t live_count = 0;
+  for (const auto &j : live)
+    live_count += j.bans.size();
   timing += ", active bans listed " + since(phase);
   phase = StartClock::now();
   auto only_in_maps = d->enforcement->reconcile(live, d->clock.now());
+  live.clear(); // the maps have them now
   if (!only_in_maps)
     return only_in_maps.error().context("reconcile the kernel maps with the store");
   timing += ", reconcile " + since(phase) + " (" + d->enforcement->last_reconcile() + ")";
@@ -495,7 +496,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   }
   if (auto st = d->build_sources(); !st)
     return st.error();
-  log_info("start-up: " + std::to_string(live.size()) + " active bans; " + timing + "; total " +
+  log_info("start-up: " + std::to_string(live_count) + " active bans; " + timing + "; total " +
            since(started));
   log_info("mcf2bd " + std::string(kVersion) + " ready: " +
            std::to_string(d->controller->jails().size()) + " jails, " +

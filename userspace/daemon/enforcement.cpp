@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <span>
 
 #include "base/log.h"
 #include "userspace/enforce/ipset_mirror.h"
@@ -136,7 +137,52 @@ void Enforcement::wait_for_mirror() { s_->writer.drain(); }
 
 const std::string &Enforcement::last_reconcile() const { return s_->last_reconcile; }
 
-Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecord> &active,
+namespace {
+
+bool live(Seconds end, Seconds now) { return end == 0 || end > now; }
+
+// The changes that make one jail's map entries (`held`) the wanted bans, both sorted by
+// prefix: expired entries go, changed ends are rewritten, missing bans are added, and
+// entries the store does not know stay (returned through `only_in_maps`). `held_after`
+// gets every prefix the jail holds once the changes are applied.
+void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
+               std::span<const BanEntry> held, Seconds now, std::vector<BanChange> &changes,
+               std::vector<BanRecord> &only_in_maps, std::vector<IpPrefix> &held_after) {
+  size_t w = 0, h = 0;
+  while (w < wanted.size() || h < held.size()) {
+    if (h == held.size() || (w < wanted.size() && wanted[w].prefix < held[h].prefix)) {
+      changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].end));
+      held_after.push_back(wanted[w++].prefix);
+    } else if (w == wanted.size() || held[h].prefix < wanted[w].prefix) {
+      const BanEntry &b = held[h++];
+      if (!live(b.expires, now)) {
+        changes.push_back(BanChange::unban(jail, b.prefix));
+        continue;
+      }
+      // Kept: a ban the kernel enforces that the store does not know (written by a
+      // daemon that died before its store write). The caller records it.
+      BanRecord r;
+      r.ip = b.prefix;
+      r.jail = jail;
+      r.active = true;
+      r.count = 1;
+      r.ban_start = now;
+      r.last_hit = now;
+      r.ban_end = b.expires;
+      only_in_maps.push_back(std::move(r));
+      held_after.push_back(b.prefix);
+    } else {
+      if (held[h].expires != wanted[w].end)
+        changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].end));
+      held_after.push_back(wanted[w].prefix);
+      ++w, ++h;
+    }
+  }
+}
+
+} // namespace
+
+Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<JailBans> &active,
                                                       Seconds now) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point t) {
@@ -146,45 +192,50 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
     return std::string(text);
   };
   auto started = Clock::now();
-  std::map<std::string, std::map<IpPrefix, Seconds>> wanted;
-  for (const auto &r : active)
-    if (r.active && !r.expired(now))
-      wanted[r.jail][r.ip] = r.ban_end;
+  std::map<std::string, std::span<const ActiveBan>> wanted;
+  for (const auto &j : active)
+    wanted[j.jail] = j.bans;
   std::vector<BanRecord> only_in_maps;
   std::vector<BanChange> changes;
+  // What each jail's map entries are once the changes are applied, for the mirror.
+  std::map<std::string, std::vector<IpPrefix>> held_after;
   for (const auto &info : s_->xdp.jails()) {
-    auto bans = s_->xdp.list_bans(info.name);
-    if (!bans)
-      return bans.error();
-    auto &want = wanted[info.name];
-    for (const auto &b : *bans) {
-      if (b.expires != 0 && b.expires <= now) {
-        changes.push_back(BanChange::unban(info.name, b.prefix));
-        continue;
-      }
-      auto it = want.find(b.prefix);
-      if (it == want.end()) {
-        // Kept: a ban the kernel enforces that the store does not know (written by a
-        // daemon that died before its store write). The caller records it.
-        BanRecord r;
-        r.ip = b.prefix;
-        r.jail = info.name;
-        r.active = true;
-        r.count = 1;
-        r.ban_start = now;
-        r.last_hit = now;
-        r.ban_end = b.expires;
-        only_in_maps.push_back(r);
-        continue;
-      }
-      if (it->second != b.expires)
-        changes.push_back(BanChange::ban(info.name, b.prefix, it->second));
-      want.erase(it);
+    std::span<const ActiveBan> want;
+    if (auto it = wanted.find(info.name); it != wanted.end()) {
+      want = it->second;
+      wanted.erase(it);
     }
+    auto &after = held_after[info.name];
+    if (info.host_bans == 0 && info.prefix_bans == 0) {
+      // Empty in the kernel (a first start, or a reboot): every live ban is added, with
+      // no entries to read back and compare.
+      changes.reserve(changes.size() + want.size());
+      after.reserve(want.size());
+      for (const auto &b : want)
+        if (live(b.end, now)) {
+          changes.push_back(BanChange::ban(info.name, b.prefix, b.end));
+          after.push_back(b.prefix);
+        }
+      continue;
+    }
+    auto held = s_->xdp.list_bans(info.name);
+    if (!held)
+      return held.error();
+    std::vector<ActiveBan> sorted;
+    sorted.reserve(want.size());
+    for (const auto &b : want)
+      if (live(b.end, now))
+        sorted.push_back(b);
+    auto by_prefix = [](const auto &x, const auto &y) { return x.prefix < y.prefix; };
+    std::sort(sorted.begin(), sorted.end(), by_prefix);
+    std::sort(held->begin(), held->end(), by_prefix);
+    diff_jail(info.name, sorted, *held, now, changes, only_in_maps, after);
   }
-  for (const auto &[jail, prefixes] : wanted)
-    for (const auto &[prefix, end] : prefixes)
-      changes.push_back(BanChange::ban(jail, prefix, end));
+  // Jails the maps do not have (refused by configure_jails): their bans fail, logged.
+  for (const auto &[jail, want] : wanted)
+    for (const auto &b : want)
+      if (live(b.end, now))
+        changes.push_back(BanChange::ban(jail, b.prefix, b.end));
   ApplyReport report = s_->xdp.apply(changes);
   for (const auto &[index, error] : report.failed) {
     ++s_->apply_errors;
@@ -193,23 +244,12 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<BanRecor
   }
   s_->last_reconcile = "kernel maps " + seconds(started) + " for " +
                        std::to_string(changes.size()) + " changes";
-  started = Clock::now();
   if (s_->options.ipset_mirror) {
-    // The mirror is made equal to the maps: one read of every set, one restore stream.
-    std::map<std::string, std::vector<IpPrefix>> prefixes;
-    for (const auto &info : s_->xdp.jails()) {
-      auto bans = s_->xdp.list_bans(info.name);
-      if (!bans)
-        return bans.error();
-      auto &list = prefixes[info.name];
-      for (const auto &b : *bans)
-        if (b.expires == 0 || b.expires > now)
-          list.push_back(b.prefix);
-    }
-    // The maps already enforce: the mirror catches up on its own thread (for a million
+    // The mirror is made to hold what the maps were given: one read of every set, one
+    // restore stream. The maps already enforce: the mirror catches up on its own thread (for a million
     // bans a plain `ipset restore` alone takes seconds) while the daemon starts serving.
     // Changes decided meanwhile are queued behind it, so they land in order.
-    s_->writer.submit([mirror = &s_->mirror, prefixes = std::move(prefixes)] {
+    s_->writer.submit([mirror = &s_->mirror, prefixes = std::move(held_after)] {
       return mirror->reconcile_all(prefixes);
     });
     s_->last_reconcile += ", ipset mirror handed to its thread";

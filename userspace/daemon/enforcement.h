@@ -61,7 +61,7 @@ public:
   // after restore) before returning, and the ipsets too, on the mirror's thread; reports
   // bans found only in the maps (kept by the caller, which records them). Expired map
   // entries are dropped.
-  Result<std::vector<BanRecord>> reconcile(const std::vector<BanRecord> &active, Seconds now);
+  Result<std::vector<BanRecord>> reconcile(const std::vector<JailBans> &active, Seconds now);
   // How the last reconcile() spent its time (maps, ipsets), for the start-up log.
   [[nodiscard]] const std::string &last_reconcile() const;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/ip_address.h"
 #include "userspace/model/jail.h"
@@ -25,6 +26,18 @@ struct BanRecord {
 
   [[nodiscard]] bool permanent() const { return ban_end == 0; }
   [[nodiscard]] bool expired(Seconds now) const { return !permanent() && ban_end <= now; }
+};
+
+// An active ban as an enforcer needs it: what, and until when (0 = permanent).
+struct ActiveBan {
+  IpPrefix prefix;
+  Seconds end = 0;
+};
+
+// One jail's active bans.
+struct JailBans {
+  std::string jail;
+  std::vector<ActiveBan> bans;
 };
 
 } // namespace mcf2b

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Enforcement::reconcile() at start, on real pinned maps (no interface, no ipset mirror):
+// empty maps take every live ban; maps left by an earlier daemon are made to match the
+// store, keeping the bans only the kernel knew and dropping the expired ones.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <map>
+#include <optional>
+
+#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/requirements.h"
+#include "userspace/daemon/enforcement.h"
+#include "userspace/enforce/xdp_enforcer.h"
+
+using namespace mcf2b;
+using namespace mcf2b::testing;
+
+namespace {
+
+constexpr const char *kJail = "mc-exim-1d";
+
+IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+
+JailConfig jail() {
+  JailConfig j;
+  j.name = kJail;
+  j.port = "25,465,587";
+  j.maxretry = 5;
+  j.findtime = 600;
+  j.bantime = 86400;
+  return j;
+}
+
+class EnforcementReconcile : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(require_root());
+    auto dir = BpffsPinDir::create();
+    ASSERT_TRUE(ok(dir));
+    pins_.emplace(std::move(*dir));
+  }
+
+  Enforcement open() {
+    EnforcementOptions o;
+    o.pin_root = pins_->path() + "/mcf2b";
+    o.capacity = 1024;
+    o.ipset_mirror = false;
+    auto e = Enforcement::open(o);
+    EXPECT_TRUE(ok(e));
+    EXPECT_TRUE(ok(e->configure_jails({jail()})));
+    return std::move(*e);
+  }
+
+  // What the maps hold for the jail, prefix -> expiry, read by a fresh enforcer.
+  std::map<IpPrefix, UnixTime> held() {
+    EnforcerOptions o;
+    o.pin_root = pins_->path() + "/mcf2b";
+    o.capacity = 1024;
+    auto x = XdpEnforcer::open(o);
+    EXPECT_TRUE(ok(x));
+    auto bans = x->list_bans(kJail);
+    EXPECT_TRUE(ok(bans));
+    std::map<IpPrefix, UnixTime> out;
+    for (const auto &b : *bans)
+      out[b.prefix] = b.expires;
+    return out;
+  }
+
+  const Seconds now_ = std::time(nullptr);
+  std::optional<BpffsPinDir> pins_;
+};
+
+TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {
+  {
+    Enforcement e = open();
+    JailBans want{kJail,
+                  {{P("192.0.2.1"), now_ + 3600},
+                   {P("2001:db8::1"), 0},
+                   {P("198.51.100.0/24"), now_ + 60},
+                   {P("192.0.2.2"), now_ - 1}}}; // ended: not reinstated
+    auto kept = e.reconcile({want}, now_);
+    ASSERT_TRUE(ok(kept));
+    EXPECT_TRUE(kept->empty());
+  }
+  std::map<IpPrefix, UnixTime> expected{{P("192.0.2.1"), now_ + 3600},
+                                        {P("2001:db8::1"), 0},
+                                        {P("198.51.100.0/24"), now_ + 60}};
+  EXPECT_EQ(held(), expected);
+}
+
+TEST_F(EnforcementReconcile, MapsOfAnEarlierDaemonAreMadeToMatchTheStore) {
+  {
+    Enforcement e = open();
+    Decisions earlier;
+    for (auto [prefix, end] : {std::pair{"192.0.2.1", now_ + 3600},   // same end in the store
+                               std::pair{"192.0.2.2", now_ + 3600},   // the store ends it later
+                               std::pair{"192.0.2.3", now_ + 600},    // not in the store: kept
+                               std::pair{"192.0.2.4", now_ - 5},      // ended: dropped
+                               std::pair{"203.0.113.0/24", now_ + 60}}) // not in the store: kept
+      earlier.bans.push_back(BanDecision{kJail, P(prefix), now_ - 100, end});
+    e.apply(earlier);
+  }
+  std::map<IpPrefix, Seconds> kept_ends;
+  {
+    Enforcement e = open();
+    JailBans want{kJail,
+                  {{P("192.0.2.2"), now_ + 7200},
+                   {P("192.0.2.1"), now_ + 3600},
+                   {P("2001:db8::5"), 0}}}; // only in the store: added
+    auto kept = e.reconcile({want}, now_);
+    ASSERT_TRUE(ok(kept));
+    for (const auto &r : *kept) {
+      EXPECT_EQ(r.jail, kJail);
+      EXPECT_TRUE(r.active);
+      kept_ends[r.ip] = r.ban_end;
+    }
+  }
+  std::map<IpPrefix, Seconds> expected_kept{{P("192.0.2.3"), now_ + 600},
+                                            {P("203.0.113.0/24"), now_ + 60}};
+  EXPECT_EQ(kept_ends, expected_kept);
+  std::map<IpPrefix, UnixTime> expected_held{{P("192.0.2.1"), now_ + 3600},
+                                             {P("192.0.2.2"), now_ + 7200},
+                                             {P("192.0.2.3"), now_ + 600},
+                                             {P("203.0.113.0/24"), now_ + 60},
+                                             {P("2001:db8::5"), 0}};
+  EXPECT_EQ(held(), expected_held);
+}
+
+} // namespace
