@@ -140,7 +140,7 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
     return parser.error().context(definition.path);
   f.time_parser_ = std::make_unique<LogTimeParser>(std::move(*parser));
   f.sessions_ = std::make_unique<SessionCache>(options.session_capacity, options.session_max_age,
-                                               f.schema_.size());
+                                               field::session_count);
   f.pre_.resize(f.schema_.size());
   f.fail_.resize(f.schema_.size());
   f.merged_.resize(f.schema_.size());
@@ -184,12 +184,12 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
     session->fields.pop(field::mlfgained);
     if (gained)
       session->fields.pop(field::mlfpending);
-    session->fields.update_from(fail);
+    session->fields.update_from(fail, field::session_kept);
     if (forget)
       sessions_->erase(*session); // still read below, as fail2ban's dict outlives the cache
   } else if (!forget) {
     session = &sessions_->insert(key, now);
-    session->fields.update_from(fail);
+    session->fields.update_from(fail, field::session_kept);
     session->add_user(fail.get(field::user));
   }
   if (session) {

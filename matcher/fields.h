@@ -20,6 +20,10 @@ using FieldId = uint16_t;
 namespace field {
 inline constexpr FieldId content = 0, mlfid = 1, user = 2, ip4 = 3, ip6 = 4, dns = 5, fid = 6,
                          nofail = 7, mlfgained = 8, mlfforget = 9, mlfpending = 10;
+// What a <F-MLFID> session keeps of its lines' fields: what fail2ban's session logic
+// and the host extraction read back from it. Its other fields are never read.
+inline constexpr FieldId session_kept[] = {ip4, ip6, dns, fid, nofail, mlfgained, mlfpending};
+inline constexpr size_t session_count = mlfpending + 1; // the kept ids are below it
 } // namespace field
 
 // The field names of one filter, numbered.
@@ -140,8 +144,11 @@ public:
     spans_[id].size = kAbsent;
     return was;
   }
-  void update_from(const Fields &other) {
-    other.for_each([this](FieldId id, std::string_view value) { set(id, value); });
+  // dict.update() restricted to the fields `ids`.
+  template <size_t N> void update_from(const Fields &other, const FieldId (&ids)[N]) {
+    for (FieldId id : ids)
+      if (other.has(id))
+        set(id, other.get(id));
   }
 
 private:
