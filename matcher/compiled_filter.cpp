@@ -57,16 +57,16 @@ CompiledFilter::GroupFields CompiledFilter::bind_groups(const Pcre2Regex &regex)
 
 // fail2ban's groupdict() with its alt_ merging: alt_user_1 -> user when user is empty.
 // `skip` is a field left out (the prefregex's content, which is used in place).
-void CompiledFilter::collect(const Pcre2Regex &regex, const GroupFields &groups, Fields &out,
+void CompiledFilter::collect(const MatchGroups &groups, const GroupFields &fields, Fields &out,
                              FieldId skip) {
   out.clear();
-  for (const auto &b : groups.named)
-    if (b.field != skip && regex.group_set(b.group))
-      out.set(b.field, regex.group(b.group));
-  for (const auto &b : groups.alt) {
-    if (!regex.group_set(b.group))
+  for (const auto &b : fields.named)
+    if (b.field != skip && groups.group_set(b.group))
+      out.set(b.field, groups.group(b.group));
+  for (const auto &b : fields.alt) {
+    if (!groups.group_set(b.group))
       continue;
-    std::string_view value = regex.group(b.group);
+    std::string_view value = groups.group(b.group);
     if (!out.truthy(b.field) && !value.empty())
       out.set(b.field, value);
   }
@@ -141,7 +141,7 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   f.time_parser_ = std::make_unique<LogTimeParser>(std::move(*parser));
   f.sessions_ = std::make_unique<SessionCache>(options.session_capacity, options.session_max_age,
                                                field::session_count);
-  f.pre_.resize(f.schema_.size());
+  f.proposed_lines_.resize(f.rules_.size());
   f.fail_.resize(f.schema_.size());
   f.merged_.resize(f.schema_.size());
   f.definition_ = std::move(definition);
@@ -204,9 +204,37 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
   return session;
 }
 
-void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
-                           const std::vector<uint8_t> &proposed, int64_t now,
-                           MatcherCounters &counters, const Emit &emit) {
+void CompiledFilter::begin_batch() {
+  batch_size_ = 0;
+  for (auto &lines : proposed_lines_)
+    lines.clear();
+  batch_matches_.clear();
+  batch_offsets_.clear();
+}
+
+size_t CompiledFilter::add_line(uint64_t line_no, std::string_view line) {
+  if (batch_size_ == batch_.size()) {
+    batch_.emplace_back();
+    batch_.back().pre.resize(schema_.size());
+  }
+  BatchLine &b = batch_[batch_size_];
+  b.line_no = line_no;
+  b.line = line;
+  b.first_match = b.last_match = kNoMatch;
+  b.decided = false;
+  return batch_size_++;
+}
+
+void CompiledFilter::propose(size_t line, size_t rule) {
+  // A rule reported several times on one line is tried once.
+  auto &lines = proposed_lines_[rule];
+  if (lines.empty() || lines.back() != line)
+    lines.push_back(static_cast<uint32_t>(line));
+}
+
+void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counters) {
+  b.live = false;
+  std::string_view line = b.line;
   // A line given with its newline can be read in place: fail2ban's subject is the line
   // without its timestamp, plus a newline.
   bool newline_follows = !line.empty() && line.back() == '\n';
@@ -224,9 +252,8 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
   // The timestamp is cut out first; what remains (plus fail2ban's trailing newline) is
   // what the prefregex and failregexes see.
   std::optional<LogTime> t = time_parser_->find(line, now);
-  int64_t time = 0;
-  bool dated = true;
   size_t cut_begin = 0, cut_end = 0;
+  b.dated = true;
   if (t) {
     if (!t->valid) {
       // Checked before any regex: an impossible date never yields a failure.
@@ -235,25 +262,25 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     }
     cut_begin = t->begin;
     cut_end = t->end;
-    time = t->epoch;
-    last_time_ = time;
+    b.time = t->epoch;
+    last_time_ = b.time;
     have_last_time_ = true;
   } else {
     if (definition_.require_date) {
       ++counters.undated;
       return;
     }
-    dated = false;
-    time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;
+    b.dated = false;
+    b.time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;
   }
   std::string_view subject;
   if (cut_begin == 0 && newline_follows) {
     subject = std::string_view(line.data() + cut_end, line.size() - cut_end + 1);
   } else {
-    buffer_.assign(line.substr(0, cut_begin));
-    buffer_.append(line.substr(cut_end));
-    buffer_ += '\n';
-    subject = buffer_;
+    b.buffer.assign(line.substr(0, cut_begin));
+    b.buffer.append(line.substr(cut_end));
+    b.buffer += '\n';
+    subject = b.buffer;
   }
 
   if (!ignores_.empty() && ignores_.size() + 2 < rules_.size() && ignored(subject, counters)) {
@@ -261,14 +288,14 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     return;
   }
 
-  bool have_pre = false;
+  b.have_pre = false;
   if (prefregex_) {
     auto outcome = prefregex_->search(subject);
     if (outcome == Pcre2Regex::Outcome::limit_hit)
       ++counters.regex_limit_hits;
     if (outcome != Pcre2Regex::Outcome::matched)
       return;
-    collect(*prefregex_, prefregex_fields_, pre_, field::content);
+    collect(prefregex_->groups(), prefregex_fields_, b.pre, field::content);
     std::string_view content;
     if (content_to_line_end_) {
       // The rest of the line, which the regex checked is not empty.
@@ -278,46 +305,82 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
     } else {
       content = prefregex_group(prefregex_content_);
     }
-    if (content.empty() && pre_.has(field::content))
-      content = pre_.get(field::content); // an alt_content group stood in for an empty content
+    if (content.empty() && b.pre.has(field::content))
+      content = b.pre.get(field::content); // an alt_content group stood in for an empty one
     if (!content.empty()) {
       if (content.data() + content.size() + 1 == subject.data() + subject.size()) {
         subject = std::string_view(content.data(), content.size() + 1); // "content\n" in place
       } else {
-        content_.assign(content);
-        content_ += '\n';
-        subject = content_;
+        b.content.assign(content);
+        b.content += '\n';
+        subject = b.content;
       }
     }
-    pre_.pop(field::content);
-    have_pre = !pre_.empty();
+    b.pre.pop(field::content);
+    b.have_pre = !b.pre.empty();
   }
+  b.subject = subject;
+  b.live = true;
+}
 
+void CompiledFilter::judge_batch(int64_t now, MatcherCounters &counters) {
+  for (size_t i = 0; i < batch_size_; ++i)
+    prepare(batch_[i], now, counters);
+  // Rule by rule, in order. Judging as the daemon, the first failregex that matches a
+  // line decides it (a failure, an ignored line, a nofail or a pending session line): the
+  // later ones are not tried on it, as when the rules are tried line by line.
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    Rule &rule = rules_[r];
+    auto try_line = [&](uint32_t i) {
+      BatchLine &b = batch_[i];
+      if (!b.live || b.decided)
+        return;
+      auto outcome = rule.regex.search(b.subject);
+      if (outcome == Pcre2Regex::Outcome::limit_hit)
+        ++counters.regex_limit_hits;
+      if (outcome != Pcre2Regex::Outcome::matched)
+        return;
+      auto m = static_cast<uint32_t>(batch_matches_.size());
+      batch_matches_.push_back({static_cast<uint32_t>(r),
+                                static_cast<uint32_t>(batch_offsets_.size()), kNoMatch});
+      rule.regex.save_match(batch_offsets_);
+      (b.last_match == kNoMatch ? b.first_match : batch_matches_[b.last_match].next) = m;
+      b.last_match = m;
+      b.decided = !options_.check_all_rules;
+    };
+    if (slow_[r]) {
+      for (uint32_t i = 0; i < batch_size_; ++i)
+        try_line(i);
+    } else {
+      for (uint32_t i : proposed_lines_[r])
+        try_line(i);
+    }
+  }
+}
+
+void CompiledFilter::finish_line(size_t line, uint32_t filter_index, int64_t now,
+                                 MatcherCounters &counters, const Emit &emit) {
+  const BatchLine &b = batch_[line];
   constexpr FieldId no_skip = UINT16_MAX;
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    if (!proposed[i] && !slow_[i])
-      continue; // the superset pre-scan did not propose it: it cannot match
-    Rule &rule = rules_[i];
-    auto outcome = rule.regex.search(subject);
-    if (outcome == Pcre2Regex::Outcome::limit_hit)
-      ++counters.regex_limit_hits;
-    if (outcome != Pcre2Regex::Outcome::matched)
-      continue;
-    collect(rule.regex, rule.fields, fail_, no_skip);
-    if (!ignores_.empty() && ignored(subject, counters)) {
+  for (uint32_t at = b.first_match; at != kNoMatch; at = batch_matches_[at].next) {
+    const BatchMatch &match = batch_matches_[at];
+    const Rule &rule = rules_[match.rule];
+    MatchGroups groups(b.subject, &batch_offsets_[match.offsets], rule.regex.group_count());
+    collect(groups, rule.fields, fail_, no_skip);
+    if (!ignores_.empty() && ignored(b.subject, counters)) {
       ++counters.ignored;
       if (!options_.check_all_rules)
         break;
       continue;
     }
     Fields *fail = &fail_;
-    if (have_pre) {
-      merged_.assign(pre_);
+    if (b.have_pre) {
+      merged_.assign(b.pre);
       merged_.update_from(fail_);
       // A group the failregex declares but did not set overrides the prefregex's (None).
-      for (const auto &b : rule.fields.named)
-        if (!rule.regex.group_set(b.group) && !fail_.has(b.field))
-          merged_.pop(b.field);
+      for (const auto &g : rule.fields.named)
+        if (!groups.group_set(g.group) && !fail_.has(g.field))
+          merged_.pop(g.field);
       fail = &merged_;
     }
     Session *session = nullptr;
@@ -355,14 +418,14 @@ void CompiledFilter::judge(uint32_t filter_index, uint64_t line_no, std::string_
       continue;
     }
     m.filter = filter_index;
-    m.rule = static_cast<uint32_t>(i);
-    m.line = line_no;
+    m.rule = match.rule;
+    m.line = b.line_no;
     m.host_kind = kind;
     m.host_text = host;
-    m.time = time;
-    m.dated = dated;
+    m.time = b.time;
+    m.dated = b.dated;
     ++counters.matched;
-    if (!dated)
+    if (!b.dated)
       ++counters.undated;
     if (kind == HostKind::name)
       ++counters.host_names;

@@ -46,14 +46,26 @@ public:
   }
 
   using Emit = std::function<void(const Match &)>;
-  // Judges one line: no newline inside it (the prefregex relies on that), and with or
-  // without its own newline at the end (with it, the line is read in place).
-  // `proposed[i]` says whether the pre-scan proposed failregex i; rules the pre-scan
-  // cannot serve are always tried (mark them with set_slow). `now` is the "now" of year
-  // inference; `clock` ages sessions.
-  void judge(uint32_t filter_index, uint64_t line_no, std::string_view line,
-             const std::vector<uint8_t> &proposed, int64_t now, MatcherCounters &counters,
-             const Emit &emit);
+
+  // Lines are judged in batches (a scanned piece's proposed lines), one stage at a time
+  // over the whole batch: the timestamps and the prefregex, then each failregex over the
+  // lines proposed for it, then, line by line in order, what the matches mean (ignore,
+  // sessions, hosts). Each regex's compiled code thus stays in the CPU's caches, and the
+  // results are those of judging the lines one after the other.
+  //
+  // begin_batch(), then add_line() for each line in order: no newline inside it (the
+  // prefregex relies on that), with or without its own newline at the end (with it, the
+  // line is read in place); the text must stay valid until the batch is finished.
+  // propose(line, i): the pre-scan proposed failregex i for it; rules the pre-scan
+  // cannot serve are always tried (mark them with set_slow). Then judge_batch(), and
+  // finish_line() for each line in order, which emits its failures. `now` is the "now"
+  // of year inference and of session ages.
+  void begin_batch();
+  size_t add_line(uint64_t line_no, std::string_view line);
+  void propose(size_t line, size_t rule);
+  void judge_batch(int64_t now, MatcherCounters &counters);
+  void finish_line(size_t line, uint32_t filter_index, int64_t now, MatcherCounters &counters,
+                   const Emit &emit);
 
   void set_slow(size_t rule, bool slow) { slow_[rule] = slow; }
   [[nodiscard]] bool slow(size_t rule) const { return slow_[rule] != 0; }
@@ -74,11 +86,35 @@ private:
     GroupFields fields;
     std::string scan_pattern;
   };
+  // A line of the batch and what the stages found about it.
+  struct BatchLine {
+    uint64_t line_no = 0;
+    std::string_view line;    // as given
+    std::string_view subject; // what the failregexes see: fail2ban's content and newline
+    int64_t time = 0;
+    bool dated = true;
+    bool live = false;    // passed the timestamp and prefregex stage
+    bool decided = false; // a failregex matched and, judging as the daemon, decides
+    bool have_pre = false;
+    Fields pre;                      // the prefregex's groups
+    std::string buffer, content;     // copies, when the line cannot be read in place
+    uint32_t first_match = kNoMatch; // its failregex matches, in rule order
+    uint32_t last_match = kNoMatch;
+  };
+  struct BatchMatch {
+    uint32_t rule;
+    uint32_t offsets; // in batch_offsets_
+    uint32_t next = kNoMatch;
+  };
+  static constexpr uint32_t kNoMatch = UINT32_MAX;
+
   CompiledFilter() = default;
   GroupFields bind_groups(const Pcre2Regex &regex);
-  // Fills `out` with the groups of `regex`'s last match, leaving out field `skip`.
-  static void collect(const Pcre2Regex &regex, const GroupFields &groups, Fields &out,
+  // Fills `out` with the groups of a match, leaving out field `skip`.
+  static void collect(const MatchGroups &groups, const GroupFields &fields, Fields &out,
                       FieldId skip);
+  // The timestamp and prefregex stage: the subject, or not live.
+  void prepare(BatchLine &b, int64_t now, MatcherCounters &counters);
   // fail2ban's Filter._mergeFailure: the session the line belongs to, updated with its
   // fields, or nullptr when the line's fields stand alone (then `fail` is the result).
   Session *merge_session(std::string_view mlfid, Fields &fail, int64_t now);
@@ -103,8 +139,14 @@ private:
   // The prefregex ended in <F-CONTENT>.+</F-CONTENT>$ and was compiled without it: the
   // content is the rest of the line after its match.
   bool content_to_line_end_ = false;
-  std::string buffer_, content_;
-  Fields pre_, fail_, merged_; // per line, reused
+  // The batch: its lines (reused, so their buffers keep their capacity), the lines
+  // proposed for each rule, the matches and their group offsets.
+  std::vector<BatchLine> batch_;
+  size_t batch_size_ = 0;
+  std::vector<std::vector<uint32_t>> proposed_lines_; // per rule
+  std::vector<BatchMatch> batch_matches_;
+  std::vector<PCRE2_SIZE> batch_offsets_;
+  Fields fail_, merged_; // per match, reused
 };
 
 } // namespace mcf2b::matcher

@@ -87,9 +87,7 @@ Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
       patterns.push_back({cf.scan_pattern(r), static_cast<unsigned>(m.ids_.size())});
       m.ids_.push_back({static_cast<uint32_t>(f), static_cast<uint32_t>(r)});
     }
-    m.proposed_.emplace_back(cf.rule_count(), 0);
   }
-  m.touched_.assign(m.filters_.size(), 0);
   if (options.use_hyperscan) {
     auto db = HyperscanDatabase::build(patterns, options.cache_dir);
     if (!db)
@@ -230,26 +228,6 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     counted_to = start;
     return line_no;
   };
-  auto judge_line = [&](size_t start, size_t stop, uint64_t number) {
-    // With its newline (every line of a piece has one), so that it is read in place.
-    std::string_view line(base + start, stop - start + (stop < piece.size() ? 1 : 0));
-    for (size_t f = 0; f < filters_.size(); ++f) {
-      if (!touched_[f] && !every_line_)
-        continue;
-      ++counters_.candidates;
-      filters_[f]->judge(static_cast<uint32_t>(f), number, line, proposed_[f], now_value,
-                         counters_, emit);
-      if (touched_[f]) {
-        std::fill(proposed_[f].begin(), proposed_[f].end(), 0);
-        touched_[f] = 0;
-      }
-    }
-  };
-  auto propose = [&](const Hit &hit) {
-    const RuleRef &r = ids_[hit.id];
-    proposed_[r.filter][r.rule] = 1;
-    touched_[r.filter] = 1;
-  };
 
   // Where a report lies: right before the newline of its line normally; a report that
   // ends just after a newline (a pattern whose \s crossed it) is given to the line that
@@ -265,10 +243,12 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     const void *nl = std::memchr(base + at, '\n', piece.size() - at);
     return nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
   };
+  // First the lines to judge and their numbers, while the piece is in cache from the
+  // scan: the proposed ones, or every line when some rule runs without the pre-scan. A
+  // line longer than the maximum is counted above and never matched: the cut-off part
+  // could hold anything.
+  candidates_.clear();
   if (!every_line_) {
-    // First the proposed lines and their numbers, while the piece is in cache from the
-    // scan; then their judgement.
-    candidates_.clear();
     size_t i = 0;
     while (i < hits_.size()) {
       size_t at = position_of(hits_[i].end);
@@ -282,30 +262,54 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
       do
         ++i;
       while (i < hits_.size() && position_of(hits_[i].end) <= stop);
-      // A line longer than the maximum is counted above and never matched: the cut-off
-      // part could hold anything.
       if (stop - start <= max_line)
         candidates_.push_back({start, stop, number_of(start), first, i});
-    }
-    number_of(piece.size()); // the rest of the piece's newlines, while it is in cache
-    for (const Candidate &c : candidates_) {
-      for (size_t h = c.first_hit; h < c.end_hit; ++h)
-        propose(hits_[h]);
-      judge_line(c.start, c.stop, c.line_no);
     }
   } else {
     size_t h = 0, start = 0;
     while (start < piece.size()) {
-      const void *nl = std::memchr(base + start, '\n', piece.size() - start);
-      size_t stop = nl ? static_cast<size_t>(static_cast<const char *>(nl) - base) : piece.size();
+      size_t stop = line_end_from(start);
+      size_t first = h;
       while (h < hits_.size() && position_of(hits_[h].end) <= stop)
-        propose(hits_[h++]);
+        ++h;
       if (stop - start <= max_line)
-        judge_line(start, stop, number_of(start));
+        candidates_.push_back({start, stop, number_of(start), first, h});
       start = stop + 1;
     }
   }
-  number_of(piece.size()); // the newlines after the last line judged, if not yet counted
+  number_of(piece.size()); // the rest of the piece's newlines, while it is in cache
+
+  // Then each filter judges its lines as one batch, and their failures come out line by
+  // line, in order.
+  const size_t filter_count = filters_.size();
+  batch_index_.assign(candidates_.size() * filter_count, kNotInBatch);
+  for (auto &f : filters_)
+    f->begin_batch();
+  for (size_t c = 0; c < candidates_.size(); ++c) {
+    const Candidate &cand = candidates_[c];
+    // With its newline (every line of a piece has one), so that it is read in place.
+    std::string_view line(base + cand.start,
+                          cand.stop - cand.start + (cand.stop < piece.size() ? 1 : 0));
+    uint32_t *index = &batch_index_[c * filter_count];
+    for (size_t h = cand.first_hit; h < cand.end_hit; ++h) {
+      const RuleRef &r = ids_[hits_[h].id];
+      if (index[r.filter] == kNotInBatch)
+        index[r.filter] = static_cast<uint32_t>(filters_[r.filter]->add_line(cand.line_no, line));
+      filters_[r.filter]->propose(index[r.filter], r.rule);
+    }
+    if (every_line_)
+      for (size_t f = 0; f < filter_count; ++f)
+        if (index[f] == kNotInBatch)
+          index[f] = static_cast<uint32_t>(filters_[f]->add_line(cand.line_no, line));
+  }
+  for (auto &f : filters_)
+    f->judge_batch(now_value, counters_);
+  for (size_t c = 0; c < candidates_.size(); ++c)
+    for (size_t f = 0; f < filter_count; ++f)
+      if (uint32_t index = batch_index_[c * filter_count + f]; index != kNotInBatch) {
+        ++counters_.candidates;
+        filters_[f]->finish_line(index, static_cast<uint32_t>(f), now_value, counters_, emit);
+      }
   counters_.lines += line_no - first_line;
   next_line_ = line_no;
 }

@@ -95,8 +95,9 @@ private:
   };
   std::vector<Hit> hits_;
   std::vector<Candidate> candidates_;
-  std::vector<std::vector<uint8_t>> proposed_;
-  std::vector<uint8_t> touched_;
+  // Per candidate and filter: the line's number in the filter's batch.
+  static constexpr uint32_t kNotInBatch = UINT32_MAX;
+  std::vector<uint32_t> batch_index_;
   MatcherCounters counters_;
   uint64_t next_line_ = 1;
 };

@@ -14,6 +14,29 @@
 
 namespace mcf2b::matcher {
 
+// The groups of one match as offsets into its subject, readable after the regex that
+// made it has matched something else (see Pcre2Regex::save_match).
+class MatchGroups {
+public:
+  MatchGroups() = default;
+  MatchGroups(std::string_view subject, const PCRE2_SIZE *ovector, uint32_t group_count)
+      : subject_(subject), ovector_(ovector), group_count_(group_count) {}
+  [[nodiscard]] bool group_set(uint32_t index) const {
+    return index <= group_count_ && ovector_[2 * index] != PCRE2_UNSET;
+  }
+  // The text of group `index`, or a view without data when it did not take part.
+  [[nodiscard]] std::string_view group(uint32_t index) const {
+    if (!group_set(index))
+      return {};
+    return subject_.substr(ovector_[2 * index], ovector_[2 * index + 1] - ovector_[2 * index]);
+  }
+
+private:
+  std::string_view subject_;
+  const PCRE2_SIZE *ovector_ = nullptr;
+  uint32_t group_count_ = 0;
+};
+
 // One compiled PCRE2 pattern with JIT, plus the per-thread match data it needs. Match
 // and depth limits are always set, so no line can make a match run away (catastrophic
 // backtracking is cut off and reported as an error, never waited for).
@@ -48,6 +71,13 @@ public:
   }
   [[nodiscard]] bool group_set(uint32_t index) const {
     return index <= group_count_ && ovector_[2 * index] != PCRE2_UNSET;
+  }
+  // The last match's groups, valid until the next search().
+  [[nodiscard]] MatchGroups groups() const { return {subject_, ovector_, group_count_}; }
+  // Appends the last match's offsets to `out` (2 * (group_count() + 1) values), to be
+  // read later as MatchGroups(subject, &out[at], group_count()).
+  void save_match(std::vector<PCRE2_SIZE> &out) const {
+    out.insert(out.end(), ovector_, ovector_ + 2 * (group_count_ + 1));
   }
   // The groups' names and numbers ((name, number) pairs in number order).
   [[nodiscard]] const std::vector<std::pair<std::string, uint32_t>> &names() const {
