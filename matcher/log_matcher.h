@@ -14,6 +14,7 @@
 #include "matcher/failure.h"
 #include "matcher/filter_definition.h"
 #include "matcher/hyperscan_database.h"
+#include "matcher/newline_count.h"
 #include "matcher/time_zone.h"
 
 namespace mcf2b::matcher {
@@ -101,8 +102,5 @@ private:
   MatcherCounters counters_;
   uint64_t next_line_ = 1;
 };
-
-// Number of '\n' bytes in [data, data + size): vectorised, the matcher's line counter.
-size_t count_newlines(const char *data, size_t size);
 
 } // namespace mcf2b::matcher
