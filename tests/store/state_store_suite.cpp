@@ -173,10 +173,17 @@ TEST_P(StateStoreSuite, UnbanKeepsTheCountAndListsFilterByStateJailAndNode) {
   EXPECT_FALSE((*unbanned)->active);
   EXPECT_EQ((*unbanned)->count, 1);
 
+  // list_bans, scan_bans and count_bans agree on every filter.
   auto count = [&](const BanQuery &q) {
     auto r = a->list_bans(q);
     EXPECT_TRUE(ok(r));
-    return r ? r->size() : size_t{999};
+    size_t scanned = 0;
+    EXPECT_TRUE(ok(a->scan_bans(q, [&](const BanRecord &) { ++scanned; })));
+    auto counted = a->count_bans(q);
+    EXPECT_TRUE(ok(counted));
+    if (!r || !counted || *counted != r->size() || scanned != r->size())
+      return size_t{999};
+    return r->size();
   };
   EXPECT_EQ(count({}), 3u);
   EXPECT_EQ(count({.active_only = true, .jail = {}, .host = {}}), 2u);

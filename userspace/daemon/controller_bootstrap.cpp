@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "userspace/daemon/local_addresses.h"
+#include "userspace/store/overlapped_ban_scan.h"
 #include "userspace/store/settings.h"
 
 namespace mcf2b {
@@ -50,9 +51,14 @@ Result<BootstrapReport> bootstrap_controller(JailController &controller, StateSt
   }
   controller.set_ignore_list(ignore);
 
-  // Row by row as the store reads them: a million rows are never all in memory twice.
-  JailController::Restorer restore = controller.restorer();
-  if (auto st = store.scan_bans(BanQuery{}, [&](const BanRecord &r) { restore.add(r); }); !st)
+  // Row by row as the store reads them (on a thread of its own): a million rows are
+  // never all in memory. Counted first, so the controller's table is sized once.
+  auto rows = store.count_bans(BanQuery{});
+  if (!rows)
+    return rows.error().context("count bans");
+  JailController::Restorer restore = controller.restorer(*rows);
+  auto take = [&](const BanRecord &r) { restore.add(r); };
+  if (auto st = scan_bans_overlapped(store, BanQuery{}, take); !st)
     return st.error().context("read bans");
   report.restore = restore.finish(report.decisions);
   return report;

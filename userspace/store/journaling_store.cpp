@@ -384,6 +384,9 @@ Result<std::optional<JailConfig>> JournalingStore::get_jail(std::string_view nam
 Result<std::vector<BanRecord>> JournalingStore::list_bans(const BanQuery &query) {
   return read<std::vector<BanRecord>>([&](StateStore &s) { return s.list_bans(query); });
 }
+Result<size_t> JournalingStore::count_bans(const BanQuery &query) {
+  return read<size_t>([&](StateStore &s) { return s.count_bans(query); });
+}
 Result<std::optional<BanRecord>> JournalingStore::get_ban(const IpPrefix &ip,
                                                           std::string_view jail) {
   return read<std::optional<BanRecord>>([&](StateStore &s) { return s.get_ban(ip, jail); });

@@ -33,6 +33,9 @@ public:
   Result<std::vector<BanRecord>> list_bans(const BanQuery &query) override {
     return read([&](StateStore &s) { return s.list_bans(query); });
   }
+  Result<size_t> count_bans(const BanQuery &query) override {
+    return read([&](StateStore &s) { return s.count_bans(query); });
+  }
   Result<std::optional<BanRecord>> get_ban(const IpPrefix &ip, std::string_view jail) override {
     return read([&](StateStore &s) { return s.get_ban(ip, jail); });
   }

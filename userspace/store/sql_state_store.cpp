@@ -513,10 +513,12 @@ Result<std::vector<BanRecord>> SqlStateStore::list_bans(const BanQuery &query) {
   return bans;
 }
 
-Status SqlStateStore::scan_bans(const BanQuery &query, const BanSink &sink) {
-  // One statement per combination of filters, so each can use its index.
-  std::string sql = ban_columns_;
-  std::vector<SqlValue> params;
+namespace {
+
+// The WHERE clause selecting a query's rows, its parameters appended to `params`: one
+// statement per combination of filters, so each can use its index.
+std::string ban_filter(const BanQuery &query, std::vector<SqlValue> &params) {
+  std::string sql;
   const char *glue = " WHERE ";
   if (query.active_only) {
     sql += glue + std::string("active = 1");
@@ -531,7 +533,14 @@ Status SqlStateStore::scan_bans(const BanQuery &query, const BanSink &sink) {
     sql += glue + std::string("host = ?");
     params.emplace_back(std::string_view(query.host));
   }
-  sql += " ORDER BY id";
+  return sql;
+}
+
+} // namespace
+
+Status SqlStateStore::scan_bans(const BanQuery &query, const BanSink &sink) {
+  std::vector<SqlValue> params;
+  std::string sql = ban_columns_ + ban_filter(query, params) + " ORDER BY id";
   std::lock_guard lock(mutex_);
   BanRecord b; // one record reused for every row
   auto r = conn_->run_span(sql, params, [&](const SqlRow &row) {
@@ -541,6 +550,18 @@ Status SqlStateStore::scan_bans(const BanQuery &query, const BanSink &sink) {
   if (!r)
     return r.error();
   return {};
+}
+
+Result<size_t> SqlStateStore::count_bans(const BanQuery &query) {
+  std::vector<SqlValue> params;
+  std::string sql = "SELECT COUNT(*) FROM fail2ban_ips" + ban_filter(query, params);
+  std::lock_guard lock(mutex_);
+  size_t count = 0;
+  auto r = conn_->run_span(sql, params,
+                           [&](const SqlRow &row) { count = static_cast<size_t>(row.integer(0)); });
+  if (!r)
+    return r.error();
+  return count;
 }
 
 Result<std::optional<BanRecord>> SqlStateStore::get_ban(const IpPrefix &ip,

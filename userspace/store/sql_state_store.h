@@ -32,6 +32,7 @@ public:
   Result<std::optional<JailConfig>> get_jail(std::string_view name) override;
   Result<std::vector<BanRecord>> list_bans(const BanQuery &query) override;
   Status scan_bans(const BanQuery &query, const BanSink &sink) override;
+  Result<size_t> count_bans(const BanQuery &query) override;
   Result<std::optional<BanRecord>> get_ban(const IpPrefix &ip, std::string_view jail) override;
   Result<std::vector<WhitelistRow>> list_whitelist(std::string_view jail) override;
   Result<std::optional<std::string>> get_setting(std::string_view key) override;

@@ -82,6 +82,8 @@ public:
   // start reads a million; no list of them is built where the back end can stream).
   // The record is valid during the call only; the sink must not call the store.
   using BanSink = std::function<void(const BanRecord &)>;
+  // How many rows list_bans() would return (one COUNT, for sizing what receives them).
+  virtual Result<size_t> count_bans(const BanQuery &query) = 0;
   virtual Status scan_bans(const BanQuery &query, const BanSink &sink) {
     auto bans = list_bans(query);
     if (!bans)
