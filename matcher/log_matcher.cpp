@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/log_matcher.h"
 
+#include "matcher/regex_translation.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,7 +29,8 @@ Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
     m.filters_.push_back(std::make_unique<CompiledFilter>(std::move(*compiled)));
     const CompiledFilter &cf = *m.filters_.back();
     for (size_t r = 0; r < cf.rule_count(); ++r) {
-      patterns.push_back({cf.scan_pattern(r), static_cast<unsigned>(m.ids_.size())});
+      patterns.push_back(
+          {prescan_pattern_for_scanning(cf.scan_pattern(r)), static_cast<unsigned>(m.ids_.size())});
       m.ids_.push_back({static_cast<uint32_t>(f), static_cast<uint32_t>(r)});
     }
   }

@@ -521,6 +521,14 @@ std::string hyperscan_prescan_pattern(std::string_view pcre_regex, size_t min_fa
   return "(?:" + inner + ").*$";
 }
 
+std::string prescan_pattern_for_scanning(std::string_view pattern, size_t min_factor) {
+  // A space after a backslash is escaped: what precedes it decides, so it stays.
+  while (pattern.size() > min_factor && pattern.back() == ' ' &&
+         pattern[pattern.size() - 2] != '\\')
+    pattern.remove_suffix(1);
+  return std::string(pattern);
+}
+
 std::optional<std::string> prefregex_with_content_to_line_end(std::string_view expanded) {
   constexpr std::string_view tail = "(?P<content>.+)$";
   if (expanded.size() < tail.size() || expanded.substr(expanded.size() - tail.size()) != tail ||

@@ -35,6 +35,13 @@ std::string hyperscan_superset(std::string_view pcre_regex);
 // ends, possibly several times per line.
 std::string hyperscan_prescan_pattern(std::string_view pcre_regex, size_t min_factor = 4);
 
+// What Hyperscan scans for a pre-scan pattern: a literal factor without the spaces it
+// ends in, when at least `min_factor` characters remain. Hyperscan's literal matcher
+// checks every position whose last bytes match a literal's, and logs are full of "x "
+// pairs; the shorter factor still holds on every line the longer one does.
+std::string prescan_pattern_for_scanning(std::string_view prescan_pattern,
+                                         size_t min_factor = 4);
+
 // fail2ban's prefregexes end in <F-CONTENT>.+</F-CONTENT>$: on one line plus its
 // newline, the content is the non-empty rest of the line, wherever the part before it
 // ends. For such an expanded prefregex, the same regex with that tail replaced by a

@@ -66,5 +66,20 @@ TEST(PrescanPattern, EveryMatchingLineHoldsTheFactor) {
   }
 }
 
+TEST(PrescanPattern, ScanningDropsTheSpacesAFactorEndsIn) {
+  EXPECT_EQ(prescan_pattern_for_scanning("Failed "), "Failed");
+  EXPECT_EQ(prescan_pattern_for_scanning("[iI](?:llegal|nvalid) user "),
+            "[iI](?:llegal|nvalid) user");
+  EXPECT_EQ(prescan_pattern_for_scanning("Accepted   "), "Accepted");
+  EXPECT_EQ(prescan_pattern_for_scanning("abc "), "abc ");         // too short without
+  EXPECT_EQ(prescan_pattern_for_scanning("Login\\ "), "Login\\ "); // escaped
+  EXPECT_EQ(prescan_pattern_for_scanning("(?:a b).*$"), "(?:a b).*$");
+  // Still found on a line the full factor is found on.
+  auto re = Pcre2Regex::compile(prescan_pattern_for_scanning(prescan("^Failed \\S+ for <HOST>")));
+  ASSERT_TRUE(re);
+  EXPECT_EQ(re->search("Mar 1 h sshd[1]: Failed password for 1.2.3.4"),
+            Pcre2Regex::Outcome::matched);
+}
+
 } // namespace
 } // namespace mcf2b::matcher
