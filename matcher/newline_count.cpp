@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace mcf2b::matcher {
@@ -38,7 +39,12 @@ __attribute__((target("avx2"))) size_t sum_bytes_avx2(__m256i acc) {
 }
 
 // The same with 32-byte vectors, four independent accumulators per 128 bytes.
-__attribute__((target("avx2"))) size_t count_newlines_avx2(const char *data, size_t size) {
+__attribute__((target("avx2"))) uint32_t newline_mask_avx2(const char *at) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(at)), _mm256_set1_epi8('\n'))));
+}
+
+__attribute__((target("avx2,popcnt"))) size_t count_newlines_avx2(const char *data, size_t size) {
   size_t total = 0, i = 0;
   const __m256i nl = _mm256_set1_epi8('\n');
   while (i + 128 <= size) {
@@ -53,13 +59,22 @@ __attribute__((target("avx2"))) size_t count_newlines_avx2(const char *data, siz
     }
     total += sum_bytes_avx2(a0) + sum_bytes_avx2(a1) + sum_bytes_avx2(a2) + sum_bytes_avx2(a3);
   }
-  return total + count_newlines_sse2(data + i, size - i);
+  // The rest, under 128 bytes: a mask per 32 bytes, the last 32 overlapping the bytes
+  // already counted instead of reading past the end.
+  if (size < 32)
+    return total + count_newlines_sse2(data + i, size - i);
+  for (; i + 32 <= size; i += 32)
+    total += static_cast<size_t>(__builtin_popcount(newline_mask_avx2(data + i)));
+  if (i < size)
+    total += static_cast<size_t>(
+        __builtin_popcount(newline_mask_avx2(data + size - 32) >> (32 - (size - i))));
+  return total;
 }
 
 } // namespace
 
 size_t count_newlines(const char *data, size_t size) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   return avx2 ? count_newlines_avx2(data, size) : count_newlines_sse2(data, size);
 }
 
