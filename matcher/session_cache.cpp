@@ -34,8 +34,13 @@ uint32_t SessionCache::hash_of(std::string_view id) const {
     mix(word);
   }
   if (i < id.size()) {
+    // The last eight bytes, overlapping the ones mixed already, when there are eight.
     uint64_t word = 0;
-    std::memcpy(&word, id.data() + i, id.size() - i);
+    if (id.size() >= 8)
+      std::memcpy(&word, id.data() + id.size() - 8, 8);
+    else
+      for (size_t at = i; at < id.size(); ++at)
+        word = (word << 8) | static_cast<unsigned char>(id[at]);
     mix(word);
   }
   h *= k;
