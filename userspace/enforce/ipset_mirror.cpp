@@ -38,20 +38,26 @@ Status IpsetMirror::ensure_jail(std::string_view jail) const {
   return ensure_jails(std::span<const std::string>(&name, 1));
 }
 
-Status IpsetMirror::ensure_jails(std::span<const std::string> jails) const {
+std::string IpsetMirror::create_lines(std::string_view jail) const {
   // Sets start small and grow by rehashing up to maxelem (no silent 65,536 limit): a
   // hashsize sized for the capacity up front costs megabytes of kernel memory per empty
   // set and a tenth of a second per set to create.
   constexpr uint32_t kInitialHashsize = 4096;
+  std::string lines;
+  for (const auto &[name, family] :
+       {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
+    lines += "create " + name + " hash:net family " + family + " hashsize " +
+             std::to_string(std::min(kInitialHashsize, std::bit_ceil(capacity_))) +
+             " maxelem " + std::to_string(capacity_) + "\n";
+  return lines;
+}
+
+Status IpsetMirror::ensure_jails(std::span<const std::string> jails) const {
   std::string script;
   for (const auto &jail : jails) {
     if (jail.empty() || jail.size() > 28)
       return Error::msg("jail name '" + jail + "' does not fit an ipset name");
-    for (const auto &[name, family] :
-         {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
-      script += "create " + name + " hash:net family " + family + " hashsize " +
-                std::to_string(std::min(kInitialHashsize, std::bit_ceil(capacity_))) +
-                " maxelem " + std::to_string(capacity_) + "\n";
+    script += create_lines(jail);
   }
   if (auto st = restore(script); !st)
     return st.error().context("create the jails' sets");
@@ -70,14 +76,21 @@ Status IpsetMirror::remove_jail(std::string_view jail) const {
 }
 
 Status IpsetMirror::apply(std::span<const BanChange> changes) const {
+  // The stream starts with the create lines of the sets it changes (a no-op under
+  // -exist): `ipset restore` then knows them from its own session, where otherwise it
+  // asks the kernel for the set's header at every line (a million adds: 4 s, not 2.4).
   std::string script;
+  std::set<std::string_view> jails;
+  for (const auto &c : changes)
+    if (jails.insert(c.jail).second)
+      script += create_lines(c.jail);
   for (const auto &c : changes) {
     if (auto st = check_prefix(c.prefix); !st)
       return st;
     script += (c.op == BanChange::Op::ban ? "add " : "del ") + set_for(c.jail, c.prefix) + " " +
               c.prefix.to_string() + "\n";
   }
-  return restore(script);
+  return changes.empty() ? Status{} : restore(script);
 }
 
 namespace {

@@ -45,6 +45,8 @@ public:
   Result<std::vector<IpPrefix>> members(std::string_view jail) const;
 
 private:
+  // The `ipset restore` lines creating the jail's two sets.
+  [[nodiscard]] std::string create_lines(std::string_view jail) const;
   uint32_t capacity_;
 };
 
