@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -155,19 +156,30 @@ Status IpsetMirror::reconcile_all(const std::map<std::string, std::vector<IpPref
   auto current = save_all();
   if (!current)
     return current.error();
+  // Sorted lists, not trees: a first start hands over a million prefixes.
+  auto sorted = [](std::vector<IpPrefix> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
   std::vector<BanChange> changes;
   for (const auto &[jail, prefixes] : jails) {
-    std::set<IpPrefix> want(prefixes.begin(), prefixes.end());
-    std::set<IpPrefix> have;
+    std::vector<IpPrefix> want = sorted(prefixes);
+    std::vector<IpPrefix> have;
     for (const auto &name : {v4_set(jail), v6_set(jail)})
       if (auto it = current->find(name); it != current->end())
-        have.insert(it->second.begin(), it->second.end());
-    for (const auto &p : have)
-      if (!want.count(p))
-        changes.push_back(BanChange::unban(jail, p));
-    for (const auto &p : want)
-      if (!have.count(p))
-        changes.push_back(BanChange::ban(jail, p, 0));
+        have.insert(have.end(), it->second.begin(), it->second.end());
+    have = sorted(std::move(have));
+    std::vector<IpPrefix> gone, added;
+    std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                        std::back_inserter(gone));
+    std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                        std::back_inserter(added));
+    changes.reserve(changes.size() + gone.size() + added.size());
+    for (const auto &p : gone)
+      changes.push_back(BanChange::unban(jail, p));
+    for (const auto &p : added)
+      changes.push_back(BanChange::ban(jail, p, 0));
   }
   return apply(changes);
 }
