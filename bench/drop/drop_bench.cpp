@@ -13,6 +13,9 @@
 // thread or in ksoftirqd, so a mode's cost is the sender thread's CPU time plus the
 // ksoftirqd threads'. The baseline generates the same frames and drops them at once;
 // its cost is subtracted, leaving delivery over the veth, reception and the drop.
+// Two more references: delivery (a program that drops every frame: the receive path's
+// own cost) and the floor (a program that reads the source's first host-table bucket,
+// one random cache line, and drops: what any filter consulting per-ban memory pays).
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <net/if.h>
@@ -53,7 +56,8 @@ namespace {
 
 constexpr const char *kJail = "mc-exim-1d";
 constexpr uint32_t kBannedBase = 0xC6130000u; // 198.19.0.0/16
-constexpr uint32_t kBanned = 65536;
+uint32_t g_bans = 65536; // --bans
+uint32_t g_capacity = 1u << 17; // --capacity
 constexpr uint32_t kPackets = 204800;
 uint32_t g_rate = 200000; // packets per second (--rate)
 constexpr unsigned kBatch = 2048; // frames per live-frames run: its page-pool setup amortised
@@ -138,6 +142,7 @@ uint64_t send_packets(const NetnsPair &pair, ban_filter_bench *skel,
   auto scope = need(NetnsScope::enter(pair.a().ns), "enter namespace a");
   skel->bss->send_ifindex = ::if_nametoindex(pair.a().ifname.c_str());
   skel->bss->send_redirect = redirect ? 1 : 0;
+  skel->data->send_mask = g_bans - 1;
   int prog = bpf_program__fd(skel->progs.live_sender);
   auto frame = udp_frame(dst_mac);
   timespec start{};
@@ -163,8 +168,8 @@ uint64_t send_packets(const NetnsPair &pair, ban_filter_bench *skel,
   return thread_cpu_ns() - cpu0;
 }
 
-enum class Mode { baseline, delivery, xdp, ipset };
-constexpr Mode kModes[] = {Mode::baseline, Mode::delivery, Mode::xdp, Mode::ipset};
+enum class Mode { baseline, delivery, floor, xdp, ipset };
+constexpr Mode kModes[] = {Mode::baseline, Mode::delivery, Mode::floor, Mode::xdp, Mode::ipset};
 
 // The mode's --only key and its name in the progress lines.
 struct ModeText {
@@ -173,6 +178,7 @@ struct ModeText {
 ModeText text(Mode m) {
   static constexpr ModeText texts[] = {{"baseline", "baseline (generate, drop)"},
                                        {"delivery", "delivery (XDP_DROP all)"},
+                                       {"floor", "floor (one bucket read)"},
                                        {"xdp", "xdp ban filter"},
                                        {"ipset", "iptables+ipset"}};
   return texts[static_cast<int>(m)];
@@ -188,8 +194,10 @@ double median(std::vector<double> v) {
 } // namespace
 
 int run(int argc, char **argv) {
-  // --only MODE (baseline, delivery, xdp, ipset): run one mode, for profiling; no JSON.
+  // --only MODE (baseline, delivery, floor, xdp, ipset): run one mode, for profiling; no JSON.
   // --rate PPS: another offered load than the default 200,000 packets per second.
+  // --bans N, --capacity N: a smaller banned set (the sources follow it) or another map
+  // capacity than the default 65,536 bans in maps for 131,072, to see how cost grows.
   std::optional<Mode> only;
   for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
@@ -199,10 +207,17 @@ int run(int argc, char **argv) {
           only = m;
       if (!only)
         die("unknown mode '" + value + "'");
+    } else if (arg == "--bans" && !value.empty()) {
+      g_bans = static_cast<uint32_t>(std::stoul(value));
+      if (g_bans == 0 || g_bans > 65536 || (g_bans & (g_bans - 1)) != 0)
+        die("--bans: a power of two from 1 to 65536 (the sources are 198.19.0.0/16)");
+    } else if (arg == "--capacity" && !value.empty()) {
+      g_capacity = static_cast<uint32_t>(std::stoul(value));
     } else if (arg == "--rate" && !value.empty() && std::stoul(value) > 0) {
       g_rate = static_cast<uint32_t>(std::stoul(value));
     } else {
-      die("usage: drop_bench [--only baseline|delivery|xdp|ipset] [--rate PPS]");
+      die("usage: drop_bench [--only baseline|delivery|floor|xdp|ipset] [--rate PPS] "
+          "[--bans N (a power of two, at most 65536)] [--capacity N]");
     }
   }
   if (::geteuid() != 0)
@@ -220,10 +235,10 @@ int run(int argc, char **argv) {
   std::optional<XdpEnforcer> enforcer;
   {
     auto scope = need(NetnsScope::enter(pair.b().ns), "enter namespace b");
-    enforcer.emplace(need(XdpEnforcer::open({pin_root, 1u << 17, {}}), "open the enforcer"));
+    enforcer.emplace(need(XdpEnforcer::open({pin_root, g_capacity, {}}), "open the enforcer"));
     need(enforcer->set_jail(kJail, JailPorts::from_list({25, 465, 587})), "set jail");
     std::vector<BanChange> bans;
-    for (uint32_t i = 0; i < kBanned; ++i)
+    for (uint32_t i = 0; i < g_bans; ++i)
       bans.push_back(BanChange::ban(kJail, IpPrefix::host(IpAddress::v4(kBannedBase + i)), 0));
     auto report = enforcer->apply(bans);
     if (!report.ok())
@@ -243,7 +258,7 @@ int run(int argc, char **argv) {
     die("load the bench BPF object: " + Error::sys("", -err).message());
   Fd pass_link;
   std::fprintf(stderr, "%u bans in the maps and in ipset %s; %u packets per run at %u pps\n",
-               kBanned, kJail, kPackets, g_rate);
+               g_bans, kJail, kPackets, g_rate);
 
   auto in_b = [&](auto fn) {
     auto scope = need(NetnsScope::enter(pair.b().ns), "enter namespace b");
@@ -261,7 +276,9 @@ int run(int argc, char **argv) {
       } else {
         int ifindex = static_cast<int>(::if_nametoindex(pair.b().ifname.c_str()));
         LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XDP_FLAGS_DRV_MODE);
-        auto *prog = m == Mode::delivery ? skel->progs.drop_all : skel->progs.bare_pass;
+        auto *prog = m == Mode::delivery ? skel->progs.drop_all
+                     : m == Mode::floor  ? skel->progs.drop_after_one_bucket
+                                         : skel->progs.bare_pass;
         pass_link.reset(bpf_link_create(bpf_program__fd(prog), ifindex, BPF_XDP, &lo));
         if (!pass_link)
           die(std::string("attach XDP_PASS: ") + std::strerror(errno));
@@ -320,21 +337,25 @@ int run(int argc, char **argv) {
   }
   double base = median(cost[Mode::baseline]);
   double delivery = median(cost[Mode::delivery]) - base;
+  double floor_cost = median(cost[Mode::floor]) - base;
   double xdp = median(cost[Mode::xdp]) - base;
   double ipset = median(cost[Mode::ipset]) - base;
   std::fprintf(stderr, "XDP dropped %llu of %u packets sent in XDP mode\n",
                static_cast<unsigned long long>(xdp_dropped), kPackets * kRounds);
   std::fprintf(stderr, "iptables MCF2B chain after the last iptables+ipset run:\n%s", ipt.c_str());
   // Beyond the headline (everything after generation, veth delivery included, as a NIC
-  // driver's receive work is in both), what each adds on top of delivery to XDP.
+  // driver's receive work is in both), what each adds on top of delivery to XDP, and the
+  // ratio a filter would reach if it cost no more than the floor.
   double xdp_over = xdp - delivery, ipset_over = ipset - delivery;
   std::printf("{\"xdp_ns_per_pkt\": %.1f, \"ipset_ns_per_pkt\": %.1f, \"ratio\": %.2f, "
               "\"delivery_ns_per_pkt\": %.1f, \"xdp_over_delivery_ns\": %.1f, "
               "\"ipset_over_delivery_ns\": %.1f, \"ratio_over_delivery\": %.2f, "
+              "\"floor_ns_per_pkt\": %.1f, \"ratio_at_floor\": %.2f, "
               "\"baseline_ns_per_pkt\": %.1f, \"packets_per_run\": %u, \"rate_pps\": %u, "
               "\"bans\": %u, \"xdp_dropped\": %llu, \"target_ratio_ge_5\": %s}\n",
-              xdp, ipset, ipset / xdp, delivery, xdp_over, ipset_over, ipset_over / xdp_over, base,
-              kPackets, g_rate, kBanned, static_cast<unsigned long long>(xdp_dropped),
+              xdp, ipset, ipset / xdp, delivery, xdp_over, ipset_over, ipset_over / xdp_over,
+              floor_cost, ipset / floor_cost, base,
+              kPackets, g_rate, g_bans, static_cast<unsigned long long>(xdp_dropped),
               ipset / xdp >= 5 ? "true" : "false");
   return 0;
 }
