@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "matcher/deferred_host_names.h"
+
+namespace mcf2b::matcher {
+
+bool DeferredHostNames::defer(const Match &match) {
+  if (!resolves_names(mode_) || match.host_kind != HostKind::name)
+    return false;
+  Pending p{match, names_.size(), match.host_text.size()};
+  p.match.host_text = {};
+  names_.append(match.host_text);
+  pending_.push_back(p);
+  return true;
+}
+
+void DeferredHostNames::resolve(HostNameResolver &resolver, int64_t now, const Emit &emit,
+                                const OnResolved &on_resolved) {
+  std::string name;
+  for (const Pending &p : pending_) {
+    name.assign(names_, p.name_offset, p.name_size);
+    const std::vector<IpAddress> &addresses = resolver.resolve(name, now);
+    if (addresses.empty())
+      continue;
+    if (on_resolved)
+      on_resolved(name, addresses);
+    Match m = p.match;
+    m.host_kind = HostKind::address;
+    m.host_text = name;
+    for (const IpAddress &a : addresses) {
+      m.address = a;
+      emit(m);
+    }
+  }
+  pending_.clear();
+  names_.clear();
+}
+
+} // namespace mcf2b::matcher
