@@ -43,6 +43,30 @@ std::optional<IpAddress> parse_address(std::string_view text) {
   return IpAddress::v4_bytes(bytes);
 }
 
+// The prefix length captured with an address, in the family of the parsed address:
+// decimal digits, at most the address's width. An IPv4-mapped IPv6 address (written
+// in IPv6 form, parsed as IPv4) takes an IPv6 length of 96 or more, less 96. Anything
+// else is impossible (/33, /129, /abc, ::ffff:c000:201/64).
+std::optional<uint8_t> prefix_length_of(std::string_view text, std::string_view host,
+                                        const IpAddress &parsed) {
+  if (text.empty() || text.size() > 3)
+    return std::nullopt;
+  unsigned length = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    length = length * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (parsed.is_v4() && host.find(':') != std::string_view::npos) {
+    if (length < 96 || length > 128)
+      return std::nullopt;
+    length -= 96;
+  }
+  if (length > parsed.bit_width())
+    return std::nullopt;
+  return static_cast<uint8_t>(length);
+}
+
 } // namespace
 
 CompiledFilter::GroupFields CompiledFilter::bind_groups(const Pcre2Regex &regex) {
@@ -141,6 +165,15 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   f.time_parser_ = std::make_unique<LogTimeParser>(std::move(*parser));
   f.sessions_ = std::make_unique<SessionCache>(options.session_capacity, options.session_max_age,
                                                field::session_count);
+  bool has_cidr = false;
+  for (const auto &rule : f.rules_)
+    for (const auto &[name, number] : rule.regex.names())
+      has_cidr |= name == "cidr";
+  if (f.prefregex_)
+    for (const auto &[name, number] : f.prefregex_->names())
+      has_cidr |= name == "cidr";
+  if (has_cidr)
+    f.cidr_field_ = f.schema_.intern("cidr");
   f.proposed_lines_.resize(f.rules_.size());
   f.fail_.resize(f.schema_.size());
   f.merged_.resize(f.schema_.size());
@@ -403,6 +436,14 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, int64_t now
       kind = parsed ? HostKind::address : HostKind::invalid_address;
       if (parsed)
         m.address = *parsed;
+      // A prefix length the line itself captured (sessions do not keep it).
+      if (parsed && !session && cidr_field_ != kNoField && fail->truthy(cidr_field_)) {
+        m.prefix_length = prefix_length_of(fail->get(cidr_field_), host, *parsed);
+        if (m.prefix_length)
+          m.address = parsed->masked(*m.prefix_length);
+        else
+          kind = HostKind::invalid_address;
+      }
     } else if ((host = value(field::dns)).data() || (host = value(field::fid)).data()) {
       auto parsed = parse_address(host);
       kind = parsed ? HostKind::address : HostKind::name;

@@ -136,6 +136,9 @@ private:
   std::string_view prefregex_group(const std::vector<uint32_t> &numbers) const;
 
   std::vector<uint32_t> prefregex_content_; // group numbers named "content"
+  // The field of <CIDR> (a prefix length), when a regex of the filter captures one.
+  static constexpr FieldId kNoField = UINT16_MAX;
+  FieldId cidr_field_ = kNoField;
   // The prefregex ended in <F-CONTENT>.+</F-CONTENT>$ and was compiled without it: the
   // content is the rest of the line after its match.
   bool content_to_line_end_ = false;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "base/ip_address.h"
@@ -21,9 +22,18 @@ struct Match {
   uint64_t line = 0;          // 1-based line number in the scanned stream
   HostKind host_kind = HostKind::none;
   IpAddress address;          // when host_kind == address: normalised (v4-mapped -> v4)
+  // When the rule also captured a prefix length (<CIDR>, <SUBNET>): the length in
+  // `address`'s family (an IPv4-mapped IPv6 prefix becomes an IPv4 one), and the host
+  // bits of `address` are cleared.
+  std::optional<uint8_t> prefix_length;
   std::string_view host_text; // as written in the log; valid during the callback only
   int64_t time = 0;           // seconds since the epoch (UTC)
   bool dated = true;          // false: no timestamp on the line, `time` is a fallback
+
+  // What the failure names: the captured prefix, or the address as a host prefix.
+  [[nodiscard]] IpPrefix prefix() const {
+    return prefix_length ? IpPrefix(address, *prefix_length) : IpPrefix::host(address);
+  }
 };
 
 // Counters the daemon exports as metrics. Monotonic over a matcher's life.
@@ -34,7 +44,8 @@ struct MatcherCounters {
   uint64_t matched = 0;     // lines that produced a failure (any host kind)
   uint64_t ignored = 0;     // lines a failregex matched but an ignoreregex vetoed
   uint64_t host_names = 0;  // failures naming a host name (not resolved)
-  uint64_t invalid_hosts = 0;   // failures whose address text is not an address
+  uint64_t invalid_hosts = 0;   // failures whose address text is not an address, or
+                                // whose prefix length is impossible (/33, /129)
   uint64_t bad_dates = 0;       // matched lines with an impossible timestamp (dropped)
   uint64_t undated = 0;         // candidate lines without any timestamp (time = fallback,
                                 // or dropped when the filter has require_date)
