@@ -4,12 +4,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <ostream>
 
 #include "base/fd.h"
+#include "matcher/deferred_host_names.h"
 
 namespace mcf2b::control {
 namespace {
@@ -49,10 +52,18 @@ const char *mode_name(matcher::ScanMode m) {
 struct Row {
   uint64_t line;
   uint32_t rule;
-  std::string host;
+  std::string host; // the address (or prefix) as shown; the text for names and bad ones
   int64_t time;
   matcher::HostKind kind;
+  std::string dns; // the host name an address was resolved from, if it was
 };
+
+std::string addresses_text(const std::vector<IpAddress> &addresses) {
+  std::string out;
+  for (const IpAddress &a : addresses)
+    out += (out.empty() ? "" : ", ") + a.to_string();
+  return out;
+}
 
 } // namespace
 
@@ -97,12 +108,34 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
     fd = file.get();
   }
   std::vector<Row> rows;
+  matcher::DeferredHostNames names(o.use_dns);
   auto status = matcher->replay(fd, [&](const matcher::Match &m) {
-    rows.push_back({m.line, m.rule, std::string(m.host_text), m.time, m.host_kind});
+    if (names.defer(m))
+      return; // resolved once the scan is over
+    std::string host = m.host_kind == matcher::HostKind::address && m.prefix_length
+                           ? m.prefix().to_string()
+                           : std::string(m.host_text);
+    rows.push_back({m.line, m.rule, std::move(host), m.time, m.host_kind, {}});
   });
   if (!status) {
     err << "mcf2b-ctl test-filter: " << status.error().context(o.log_file).message() << "\n";
     return 1;
+  }
+  matcher::HostNameResolver resolver(o.lookup ? o.lookup : matcher::system_name_lookup());
+  if (names.size()) {
+    names.resolve(
+        resolver, static_cast<int64_t>(::time(nullptr)),
+        [&](const matcher::Match &m) {
+          rows.push_back({m.line, m.rule, m.address.to_string(), m.time, m.host_kind,
+                          std::string(m.host_text)});
+        },
+        [&](std::string_view name, const std::vector<IpAddress> &addresses) {
+          if (o.use_dns == matcher::UseDns::warn)
+            err << "mcf2b-ctl test-filter: warning: determined the address of " << name
+                << " by a DNS lookup: " << addresses_text(addresses) << "\n";
+        });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row &a, const Row &b) { return a.line < b.line; });
   }
   const matcher::MatcherCounters &c = matcher->counters();
 
@@ -113,7 +146,10 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row &r = rows[i];
       out << (i ? ", " : "") << "{\"line\": " << r.line << ", \"host\": " << json_string(r.host)
-          << ", \"time\": " << r.time << ", \"rule\": " << r.rule << "}";
+          << ", \"time\": " << r.time << ", \"rule\": " << r.rule;
+      if (!r.dns.empty())
+        out << ", \"dns\": " << json_string(r.dns);
+      out << "}";
     }
     out << "]}\n";
     return 0;
@@ -138,7 +174,12 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
     out << "|  " << host << "  " << count << "\n";
   if (c.host_names || c.invalid_hosts || c.bad_dates || c.truncated || c.undated ||
       c.regex_limit_hits)
-    out << "Notes: " << c.host_names << " host names (not resolved), " << c.invalid_hosts
+    out << "Notes: " << c.host_names << " host names ("
+        << (matcher::resolves_names(o.use_dns)
+                ? std::to_string(resolver.counters().resolved) + " resolved, " +
+                      std::to_string(resolver.counters().failures) + " without an address"
+                : std::string("not resolved"))
+        << "), " << c.invalid_hosts
         << " invalid addresses, " << c.bad_dates << " impossible dates, " << c.undated
         << " lines without a date, " << c.truncated << " over-long lines, "
         << c.regex_limit_hits << " regex limit hits\n";
@@ -162,6 +203,14 @@ void register_test_filter(CLI::App &app, int &exit_code) {
   cmd->add_option("--cache-dir", options->cache_dir, "Hyperscan database cache folder");
   cmd->add_flag("--all-rules", options->all_rules,
                 "try every failregex on a line, not only up to the first match");
+  cmd->add_option_function<std::string>(
+         "--use-dns",
+         [options](const std::string &value) {
+           options->use_dns = matcher::parse_use_dns(value).value_or(matcher::UseDns::no);
+         },
+         "host names: no (default: counted, not resolved), raw (the same), yes (resolved "
+         "after the scan), warn (yes, and each resolution is reported)")
+      ->check(CLI::IsMember({"yes", "warn", "no", "raw"}));
   cmd->callback([options, &exit_code] {
     exit_code = run_test_filter(*options, std::cout, std::cerr);
   });

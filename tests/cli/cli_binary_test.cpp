@@ -142,6 +142,7 @@ TEST(CtlBinary, UsageErrorsExitTwoInOneLine) {
       {"general", "enable-bl", "-v"},                    // -v without value
       {"whitelist", "add", "-i", "192.0.2.1"},
       {"list", "--active=maybe"},
+      {"test-filter", "--use-dns", "maybe", "/dev/null", "sshd"}, // not a usedns value
       {"--timeout", "0", "list"}};
   for (const auto &args : usage_errors) {
     auto r = run_ctl(args);
