@@ -30,6 +30,7 @@ TEST(DaemonConfig, ReadsEveryKindOfKey) {
                                   "cluster_nodes = 198.51.100.1, 198.51.100.2\n"
                                   "max_tracked = 5000\n"
                                   "enable_default_jails = yes\n"
+                                  "usedns = warn\n"
                                   "log_level = debug\n");
   DaemonConfig c;
   ASSERT_TRUE(ok(read_daemon_config(dir->file("mcf2bd.conf"), c)));
@@ -43,6 +44,8 @@ TEST(DaemonConfig, ReadsEveryKindOfKey) {
   EXPECT_EQ(c.max_tracked, 5000u);
   EXPECT_TRUE(c.enable_default_jails);
   EXPECT_EQ(c.log_level, LogLevel::debug);
+  EXPECT_EQ(c.use_dns, matcher::UseDns::warn);
+  EXPECT_EQ(DaemonConfig{}.use_dns, matcher::UseDns::no) << "names are not resolved by default";
   EXPECT_EQ(c.socket_path, "/run/mcf2b/mcf2bd.sock") << "unset keys keep their defaults";
 }
 
@@ -55,6 +58,7 @@ TEST(DaemonConfig, BadValuesNameTheFileAndLine) {
            {"[mcf2bd]\n\nignoreip = 999.1.1.1\n", "mcf2bd.conf:3"},
            {"[mcf2bd]\nfrobnicate = 1\n", "unknown key 'frobnicate'"},
            {"[mcf2bd]\nmax_tracked = -5\n", "max_tracked"},
+           {"[mcf2bd]\nusedns = maybe\n", "expected yes, warn, no or raw"},
            {"[other]\nx = 1\n", "unknown section"}}) {
     write(path, text);
     DaemonConfig c;

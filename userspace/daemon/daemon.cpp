@@ -143,7 +143,8 @@ struct Daemon::Impl : DecisionSink {
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
     sources.save_positions();
     std::vector<Error> errors;
-    LogSourceOptions options{config.filter_dirs, config.cache_dir, config.log_timezone};
+    LogSourceOptions options{config.filter_dirs, config.cache_dir, config.log_timezone,
+                             config.use_dns, {}};
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
@@ -234,8 +235,16 @@ struct Daemon::Impl : DecisionSink {
     t.counter("mcf2b_log_matches_total", "Log lines that matched a failregex", double(c.matched));
     t.counter("mcf2b_log_unparsable_total", "Matched lines that could not be used",
               double(c.unparsable()));
-    t.counter("mcf2b_log_hostnames_total", "Failures naming a host name (not resolved)",
+    t.counter("mcf2b_log_hostnames_total",
+              "Failures naming a host name (resolved only with usedns yes or warn)",
               double(c.host_names));
+    auto rc = sources.resolver_counters();
+    t.counter("mcf2b_log_hostnames_resolved_total",
+              "Host names resolved to at least one address (usedns yes or warn)",
+              double(rc.resolved));
+    t.counter("mcf2b_log_hostname_lookup_failures_total",
+              "Host names that resolved to no address (failed, timed out or cached as such)",
+              double(rc.failures));
     auto cs = controller->stats();
     t.counter("mcf2b_failures_total", "Failure events received", double(cs.failures));
     t.counter("mcf2b_failures_ignored_total", "Failures from never-banned addresses",

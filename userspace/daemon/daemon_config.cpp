@@ -147,6 +147,14 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
        [&](const std::string &v, std::string &) { return parse_bool(v, config.enable_default_jails); }},
       {"ipset_mirror",
        [&](const std::string &v, std::string &) { return parse_bool(v, config.ipset_mirror); }},
+      {"usedns",
+       [&](const std::string &v, std::string &why) {
+         why = "expected yes, warn, no or raw";
+         auto mode = matcher::parse_use_dns(v);
+         if (mode)
+           config.use_dns = *mode;
+         return mode.has_value();
+       }},
   };
   for (const auto &[key, value] : it->second) {
     auto setter = setters.find(key);

@@ -9,6 +9,7 @@
 #include "base/ip_address.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "matcher/use_dns.h"
 #include "userspace/model/jail.h"
 
 namespace mcf2b {
@@ -28,6 +29,9 @@ struct DaemonConfig {
   std::string cache_dir = "/var/cache/mcf2b"; // compiled Hyperscan databases
   std::string node;                           // cluster node name; the host name if empty
   std::string log_timezone;                   // zone of log timestamps without one; local if empty
+  // fail2ban's usedns for every jail: no (host names counted, never resolved), raw (the
+  // same), yes (resolved after each scanned chunk), warn (yes, logging each resolution).
+  matcher::UseDns use_dns = matcher::UseDns::no;
   bool foreground = false;
   LogLevel log_level = LogLevel::info;
   // Metrics: off unless a loopback address and port are configured.

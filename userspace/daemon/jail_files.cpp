@@ -82,7 +82,8 @@ Status apply_keys(const Section &keys, JailConfig &jail,
       }
     }
     // backend, protocol, usedns, ignoreself: accepted for compatibility; mcf2b follows
-    // files with inotify, covers TCP, UDP and SCTP, never resolves, never bans itself.
+    // files with inotify, covers TCP, UDP and SCTP, never bans itself, and takes usedns
+    // from its own config for every jail ([mcf2bd] usedns, default no).
   }
   return {};
 }

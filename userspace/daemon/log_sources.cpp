@@ -2,10 +2,12 @@
 #include "userspace/daemon/log_sources.h"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <set>
 
 #include "base/log.h"
+#include "matcher/deferred_host_names.h"
 #include "matcher/filter_definition.h"
 #include "matcher/log_follower.h"
 #include "matcher/log_matcher.h"
@@ -51,6 +53,10 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
 
   LogSources out;
   out.store_ = &store;
+  out.use_dns_ = options.use_dns;
+  if (matcher::resolves_names(options.use_dns))
+    out.resolver_ = std::make_unique<matcher::HostNameResolver>(
+        options.lookup ? options.lookup : matcher::system_name_lookup());
   for (const auto &[path, filters] : plan) {
     std::vector<matcher::FilterDefinition> definitions;
     std::vector<std::vector<FamilyId>> families;
@@ -101,8 +107,25 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
       ++failures;
     }
   };
-  auto read = s.follower.read_available(
-      [&](std::string_view lines) { s.matcher.scan(lines, emit); });
+  matcher::DeferredHostNames names(resolver_ ? use_dns_ : matcher::UseDns::no);
+  auto read = s.follower.read_available([&](std::string_view lines) {
+    s.matcher.scan(lines, [&](const matcher::Match &m) {
+      if (!names.defer(m))
+        emit(m);
+    });
+    // The chunk's host names, resolved now that its scan is over.
+    if (names.size())
+      names.resolve(*resolver_, static_cast<int64_t>(::time(nullptr)), emit,
+                    [&](std::string_view name, const std::vector<IpAddress> &addresses) {
+                      if (use_dns_ != matcher::UseDns::warn)
+                        return;
+                      std::string list;
+                      for (const IpAddress &a : addresses)
+                        list += (list.empty() ? "" : ", ") + a.to_string();
+                      log_warning(s.path + ": determined the address of " + std::string(name) +
+                                  " by a DNS lookup: " + list);
+                    });
+  });
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.
   matcher::FilePosition pos = s.follower.position();
@@ -143,6 +166,10 @@ matcher::MatcherCounters LogSources::counters() const {
     sum.regex_limit_hits += c.regex_limit_hits;
   }
   return sum;
+}
+
+matcher::HostNameResolverCounters LogSources::resolver_counters() const {
+  return resolver_ ? resolver_->counters() : matcher::HostNameResolverCounters{};
 }
 
 std::vector<LogSources::PerFile> LogSources::per_file() const {

@@ -10,6 +10,8 @@
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "matcher/failure.h"
+#include "matcher/host_name_resolver.h"
+#include "matcher/use_dns.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/store/state_store.h"
 
@@ -19,6 +21,11 @@ struct LogSourceOptions {
   std::vector<std::string> filter_dirs;
   std::string cache_dir;
   std::string timezone; // empty: local time
+  // fail2ban's usedns: with yes or warn, the host names of each scanned chunk are
+  // resolved once the chunk's scan is over (warn logs each), through one cache shared by
+  // the sources.
+  matcher::UseDns use_dns = matcher::UseDns::no;
+  matcher::NameLookup lookup; // empty: the system resolver
 };
 
 // The logs the enabled jails read: one source per log file, whatever number of jails
@@ -57,10 +64,14 @@ public:
     matcher::MatcherCounters counters;
   };
   [[nodiscard]] std::vector<PerFile> per_file() const;
+  // Host name resolution (all zero unless usedns is yes or warn).
+  [[nodiscard]] matcher::HostNameResolverCounters resolver_counters() const;
 
 private:
   struct Source;
   std::vector<std::unique_ptr<Source>> sources_;
+  matcher::UseDns use_dns_ = matcher::UseDns::no;
+  std::unique_ptr<matcher::HostNameResolver> resolver_;
   StateStore *store_ = nullptr;
 };
 

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// A followed log's failures as the daemon receives them: with usedns off a host name is
+// counted and dropped; with usedns yes the names of a scanned chunk are resolved after
+// its scan and every address is a failure, which the controller then judges like any
+// other (a name resolving to loopback bans nothing).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
+#include "userspace/controller/clock.h"
+#include "userspace/controller/jail_controller.h"
+#include "userspace/daemon/log_sources.h"
+#include "userspace/store/state_store.h"
+
+using namespace mcf2b;
+using mcf2b::testing::ok;
+using mcf2b::testing::TempDir;
+
+namespace {
+
+constexpr Seconds kNow = 1'795'255'300; // 2026-11-21 10:01:40 UTC
+
+class LogSourcesDns : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto d = TempDir::create("sources");
+    ASSERT_TRUE(ok(d));
+    dir.emplace(std::move(*d));
+    std::ofstream(dir->file("auth.conf"))
+        << "[Definition]\nfailregex = auth failure from <HOST>$\n";
+    std::ofstream(dir->file("auth.log")).flush();
+    JailConfig jail;
+    jail.name = "custom";
+    jail.filter = dir->file("auth.conf");
+    jail.logpath = dir->file("auth.log");
+    jail.maxretry = 2;
+    jail.findtime = 3600;
+    jail.bantime = 600;
+    controller.configure({jail});
+    auto s = open_store("sqlite:" + dir->file("state.sqlite3"));
+    ASSERT_TRUE(ok(s));
+    store = std::move(*s);
+  }
+
+  // Builds the sources, appends `lines` to the log and processes them.
+  std::vector<std::pair<IpAddress, Seconds>> process(matcher::UseDns use_dns,
+                                                      const std::string &lines) {
+    LogSourceOptions options;
+    options.timezone = "UTC";
+    options.use_dns = use_dns;
+    options.lookup = [this](const std::string &name) -> std::optional<std::vector<IpAddress>> {
+      asked.push_back(name);
+      if (name == "mail.example")
+        return std::vector<IpAddress>{*IpAddress::parse("198.51.100.7"),
+                                      *IpAddress::parse("2001:db8::7")};
+      if (name == "sneaky.example")
+        return std::vector<IpAddress>{*IpAddress::parse("127.0.0.1")};
+      return std::nullopt;
+    };
+    std::vector<Error> errors;
+    auto built = LogSources::build(controller, *store, options, errors);
+    EXPECT_TRUE(ok(built));
+    EXPECT_TRUE(errors.empty()) << errors.front().message();
+    std::vector<std::pair<IpAddress, Seconds>> failures;
+    if (!built)
+      return failures;
+    sources = std::move(*built);
+    std::ofstream(dir->file("auth.log"), std::ios::app) << lines;
+    auto n = sources.process(0, [&](FamilyId family, const IpAddress &address, Seconds time) {
+      failures.emplace_back(address, time);
+      decisions.append(controller.failure(family, address, time));
+    });
+    EXPECT_TRUE(ok(n));
+    return failures;
+  }
+
+  static constexpr const char *kLines = "2026-11-21 10:00:00 auth failure from mail.example\n"
+                                        "2026-11-21 10:00:01 auth failure from nowhere.invalid\n"
+                                        "2026-11-21 10:00:02 auth failure from sneaky.example\n"
+                                        "2026-11-21 10:00:03 auth failure from sneaky.example\n"
+                                        "2026-11-21 10:00:04 auth failure from mail.example\n";
+
+  std::optional<TempDir> dir;
+  ManualClock clock{kNow};
+  JailController controller{clock};
+  std::unique_ptr<StateStore> store;
+  LogSources sources;
+  Decisions decisions;
+  std::vector<std::string> asked;
+};
+
+TEST_F(LogSourcesDns, WithoutUseDnsHostNamesAreCountedAndNeverResolved) {
+  auto failures = process(matcher::UseDns::no, kLines);
+  EXPECT_TRUE(failures.empty());
+  EXPECT_TRUE(asked.empty());
+  EXPECT_EQ(sources.counters().host_names, 5u);
+  EXPECT_EQ(sources.resolver_counters().lookups, 0u);
+}
+
+TEST_F(LogSourcesDns, WithUseDnsYesEachAddressOfANameIsAFailureJudgedLikeAnyOther) {
+  auto failures = process(matcher::UseDns::yes, kLines);
+  // One lookup per distinct name, the rest from the cache.
+  EXPECT_EQ(asked, (std::vector<std::string>{"mail.example", "nowhere.invalid", "sneaky.example"}));
+  const auto mail4 = *IpAddress::parse("198.51.100.7"), mail6 = *IpAddress::parse("2001:db8::7");
+  const std::vector<std::pair<IpAddress, Seconds>> expected = {
+      {mail4, kNow - 100},
+      {mail6, kNow - 100},
+      {*IpAddress::parse("127.0.0.1"), kNow - 98},
+      {*IpAddress::parse("127.0.0.1"), kNow - 97},
+      {mail4, kNow - 96},
+      {mail6, kNow - 96}};
+  EXPECT_EQ(failures, expected);
+  EXPECT_EQ(sources.resolver_counters().resolved, 4u);
+  EXPECT_EQ(sources.resolver_counters().failures, 1u);
+  // maxretry 2: both addresses of mail.example are banned; the name that resolved to
+  // loopback is never banned.
+  EXPECT_TRUE(controller.is_banned("custom", IpPrefix::host(mail4)));
+  EXPECT_TRUE(controller.is_banned("custom", IpPrefix::host(mail6)));
+  EXPECT_FALSE(controller.is_banned("custom", IpPrefix::host(*IpAddress::parse("127.0.0.1"))));
+  EXPECT_EQ(controller.stats().ignored, 2u);
+}
+
+} // namespace
