@@ -94,22 +94,21 @@ void FailureWindows::configure_family(uint16_t family, unsigned capacity, Second
   families_[family] = FamilyLimits{std::clamp(capacity, 1u, 65535u), horizon};
 }
 
-uint64_t FailureWindows::hash(uint16_t family, const uint8_t *address) const {
+uint64_t FailureWindows::hash(uint16_t family, const uint8_t *address, uint8_t code) const {
   uint64_t lo, hi;
   std::memcpy(&lo, address, 8);
   std::memcpy(&hi, address + 8, 8);
-  return mix(lo ^ mix(hi ^ (uint64_t(family) << 1)));
+  return mix(lo ^ mix(hi ^ (uint64_t(family) << 1) ^ (uint64_t(code) << 17)));
 }
 
-uint32_t FailureWindows::lookup(uint16_t family, const IpAddress &address) const {
-  const uint8_t v6 = address.is_v6();
-  size_t i = hash(family, address.bytes().data()) & index_mask_;
+uint32_t FailureWindows::lookup(uint16_t family, const IpAddress &address, uint8_t code) const {
+  size_t i = hash(family, address.bytes().data(), code) & index_mask_;
   for (;; i = (i + 1) & index_mask_) {
     uint32_t idx = index_[i];
     if (idx == kNone)
       return kNone;
     const Entry &e = entry(idx);
-    if (e.family == family && e.v6 == v6 && e.address == address.bytes())
+    if (e.family == family && e.code == code && e.address == address.bytes())
       return idx;
   }
 }
@@ -125,7 +124,7 @@ void FailureWindows::grow_index() {
 
 void FailureWindows::index_insert(uint32_t idx) {
   const Entry &e = entry(idx);
-  size_t i = hash(e.family, e.address.data()) & index_mask_;
+  size_t i = hash(e.family, e.address.data(), e.code) & index_mask_;
   while (index_[i] != kNone)
     i = (i + 1) & index_mask_;
   index_[i] = idx;
@@ -133,7 +132,7 @@ void FailureWindows::index_insert(uint32_t idx) {
 
 void FailureWindows::index_erase(uint32_t idx) {
   const Entry &e = entry(idx);
-  size_t i = hash(e.family, e.address.data()) & index_mask_;
+  size_t i = hash(e.family, e.address.data(), e.code) & index_mask_;
   while (index_[i] != idx)
     i = (i + 1) & index_mask_;
   // Backward-shift deletion keeps every probe chain unbroken without tombstones.
@@ -143,7 +142,7 @@ void FailureWindows::index_erase(uint32_t idx) {
     if (index_[j] == kNone)
       break;
     const Entry &m = entry(index_[j]);
-    size_t home = hash(m.family, m.address.data()) & index_mask_;
+    size_t home = hash(m.family, m.address.data(), m.code) & index_mask_;
     bool movable = (j > i) ? (home <= i || home > j) : (home <= i && home > j);
     if (movable) {
       index_[i] = index_[j];
@@ -177,7 +176,7 @@ void FailureWindows::lru_push_front(uint32_t idx) {
     lru_tail_ = idx;
 }
 
-uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address) {
+uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address, uint8_t code) {
   uint32_t idx;
   if (free_entries_ != kNone) {
     idx = free_entries_;
@@ -190,7 +189,7 @@ uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address)
   Entry &e = entry(idx);
   e.address = address.bytes();
   e.family = family;
-  e.v6 = address.is_v6();
+  e.code = code;
   e.pool = kNoPool;
   e.size = 0;
   e.since = {};
@@ -276,11 +275,12 @@ bool FailureWindows::expired(const Entry &e, Seconds now) const {
   return Seconds(e.newest) <= now - horizon;
 }
 
-FailureWindows::Ref FailureWindows::record(uint16_t family, const IpAddress &address, Seconds time,
-                                           unsigned slot_mask, Seconds now) {
+FailureWindows::Ref FailureWindows::record_key(uint16_t family, const IpAddress &address,
+                                               uint8_t code, Seconds time, unsigned slot_mask,
+                                               Seconds now) {
   if (families_.size() <= family)
     families_.resize(size_t(family) + 1);
-  uint32_t idx = lookup(family, address);
+  uint32_t idx = lookup(family, address, code);
   if (idx == kNone) {
     if (tracked_ >= max_tracked_) {
       if (expired(entry(lru_tail_), now))
@@ -289,7 +289,7 @@ FailureWindows::Ref FailureWindows::record(uint16_t family, const IpAddress &add
         ++evictions_;
       remove_entry(lru_tail_);
     }
-    idx = insert_entry(family, address);
+    idx = insert_entry(family, address, code);
   } else {
     lru_unlink(idx);
   }
@@ -333,9 +333,10 @@ size_t FailureWindows::prune(Seconds now) {
   return dropped;
 }
 
-std::optional<FailureWindows::View> FailureWindows::find(uint16_t family,
-                                                         const IpAddress &address) const {
-  uint32_t idx = lookup(family, address);
+std::optional<FailureWindows::View> FailureWindows::find_key(uint16_t family,
+                                                             const IpAddress &address,
+                                                             uint8_t code) const {
+  uint32_t idx = lookup(family, address, code);
   if (idx == kNone)
     return std::nullopt;
   const Entry &e = entry(idx);

@@ -12,7 +12,8 @@
 
 namespace mcf2b {
 
-// The recent failures of each (family, address), in bounded memory.
+// The recent failures of each (family, address), in bounded memory. A prefix a log line
+// named (<SUBNET>: 192.0.2.0/24) has a window of its own, apart from its addresses'.
 //
 // One entry per (family, address) serves all the jails of a family (the four tiers read
 // the same log): it keeps the newest `capacity` failure times (the family's largest
@@ -44,7 +45,15 @@ public:
   // Records a failure at `time` and counts it for each jail slot set in `slot_mask`.
   // The returned Ref is valid until the next call that adds or removes entries.
   Ref record(uint16_t family, const IpAddress &address, Seconds time, unsigned slot_mask,
-             Seconds now);
+             Seconds now) {
+    return record_key(family, address, key_code(address, address.bit_width()), time, slot_mask,
+                      now);
+  }
+  Ref record(uint16_t family, const IpPrefix &prefix, Seconds time, unsigned slot_mask,
+             Seconds now) {
+    return record_key(family, prefix.address(), key_code(prefix.address(), prefix.length()), time,
+                      slot_mask, now);
+  }
 
   // Whether the jail in `slot` has seen `maxretry` failures since its last ban, the
   // oldest of them after `window_start` (now - findtime).
@@ -62,7 +71,12 @@ public:
     std::vector<Seconds> times;
     std::array<uint16_t, kSlots> since{};
   };
-  [[nodiscard]] std::optional<View> find(uint16_t family, const IpAddress &address) const;
+  [[nodiscard]] std::optional<View> find(uint16_t family, const IpAddress &address) const {
+    return find_key(family, address, key_code(address, address.bit_width()));
+  }
+  [[nodiscard]] std::optional<View> find(uint16_t family, const IpPrefix &prefix) const {
+    return find_key(family, prefix.address(), key_code(prefix.address(), prefix.length()));
+  }
 
   [[nodiscard]] size_t tracked() const { return tracked_; }
   // Addresses with a window in one family (fail2ban's "Currently failed").
@@ -80,10 +94,21 @@ private:
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint8_t kNoPool = UINT8_MAX;
 
+  // The rest of an entry's key besides its family and address bytes, in one byte: the
+  // address family and prefix length (IPv4 /0../32 -> 0..32, IPv6 /0../128 -> 33..161);
+  // an address is its full-length prefix.
+  static uint8_t key_code(const IpAddress &address, unsigned length) {
+    return static_cast<uint8_t>(address.is_v6() ? 33 + length : length);
+  }
+  Ref record_key(uint16_t family, const IpAddress &address, uint8_t code, Seconds time,
+                 unsigned slot_mask, Seconds now);
+  [[nodiscard]] std::optional<View> find_key(uint16_t family, const IpAddress &address,
+                                             uint8_t code) const;
+
   struct Entry {
     std::array<uint8_t, 16> address;
     uint16_t family;
-    uint8_t v6;
+    uint8_t code; // key_code()
     uint8_t pool;  // which StampPool holds its times, kNoPool before the first
     uint16_t size; // times kept
     std::array<uint16_t, kSlots> since;
@@ -122,9 +147,9 @@ private:
     Seconds horizon = 0;
   };
 
-  [[nodiscard]] uint64_t hash(uint16_t family, const uint8_t *address) const;
-  [[nodiscard]] uint32_t lookup(uint16_t family, const IpAddress &address) const;
-  uint32_t insert_entry(uint16_t family, const IpAddress &address);
+  [[nodiscard]] uint64_t hash(uint16_t family, const uint8_t *address, uint8_t code) const;
+  [[nodiscard]] uint32_t lookup(uint16_t family, const IpAddress &address, uint8_t code) const;
+  uint32_t insert_entry(uint16_t family, const IpAddress &address, uint8_t code);
   void remove_entry(uint32_t index);
   void index_insert(uint32_t index);
   void index_erase(uint32_t index);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 namespace mcf2b {
 namespace {
@@ -448,13 +449,61 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
   }
   if (mask == 0)
     return out;
+  count_failure(family, address, time, mask, out);
+  return out;
+}
+
+Decisions JailController::failure(FamilyId family, const IpPrefix &prefix, Seconds time) {
+  if (prefix.is_host())
+    return failure(family, prefix.address(), time);
+  Decisions out;
+  ++stats_.failures;
+  if (family >= catalog_.family_count())
+    throw std::out_of_range("JailController::failure: unknown family id");
+  // A range this wide is banned by hand with a confirmation only, never by a log line.
+  if (needs_confirmation(prefix)) {
+    ++stats_.wide_prefixes;
+    return out;
+  }
+  // A prefix is never banned when it covers any never-banned address.
+  if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()) || own_.overlaps(prefix) ||
+      cluster_.overlaps(prefix) || ignore_.overlaps(prefix)) {
+    ++stats_.ignored;
+    return out;
+  }
+  const auto &f = catalog_.family(family);
+  unsigned mask = slot_mask(family);
+  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
+    if (((mask >> slot) & 1u) == 0)
+      continue;
+    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
+    if (!whitelist.empty() && whitelist.overlaps(prefix)) {
+      mask &= ~(1u << slot);
+      ++stats_.whitelisted;
+    }
+  }
+  if (mask == 0)
+    return out;
+  count_failure(family, prefix, time, mask, out);
+  return out;
+}
+
+bool JailController::needs_confirmation(const IpPrefix &prefix) {
+  unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
+  return prefix.length() < widest;
+}
+
+template <class Target>
+void JailController::count_failure(FamilyId family, const Target &target, Seconds time,
+                                   unsigned mask, Decisions &out) {
+  const auto &f = catalog_.family(family);
   const Seconds now = clock_.now();
   time = std::min(time, now); // a clock ahead of ours must not stretch the window
   if (time <= now - f.horizon) {
     ++stats_.too_old;
-    return out;
+    return;
   }
-  FailureWindows::Ref ref = windows_.record(family, address, time, mask, now);
+  FailureWindows::Ref ref = windows_.record(family, target, time, mask, now);
   for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
     if (!((mask >> slot) & 1u))
       continue;
@@ -468,10 +517,14 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
     // Like fail2ban, a jail that reaches its threshold starts counting again, whether
     // it bans or finds the address already banned.
     windows_.reset_slot(ref, slot);
-    if (!apply_ban(jail, IpPrefix::host(address), now, config.bantime, BanCause::failures, out))
+    IpPrefix banned;
+    if constexpr (std::is_same_v<Target, IpAddress>)
+      banned = IpPrefix::host(target);
+    else
+      banned = target;
+    if (!apply_ban(jail, banned, now, config.bantime, BanCause::failures, out))
       ++stats_.already_banned;
   }
-  return out;
 }
 
 Result<FamilyId> JailController::family(std::string_view name) const {
@@ -489,7 +542,7 @@ Result<Decisions> JailController::failure(std::string_view family_name, const Ip
 Status JailController::check_target(const IpPrefix &prefix, const BanRequest &request) const {
   const std::string text = prefix.to_string();
   unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
-  if (prefix.length() < widest && !request.confirm_wide)
+  if (needs_confirmation(prefix) && !request.confirm_wide)
     return Error::msg("refusing to ban " + text + ": wider than /" + std::to_string(widest) +
                       " (confirm to ban a range this wide)");
   if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()))

@@ -34,6 +34,7 @@ struct JailControllerStats {
   uint64_t ignored = 0;            // from loopback, own, cluster or ignore-listed addresses
   uint64_t too_old = 0;            // older than every findtime of their family
   uint64_t whitelisted = 0;        // failures not counted by a jail that whitelists the address
+  uint64_t wide_prefixes = 0;      // prefix failures wider than /24 or /48: never auto-banned
   uint64_t already_banned = 0;     // thresholds reached by an address already banned there
   uint64_t evictions = 0;          // failure windows evicted by the max_tracked bound
   uint64_t window_expirations = 0; // failure windows dropped because they aged out
@@ -118,6 +119,15 @@ public:
   [[nodiscard]] Result<FamilyId> family(std::string_view name) const;
   // A failure of `address` logged at `time` (the line's own timestamp).
   Decisions failure(FamilyId family, const IpAddress &address, Seconds time);
+  // A failure of a prefix a log line named (<SUBNET>): counted in a window of its own
+  // and banned as a whole at the threshold, like an address. A prefix that covers any
+  // never-banned address is ignored; a jail whose whitelist overlaps it does not count
+  // it; one wider than /24 (IPv4) or /48 (IPv6) is never banned automatically, since
+  // manual bans that wide need a confirmation: it is counted (wide_prefixes) and
+  // dropped. A host prefix is the address's failure.
+  Decisions failure(FamilyId family, const IpPrefix &prefix, Seconds time);
+  // Wider than /24 (IPv4) or /48 (IPv6): banned only by hand, with a confirmation.
+  [[nodiscard]] static bool needs_confirmation(const IpPrefix &prefix);
   Result<Decisions> failure(std::string_view family, const IpAddress &address, Seconds time);
 
   // ban / unban -j NAME -i PREFIX; a family root means its four tiers. Refuses this
@@ -199,6 +209,11 @@ private:
   };
 
   void sync_family(FamilyId family);
+  // The window and threshold part of a failure (Target: IpAddress or IpPrefix) for the
+  // jails of `mask`.
+  template <class Target>
+  void count_failure(FamilyId family, const Target &target, Seconds time, unsigned mask,
+                     Decisions &out);
   unsigned slot_mask(FamilyId family) const;
   // Applies a ban to an inactive row; counts it and promotes to the -bl jail when the
   // count passes max_count. Returns false when the row was already active.
