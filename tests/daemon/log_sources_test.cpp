@@ -22,7 +22,7 @@ namespace {
 
 constexpr Seconds kNow = 1'795'255'300; // 2026-11-21 10:01:40 UTC
 
-class LogSourcesDns : public ::testing::Test {
+class LogSourceFailures : public ::testing::Test {
 protected:
   void SetUp() override {
     auto d = TempDir::create("sources");
@@ -68,9 +68,9 @@ protected:
       return failures;
     sources = std::move(*built);
     std::ofstream(dir->file("auth.log"), std::ios::app) << lines;
-    auto n = sources.process(0, [&](FamilyId family, const IpAddress &address, Seconds time) {
-      failures.emplace_back(address, time);
-      decisions.append(controller.failure(family, address, time));
+    auto n = sources.process(0, [&](FamilyId family, const IpPrefix &prefix, Seconds time) {
+      failures.emplace_back(prefix.address(), time); // the network address for a prefix
+      decisions.append(controller.failure(family, prefix, time));
     });
     EXPECT_TRUE(ok(n));
     return failures;
@@ -91,7 +91,7 @@ protected:
   std::vector<std::string> asked;
 };
 
-TEST_F(LogSourcesDns, WithoutUseDnsHostNamesAreCountedAndNeverResolved) {
+TEST_F(LogSourceFailures, WithoutUseDnsHostNamesAreCountedAndNeverResolved) {
   auto failures = process(matcher::UseDns::no, kLines);
   EXPECT_TRUE(failures.empty());
   EXPECT_TRUE(asked.empty());
@@ -99,7 +99,7 @@ TEST_F(LogSourcesDns, WithoutUseDnsHostNamesAreCountedAndNeverResolved) {
   EXPECT_EQ(sources.resolver_counters().lookups, 0u);
 }
 
-TEST_F(LogSourcesDns, WithUseDnsYesEachAddressOfANameIsAFailureJudgedLikeAnyOther) {
+TEST_F(LogSourceFailures, WithUseDnsYesEachAddressOfANameIsAFailureJudgedLikeAnyOther) {
   auto failures = process(matcher::UseDns::yes, kLines);
   // One lookup per distinct name, the rest from the cache.
   EXPECT_EQ(asked, (std::vector<std::string>{"mail.example", "nowhere.invalid", "sneaky.example"}));
@@ -120,6 +120,20 @@ TEST_F(LogSourcesDns, WithUseDnsYesEachAddressOfANameIsAFailureJudgedLikeAnyOthe
   EXPECT_TRUE(controller.is_banned("custom", IpPrefix::host(mail6)));
   EXPECT_FALSE(controller.is_banned("custom", IpPrefix::host(*IpAddress::parse("127.0.0.1"))));
   EXPECT_EQ(controller.stats().ignored, 2u);
+}
+
+TEST_F(LogSourceFailures, ASubnetLineIsAFailureOfItsPrefix) {
+  std::ofstream(dir->file("auth.conf")) << "[Definition]\nfailregex = spam source <SUBNET>$\n";
+  auto failures = process(matcher::UseDns::no, "2026-11-21 10:00:00 spam source 192.0.2.77/24\n"
+                                               "2026-11-21 10:00:01 spam source 10.9.8.7/16\n"
+                                               "2026-11-21 10:00:02 spam source 192.0.2.1/24\n"
+                                               "2026-11-21 10:00:03 spam source 10.9.0.0/16\n");
+  EXPECT_EQ(failures.size(), 4u);
+  // maxretry 2: the /24 is banned as a whole; the /16 is too wide for an automatic ban.
+  EXPECT_TRUE(controller.is_banned("custom", IpPrefix::parse("192.0.2.0/24").value()));
+  EXPECT_FALSE(controller.is_banned("custom", IpPrefix::parse("10.9.0.0/16").value()));
+  EXPECT_EQ(controller.stats().wide_prefixes, 2u);
+  ASSERT_EQ(decisions.bans.size(), 1u);
 }
 
 } // namespace

@@ -162,8 +162,11 @@ struct Daemon::Impl : DecisionSink {
 
   void process_source(size_t i) {
     Decisions batch;
-    auto n = sources.process(i, [&](FamilyId family, const IpAddress &address, Seconds time) {
-      Decisions d = controller->failure(family, address, time);
+    auto n = sources.process(i, [&](FamilyId family, const IpPrefix &prefix, Seconds time) {
+      if (!prefix.is_host() && JailController::needs_confirmation(prefix))
+        log_warning(sources.path(i) + ": a failure of " + prefix.to_string() +
+                    " is not banned automatically: wider than /24 (IPv4) or /48 (IPv6)");
+      Decisions d = controller->failure(family, prefix, time);
       if (d.empty())
         return;
       // Enforced at once: the source saves its position (a store write, an fsync) before
@@ -249,6 +252,9 @@ struct Daemon::Impl : DecisionSink {
     t.counter("mcf2b_failures_total", "Failure events received", double(cs.failures));
     t.counter("mcf2b_failures_ignored_total", "Failures from never-banned addresses",
               double(cs.ignored));
+    t.counter("mcf2b_failures_wide_prefix_total",
+              "Prefix failures wider than /24 or /48 (never banned automatically)",
+              double(cs.wide_prefixes));
     t.counter("mcf2b_window_evictions_total", "Failure windows evicted by the tracking bound",
               double(cs.evictions));
     t.gauge("mcf2b_tracked_addresses", "Addresses with a failure window", double(cs.tracked));

@@ -103,7 +103,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     if (m.host_kind != matcher::HostKind::address || m.filter >= s.families.size())
       return;
     for (FamilyId family : s.families[m.filter]) {
-      on_failure(family, m.address, m.time);
+      on_failure(family, m.prefix(), m.time);
       ++failures;
     }
   };

@@ -36,7 +36,8 @@ struct LogSourceOptions {
 // batch, so a restart neither loses nor repeats a line.
 class LogSources {
 public:
-  using OnFailure = std::function<void(FamilyId, const IpAddress &, Seconds)>;
+  // What failed: an address (a host prefix), or the prefix a rule captured (<SUBNET>).
+  using OnFailure = std::function<void(FamilyId, const IpPrefix &, Seconds)>;
 
   // Builds sources for every enabled jail with a logpath. A jail whose filter cannot be
   // loaded is reported in `errors` (file, line, reason) and left out.
