@@ -34,6 +34,14 @@ std::string overlapping_entry(const PrefixSet &set, const IpPrefix &prefix) {
   return prefix.to_string();
 }
 
+// Whether a jail's whitelist keeps a failure out of its count.
+bool whitelist_covers(const PrefixSet &whitelist, const IpAddress &address) {
+  return whitelist.contains(address);
+}
+bool whitelist_covers(const PrefixSet &whitelist, const IpPrefix &prefix) {
+  return whitelist.overlaps(prefix);
+}
+
 } // namespace
 
 JailController::JailController(const Clock &clock, JailControllerOptions options)
@@ -434,22 +442,7 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
     ++stats_.ignored;
     return out;
   }
-  const auto &f = catalog_.family(family);
-  unsigned mask = slot_mask(family);
-  // Like fail2ban's ignoreip, a jail's whitelist keeps the address's failures out of
-  // that jail's count altogether.
-  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
-    if (((mask >> slot) & 1u) == 0)
-      continue;
-    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
-    if (!whitelist.empty() && whitelist.contains(address)) {
-      mask &= ~(1u << slot);
-      ++stats_.whitelisted;
-    }
-  }
-  if (mask == 0)
-    return out;
-  count_failure(family, address, time, mask, out);
+  count_failure(family, address, time, out);
   return out;
 }
 
@@ -471,20 +464,7 @@ Decisions JailController::failure(FamilyId family, const IpPrefix &prefix, Secon
     ++stats_.ignored;
     return out;
   }
-  const auto &f = catalog_.family(family);
-  unsigned mask = slot_mask(family);
-  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
-    if (((mask >> slot) & 1u) == 0)
-      continue;
-    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
-    if (!whitelist.empty() && whitelist.overlaps(prefix)) {
-      mask &= ~(1u << slot);
-      ++stats_.whitelisted;
-    }
-  }
-  if (mask == 0)
-    return out;
-  count_failure(family, prefix, time, mask, out);
+  count_failure(family, prefix, time, out);
   return out;
 }
 
@@ -495,8 +475,22 @@ bool JailController::needs_confirmation(const IpPrefix &prefix) {
 
 template <class Target>
 void JailController::count_failure(FamilyId family, const Target &target, Seconds time,
-                                   unsigned mask, Decisions &out) {
+                                   Decisions &out) {
   const auto &f = catalog_.family(family);
+  unsigned mask = slot_mask(family);
+  // Like fail2ban's ignoreip, a jail's whitelist keeps the address's failures out of
+  // that jail's count altogether (a prefix's when it shares any address with it).
+  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
+    if (((mask >> slot) & 1u) == 0)
+      continue;
+    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
+    if (!whitelist.empty() && whitelist_covers(whitelist, target)) {
+      mask &= ~(1u << slot);
+      ++stats_.whitelisted;
+    }
+  }
+  if (mask == 0)
+    return;
   const Seconds now = clock_.now();
   time = std::min(time, now); // a clock ahead of ours must not stretch the window
   if (time <= now - f.horizon) {

@@ -209,11 +209,10 @@ private:
   };
 
   void sync_family(FamilyId family);
-  // The window and threshold part of a failure (Target: IpAddress or IpPrefix) for the
-  // jails of `mask`.
+  // The whitelist, window and threshold part of a failure (Target: IpAddress or
+  // IpPrefix) in each enabled jail of its family.
   template <class Target>
-  void count_failure(FamilyId family, const Target &target, Seconds time, unsigned mask,
-                     Decisions &out);
+  void count_failure(FamilyId family, const Target &target, Seconds time, Decisions &out);
   unsigned slot_mask(FamilyId family) const;
   // Applies a ban to an inactive row; counts it and promotes to the -bl jail when the
   // count passes max_count. Returns false when the row was already active.
