@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// LogFollower: exact line accounting through every kind of rotation and restart.
+// LogFollower: exact line accounting through every kind of rotation and restart: every
+// line written is handed out exactly once, whole, in order.
 #include <poll.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "matcher/log_follower.h"
 #include "tests/fixtures/requirements.h"
@@ -24,16 +28,41 @@ void append(const std::string &path, const std::string &text) {
   std::ofstream(path, std::ios::app | std::ios::binary) << text;
 }
 
-// Collects every complete line handed out, in order.
+// "tag from" .. "tag to-1", one per line.
+std::string numbered(int from, int to, const std::string &tag = "line") {
+  std::string s;
+  for (int i = from; i < to; ++i)
+    s += tag + " " + std::to_string(i) + "\n";
+  return s;
+}
+
+// The lines numbered() wrote for the ranges, without their newlines.
+std::vector<std::string> expected(std::initializer_list<std::pair<int, int>> ranges,
+                                  const std::string &tag = "line") {
+  std::vector<std::string> out;
+  for (auto [from, to] : ranges)
+    for (int i = from; i < to; ++i)
+      out.push_back(tag + " " + std::to_string(i));
+  return out;
+}
+
+// Collects every complete line handed out, in order, across reads.
 struct Collector {
   std::vector<std::string> lines;
   LogFollower::Sink sink() {
     return [this](std::string_view chunk) {
+      ASSERT_FALSE(chunk.empty());
       EXPECT_EQ(chunk.back(), '\n') << "only complete lines are handed out";
       size_t start = 0;
       for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1)
         lines.emplace_back(chunk.substr(start, nl - start));
     };
+  }
+  Status drain(LogFollower &f) {
+    auto stats = f.read_available(sink());
+    if (!stats)
+      return stats.error();
+    return {};
   }
 };
 
@@ -185,6 +214,164 @@ TEST_F(LogFollowerTest, ResumeNeverStartsInsideAnOversizedLine) {
   auto f = LogFollower::create(path, saved);
   ASSERT_TRUE(ok(f));
   EXPECT_EQ(read(*f), Lines{"after"}) << "the tail of a skipped line never becomes a line";
+}
+
+TEST_F(LogFollowerTest, PartialLineWaitsForItsNewline) {
+  append(path, "one\ntw");
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, std::vector<std::string>{"one"});
+  EXPECT_EQ(f->position().offset, 4u);
+  append(path, "o\nthree");
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(f->position().offset, 8u);
+}
+
+TEST_F(LogFollowerTest, FdBecomesReadableWhenTheLogGrows) {
+  append(path, numbered(0, 3));
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  pollfd p{f->fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0); // nothing new
+  append(path, numbered(3, 5));
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, expected({{0, 5}}));
+}
+
+TEST_F(LogFollowerTest, RenameAndCreateReadsTheRestOfTheOldFileFirst) {
+  append(path, numbered(0, 100));
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  append(path, numbered(100, 150) + "tail without newline");
+  ASSERT_EQ(::rename(path.c_str(), (path + ".1").c_str()), 0);
+  append(path, numbered(150, 180));
+  auto stats = f->read_available(c.sink());
+  ASSERT_TRUE(ok(stats));
+  EXPECT_EQ(stats->rotations, 1u);
+  auto want = expected({{0, 150}});
+  want.push_back("tail without newline"); // the old file is finished: nothing completes it
+  auto rest = expected({{150, 180}});
+  want.insert(want.end(), rest.begin(), rest.end());
+  EXPECT_EQ(c.lines, want);
+}
+
+TEST_F(LogFollowerTest, CopyTruncateStartsOver) {
+  append(path, numbered(0, 100));
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  append(path, numbered(0, 20, "new"));
+  auto stats = f->read_available(c.sink());
+  ASSERT_TRUE(ok(stats));
+  EXPECT_EQ(stats->truncations, 1u);
+  auto want = expected({{0, 100}});
+  auto fresh = expected({{0, 20}}, "new");
+  want.insert(want.end(), fresh.begin(), fresh.end());
+  EXPECT_EQ(c.lines, want);
+}
+
+TEST_F(LogFollowerTest, CopyTruncateRegrownPastTheOldOffsetIsSeenByTheFirstLine) {
+  append(path, numbered(0, 10));
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  append(path, numbered(0, 50, "after")); // longer than before: size alone would not tell
+  ASSERT_TRUE(ok(c.drain(*f)));
+  auto want = expected({{0, 10}});
+  auto fresh = expected({{0, 50}}, "after");
+  want.insert(want.end(), fresh.begin(), fresh.end());
+  EXPECT_EQ(c.lines, want);
+}
+
+TEST_F(LogFollowerTest, DeleteAndRecreate) {
+  append(path, numbered(0, 10));
+  auto f = LogFollower::create(path, std::nullopt);
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  append(path, numbered(10, 12));
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  ASSERT_TRUE(ok(c.drain(*f))); // the deleted file's last lines still come (fd held)
+  append(path, numbered(12, 17));
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, expected({{0, 17}}));
+}
+
+TEST_F(LogFollowerTest, FileThatDoesNotExistYet) {
+  auto f = LogFollower::create(path, std::nullopt, {.start_at_end = true});
+  ASSERT_TRUE(ok(f));
+  EXPECT_FALSE(f->file_open());
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_TRUE(c.lines.empty());
+  append(path, numbered(0, 7));
+  pollfd p{f->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, expected({{0, 7}})); // a new file is read from its start
+}
+
+TEST_F(LogFollowerTest, RestartInTheMiddleResumesExactly) {
+  std::string state = dir->file("auth.pos");
+  append(path, numbered(0, 50) + "half of 50");
+  Collector c;
+  {
+    auto f = LogFollower::create(path, std::nullopt);
+    ASSERT_TRUE(ok(f));
+    ASSERT_TRUE(ok(c.drain(*f)));
+    ASSERT_TRUE(ok(FilePositionFile::save(state, f->position())));
+  } // the daemon stops
+  append(path, " done\n" + numbered(51, 80));
+  auto saved = FilePositionFile::load(state);
+  ASSERT_TRUE(ok(saved));
+  ASSERT_TRUE(saved->has_value());
+  auto f = LogFollower::create(path, *saved, {.start_at_end = true});
+  ASSERT_TRUE(ok(f));
+  ASSERT_TRUE(ok(c.drain(*f)));
+  auto want = expected({{0, 50}});
+  want.push_back("half of 50 done");
+  auto rest = expected({{51, 80}});
+  want.insert(want.end(), rest.begin(), rest.end());
+  EXPECT_EQ(c.lines, want);
+}
+
+TEST_F(LogFollowerTest, RestartAfterTheFileWasReplacedStartsTheNewFileAtZero) {
+  append(path, numbered(0, 30));
+  FilePosition saved;
+  {
+    auto f = LogFollower::create(path, std::nullopt);
+    ASSERT_TRUE(ok(f));
+    Collector c;
+    ASSERT_TRUE(ok(c.drain(*f)));
+    saved = f->position();
+  }
+  ASSERT_EQ(::rename(path.c_str(), (path + ".1").c_str()), 0);
+  append(path, numbered(0, 40, "rotated"));
+  auto f = LogFollower::create(path, saved, {.start_at_end = true});
+  ASSERT_TRUE(ok(f));
+  Collector c;
+  ASSERT_TRUE(ok(c.drain(*f)));
+  EXPECT_EQ(c.lines, expected({{0, 40}}, "rotated"));
+}
+
+TEST(FilePosition, RoundTripsThroughText) {
+  FilePosition p{64769, 1234567, 987654321, 0xdeadbeefcafef00dull};
+  auto back = FilePosition::parse(p.to_string());
+  ASSERT_TRUE(ok(back));
+  EXPECT_EQ(*back, p);
+  EXPECT_FALSE(FilePosition::parse("garbage").ok());
 }
 
 // Many lines written in random pieces through random rotations of every kind (logrotate's
