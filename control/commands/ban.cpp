@@ -2,6 +2,7 @@
 #include "control/commands/ban.h"
 
 #include "control/arguments.h"
+#include "control/commands/shared_options.h"
 #include "control/format/time_text.h"
 #include "control/result_shapes.h"
 
@@ -14,8 +15,8 @@ void register_ban(CLI::App &app, CtlSession &session) {
   };
   auto o = std::make_shared<Options>();
   CLI::App *cmd = app.add_subcommand("ban", "Ban an address or a range in a jail (or a family)");
-  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
-  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  add_jail_option(*cmd, o->jail);
+  add_ip_option(*cmd, o->ip);
   cmd->add_flag("--yes", o->yes, "confirm a range wider than /24 (IPv4) or /48 (IPv6)");
   cmd->add_option("--bantime", o->bantime,
                   "ban length instead of the jail's (600, 10m, 1d, 1w, -1 = permanent)");
@@ -25,12 +26,10 @@ void register_ban(CLI::App &app, CtlSession &session) {
               "  mcf2b-ctl ban -j mc-ssh -i 2001:db8::7 --bantime 1w\n"
               "  mcf2b-ctl ban -j mc-exim-1d -i 198.51.100.0/22 --yes");
   cmd->callback([o, &session] {
-    if (!session.check(check_jail_name(o->jail)))
+    auto target = checked_jail_and_address(session, o->jail, o->ip);
+    if (!target)
       return;
-    auto ip = parse_ip_argument(o->ip);
-    if (!session.check(ip))
-      return;
-    nlohmann::json args = {{"jail", o->jail}, {"ip", ip->to_string()}};
+    nlohmann::json &args = target->args;
     if (o->yes)
       args["yes"] = true;
     if (!o->bantime.empty()) {
@@ -39,8 +38,8 @@ void register_ban(CLI::App &app, CtlSession &session) {
         return;
       args["bantime"] = *bantime;
     }
-    auto result =
-        session.call_for_text("ban", args, ip->is_host() || o->yes ? "" : "use --yes to confirm");
+    auto result = session.call_for_text(
+        "ban", args, target->ip.is_host() || o->yes ? "" : "use --yes to confirm");
     if (!result)
       return;
     auto bans = bans_in(*result);
@@ -61,7 +60,7 @@ void register_unban(CLI::App &app, CtlSession &session) {
   auto o = std::make_shared<Options>();
   CLI::App *cmd = app.add_subcommand(
       "unban", "Lift the bans of an address in a jail, a family, or (without -j) every jail");
-  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  add_ip_option(*cmd, o->ip);
   cmd->add_option("-j,--jail", o->jail,
                   "a jail (mc-exim-1d) or a family (mc-exim); "
                   "without it, every jail");

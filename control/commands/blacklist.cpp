@@ -2,7 +2,7 @@
 #include "control/commands/blacklist.h"
 
 #include "control/arguments.h"
-#include "control/format/ban_table_text.h"
+#include "control/commands/shared_options.h"
 #include "control/result_shapes.h"
 
 namespace mcf2b::control {
@@ -15,7 +15,7 @@ void register_enable(CLI::App &group, CtlSession &session) {
   auto o = std::make_shared<Options>();
   CLI::App *cmd = group.add_subcommand(
       "enable", "Blacklist for good an address banned more than N times in this jail");
-  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  add_jail_option(*cmd, o->jail);
   cmd->add_option("-v,--value", o->value, "bans before the blacklist, at least 1 (default 3)");
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl blacklist enable -j mc-exim\n"
@@ -44,7 +44,7 @@ void register_enable(CLI::App &group, CtlSession &session) {
 void register_disable(CLI::App &group, CtlSession &session) {
   auto jail = std::make_shared<std::string>();
   CLI::App *cmd = group.add_subcommand("disable", "Turn blacklisting off in a jail");
-  cmd->add_option("-j,--jail", *jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  add_jail_option(*cmd, *jail);
   session.add_json_flag(*cmd);
   cmd->footer("Example:\n  mcf2b-ctl blacklist disable -j mc-exim");
   cmd->callback([jail, &session] {
@@ -70,19 +70,16 @@ void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
   CLI::App *cmd = group.add_subcommand(
       name, add ? "Blacklist an address now: banned for good in the family's -bl jail"
                 : "Lift an address's blacklisting");
-  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
-  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  add_jail_option(*cmd, o->jail);
+  add_ip_option(*cmd, o->ip);
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Example:\n  mcf2b-ctl blacklist ") + name +
               " -j mc-exim -i 203.0.113.5");
   cmd->callback([o, add, &session] {
-    if (!session.check(check_jail_name(o->jail)))
+    auto target = checked_jail_and_address(session, o->jail, o->ip);
+    if (!target)
       return;
-    auto ip = parse_ip_argument(o->ip);
-    if (!session.check(ip))
-      return;
-    auto result = session.call_for_text(add ? "blacklist.add" : "blacklist.remove",
-                                        {{"jail", o->jail}, {"ip", ip->to_string()}});
+    auto result = session.call_for_text(add ? "blacklist.add" : "blacklist.remove", target->args);
     if (!result)
       return;
     if (add) {
@@ -108,24 +105,14 @@ void register_list(CLI::App &group, CtlSession &session) {
   };
   auto o = std::make_shared<Options>();
   CLI::App *cmd = group.add_subcommand("list", "List the blacklisted addresses");
-  cmd->add_option("-j,--jail", o->jail, "only this jail or family");
+  add_jail_filter_option(*cmd, o->jail);
   cmd->add_flag("--utc", o->utc, "times in UTC instead of local time");
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl blacklist list\n  mcf2b-ctl blacklist list -j mc-exim");
   cmd->callback([o, &session] {
     nlohmann::json args = nlohmann::json::object();
-    if (!o->jail.empty()) {
-      if (!session.check(check_jail_name(o->jail)))
-        return;
-      args["jail"] = o->jail;
-    }
-    auto result = session.call_for_text("blacklist.list", args);
-    if (!result)
-      return;
-    auto bans = bans_in(*result);
-    if (!session.check(bans))
-      return;
-    session.print(format_ban_table(*bans, o->utc ? Clock::utc : Clock::local));
+    if (add_jail_filter(session, o->jail, args))
+      print_bans_of(session, "blacklist.list", args, o->utc);
   });
 }
 

@@ -2,6 +2,7 @@
 #include "control/commands/jail.h"
 
 #include "control/arguments.h"
+#include "control/commands/shared_options.h"
 #include "control/format/jail_table_text.h"
 #include "control/format/time_text.h"
 #include "control/protocol/model_json.h"
@@ -26,7 +27,7 @@ void register_enable_disable(CLI::App &group, CtlSession &session, bool enable) 
       name, enable ? "Enable a jail (or every tier of a family)"
                    : "Disable a jail (or every tier of a family): lifts its bans and resets "
                      "its ban counts");
-  cmd->add_option("-j,--jail", *jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
+  add_jail_option(*cmd, *jail);
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Examples:\n  mcf2b-ctl jail ") + name + " -j mc-exim-1d\n" +
               "  mcf2b-ctl jail " + name + " -j mc-exim        # its four tiers");

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "control/commands/list.h"
 
-#include "control/arguments.h"
-#include "control/format/ban_table_text.h"
-#include "control/result_shapes.h"
+#include "control/commands/shared_options.h"
 
 namespace mcf2b::control {
 
@@ -16,7 +14,7 @@ void register_list(CLI::App &app, CtlSession &session) {
   CLI::App *cmd =
       app.add_subcommand("list", "List the bans: address, jail, node, count, flags, start and end");
   cmd->add_flag("--active", o->active, "only the bans in force");
-  cmd->add_option("-j,--jail", o->jail, "only this jail or family");
+  add_jail_filter_option(*cmd, o->jail);
   cmd->add_option("--node", o->node, "only the rows this cluster node wrote");
   cmd->add_flag("--utc", o->utc, "times in UTC instead of local time");
   session.add_json_flag(*cmd);
@@ -28,20 +26,11 @@ void register_list(CLI::App &app, CtlSession &session) {
     nlohmann::json args = nlohmann::json::object();
     if (o->active)
       args["active"] = true;
-    if (!o->jail.empty()) {
-      if (!session.check(check_jail_name(o->jail)))
-        return;
-      args["jail"] = o->jail;
-    }
+    if (!add_jail_filter(session, o->jail, args))
+      return;
     if (!o->node.empty())
       args["node"] = o->node;
-    auto result = session.call_for_text("list", args);
-    if (!result)
-      return;
-    auto bans = bans_in(*result);
-    if (!session.check(bans))
-      return;
-    session.print(format_ban_table(*bans, o->utc ? Clock::utc : Clock::local));
+    print_bans_of(session, "list", args, o->utc);
   });
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "control/commands/whitelist.h"
 
-#include "control/arguments.h"
+#include "control/commands/shared_options.h"
 #include "control/format/whitelist_text.h"
 #include "control/result_shapes.h"
 
@@ -17,20 +17,17 @@ void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
   CLI::App *cmd = group.add_subcommand(
       name, add ? "Never ban an address or range in a jail (lifts its current bans)"
                 : "Remove an address or range from a jail's whitelist");
-  cmd->add_option("-j,--jail", o->jail, "a jail (mc-exim-1d) or a family (mc-exim)")->required();
-  cmd->add_option("-i,--ip", o->ip, "an address or a CIDR prefix")->required();
+  add_jail_option(*cmd, o->jail);
+  add_ip_option(*cmd, o->ip);
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Examples:\n  mcf2b-ctl whitelist ") + name +
               " -j mc-exim -i 192.0.2.25\n  mcf2b-ctl whitelist " + name +
               " -j mc-ssh-1d -i 198.51.100.0/24");
   cmd->callback([o, add, &session] {
-    if (!session.check(check_jail_name(o->jail)))
+    auto target = checked_jail_and_address(session, o->jail, o->ip);
+    if (!target)
       return;
-    auto ip = parse_ip_argument(o->ip);
-    if (!session.check(ip))
-      return;
-    auto result = session.call_for_text(add ? "whitelist.add" : "whitelist.remove",
-                                        {{"jail", o->jail}, {"ip", ip->to_string()}});
+    auto result = session.call_for_text(add ? "whitelist.add" : "whitelist.remove", target->args);
     if (!result)
       return;
     auto entries = jail_addresses_in(*result, "whitelist");
@@ -50,16 +47,13 @@ void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
 void register_list(CLI::App &group, CtlSession &session) {
   auto jail = std::make_shared<std::string>();
   CLI::App *cmd = group.add_subcommand("list", "List the whitelist entries");
-  cmd->add_option("-j,--jail", *jail, "only this jail or family");
+  add_jail_filter_option(*cmd, *jail);
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl whitelist list\n  mcf2b-ctl whitelist list -j mc-exim");
   cmd->callback([jail, &session] {
     nlohmann::json args = nlohmann::json::object();
-    if (!jail->empty()) {
-      if (!session.check(check_jail_name(*jail)))
-        return;
-      args["jail"] = *jail;
-    }
+    if (!add_jail_filter(session, *jail, args))
+      return;
     auto result = session.call_for_text("whitelist.list", args);
     if (!result)
       return;
