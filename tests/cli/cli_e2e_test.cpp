@@ -10,11 +10,9 @@
 #include <thread>
 
 #include "tests/cli/ctl_runner.h"
-#include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/daemon_process.h"
-#include "tests/fixtures/netns_pair.h"
+#include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/tcp_probe.h"
 #include "userspace/enforce/xdp_enforcer.h"
 #include "userspace/store/state_store.h"
 
@@ -46,23 +44,10 @@ protected:
   void SetUp() override {
     ASSERT_TRUE(require_root());
     ASSERT_TRUE(require_program("ipset"));
-    auto p = NetnsPair::create();
-    ASSERT_TRUE(ok(p));
-    pair.emplace(std::move(*p));
-    for (const char *a : {kAttacker, kOther, kBystander})
-      ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(a) + "/32")));
-    auto pins = BpffsPinDir::create();
-    ASSERT_TRUE(ok(pins));
-    pin_dir.emplace(std::move(*pins));
-    for (uint16_t port : {25, 22}) {
-      auto l = tcp_listen_in(pair->b().ns, port);
-      ASSERT_TRUE(ok(l));
-      listeners.push_back(std::move(*l));
-    }
-    DaemonOptions o;
-    o.netns = pair->b().ns;
-    o.interfaces = {pair->b().ifname};
-    o.pin_root = pin_dir->path() + "/mcf2b";
+    auto b = GatewayTestbed::create({kAttacker, kOther, kBystander});
+    ASSERT_TRUE(ok(b));
+    bed.emplace(std::move(*b));
+    DaemonOptions o = bed->daemon_options();
     o.jail_file = kJails;
     o.config_lines = std::string("cluster_nodes = ") + kClusterNode + "\n";
     auto d = DaemonProcess::start(o);
@@ -118,15 +103,8 @@ protected:
     return j ? *j : std::nullopt;
   }
 
-  bool connects(const char *src, uint16_t port) {
-    auto r = tcp_connects(pair->a().ns, src, pair->b().addr4, port);
-    return r.ok() && *r;
-  }
-
-  std::string ipset_list(const std::string &set) {
-    auto r = NetnsPair::exec(pair->b(), {"ipset", "list", set});
-    return r ? r->out + r->err : std::string();
-  }
+  bool connects(const char *src, uint16_t port) { return bed->connects(src, port); }
+  std::string ipset_list(const std::string &set) { return bed->ipset_list(set); }
 
   // The mirror trails the maps by a few milliseconds: waits until `set` shows (or no
   // longer shows) `entry`, then reports what it saw.
@@ -142,9 +120,7 @@ protected:
     return !wanted;
   }
 
-  std::optional<NetnsPair> pair;
-  std::optional<BpffsPinDir> pin_dir;
-  std::vector<Fd> listeners;
+  std::optional<GatewayTestbed> bed; // outlives the daemon that runs in it
   std::optional<DaemonProcess> daemon;
 };
 
@@ -268,7 +244,7 @@ TEST_F(CliE2E, BanAndUnbanReachTheStoreTheMapsAndTheIpset) {
   // The pinned maps hold exactly what is still banned (read with the daemon stopped:
   // one process per pin root).
   ASSERT_TRUE(ok(daemon->stop()));
-  auto enforcer = XdpEnforcer::open({pin_dir->path() + "/mcf2b", 1u << 20, [](auto) {}});
+  auto enforcer = XdpEnforcer::open({bed->pin_root(), 1u << 20, [](auto) {}});
   ASSERT_TRUE(ok(enforcer));
   auto bans = enforcer->list_bans("mc-exim-1d");
   ASSERT_TRUE(ok(bans));
@@ -288,11 +264,11 @@ TEST_F(CliE2E, RefusalsAndUnknownNamesExitOneAndChangeNothing) {
   const std::vector<Case> cases = {
       {{"ban", "-j", "mc-exim-1d", "-i", "198.51.0.0/16"}, 1, "wider than"},
       {{"ban", "-j", "mc-exim-1d", "-i", "2001:db8::/32"}, 1, "wider than"},
-      {{"ban", "-j", "mc-exim-1d", "-i", pair->b().addr4}, 1, ""},    // the host's own
-      {{"ban", "-j", "mc-exim-1d", "-i", "127.0.0.1"}, 1, ""},        // loopback
-      {{"ban", "-j", "mc-exim-1d", "-i", kClusterNode}, 1, ""},       // a cluster node
-      {{"ban", "-j", "mc-exim-1d", "-i", "192.0.2.0/24"}, 1, ""},     // a range holding one
-      {{"ban", "-j", "mc-exm-1d", "-i", kAttacker}, 1, "mc-exim-1d"}, // closest names
+      {{"ban", "-j", "mc-exim-1d", "-i", bed->pair().b().addr4}, 1, ""}, // the host's own
+      {{"ban", "-j", "mc-exim-1d", "-i", "127.0.0.1"}, 1, ""},           // loopback
+      {{"ban", "-j", "mc-exim-1d", "-i", kClusterNode}, 1, ""},          // a cluster node
+      {{"ban", "-j", "mc-exim-1d", "-i", "192.0.2.0/24"}, 1, ""},        // a range holding one
+      {{"ban", "-j", "mc-exm-1d", "-i", kAttacker}, 1, "mc-exim-1d"},    // closest names
       {{"ban", "-j", "mc-exim-1d", "-i", "999.0.0.1"}, 1, "malformed address or prefix"},
       {{"unban", "-j", "nosuch", "-i", kAttacker}, 1, ""},
       {{"jail", "enable", "-j", "mc-exim-1d"}, 3, "already enabled"},

@@ -10,11 +10,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/daemon_process.h"
-#include "tests/fixtures/netns_pair.h"
+#include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/tcp_probe.h"
 #include "userspace/store/state_store.h"
 
 using namespace mcf2b;
@@ -54,35 +52,19 @@ protected:
   void SetUp() override {
     ASSERT_TRUE(require_root());
     ASSERT_TRUE(require_program("ipset"));
-    auto p = NetnsPair::create();
-    ASSERT_TRUE(ok(p));
-    pair.emplace(std::move(*p));
-    ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kAttacker) + "/32")));
-    ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBystander) + "/32")));
-    auto pins = BpffsPinDir::create();
-    ASSERT_TRUE(ok(pins));
-    pin_dir.emplace(std::move(*pins));
-    for (uint16_t port : {25, 22}) {
-      auto l = tcp_listen_in(pair->b().ns, port);
-      ASSERT_TRUE(ok(l));
-      listeners.push_back(std::move(*l));
-    }
+    auto b = GatewayTestbed::create({kAttacker, kBystander});
+    ASSERT_TRUE(ok(b));
+    bed.emplace(std::move(*b));
   }
 
   Result<DaemonProcess> start_daemon(std::string extra_config = {}) {
-    DaemonOptions o;
-    o.netns = pair->b().ns;
-    o.interfaces = {pair->b().ifname};
-    o.pin_root = pin_dir->path() + "/mcf2b";
+    DaemonOptions o = bed->daemon_options();
     o.jail_file = kJails;
     o.config_lines = std::move(extra_config);
     return DaemonProcess::start(o);
   }
 
-  bool connects(const char *src, uint16_t port) {
-    auto r = tcp_connects(pair->a().ns, src, pair->b().addr4, port);
-    return r.ok() && *r;
-  }
+  bool connects(const char *src, uint16_t port) { return bed->connects(src, port); }
 
   // Polls until the daemon reports `ip` actively banned in `jail` (or gives up).
   static bool wait_banned(const DaemonProcess &d, const std::string &jail, const std::string &ip,
@@ -99,10 +81,7 @@ protected:
     return false;
   }
 
-  std::string ipset_list(const std::string &set) {
-    auto r = NetnsPair::exec(pair->b(), {"ipset", "list", set});
-    return r ? r->out : std::string();
-  }
+  std::string ipset_list(const std::string &set) { return bed->ipset_list(set); }
 
   uint64_t dropped(const DaemonProcess &d, const std::string &jail) {
     auto r = d.call("stats");
@@ -114,9 +93,7 @@ protected:
     return 0;
   }
 
-  std::optional<NetnsPair> pair;
-  std::optional<BpffsPinDir> pin_dir;
-  std::vector<Fd> listeners;
+  std::optional<GatewayTestbed> bed;
 };
 
 TEST_F(DaemonE2E, FailureLinesGetTheAttackerDroppedOnTheJailsPortsOnly) {
