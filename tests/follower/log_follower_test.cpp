@@ -36,19 +36,28 @@ std::string numbered(int from, int to, const std::string &tag = "line") {
   return s;
 }
 
+using Lines = std::vector<std::string>;
+
 // The lines numbered() wrote for the ranges, without their newlines.
-std::vector<std::string> expected(std::initializer_list<std::pair<int, int>> ranges,
-                                  const std::string &tag = "line") {
-  std::vector<std::string> out;
+Lines expected(std::initializer_list<std::pair<int, int>> ranges, const std::string &tag = "line") {
+  Lines out;
   for (auto [from, to] : ranges)
     for (int i = from; i < to; ++i)
       out.push_back(tag + " " + std::to_string(i));
   return out;
 }
 
+// The parts one after the other: what a follower hands out across files or restarts.
+Lines concat(std::initializer_list<Lines> parts) {
+  Lines out;
+  for (const Lines &part : parts)
+    out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
 // Collects every complete line handed out, in order, across reads.
 struct Collector {
-  std::vector<std::string> lines;
+  Lines lines;
   LogFollower::Sink sink() {
     return [this](std::string_view chunk) {
       ASSERT_FALSE(chunk.empty());
@@ -74,7 +83,7 @@ protected:
     dir.emplace(std::move(*d));
     path = dir->file("exim.log");
   }
-  std::vector<std::string> read(LogFollower &f) {
+  Lines read(LogFollower &f) {
     Collector c;
     auto n = f.read_available(c.sink());
     EXPECT_TRUE(ok(n));
@@ -83,8 +92,6 @@ protected:
   std::optional<TempDir> dir;
   std::string path;
 };
-
-using Lines = std::vector<std::string>;
 
 TEST_F(LogFollowerTest, APartialLastLineWaitsForItsNewline) {
   append(path, "one\ntw");
@@ -222,11 +229,11 @@ TEST_F(LogFollowerTest, PartialLineWaitsForItsNewline) {
   ASSERT_TRUE(ok(f));
   Collector c;
   ASSERT_TRUE(ok(c.drain(*f)));
-  EXPECT_EQ(c.lines, std::vector<std::string>{"one"});
+  EXPECT_EQ(c.lines, Lines{"one"});
   EXPECT_EQ(f->position().offset, 4u);
   append(path, "o\nthree");
   ASSERT_TRUE(ok(c.drain(*f)));
-  EXPECT_EQ(c.lines, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(c.lines, (Lines{"one", "two"}));
   EXPECT_EQ(f->position().offset, 8u);
 }
 
@@ -256,11 +263,10 @@ TEST_F(LogFollowerTest, RenameAndCreateReadsTheRestOfTheOldFileFirst) {
   auto stats = f->read_available(c.sink());
   ASSERT_TRUE(ok(stats));
   EXPECT_EQ(stats->rotations, 1u);
-  auto want = expected({{0, 150}});
-  want.push_back("tail without newline"); // the old file is finished: nothing completes it
-  auto rest = expected({{150, 180}});
-  want.insert(want.end(), rest.begin(), rest.end());
-  EXPECT_EQ(c.lines, want);
+  EXPECT_EQ(c.lines, concat({expected({{0, 150}}),
+                             // the old file is finished: nothing completes its last line
+                             {"tail without newline"},
+                             expected({{150, 180}})}));
 }
 
 TEST_F(LogFollowerTest, CopyTruncateStartsOver) {
@@ -274,10 +280,7 @@ TEST_F(LogFollowerTest, CopyTruncateStartsOver) {
   auto stats = f->read_available(c.sink());
   ASSERT_TRUE(ok(stats));
   EXPECT_EQ(stats->truncations, 1u);
-  auto want = expected({{0, 100}});
-  auto fresh = expected({{0, 20}}, "new");
-  want.insert(want.end(), fresh.begin(), fresh.end());
-  EXPECT_EQ(c.lines, want);
+  EXPECT_EQ(c.lines, concat({expected({{0, 100}}), expected({{0, 20}}, "new")}));
 }
 
 TEST_F(LogFollowerTest, CopyTruncateRegrownPastTheOldOffsetIsSeenByTheFirstLine) {
@@ -289,10 +292,7 @@ TEST_F(LogFollowerTest, CopyTruncateRegrownPastTheOldOffsetIsSeenByTheFirstLine)
   ASSERT_EQ(::truncate(path.c_str(), 0), 0);
   append(path, numbered(0, 50, "after")); // longer than before: size alone would not tell
   ASSERT_TRUE(ok(c.drain(*f)));
-  auto want = expected({{0, 10}});
-  auto fresh = expected({{0, 50}}, "after");
-  want.insert(want.end(), fresh.begin(), fresh.end());
-  EXPECT_EQ(c.lines, want);
+  EXPECT_EQ(c.lines, concat({expected({{0, 10}}), expected({{0, 50}}, "after")}));
 }
 
 TEST_F(LogFollowerTest, DeleteAndRecreate) {
@@ -340,11 +340,7 @@ TEST_F(LogFollowerTest, RestartInTheMiddleResumesExactly) {
   auto f = LogFollower::create(path, *saved, {.start_at_end = true});
   ASSERT_TRUE(ok(f));
   ASSERT_TRUE(ok(c.drain(*f)));
-  auto want = expected({{0, 50}});
-  want.push_back("half of 50 done");
-  auto rest = expected({{51, 80}});
-  want.insert(want.end(), rest.begin(), rest.end());
-  EXPECT_EQ(c.lines, want);
+  EXPECT_EQ(c.lines, concat({expected({{0, 50}}), {"half of 50 done"}, expected({{51, 80}})}));
 }
 
 TEST_F(LogFollowerTest, RestartAfterTheFileWasReplacedStartsTheNewFileAtZero) {
