@@ -345,6 +345,11 @@ bool JailController::never_banned(const IpAddress &address) const {
          ignore_.contains(address);
 }
 
+bool JailController::never_banned(const IpPrefix &prefix) const {
+  return overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()) ||
+         own_.overlaps(prefix) || cluster_.overlaps(prefix) || ignore_.overlaps(prefix);
+}
+
 // ---- bans ----------------------------------------------------------------------------
 
 BanRecord JailController::to_record(const BanTable::Key &key, const BanTable::Row &row) const {
@@ -458,9 +463,7 @@ Decisions JailController::failure(FamilyId family, const IpPrefix &prefix, Secon
     ++stats_.wide_prefixes;
     return out;
   }
-  // A prefix is never banned when it covers any never-banned address.
-  if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()) || own_.overlaps(prefix) ||
-      cluster_.overlaps(prefix) || ignore_.overlaps(prefix)) {
+  if (never_banned(prefix)) {
     ++stats_.ignored;
     return out;
   }

@@ -201,6 +201,8 @@ public:
   [[nodiscard]] const FailureWindows &windows() const { return windows_; }
   // Whether automatic bans skip this address whatever the jail.
   [[nodiscard]] bool never_banned(const IpAddress &address) const;
+  // A prefix covering any never-banned address is never banned either.
+  [[nodiscard]] bool never_banned(const IpPrefix &prefix) const;
 
 private:
   struct JailRuntime {
