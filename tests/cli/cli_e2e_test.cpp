@@ -103,7 +103,10 @@ protected:
     return j ? *j : std::nullopt;
   }
 
-  bool connects(const char *src, uint16_t port) { return bed->connects(src, port); }
+  bool connects(const char *src, uint16_t port) {
+    auto r = bed->connects(src, port);
+    return r.ok() && *r;
+  }
   std::string ipset_list(const std::string &set) { return bed->ipset_list(set); }
 
   // The mirror trails the maps by a few milliseconds: waits until `set` shows (or no

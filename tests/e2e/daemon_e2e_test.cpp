@@ -64,7 +64,10 @@ protected:
     return DaemonProcess::start(o);
   }
 
-  bool connects(const char *src, uint16_t port) { return bed->connects(src, port); }
+  bool connects(const char *src, uint16_t port) {
+    auto r = bed->connects(src, port);
+    return r.ok() && *r;
+  }
 
   // Polls until the daemon reports `ip` actively banned in `jail` (or gives up).
   static bool wait_banned(const DaemonProcess &d, const std::string &jail, const std::string &ip,

@@ -16,10 +16,8 @@
 #include <set>
 
 #include "base/fd.h"
-#include "tests/fixtures/bpffs_pin_dir.h"
-#include "tests/fixtures/netns_pair.h"
+#include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/tcp_probe.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -64,37 +62,28 @@ std::set<IpPrefix> as_set(const std::vector<IpPrefix> &v) { return {v.begin(), v
 TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoader) {
   ASSERT_TRUE(require_root());
   ASSERT_TRUE(require_program("ipset"));
-  auto pair = NetnsPair::create();
-  ASSERT_TRUE(ok(pair));
-  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBanned) + "/32")));
-  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kClean) + "/32")));
-  auto pins = BpffsPinDir::create();
-  ASSERT_TRUE(ok(pins));
-  std::string root = pins->path() + "/mcf2b";
+  auto bed = GatewayTestbed::create({kBanned, kClean});
+  ASSERT_TRUE(ok(bed));
+  const NetnsPair &pair = bed->pair();
+  const std::string &root = bed->pin_root();
 
-  ASSERT_EQ(load_attach_and_exit(*pair, root), 0);
-
-  auto smtp = tcp_listen_in(pair->b().ns, 25);
-  ASSERT_TRUE(ok(smtp));
-  auto ssh = tcp_listen_in(pair->b().ns, 22);
-  ASSERT_TRUE(ok(ssh));
-  const std::string dst = pair->b().addr4;
+  ASSERT_EQ(load_attach_and_exit(pair, root), 0);
 
   // The loader is gone; its program and maps are not.
-  auto banned25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  auto banned25 = bed->connects(kBanned, 25);
   ASSERT_TRUE(ok(banned25));
   EXPECT_FALSE(*banned25) << "a banned source reached port 25";
-  auto banned22 = tcp_connects(pair->a().ns, kBanned, dst, 22);
+  auto banned22 = bed->connects(kBanned, 22);
   ASSERT_TRUE(ok(banned22));
   EXPECT_TRUE(*banned22) << "a source banned for port 25 could not reach port 22";
   for (uint16_t port : {25, 22}) {
-    auto clean = tcp_connects(pair->a().ns, kClean, dst, port);
+    auto clean = bed->connects(kClean, port);
     ASSERT_TRUE(ok(clean));
     EXPECT_TRUE(*clean) << "a clean source could not reach port " << port;
   }
 
   // A new process picks up the pinned state, sees the drops, and swaps in its program.
-  auto scope = NetnsScope::enter(pair->b().ns);
+  auto scope = NetnsScope::enter(pair.b().ns);
   ASSERT_TRUE(ok(scope));
   auto e = XdpEnforcer::open({root, 4096, {}});
   ASSERT_TRUE(ok(e));
@@ -104,7 +93,7 @@ TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoad
   EXPECT_EQ(counters->jails[0].jail, kJail);
   EXPECT_GE(counters->jails[0].packets, 1u);
   EXPECT_GE(counters->dropped, 1u);
-  auto mode = e->attach(pair->b().ifname);
+  auto mode = e->attach(pair.b().ifname);
   ASSERT_TRUE(ok(mode));
   EXPECT_EQ(*mode, XdpMode::native);
 
@@ -128,14 +117,14 @@ TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoad
   EXPECT_NE(listed->out.find("maxelem 4096"), std::string::npos) << listed->out;
 
   // Still enforced by the replaced program; an unban opens port 25.
-  auto again = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  auto again = bed->connects(kBanned, 25);
   ASSERT_TRUE(ok(again));
   EXPECT_FALSE(*again);
   ASSERT_TRUE(ok(e->unban(kJail, P(kBanned))));
-  auto after = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  auto after = bed->connects(kBanned, 25);
   ASSERT_TRUE(ok(after));
   EXPECT_TRUE(*after);
-  ASSERT_TRUE(ok(e->detach(pair->b().ifname)));
+  ASSERT_TRUE(ok(e->detach(pair.b().ifname)));
 }
 
 TEST(NetnsEnforcement, IptablesFallbackDropsSetMembersOnTheJailPorts) {
@@ -143,16 +132,11 @@ TEST(NetnsEnforcement, IptablesFallbackDropsSetMembersOnTheJailPorts) {
   ASSERT_TRUE(require_program("ipset"));
   ASSERT_TRUE(require_program("iptables-restore"));
   ASSERT_TRUE(require_program("ip6tables-restore"));
-  auto pair = NetnsPair::create();
-  ASSERT_TRUE(ok(pair));
-  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kBanned) + "/32")));
-  ASSERT_TRUE(ok(pair->add_address(pair->a(), std::string(kClean) + "/32")));
-  auto smtp = tcp_listen_in(pair->b().ns, 25);
-  ASSERT_TRUE(ok(smtp));
-  auto ssh = tcp_listen_in(pair->b().ns, 22);
-  ASSERT_TRUE(ok(ssh));
+  auto bed = GatewayTestbed::create({kBanned, kClean});
+  ASSERT_TRUE(ok(bed));
+  const std::string &ns = bed->pair().b().ns;
   {
-    auto scope = NetnsScope::enter(pair->b().ns);
+    auto scope = NetnsScope::enter(ns);
     ASSERT_TRUE(ok(scope));
     IpsetMirror mirror(1 << 20);
     ASSERT_TRUE(ok(mirror.ensure_jail(kJail)));
@@ -167,22 +151,21 @@ TEST(NetnsEnforcement, IptablesFallbackDropsSetMembersOnTheJailPorts) {
     ASSERT_TRUE(ok(hooks));
     EXPECT_EQ(std::count(hooks->out.begin(), hooks->out.end(), '\n'), 2) << hooks->out;
   }
-  const std::string dst = pair->b().addr4;
-  auto banned25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  auto banned25 = bed->connects(kBanned, 25);
   ASSERT_TRUE(ok(banned25));
   EXPECT_FALSE(*banned25);
-  auto banned22 = tcp_connects(pair->a().ns, kBanned, dst, 22);
+  auto banned22 = bed->connects(kBanned, 22);
   ASSERT_TRUE(ok(banned22));
   EXPECT_TRUE(*banned22);
-  auto clean25 = tcp_connects(pair->a().ns, kClean, dst, 25);
+  auto clean25 = bed->connects(kClean, 25);
   ASSERT_TRUE(ok(clean25));
   EXPECT_TRUE(*clean25);
   {
-    auto scope = NetnsScope::enter(pair->b().ns);
+    auto scope = NetnsScope::enter(ns);
     ASSERT_TRUE(ok(scope));
     ASSERT_TRUE(ok(IptablesFallback().remove()));
   }
-  auto open25 = tcp_connects(pair->a().ns, kBanned, dst, 25);
+  auto open25 = bed->connects(kBanned, 25);
   ASSERT_TRUE(ok(open25));
   EXPECT_TRUE(*open25);
 }
