@@ -103,8 +103,10 @@ protected:
     return j ? *j : std::nullopt;
   }
 
+  // A probe that cannot run fails the test instead of passing for a dropped connection.
   bool connects(const char *src, uint16_t port) {
     auto r = bed->connects(src, port);
+    EXPECT_TRUE(ok(r));
     return r.ok() && *r;
   }
   std::string ipset_list(const std::string &set) { return bed->ipset_list(set); }

@@ -64,8 +64,10 @@ protected:
     return DaemonProcess::start(o);
   }
 
+  // A probe that cannot run fails the test instead of passing for a dropped connection.
   bool connects(const char *src, uint16_t port) {
     auto r = bed->connects(src, port);
+    EXPECT_TRUE(ok(r));
     return r.ok() && *r;
   }
 
