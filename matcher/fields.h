@@ -49,22 +49,30 @@ private:
 
 // The fields of one line, as views into the line's text: fail2ban's groupdict(), where a
 // group that did not take part is absent and a group that matched nothing is present
-// and empty. Presence is a bit set, so that clearing, copying and merging cost a word
-// per 64 fields. Valid while the text it views is.
+// and empty. Presence is a bit set whose first word (fields 0 to 63, all of them in any
+// filter seen so far) is held in the object itself, so that clearing, copying and merging
+// cost a word and no call. Valid while the text it views is.
 class Fields {
 public:
   void resize(size_t count) {
     values_.assign(count, {});
-    present_.assign((count + 63) / 64, 0);
+    present_ = 0;
+    more_present_.assign(count > 64 ? (count - 1) / 64 : 0, 0);
   }
-  void clear() { std::fill(present_.begin(), present_.end(), uint64_t{0}); }
+  void clear() {
+    present_ = 0;
+    for (uint64_t &w : more_present_)
+      w = 0;
+  }
   // The same fields as `other` (of the same schema).
   void assign(const Fields &other) {
     present_ = other.present_;
+    for (size_t w = 0; w < more_present_.size(); ++w)
+      more_present_[w] = other.more_present_[w];
     other.for_each([this](FieldId id, std::string_view value) { values_[id] = value; });
   }
 
-  [[nodiscard]] bool has(FieldId id) const { return (present_[id / 64] >> (id % 64)) & 1; }
+  [[nodiscard]] bool has(FieldId id) const { return (word(id) >> (id % 64)) & 1; }
   // The value, or a view without data when absent.
   [[nodiscard]] std::string_view get(FieldId id) const {
     return has(id) ? values_[id] : std::string_view{};
@@ -73,12 +81,12 @@ public:
   [[nodiscard]] bool truthy(FieldId id) const { return has(id) && !values_[id].empty(); }
   void set(FieldId id, std::string_view value) {
     values_[id] = value.data() ? value : std::string_view("", 0); // present: never null
-    present_[id / 64] |= uint64_t{1} << (id % 64);
+    word(id) |= uint64_t{1} << (id % 64);
   }
   // Removes the field; returns whether it was truthy.
   bool pop(FieldId id) {
     bool was = truthy(id);
-    present_[id / 64] &= ~(uint64_t{1} << (id % 64));
+    word(id) &= ~(uint64_t{1} << (id % 64));
     return was;
   }
   // dict.update(): every field present in `other` replaces this one's.
@@ -86,20 +94,33 @@ public:
     other.for_each([this](FieldId id, std::string_view value) { set(id, value); });
   }
   [[nodiscard]] bool empty() const {
-    return std::all_of(present_.begin(), present_.end(), [](uint64_t w) { return w == 0; });
+    return present_ == 0 && std::all_of(more_present_.begin(), more_present_.end(),
+                                        [](uint64_t w) { return w == 0; });
   }
   // Calls f(id, value) for every present field, in id order.
   template <class F> void for_each(F &&f) const {
-    for (size_t w = 0; w < present_.size(); ++w)
-      for (uint64_t bits = present_[w]; bits; bits &= bits - 1) {
-        auto id = static_cast<FieldId>(w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+    for (uint64_t bits = present_; bits; bits &= bits - 1) {
+      auto id = static_cast<FieldId>(std::countr_zero(bits));
+      f(id, values_[id]);
+    }
+    for (size_t w = 0; w < more_present_.size(); ++w)
+      for (uint64_t bits = more_present_[w]; bits; bits &= bits - 1) {
+        auto id = static_cast<FieldId>((w + 1) * 64 + static_cast<size_t>(std::countr_zero(bits)));
         f(id, values_[id]);
       }
   }
 
 private:
+  [[nodiscard]] uint64_t &word(FieldId id) {
+    return id < 64 ? present_ : more_present_[id / 64 - 1];
+  }
+  [[nodiscard]] uint64_t word(FieldId id) const {
+    return id < 64 ? present_ : more_present_[id / 64 - 1];
+  }
+
   std::vector<std::string_view> values_;
-  std::vector<uint64_t> present_;
+  uint64_t present_ = 0;               // fields 0 to 63
+  std::vector<uint64_t> more_present_; // fields 64 and up, 64 a word
 };
 
 // Fields that outlive their line: a session's, with their own copy of the text. The
