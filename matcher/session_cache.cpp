@@ -52,9 +52,24 @@ uint32_t SessionCache::lookup(std::string_view id, uint32_t hash) const {
     const Slot &slot = index_[i];
     if (slot.entry == kNone)
       return kNone;
-    if (slot.hash == hash && entries_[slot.entry].id == id)
+    if (slot.hash == hash && id_of(slot.entry) == id)
       return slot.entry;
   }
+}
+
+std::string_view SessionCache::id_of(uint32_t e) const {
+  const Entry &entry = entries_[e];
+  return entry.id_size <= kInlineId ? std::string_view(entry.id, entry.id_size)
+                                    : std::string_view(long_ids_[e]);
+}
+
+void SessionCache::store_id(uint32_t e, std::string_view id) {
+  Entry &entry = entries_[e];
+  entry.id_size = static_cast<uint32_t>(id.size());
+  if (id.size() <= kInlineId)
+    std::memcpy(entry.id, id.data(), id.size());
+  else
+    long_ids_[e].assign(id);
 }
 
 void SessionCache::link_newest(uint32_t e) {
@@ -117,9 +132,10 @@ Session &SessionCache::insert(const Key &key, int64_t now) {
     } else {
       e = static_cast<uint32_t>(entries_.size());
       entries_.emplace_back();
+      long_ids_.emplace_back();
       sessions_.emplace_back().fields.resize(field_count_);
     }
-    entries_[e].id.assign(key.id);
+    store_id(e, key.id);
     uint32_t i = key.hash & mask_;
     while (index_[i].entry != kNone)
       i = (i + 1) & mask_;

@@ -68,11 +68,15 @@ public:
 
 private:
   static constexpr uint32_t kNone = UINT32_MAX;
-  struct Entry { // the bookkeeping of sessions_[i] is entries_[i]
-    std::string id;
+  // Ids up to this length (sshd's " host sshd[12345]: ") are kept in the entry itself,
+  // so that confirming a found id reads one cache line; longer ones in long_ids_.
+  static constexpr size_t kInlineId = 40;
+  struct alignas(64) Entry { // the bookkeeping of sessions_[i] is entries_[i]
     int64_t stored = 0;
     uint32_t slot = kNone; // position in index_, kNone while free
     uint32_t older = kNone, newer = kNone;
+    uint32_t id_size = 0;
+    char id[kInlineId];
   };
   // A position of the index: the entry, and its id's hash, which places it and
   // tells most other ids apart without reading the entry.
@@ -82,6 +86,8 @@ private:
   };
   [[nodiscard]] uint32_t hash_of(std::string_view id) const;
   [[nodiscard]] uint32_t lookup(std::string_view id, uint32_t hash) const;
+  [[nodiscard]] std::string_view id_of(uint32_t entry) const;
+  void store_id(uint32_t entry, std::string_view id);
   void remove(uint32_t entry);
   void evict(int64_t now);
   void link_newest(uint32_t entry);
@@ -92,6 +98,7 @@ private:
   size_t field_count_;
   std::vector<Session> sessions_; // the pool: sessions are reused, never freed
   std::vector<Entry> entries_;
+  std::vector<std::string> long_ids_; // per entry: its id when longer than kInlineId
   std::vector<uint32_t> free_;  // pool entries not in use
   std::vector<Slot> index_; // open addressing, linear probing
   uint32_t mask_ = 0;

@@ -31,6 +31,18 @@ TEST(SessionCache, AStoredSessionKeepsItsFieldsAndUsers) {
   EXPECT_EQ(cache.find(" host sshd[43]: ", 150), nullptr);
 }
 
+TEST(SessionCache, LongIdsAreToldApartLikeShortOnes) {
+  SessionCache cache(8, 300, kFields);
+  std::string prefix(100, 'x');
+  cache.insert(prefix + "sshd[1]: ", 100).fields.set(field::ip4, "192.0.2.1");
+  cache.insert(prefix + "sshd[2]: ", 100).fields.set(field::ip4, "192.0.2.2");
+  ASSERT_NE(cache.find(prefix + "sshd[1]: ", 100), nullptr);
+  EXPECT_EQ(cache.find(prefix + "sshd[1]: ", 100)->fields.get(field::ip4), "192.0.2.1");
+  EXPECT_EQ(cache.find(prefix + "sshd[2]: ", 100)->fields.get(field::ip4), "192.0.2.2");
+  EXPECT_EQ(cache.find(prefix + "sshd[3]: ", 100), nullptr);
+  EXPECT_EQ(cache.find(prefix, 100), nullptr);
+}
+
 TEST(SessionCache, ASessionOlderThanTheMaximumAgeIsDropped) {
   SessionCache cache(8, 300, kFields);
   cache.insert("a", 100);
