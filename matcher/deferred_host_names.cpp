@@ -21,11 +21,11 @@ void DeferredHostNames::resolve(HostNameResolver &resolver, int64_t now, const E
     const std::vector<IpAddress> &addresses = resolver.resolve(name, now);
     if (addresses.empty())
       continue;
-    if (on_resolved)
-      on_resolved(name, addresses);
     Match m = p.match;
-    m.host_kind = HostKind::address;
     m.host_text = name;
+    if (on_resolved)
+      on_resolved(m, addresses);
+    m.host_kind = HostKind::address;
     for (const IpAddress &a : addresses) {
       m.address = a;
       emit(m);

@@ -20,8 +20,9 @@ namespace mcf2b::matcher {
 class DeferredHostNames {
 public:
   using Emit = std::function<void(const Match &)>;
-  // Called for each name that resolved to addresses (usedns = warn logs it).
-  using OnResolved = std::function<void(std::string_view name, const std::vector<IpAddress> &)>;
+  // Called for each kept match whose name resolved to addresses, before they are
+  // emitted (usedns = warn logs it): the match as scanned, host_text the name.
+  using OnResolved = std::function<void(const Match &, const std::vector<IpAddress> &)>;
 
   explicit DeferredHostNames(UseDns mode) : mode_(mode) {}
 

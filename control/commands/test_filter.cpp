@@ -129,9 +129,9 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
           rows.push_back({m.line, m.rule, m.address.to_string(), m.time, m.host_kind,
                           std::string(m.host_text)});
         },
-        [&](std::string_view name, const std::vector<IpAddress> &addresses) {
+        [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
           if (o.use_dns == matcher::UseDns::warn)
-            err << "mcf2b-ctl test-filter: warning: determined the address of " << name
+            err << "mcf2b-ctl test-filter: warning: determined the address of " << m.host_text
                 << " by a DNS lookup: " << addresses_text(addresses) << "\n";
         });
     std::stable_sort(rows.begin(), rows.end(),

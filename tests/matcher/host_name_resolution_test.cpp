@@ -145,8 +145,8 @@ Scan scan_with(UseDns mode, HostNameResolver &resolver, std::string_view log) {
         out.resolved.push_back(m);
         out.texts.emplace_back(m.host_text);
       },
-      [&](std::string_view name, const std::vector<IpAddress> &) {
-        out.warned.emplace_back(name);
+      [&](const Match &m, const std::vector<IpAddress> &) {
+        out.warned.emplace_back(m.host_text);
       });
   EXPECT_EQ(deferred.size(), 0u);
   out.counters = matcher->counters();

@@ -116,13 +116,13 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     // The chunk's host names, resolved now that its scan is over.
     if (names.size())
       names.resolve(*resolver_, static_cast<int64_t>(::time(nullptr)), emit,
-                    [&](std::string_view name, const std::vector<IpAddress> &addresses) {
+                    [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
                       if (use_dns_ != matcher::UseDns::warn)
                         return;
                       std::string list;
                       for (const IpAddress &a : addresses)
                         list += (list.empty() ? "" : ", ") + a.to_string();
-                      log_warning(s.path + ": determined the address of " + std::string(name) +
+                      log_warning(s.path + ": determined the address of " + std::string(m.host_text) +
                                   " by a DNS lookup: " + list);
                     });
   });
