@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
@@ -113,6 +114,38 @@ TEST(JailFiles, ImportsJailsFamilyRootsAndWhitelistsAndSkipsOnlyTheBadJail) {
   ASSERT_EQ(import.whitelist.size(), 1u);
   EXPECT_EQ(import.whitelist[0].first, "mc-exim");
   EXPECT_TRUE(import_jail_files(dir->file("none"), {}).jails.empty());
+}
+
+TEST(JailFiles, UseDnsIsKeptPerJailAndAFamilyRootSetsItOnEveryTier) {
+  auto dir = TempDir::create("jails");
+  ASSERT_TRUE(ok(dir));
+  write(dir->file("10-dns.conf"), "[mc-ssh]\n"
+                                  "usedns = warn\n"
+                                  "\n"
+                                  "[postfix-sasl]\n"
+                                  "enabled = true\n"
+                                  "filter = postfix[mode=auth]\n"
+                                  "logpath = /var/log/mail.log\n"
+                                  "usedns = yes\n"
+                                  "\n"
+                                  "[dovecot]\n"
+                                  "enabled = true\n"
+                                  "filter = dovecot\n"
+                                  "logpath = /var/log/mail.log\n"
+                                  "usedns = maybe\n");
+  write(dir->file("20-override.local"), "[mc-ssh-1y]\nusedns = no\n");
+  auto import = import_jail_files(dir->path(), mailcleaner_default_jails());
+  const std::map<std::string, matcher::UseDns> expected = {
+      {"mc-ssh-1d", matcher::UseDns::warn},  {"mc-ssh-1w", matcher::UseDns::warn},
+      {"mc-ssh-1m", matcher::UseDns::warn},  {"mc-ssh-1y", matcher::UseDns::no},
+      {"mc-ssh-bl", matcher::UseDns::warn},  {"postfix-sasl", matcher::UseDns::yes}};
+  EXPECT_EQ(import.use_dns, expected);
+  ASSERT_EQ(import.errors.size(), 1u);
+  EXPECT_NE(import.errors[0].message().find("10-dns.conf:14"), std::string::npos)
+      << import.errors[0].message();
+  EXPECT_NE(import.errors[0].message().find("usedns must be yes, warn, no or raw, not 'maybe'"),
+            std::string::npos)
+      << import.errors[0].message();
 }
 
 } // namespace

@@ -2,10 +2,14 @@
 // A followed log's failures as the daemon receives them: with usedns off a host name is
 // counted and dropped; with usedns yes the names of a scanned chunk are resolved after
 // its scan and every address is a failure, which the controller then judges like any
-// other (a name resolving to loopback bans nothing).
+// other (a name resolving to loopback bans nothing). A jail's own usedns holds for its
+// family alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
 
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
@@ -45,11 +49,13 @@ protected:
   }
 
   // Builds the sources, appends `lines` to the log and processes them.
-  std::vector<std::pair<IpAddress, Seconds>> process(matcher::UseDns use_dns,
-                                                      const std::string &lines) {
+  std::vector<std::pair<IpAddress, Seconds>>
+  process(matcher::UseDns use_dns, const std::string &lines,
+          std::map<std::string, matcher::UseDns> jail_use_dns = {}) {
     LogSourceOptions options;
     options.timezone = "UTC";
     options.use_dns = use_dns;
+    options.jail_use_dns = std::move(jail_use_dns);
     options.lookup = [this](const std::string &name) -> std::optional<std::vector<IpAddress>> {
       asked.push_back(name);
       if (name == "mail.example")
@@ -59,10 +65,12 @@ protected:
         return std::vector<IpAddress>{*IpAddress::parse("127.0.0.1")};
       return std::nullopt;
     };
-    std::vector<Error> errors;
-    auto built = LogSources::build(controller, *store, options, errors);
+    build_errors.clear();
+    auto built = LogSources::build(controller, *store, options, build_errors);
     EXPECT_TRUE(ok(built));
-    EXPECT_TRUE(errors.empty()) << errors.front().message();
+    if (!expect_build_errors) {
+      EXPECT_TRUE(build_errors.empty()) << build_errors.front().message();
+    }
     std::vector<std::pair<IpAddress, Seconds>> failures;
     if (!built)
       return failures;
@@ -70,6 +78,7 @@ protected:
     std::ofstream(dir->file("auth.log"), std::ios::app) << lines;
     auto n = sources.process(0, [&](FamilyId family, const IpPrefix &prefix, Seconds time) {
       failures.emplace_back(prefix.address(), time); // the network address for a prefix
+      families.push_back(family);
       decisions.append(controller.failure(family, prefix, time));
     });
     EXPECT_TRUE(ok(n));
@@ -82,6 +91,18 @@ protected:
                                         "2026-11-21 10:00:03 auth failure from sneaky.example\n"
                                         "2026-11-21 10:00:04 auth failure from mail.example\n";
 
+  // Jails named `names`, each like SetUp's, reading the same log with the same filter.
+  void configure_jails(const std::vector<std::string> &names) {
+    std::vector<JailConfig> jails;
+    for (const auto &name : names) {
+      JailConfig jail = *controller.jail("custom");
+      jail.name = name;
+      jails.push_back(jail);
+    }
+    controller.configure(jails);
+  }
+  FamilyId family_of(const std::string &name) { return controller.family(name).value(); }
+
   std::optional<TempDir> dir;
   ManualClock clock{kNow};
   JailController controller{clock};
@@ -89,6 +110,9 @@ protected:
   LogSources sources;
   Decisions decisions;
   std::vector<std::string> asked;
+  std::vector<FamilyId> families; // of each failure, in order
+  std::vector<Error> build_errors;
+  bool expect_build_errors = false;
 };
 
 TEST_F(LogSourceFailures, WithoutUseDnsHostNamesAreCountedAndNeverResolved) {
@@ -134,6 +158,44 @@ TEST_F(LogSourceFailures, ASubnetLineIsAFailureOfItsPrefix) {
   EXPECT_FALSE(controller.is_banned("custom", IpPrefix::parse("10.9.0.0/16").value()));
   EXPECT_EQ(controller.stats().wide_prefixes, 2u);
   ASSERT_EQ(decisions.bans.size(), 1u);
+}
+
+TEST_F(LogSourceFailures, AJailsOwnUseDnsResolvesNamesForItsFamilyAlone) {
+  configure_jails({"custom", "other"});
+  const std::string lines = "2026-11-21 10:00:00 auth failure from 192.0.2.9\n"
+                            "2026-11-21 10:00:01 auth failure from mail.example\n";
+  auto failures = process(matcher::UseDns::no, lines, {{"custom", matcher::UseDns::yes}});
+  const auto custom = family_of("custom"), other = family_of("other");
+  // The address goes to both families; the name's two addresses only to the one whose
+  // jail resolves names.
+  std::vector<std::pair<FamilyId, std::string>> got;
+  for (size_t i = 0; i < failures.size(); ++i)
+    got.emplace_back(families[i], failures[i].first.to_string());
+  std::sort(got.begin(), got.end());
+  const std::vector<std::pair<FamilyId, std::string>> expected = std::invoke([&] {
+    std::vector<std::pair<FamilyId, std::string>> v = {{custom, "192.0.2.9"},
+                                                       {custom, "198.51.100.7"},
+                                                       {custom, "2001:db8::7"},
+                                                       {other, "192.0.2.9"}};
+    std::sort(v.begin(), v.end());
+    return v;
+  });
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(asked, (std::vector<std::string>{"mail.example"}));
+}
+
+TEST_F(LogSourceFailures, TiersThatDisagreeOnUseDnsAreReportedAndKeepTheDaemonsSetting) {
+  configure_jails({"svc-1d", "svc-1w"});
+  expect_build_errors = true;
+  auto failures = process(matcher::UseDns::no, kLines, {{"svc-1w", matcher::UseDns::yes}});
+  ASSERT_EQ(build_errors.size(), 1u);
+  const std::string why = build_errors[0].message();
+  EXPECT_NE(why.find("jail svc-1w: usedns = yes, but jail svc-1d of the same family has no"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("keeps [mcf2bd] usedns = no"), std::string::npos) << why;
+  EXPECT_TRUE(failures.empty());
+  EXPECT_TRUE(asked.empty());
 }
 
 } // namespace

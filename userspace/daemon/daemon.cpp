@@ -83,6 +83,7 @@ struct Daemon::Impl : DecisionSink {
   std::optional<control::ControlServer> control;
   std::optional<MetricsServer> metrics;
   LogSources sources;
+  std::map<std::string, matcher::UseDns> jail_use_dns; // the jail files' own usedns
   std::vector<IpPrefix> global_whitelist;
   Fd epoll, tick_timer, mirror_timer, sync_timer, signals;
   bool mirror_armed = false;
@@ -143,8 +144,12 @@ struct Daemon::Impl : DecisionSink {
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
     sources.save_positions();
     std::vector<Error> errors;
-    LogSourceOptions options{config.filter_dirs, config.cache_dir, config.log_timezone,
-                             config.use_dns, {}};
+    LogSourceOptions options;
+    options.filter_dirs = config.filter_dirs;
+    options.cache_dir = config.cache_dir;
+    options.timezone = config.log_timezone;
+    options.use_dns = config.use_dns;
+    options.jail_use_dns = jail_use_dns;
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
@@ -378,6 +383,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
   for (const auto &e : imported.errors)
     log_error(e.message());
+  d->jail_use_dns = std::move(imported.use_dns);
   // What the files say is written to the store only where it changes the store's row:
   // every start of every node rewriting every jail would make the whole cluster re-read
   // its jails. A log path alone is this node's business and stays local.

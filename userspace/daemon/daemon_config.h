@@ -29,8 +29,9 @@ struct DaemonConfig {
   std::string cache_dir = "/var/cache/mcf2b"; // compiled Hyperscan databases
   std::string node;                           // cluster node name; the host name if empty
   std::string log_timezone;                   // zone of log timestamps without one; local if empty
-  // fail2ban's usedns for every jail: no (host names counted, never resolved), raw (the
-  // same), yes (resolved after each scanned chunk), warn (yes, logging each resolution).
+  // fail2ban's usedns for every jail whose jail file sets none: no (host names counted,
+  // never resolved), raw (the same), yes (resolved after each scanned chunk), warn (yes,
+  // logging each resolution).
   matcher::UseDns use_dns = matcher::UseDns::no;
   bool foreground = false;
   LogLevel log_level = LogLevel::info;

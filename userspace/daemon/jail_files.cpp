@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "base/word_list.h"
@@ -22,15 +23,18 @@ bool parse_int(const std::string &text, int &out) {
 }
 
 // Keys a family root section may set: the ones that are the same on every tier.
-const std::set<std::string> kFamilyKeys = {"enabled", "logpath", "port", "filter", "ignoreip"};
+const std::set<std::string> kFamilyKeys = {"enabled", "logpath", "port", "filter", "ignoreip",
+                                           "usedns"};
 const std::set<std::string> kJailKeys = {"enabled",  "filter",   "logpath",   "port",
                                          "maxretry", "findtime", "bantime",   "ignoreip",
                                          "max_count", "banaction", "action", "backend",
                                          "protocol", "usedns", "ignoreself"};
 
-// Applies one section's keys to a jail; returns an error naming the offending line.
+// Applies one section's keys to a jail (usedns, which the stored jail row has no column
+// for, to `use_dns`); returns an error naming the offending line.
 Status apply_keys(const Section &keys, JailConfig &jail,
-                  std::vector<std::pair<std::string, IpPrefix>> &whitelist, bool family_root) {
+                  std::vector<std::pair<std::string, IpPrefix>> &whitelist,
+                  std::optional<matcher::UseDns> &use_dns, bool family_root) {
   for (const auto &[key, value] : keys) {
     auto fail = [&](const std::string &why) {
       return Error::msg(value.where.to_string() + ": " + why);
@@ -80,10 +84,13 @@ Status apply_keys(const Section &keys, JailConfig &jail,
           return fail("ignoreip: " + p.error().message() + " (host names are not resolved)");
         whitelist.emplace_back(jail.name, *p);
       }
+    } else if (key == "usedns") {
+      use_dns = matcher::parse_use_dns(v);
+      if (!use_dns)
+        return fail("usedns must be yes, warn, no or raw, not '" + v + "'");
     }
-    // backend, protocol, usedns, ignoreself: accepted for compatibility; mcf2b follows
-    // files with inotify, covers TCP, UDP and SCTP, never bans itself, and takes usedns
-    // from its own config for every jail ([mcf2bd] usedns, default no).
+    // backend, protocol, ignoreself: accepted for compatibility; mcf2b follows files
+    // with inotify, covers TCP, UDP and SCTP, and never bans itself.
   }
   return {};
 }
@@ -141,10 +148,11 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
         for (const auto &[k, v] : ini->sections[name])
           family_keys[k] = v; // [DEFAULT] keys are for jails, not family roots
         std::map<std::string, JailConfig> updated;
+        std::optional<matcher::UseDns> use_dns;
         Status st;
         for (const auto &jname : family) {
           JailConfig j = jails[jname];
-          st = apply_keys(family_keys, j, wl, true);
+          st = apply_keys(family_keys, j, wl, use_dns, true);
           if (!st)
             break;
           updated[jname] = j;
@@ -156,6 +164,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
         for (auto &[jname, j] : updated) {
           jails[jname] = j;
           changed.insert(jname);
+          if (use_dns)
+            out.use_dns[jname] = *use_dns;
         }
         // A family root's ignoreip whitelists the root (all tiers and -bl), once.
         std::set<std::string> seen;
@@ -176,7 +186,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
       } else {
         j = jails[name];
       }
-      auto st = apply_keys(keys, j, wl, false);
+      std::optional<matcher::UseDns> use_dns;
+      auto st = apply_keys(keys, j, wl, use_dns, false);
       const auto &where = ini->sections[name].empty()
                               ? file
                               : ini->sections[name].begin()->second.where.to_string();
@@ -192,6 +203,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
       jails[name] = j;
       changed.insert(name);
       out.whitelist.insert(out.whitelist.end(), wl.begin(), wl.end());
+      if (use_dns)
+        out.use_dns[name] = *use_dns;
     }
   }
   for (const auto &name : changed)

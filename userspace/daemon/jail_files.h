@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/ip_address.h"
 #include "base/result.h"
+#include "matcher/use_dns.h"
 #include "userspace/model/jail.h"
 
 namespace mcf2b {
@@ -17,14 +19,18 @@ struct JailImport {
   std::vector<std::pair<std::string, IpPrefix>> whitelist;   // (jail, prefix) from ignoreip
   std::vector<Error> errors;                                 // "file:line: why", one per bad jail
   std::vector<std::string> files;                            // files read, in order
+  // The usedns a jail's file sets (fail2ban's per-jail usedns), by jail name. The stored
+  // jail row has no column for it, so it lives with the files: jails without one use
+  // the daemon's [mcf2bd] usedns.
+  std::map<std::string, matcher::UseDns> use_dns;
 };
 
 // Reads every *.conf then *.local file of `dir` (in name order, fail2ban's jail.d
 // convention) in fail2ban's jail syntax: `[name]` sections with enabled, filter, logpath,
 // port, maxretry, findtime, bantime (10m/1h/1d/1w/1mo/1y/-1), ignoreip, max_count,
-// banaction, and a [DEFAULT] section whose keys apply to every jail of the file. A
-// section named after a family root (`[mc-exim]`) sets enabled, logpath, port, filter
-// and ignoreip on all of the family's existing jails. Jails not in `existing` are new
+// banaction, usedns, and a [DEFAULT] section whose keys apply to every jail of the file.
+// A section named after a family root (`[mc-exim]`) sets enabled, logpath, port, filter,
+// ignoreip and usedns on all of the family's existing jails. Jails not in `existing` are new
 // (they need filter and logpath). A bad jail is reported with file and line and left
 // out; it does not stop the others. A missing folder imports nothing.
 JailImport import_jail_files(const std::string &dir, const std::vector<JailConfig> &existing);

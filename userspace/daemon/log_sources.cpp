@@ -14,12 +14,32 @@
 
 namespace mcf2b {
 
+// A family that takes the failures of one of a source's filters, and its usedns.
+struct Reader {
+  FamilyId family;
+  matcher::UseDns use_dns;
+};
+
 struct LogSources::Source {
   std::string path;
   matcher::LogMatcher matcher;
   matcher::LogFollower follower;
-  std::vector<std::vector<FamilyId>> families; // by filter index in the matcher
+  std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
+
+  // Whether some reader of filter `f` resolves host names; whether one also logs them.
+  [[nodiscard]] bool resolves_names(uint32_t f) const {
+    return any_reader(f, [](matcher::UseDns m) { return matcher::resolves_names(m); });
+  }
+  [[nodiscard]] bool warns(uint32_t f) const {
+    return any_reader(f, [](matcher::UseDns m) { return m == matcher::UseDns::warn; });
+  }
+
+private:
+  template <class Test> bool any_reader(uint32_t f, Test test) const {
+    return f < readers.size() && std::any_of(readers[f].begin(), readers[f].end(),
+                                             [&](const Reader &r) { return test(r.use_dns); });
+  }
 };
 
 LogSources::LogSources() = default;
@@ -31,6 +51,13 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
                                      const LogSourceOptions &options, std::vector<Error> &errors) {
   // logpath -> filter spec -> families reading it
   std::map<std::string, std::map<std::string, std::set<FamilyId>>> plan;
+  // Each family's usedns, and the jail it was first read from.
+  struct FamilyUseDns {
+    matcher::UseDns mode;
+    std::string jail;
+    bool conflict = false;
+  };
+  std::map<FamilyId, FamilyUseDns> family_dns;
   for (const auto &j : controller.jails()) {
     if (!j.enabled || j.logpath.empty() || j.filter.empty())
       continue;
@@ -40,7 +67,22 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       continue;
     }
     plan[j.logpath][j.filter].insert(*family);
+    auto own = options.jail_use_dns.find(j.name);
+    matcher::UseDns mode = own != options.jail_use_dns.end() ? own->second : options.use_dns;
+    auto [known, first] = family_dns.try_emplace(*family, FamilyUseDns{mode, j.name});
+    if (!first && known->second.mode != mode && !known->second.conflict) {
+      known->second.conflict = true;
+      errors.push_back(Error::msg(
+          "jail " + j.name + ": usedns = " + std::string(matcher::to_string(mode)) +
+          ", but jail " + known->second.jail + " of the same family has " +
+          std::string(matcher::to_string(known->second.mode)) +
+          ": the tiers of a family count failures together and need one usedns; the family "
+          "keeps [mcf2bd] usedns = " + std::string(matcher::to_string(options.use_dns))));
+    }
   }
+  for (auto &[family, dns] : family_dns)
+    if (dns.conflict)
+      dns.mode = options.use_dns;
 
   matcher::MatcherOptions mo;
   mo.cache_dir = options.cache_dir;
@@ -53,13 +95,13 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
 
   LogSources out;
   out.store_ = &store;
-  out.use_dns_ = options.use_dns;
-  if (matcher::resolves_names(options.use_dns))
+  if (std::any_of(family_dns.begin(), family_dns.end(),
+                  [](const auto &f) { return matcher::resolves_names(f.second.mode); }))
     out.resolver_ = std::make_unique<matcher::HostNameResolver>(
         options.lookup ? options.lookup : matcher::system_name_lookup());
   for (const auto &[path, filters] : plan) {
     std::vector<matcher::FilterDefinition> definitions;
-    std::vector<std::vector<FamilyId>> families;
+    std::vector<std::vector<Reader>> readers;
     for (const auto &[spec, fams] : filters) {
       auto def = matcher::load_filter(spec, search);
       if (!def) {
@@ -67,7 +109,9 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
         continue;
       }
       definitions.push_back(std::move(*def));
-      families.emplace_back(fams.begin(), fams.end());
+      auto &of_filter = readers.emplace_back();
+      for (FamilyId family : fams)
+        of_filter.push_back({family, family_dns.at(family).mode});
     }
     if (definitions.empty())
       continue;
@@ -85,7 +129,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       continue;
     }
     auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),
-                                                  std::move(families), resume.value_or(
+                                                  std::move(readers), resume.value_or(
                                                       matcher::FilePosition{})});
     out.sources_.push_back(std::move(source));
   }
@@ -99,32 +143,38 @@ const std::string &LogSources::path(size_t i) const { return sources_[i]->path; 
 Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   Source &s = *sources_[i];
   size_t failures = 0;
-  auto emit = [&](const matcher::Match &m) {
-    if (m.host_kind != matcher::HostKind::address || m.filter >= s.families.size())
+  // A failure of an address goes to every reader of its filter; one of an address a
+  // host name resolved to, only to the readers that resolve names.
+  auto hand_over = [&](const matcher::Match &m, bool of_a_name) {
+    if (m.host_kind != matcher::HostKind::address || m.filter >= s.readers.size())
       return;
-    for (FamilyId family : s.families[m.filter]) {
-      on_failure(family, m.prefix(), m.time);
+    for (const Reader &r : s.readers[m.filter]) {
+      if (of_a_name && !matcher::resolves_names(r.use_dns))
+        continue;
+      on_failure(r.family, m.prefix(), m.time);
       ++failures;
     }
   };
-  matcher::DeferredHostNames names(resolver_ ? use_dns_ : matcher::UseDns::no);
+  matcher::DeferredHostNames names(resolver_ ? matcher::UseDns::yes : matcher::UseDns::no);
   auto read = s.follower.read_available([&](std::string_view lines) {
     s.matcher.scan(lines, [&](const matcher::Match &m) {
-      if (!names.defer(m))
-        emit(m);
+      if (!(s.resolves_names(m.filter) && names.defer(m)))
+        hand_over(m, false);
     });
     // The chunk's host names, resolved now that its scan is over.
     if (names.size())
-      names.resolve(*resolver_, static_cast<int64_t>(::time(nullptr)), emit,
-                    [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
-                      if (use_dns_ != matcher::UseDns::warn)
-                        return;
-                      std::string list;
-                      for (const IpAddress &a : addresses)
-                        list += (list.empty() ? "" : ", ") + a.to_string();
-                      log_warning(s.path + ": determined the address of " + std::string(m.host_text) +
-                                  " by a DNS lookup: " + list);
-                    });
+      names.resolve(
+          *resolver_, static_cast<int64_t>(::time(nullptr)),
+          [&](const matcher::Match &m) { hand_over(m, true); },
+          [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
+            if (!s.warns(m.filter))
+              return;
+            std::string list;
+            for (const IpAddress &a : addresses)
+              list += (list.empty() ? "" : ", ") + a.to_string();
+            log_warning(s.path + ": determined the address of " + std::string(m.host_text) +
+                        " by a DNS lookup: " + list);
+          });
   });
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.

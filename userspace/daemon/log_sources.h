@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +24,12 @@ struct LogSourceOptions {
   std::string timezone; // empty: local time
   // fail2ban's usedns: with yes or warn, the host names of each scanned chunk are
   // resolved once the chunk's scan is over (warn logs each), through one cache shared by
-  // the sources.
+  // the sources. `use_dns` is for every jail that `jail_use_dns` (jail name -> its own,
+  // from its jail file) does not name. The tiers of a family count failures together, so
+  // they need one usedns: where they differ, the family keeps `use_dns` and build()
+  // reports it.
   matcher::UseDns use_dns = matcher::UseDns::no;
+  std::map<std::string, matcher::UseDns> jail_use_dns;
   matcher::NameLookup lookup; // empty: the system resolver
 };
 
@@ -71,8 +76,7 @@ public:
 private:
   struct Source;
   std::vector<std::unique_ptr<Source>> sources_;
-  matcher::UseDns use_dns_ = matcher::UseDns::no;
-  std::unique_ptr<matcher::HostNameResolver> resolver_;
+  std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   StateStore *store_ = nullptr;
 };
 
