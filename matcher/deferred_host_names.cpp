@@ -35,4 +35,12 @@ void DeferredHostNames::resolve(HostNameResolver &resolver, int64_t now, const E
   names_.clear();
 }
 
+std::string resolution_warning(const Match &match, const std::vector<IpAddress> &addresses) {
+  std::string text = "determined the address of " + std::string(match.host_text) +
+                     " by a DNS lookup: ";
+  for (size_t i = 0; i < addresses.size(); ++i)
+    text += (i ? ", " : "") + addresses[i].to_string();
+  return text;
+}
+
 } // namespace mcf2b::matcher

@@ -49,4 +49,8 @@ private:
   std::string names_;
 };
 
+// What usedns = warn says of a resolved name (given to OnResolved): "determined the
+// address of NAME by a DNS lookup: A, B".
+std::string resolution_warning(const Match &match, const std::vector<IpAddress> &addresses);
+
 } // namespace mcf2b::matcher

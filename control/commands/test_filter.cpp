@@ -58,13 +58,6 @@ struct Row {
   std::string dns; // the host name an address was resolved from, if it was
 };
 
-std::string addresses_text(const std::vector<IpAddress> &addresses) {
-  std::string out;
-  for (const IpAddress &a : addresses)
-    out += (out.empty() ? "" : ", ") + a.to_string();
-  return out;
-}
-
 } // namespace
 
 int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream &err) {
@@ -131,8 +124,8 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
         },
         [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
           if (o.use_dns == matcher::UseDns::warn)
-            err << "mcf2b-ctl test-filter: warning: determined the address of " << m.host_text
-                << " by a DNS lookup: " << addresses_text(addresses) << "\n";
+            err << "mcf2b-ctl test-filter: warning: " << matcher::resolution_warning(m, addresses)
+                << "\n";
         });
     std::stable_sort(rows.begin(), rows.end(),
                      [](const Row &a, const Row &b) { return a.line < b.line; });

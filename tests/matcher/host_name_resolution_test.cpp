@@ -206,5 +206,12 @@ TEST(DeferredHostNames, WithUseDnsWarnEachResolvedNameIsReported) {
   EXPECT_EQ(s.warned, (std::vector<std::string>{"mail.example", "mail.example"}));
 }
 
+TEST(DeferredHostNames, TheWarningNamesTheNameAndEveryAddress) {
+  Match m;
+  m.host_text = "mail.example";
+  EXPECT_EQ(resolution_warning(m, {ip("192.0.2.1"), ip("2001:db8::1")}),
+            "determined the address of mail.example by a DNS lookup: 192.0.2.1, 2001:db8::1");
+}
+
 } // namespace
 } // namespace mcf2b::matcher

@@ -167,13 +167,8 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
           *resolver_, static_cast<int64_t>(::time(nullptr)),
           [&](const matcher::Match &m) { hand_over(m, true); },
           [&](const matcher::Match &m, const std::vector<IpAddress> &addresses) {
-            if (!s.warns(m.filter))
-              return;
-            std::string list;
-            for (const IpAddress &a : addresses)
-              list += (list.empty() ? "" : ", ") + a.to_string();
-            log_warning(s.path + ": determined the address of " + std::string(m.host_text) +
-                        " by a DNS lookup: " + list);
+            if (s.warns(m.filter))
+              log_warning(s.path + ": " + matcher::resolution_warning(m, addresses));
           });
   });
   // The position is saved after the failures it covers were handed over, so a crash
