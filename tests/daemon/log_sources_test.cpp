@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <functional>
 #include <map>
 
 #include "tests/fixtures/requirements.h"
@@ -172,14 +171,9 @@ TEST_F(LogSourceFailures, AJailsOwnUseDnsResolvesNamesForItsFamilyAlone) {
   for (size_t i = 0; i < failures.size(); ++i)
     got.emplace_back(families[i], failures[i].first.to_string());
   std::sort(got.begin(), got.end());
-  const std::vector<std::pair<FamilyId, std::string>> expected = std::invoke([&] {
-    std::vector<std::pair<FamilyId, std::string>> v = {{custom, "192.0.2.9"},
-                                                       {custom, "198.51.100.7"},
-                                                       {custom, "2001:db8::7"},
-                                                       {other, "192.0.2.9"}};
-    std::sort(v.begin(), v.end());
-    return v;
-  });
+  std::vector<std::pair<FamilyId, std::string>> expected = {
+      {custom, "192.0.2.9"}, {custom, "198.51.100.7"}, {custom, "2001:db8::7"}, {other, "192.0.2.9"}};
+  std::sort(expected.begin(), expected.end());
   EXPECT_EQ(got, expected);
   EXPECT_EQ(asked, (std::vector<std::string>{"mail.example"}));
 }
