@@ -10,6 +10,7 @@
 
 #include "base/word_list.h"
 #include "matcher/ini_file.h"
+#include "userspace/model/jail_name.h"
 
 namespace mcf2b {
 namespace {
@@ -191,9 +192,9 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
       const auto &where = ini->sections[name].empty()
                               ? file
                               : ini->sections[name].begin()->second.where.to_string();
-      if (st && name.size() > 28)
-        st = Error::msg(where + ": jail name '" + name +
-                        "' is longer than 28 characters (its ipset twin adds -v6)");
+      if (st)
+        if (auto valid = check_jail_name(name); !valid)
+          st = valid.error().context(where);
       if (st && is_new && (j.filter.empty() || j.logpath.empty()))
         st = Error::msg(where + ": new jail [" + name + "] needs filter and logpath");
       if (!st) {

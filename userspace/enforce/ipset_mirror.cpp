@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/subprocess.h"
+#include "userspace/model/jail_name.h"
 
 namespace mcf2b {
 namespace {
@@ -56,8 +57,8 @@ std::string IpsetMirror::create_lines(std::string_view jail) const {
 Status IpsetMirror::ensure_jails(std::span<const std::string> jails) const {
   std::string script;
   for (const auto &jail : jails) {
-    if (jail.empty() || jail.size() > 28)
-      return Error::msg("jail name '" + jail + "' does not fit an ipset name");
+    if (auto st = check_jail_name(jail); !st)
+      return st.error().context("the jail's ipsets");
     script += create_lines(jail);
   }
   if (auto st = restore(script); !st)
