@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Enforcement::reconcile() at start, on real pinned maps (no interface, no ipset mirror):
+// KernelEnforcer::reconcile() at start, on real pinned maps (no interface, no ipset mirror):
 // empty maps take every live ban; maps left by an earlier daemon are made to match the
 // store, keeping the bans only the kernel knew and dropping the expired ones.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "tests/fixtures/bpffs_pin_dir.h"
 #include "tests/fixtures/requirements.h"
-#include "userspace/daemon/enforcement.h"
+#include "userspace/enforce/kernel_enforcer.h"
 #include "userspace/enforce/xdp_enforcer.h"
 
 using namespace mcf2b;
@@ -41,14 +41,14 @@ protected:
     pins_.emplace(std::move(*dir));
   }
 
-  Enforcement open() {
-    EnforcementOptions o;
+  std::unique_ptr<KernelEnforcer> open() {
+    KernelEnforcerOptions o;
     o.pin_root = pins_->path() + "/mcf2b";
     o.capacity = 1024;
     o.ipset_mirror = false;
-    auto e = Enforcement::open(o);
+    auto e = KernelEnforcer::open(o);
     EXPECT_TRUE(ok(e));
-    EXPECT_TRUE(ok(e->configure_jails({jail()})));
+    EXPECT_TRUE(ok((*e)->configure_jails({jail()})));
     return std::move(*e);
   }
 
@@ -73,13 +73,13 @@ protected:
 
 TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {
   {
-    Enforcement e = open();
+    auto e = open();
     JailBans want{kJail,
                   {{P("192.0.2.1"), now_ + 3600},
                    {P("2001:db8::1"), 0},
                    {P("198.51.100.0/24"), now_ + 60},
                    {P("192.0.2.2"), now_ - 1}}}; // ended: not reinstated
-    auto kept = e.reconcile({want}, now_);
+    auto kept = e->reconcile({want}, now_);
     ASSERT_TRUE(ok(kept));
     EXPECT_TRUE(kept->empty());
   }
@@ -91,29 +91,29 @@ TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {
 
 TEST_F(EnforcementReconcile, MapsOfAnEarlierDaemonAreMadeToMatchTheStore) {
   {
-    Enforcement e = open();
-    Decisions earlier;
+    auto e = open();
+    std::vector<BanChange> earlier;
     for (auto [prefix, end] : {std::pair{"192.0.2.1", now_ + 3600},   // same end in the store
                                std::pair{"192.0.2.2", now_ + 3600},   // the store ends it later
                                std::pair{"192.0.2.3", now_ + 600},    // not in the store: kept
                                std::pair{"192.0.2.4", now_ - 5},      // ended: dropped
                                std::pair{"203.0.113.0/24", now_ + 60}}) // not in the store: kept
-      earlier.bans.push_back(BanDecision{kJail, P(prefix), now_ - 100, end});
-    e.apply(earlier);
+      earlier.push_back(BanChange::ban(kJail, P(prefix), end));
+    e->apply(earlier);
   }
   std::map<IpPrefix, Seconds> kept_ends;
   {
-    Enforcement e = open();
+    auto e = open();
     JailBans want{kJail,
                   {{P("192.0.2.2"), now_ + 7200},
                    {P("192.0.2.1"), now_ + 3600},
                    {P("2001:db8::5"), 0}}}; // only in the store: added
-    auto kept = e.reconcile({want}, now_);
+    auto kept = e->reconcile({want}, now_);
     ASSERT_TRUE(ok(kept));
     for (const auto &r : *kept) {
       EXPECT_EQ(r.jail, kJail);
-      EXPECT_TRUE(r.active);
-      kept_ends[r.ip] = r.ban_end;
+      EXPECT_TRUE(r.expires == 0 || r.expires > now_); // live
+      kept_ends[r.prefix] = r.expires;
     }
   }
   std::map<IpPrefix, Seconds> expected_kept{{P("192.0.2.3"), now_ + 600},

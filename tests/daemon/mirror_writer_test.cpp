@@ -4,7 +4,7 @@
 #include <mutex>
 #include <vector>
 
-#include "userspace/daemon/mirror_writer.h"
+#include "userspace/enforce/mirror_writer.h"
 
 using namespace mcf2b;
 

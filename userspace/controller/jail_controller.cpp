@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "userspace/model/jail_name.h"
+
 namespace mcf2b {
 namespace {
 
@@ -53,8 +55,8 @@ JailController::JailController(const Clock &clock, JailControllerOptions options
 
 Status JailController::validate(const JailConfig &c) {
   auto bad = [&](const std::string &why) { return Error::msg("jail '" + c.name + "': " + why); };
-  if (c.name.empty())
-    return Error::msg("jail without a name");
+  if (auto st = check_jail_name(c.name); !st)
+    return st;
   if (c.maxretry < 1 || c.maxretry > 65535)
     return bad("maxretry must be between 1 and 65535, not " + std::to_string(c.maxretry));
   if (c.findtime < 1)
@@ -733,6 +735,35 @@ Decisions JailController::apply_replicated(const BanRecord &r) {
       --rt.stats.active;
     out.unbans.push_back(UnbanDecision{name, r.ip, UnbanReason::replicated});
   }
+  return out;
+}
+
+Result<Decisions> JailController::adopt_kernel_ban(std::string_view name, const IpPrefix &prefix,
+                                                   Seconds end) {
+  auto id = catalog_.find(name);
+  if (!id)
+    return Error::msg("unknown jail " + std::string(name));
+  if (!catalog_.config(*id).enabled)
+    return Error::msg("jail " + std::string(name) + " is disabled");
+  if (never_banned(prefix) || runtime_[*id].whitelist.overlaps(prefix))
+    return Error::msg(prefix.to_string() + " is never banned or whitelisted in " +
+                      std::string(name));
+  BanTable::Key key{*id, prefix};
+  BanTable::Row &row = table_.get(key);
+  Decisions out;
+  if (row.active)
+    return out;
+  const Seconds now = clock_.now();
+  row.count = std::max(row.count, 1);
+  row.active = true;
+  row.ban_start = now;
+  row.ban_end = end;
+  row.last_hit = now;
+  row.host = node_host_;
+  if (row.ban_end != 0)
+    table_.schedule(key, row.ban_end);
+  ++runtime_[*id].stats.active;
+  emit_record(key, row, out);
   return out;
 }
 

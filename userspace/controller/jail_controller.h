@@ -150,6 +150,13 @@ public:
   // same moment on every node. Returns only what to enforce; the store has the row.
   Decisions apply_replicated(const BanRecord &record);
 
+  // A ban the kernel enforces that the store lost (a daemon died between enforcing and
+  // storing it), found by the start-up reconcile: taken as it is, with its end, without
+  // counting a ban or promoting to the -bl jail (nothing was decided now). Returns the
+  // row to store; refused (and left to the kernel alone) for an unknown or disabled jail
+  // and for a never-banned or whitelisted prefix.
+  Result<Decisions> adopt_kernel_ban(std::string_view jail, const IpPrefix &prefix, Seconds end);
+
   // Time passed: lifts the bans that have ended, drops aged-out failure windows.
   Decisions tick();
   // When tick() next has something to do (for a timer), if anything is scheduled.

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -19,19 +20,20 @@
 #include "userspace/daemon/cluster_follower.h"
 #include "userspace/daemon/command_handler.h"
 #include "userspace/daemon/controller_bootstrap.h"
-#include "userspace/daemon/enforcement.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
-#include "userspace/daemon/prometheus_text.h"
+#include "userspace/daemon/daemon_stats.h"
 #include "userspace/daemon/store_sink.h"
 #include "userspace/daemon/version.h"
+#include "userspace/enforce/kernel_enforcer.h"
 
 namespace mcf2b {
 namespace {
 
 // epoll tags; log sources use kSourceBase + index.
-constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror = 5, kSync = 6;
+constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror = 5, kSync = 6,
+                   kStop = 7;
 constexpr uint64_t kSourceBase = 1000;
 // The ipset mirror trails the maps by at most this long (one restore stream per flush).
 constexpr int kMirrorDelayMs = 20;
@@ -63,6 +65,17 @@ void drain(int fd) {
   }
 }
 
+// The enforcers' view of decisions: unbans first, then bans, as the controller orders them.
+std::vector<BanChange> changes_of(const Decisions &d) {
+  std::vector<BanChange> changes;
+  changes.reserve(d.unbans.size() + d.bans.size());
+  for (const auto &u : d.unbans)
+    changes.push_back(BanChange::unban(u.jail, u.prefix));
+  for (const auto &b : d.bans)
+    changes.push_back(BanChange::ban(b.jail, b.prefix, b.end));
+  return changes;
+}
+
 std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController &c) {
   std::vector<std::pair<std::string, IpPrefix>> out;
   for (const auto &j : c.jails())
@@ -78,14 +91,14 @@ struct Daemon::Impl : DecisionSink {
   SystemClock clock;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<JailController> controller;
-  std::optional<Enforcement> enforcement;
+  std::unique_ptr<Enforcer> enforcement;
   std::unique_ptr<CommandHandler> handler;
   std::optional<control::ControlServer> control;
   std::optional<MetricsServer> metrics;
   LogSources sources;
   std::map<std::string, matcher::UseDns> jail_use_dns; // the jail files' own usedns
   std::vector<IpPrefix> global_whitelist;
-  Fd epoll, tick_timer, mirror_timer, sync_timer, signals;
+  Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
   bool mirror_armed = false;
   bool sources_dirty = false;
   bool stopping = false;
@@ -102,8 +115,13 @@ struct Daemon::Impl : DecisionSink {
   }
   // The maps now; the mirror within kMirrorDelayMs.
   void enforce(const Decisions &d) {
-    enforcement->apply(d);
-    if (enforcement->mirror_pending() && !mirror_armed) {
+    auto changes = changes_of(d);
+    enforcement->apply(changes);
+    arm_mirror();
+  }
+  // The trailing part of enforcement (the ipset mirror) is written within kMirrorDelayMs.
+  void arm_mirror() {
+    if (enforcement->pending() && !mirror_armed) {
       arm_once(mirror_timer.get(), kMirrorDelayMs);
       mirror_armed = true;
     }
@@ -204,6 +222,7 @@ struct Daemon::Impl : DecisionSink {
       last_sweep = now;
       if (auto st = enforcement->sweep(now); !st)
         log_warning("sweep: " + st.error().message());
+      arm_mirror();
     }
   }
 
@@ -221,13 +240,8 @@ struct Daemon::Impl : DecisionSink {
       // A jail must have its slot before bans in it reach the maps.
       if (poll->jails_changed)
         jails_changed();
-      if (!poll->enforce.empty()) {
-        enforcement->apply(poll->enforce);
-        if (enforcement->mirror_pending() && !mirror_armed) {
-          arm_once(mirror_timer.get(), kMirrorDelayMs);
-          mirror_armed = true;
-        }
-      }
+      if (!poll->enforce.empty())
+        enforce(poll->enforce);
       if (poll->whitelist_changed)
         whitelist_changed();
       if (!poll->more)
@@ -235,106 +249,31 @@ struct Daemon::Impl : DecisionSink {
     }
   }
 
-  std::string render_metrics() {
-    PrometheusText t;
-    auto c = sources.counters();
-    t.counter("mcf2b_log_lines_total", "Log lines scanned", double(c.lines));
-    t.counter("mcf2b_log_bytes_total", "Log bytes scanned", double(c.bytes));
-    t.counter("mcf2b_log_matches_total", "Log lines that matched a failregex", double(c.matched));
-    t.counter("mcf2b_log_unparsable_total", "Matched lines that could not be used",
-              double(c.unparsable()));
-    t.counter("mcf2b_log_hostnames_total",
-              "Failures naming a host name (resolved only with usedns yes or warn)",
-              double(c.host_names));
-    auto rc = sources.resolver_counters();
-    t.counter("mcf2b_log_hostnames_resolved_total",
-              "Host names resolved to at least one address (usedns yes or warn)",
-              double(rc.resolved));
-    t.counter("mcf2b_log_hostname_lookup_failures_total",
-              "Host names that resolved to no address (failed, timed out or cached as such)",
-              double(rc.failures));
-    auto cs = controller->stats();
-    t.counter("mcf2b_failures_total", "Failure events received", double(cs.failures));
-    t.counter("mcf2b_failures_ignored_total", "Failures from never-banned addresses",
-              double(cs.ignored));
-    t.counter("mcf2b_failures_wide_prefix_total",
-              "Prefix failures wider than /24 or /48 (never banned automatically)",
-              double(cs.wide_prefixes));
-    t.counter("mcf2b_window_evictions_total", "Failure windows evicted by the tracking bound",
-              double(cs.evictions));
-    t.gauge("mcf2b_tracked_addresses", "Addresses with a failure window", double(cs.tracked));
-    for (const auto &j : controller->jails()) {
-      auto js = controller->jail_stats(j.name);
-      if (!js)
-        continue;
-      t.counter("mcf2b_jail_failures_total", "Failures counted per jail", double(js->failures),
-                {{"jail", j.name}});
-      t.counter("mcf2b_jail_bans_total", "Bans decided per jail", double(js->bans),
-                {{"jail", j.name}});
-      t.gauge("mcf2b_jail_active_bans", "Active bans per jail", double(js->active),
-              {{"jail", j.name}});
-    }
-    auto es = enforcement->stats();
-    for (const auto &j : es.jails) {
-      t.counter("mcf2b_xdp_dropped_packets_total", "Packets dropped by XDP per jail",
-                double(j.packets), {{"jail", j.name}});
-      t.counter("mcf2b_xdp_dropped_bytes_total", "Bytes dropped by XDP per jail",
-                double(j.bytes), {{"jail", j.name}});
-    }
-    t.counter("mcf2b_xdp_passed_packets_total", "Packets XDP passed", double(es.passed));
-    t.counter("mcf2b_xdp_unparsable_packets_total", "Packets XDP could not parse",
-              double(es.unparsable));
-    t.counter("mcf2b_xdp_map_full_total", "Bans refused because a map was full",
-              double(es.map_full));
-    t.counter("mcf2b_store_errors_total", "Store writes that failed", double(store_errors));
-    t.counter("mcf2b_mirror_errors_total", "ipset restore streams that failed",
-              double(es.mirror_errors));
-    t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
-              double(replicated));
-    return t.str();
-  }
-
-  nlohmann::json stats_json() {
-    auto es = enforcement->stats();
-    auto c = sources.counters();
-    nlohmann::json jails = nlohmann::json::array();
-    for (const auto &j : controller->jails()) {
-      auto js = controller->jail_stats(j.name);
-      uint64_t packets = 0, bytes = 0;
-      for (const auto &x : es.jails)
-        if (x.name == j.name)
-          packets = x.packets, bytes = x.bytes;
-      jails.push_back({{"jail", j.name},
-                       {"failures", js ? js->failures : 0},
-                       {"bans", js ? js->bans : 0},
-                       {"active", js ? js->active : 0},
-                       {"dropped_packets", packets},
-                       {"dropped_bytes", bytes}});
-    }
-    return {{"daemon",
-             {{"lines", c.lines},
-              {"bytes", c.bytes},
-              {"matched", c.matched},
-              {"unparsable", c.unparsable()},
-              {"host_names", c.host_names},
-              {"store_errors", store_errors},
-              {"source_errors", source_errors},
-              {"replicated_changes", replicated},
-              {"store", std::string(store->backend())},
-              {"node", store->node()}}},
-            {"xdp",
-             {{"passed", es.passed},
-              {"dropped", es.dropped},
-              {"unparsable", es.unparsable},
-              {"map_full", es.map_full}}},
-            {"jails", jails}};
+  DaemonStats stats() const {
+    DaemonStats s = read_daemon_stats(*controller, *enforcement);
+    s.logs = sources.counters();
+    s.resolver = sources.resolver_counters();
+    s.store_errors = store_errors;
+    s.source_errors = source_errors;
+    s.replicated = replicated;
+    s.store_backend = std::string(store->backend());
+    s.node = store->node();
+    return s;
   }
 };
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() = default;
 
-Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
+Result<std::unique_ptr<Enforcer>> Daemon::open_kernel_enforcer(const DaemonConfig &cfg) {
+  auto kernel = KernelEnforcer::open({cfg.pin_root, cfg.ban_capacity, cfg.ipset_mirror});
+  if (!kernel)
+    return kernel.error();
+  return std::unique_ptr<Enforcer>(std::move(*kernel));
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
+                                              const EnforcerFactory &open_enforcer) {
   auto d = std::make_unique<Impl>();
   d->config = std::move(config);
   const DaemonConfig &cfg = d->config;
@@ -419,11 +358,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
              cfg.jail_dir);
 
   phase = StartClock::now();
-  EnforcementOptions eo{cfg.pin_root, cfg.ban_capacity, cfg.ipset_mirror};
-  auto enforcement = Enforcement::open(eo);
+  auto enforcement = open_enforcer(cfg);
   if (!enforcement)
     return enforcement.error();
-  d->enforcement.emplace(std::move(*enforcement));
+  d->enforcement = std::move(*enforcement);
   if (auto st = d->enforcement->configure_jails(d->controller->jails()); !st)
     return st.error();
 
@@ -443,15 +381,17 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   if (!only_in_maps)
     return only_in_maps.error().context("reconcile the kernel maps with the store");
   timing += ", reconcile " + since(phase) + " (" + d->enforcement->last_reconcile() + ")";
-  for (const auto &r : *only_in_maps) {
-    BanRequest request;
-    request.confirm_wide = true;
-    request.bantime = r.ban_end == 0 ? -1 : std::max<Seconds>(1, r.ban_end - d->clock.now());
-    if (auto b = d->controller->ban(r.jail, r.ip, request); b) {
-      log_warning("kept " + r.ip.to_string() + " in " + r.jail +
-                  ": banned in the kernel but missing from the store");
-      boot->decisions.append(std::move(*b));
+  for (const auto &held : *only_in_maps) {
+    auto adopted = d->controller->adopt_kernel_ban(held.jail, held.prefix, held.expires);
+    if (!adopted) {
+      log_warning("left " + held.prefix.to_string() + " in " + held.jail +
+                  " to the kernel alone: banned there but missing from the store, and " +
+                  adopted.error().message());
+      continue;
     }
+    log_warning("kept " + held.prefix.to_string() + " in " + held.jail +
+                ": banned in the kernel but missing from the store");
+    boot->decisions.append(std::move(*adopted));
   }
   d->global_whitelist = cfg.ignore_list;
   for (const auto &a : cfg.cluster_nodes)
@@ -467,7 +407,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   if (auto st = d->apply(boot->decisions); !st)
     log_error("could not store the start-up changes; they are enforced and retried by the store");
   d->whitelist_changed();
-  if (auto st = d->enforcement->flush_mirror(); !st)
+  if (auto st = d->enforcement->flush(); !st)
     log_error(st.error().message());
 
   auto attached = d->enforcement->attach(cfg.interfaces);
@@ -486,8 +426,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   d->signals.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!d->signals)
     return Error::sys("signalfd");
+  d->stop_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!d->stop_event)
+    return Error::sys("eventfd");
 
-  CommandContext ctx{d->store->node(), kVersion, [impl = d.get()] { return impl->stats_json(); }};
+  CommandContext ctx{d->store->node(), kVersion, [impl = d.get()] { return to_json(impl->stats()); }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
   auto control = control::ControlServer::listen(cfg.socket_path);
   if (!control)
@@ -504,7 +447,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   for (auto [fd, tag] : {std::pair{d->control->fd(), kControl},
                          std::pair{d->tick_timer.get(), kTick},
                          std::pair{d->mirror_timer.get(), kMirror},
-                         std::pair{d->signals.get(), kSignal}})
+                         std::pair{d->signals.get(), kSignal},
+                         std::pair{d->stop_event.get(), kStop}})
     if (auto st = d->watch(fd, tag); !st)
       return st.error();
   if (d->metrics)
@@ -524,6 +468,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
            std::to_string(d->sources.size()) + " log file(s), control socket " +
            cfg.socket_path);
   return std::unique_ptr<Daemon>(new Daemon(std::move(d)));
+}
+
+void Daemon::request_stop() {
+  uint64_t one = 1;
+  (void)!::write(impl_->stop_event.get(), &one, sizeof one);
 }
 
 int Daemon::run() {
@@ -550,15 +499,19 @@ int Daemon::run() {
           return d.handler->handle(r);
         });
       } else if (tag == kMetrics) {
-        d.metrics->process([&] { return d.render_metrics(); });
+        d.metrics->process([&] { return to_prometheus(d.stats()); });
       } else if (tag == kTick) {
         drain(d.tick_timer.get());
         d.tick();
       } else if (tag == kMirror) {
         drain(d.mirror_timer.get());
         d.mirror_armed = false;
-        if (auto st = d.enforcement->flush_mirror(); !st)
+        if (auto st = d.enforcement->flush(); !st)
           log_error(st.error().message());
+      } else if (tag == kStop) {
+        drain(d.stop_event.get());
+        log_info("stopping on request");
+        d.stopping = true;
       } else if (tag == kSync) {
         drain(d.sync_timer.get());
         d.sync();
@@ -583,9 +536,9 @@ int Daemon::run() {
     }
   }
   d.sources.save_positions();
-  if (auto st = d.enforcement->flush_mirror(); !st)
+  if (auto st = d.enforcement->flush(); !st)
     log_error(st.error().message());
-  d.enforcement->wait_for_mirror();
+  d.enforcement->wait_idle();
   // The XDP program and its maps stay pinned: bans hold while no daemon runs.
   log_info("stopped; bans stay enforced by the pinned XDP program");
   return 0;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "base/result.h"
 #include "userspace/daemon/daemon_config.h"
+#include "userspace/enforce/enforcer.h"
 
 namespace mcf2b {
 
@@ -17,10 +19,18 @@ namespace mcf2b {
 // is re-attached (an atomic replace), and only then do logs and commands flow.
 class Daemon {
 public:
-  static Result<std::unique_ptr<Daemon>> start(DaemonConfig config);
+  // Where bans take effect: the kernel (XDP maps, ipset mirror) in mcf2bd; memory in the
+  // tests of the daemon's own logic.
+  using EnforcerFactory = std::function<Result<std::unique_ptr<Enforcer>>(const DaemonConfig &)>;
+  static Result<std::unique_ptr<Enforcer>> open_kernel_enforcer(const DaemonConfig &config);
+
+  static Result<std::unique_ptr<Daemon>> start(DaemonConfig config,
+                                               const EnforcerFactory &open_enforcer = open_kernel_enforcer);
   ~Daemon();
-  // Runs until SIGTERM or SIGINT; returns the process exit status.
+  // Runs until SIGTERM, SIGINT or request_stop(); returns the process exit status.
   int run();
+  // Makes run() return as on SIGTERM; callable from any thread.
+  void request_stop();
 
   struct Impl;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/mirror_writer.h"
+#include "userspace/enforce/mirror_writer.h"
 
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/enforcement.h"
+#include "userspace/enforce/kernel_enforcer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,13 +11,13 @@
 #include "base/log.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
+#include "userspace/enforce/mirror_writer.h"
 #include "userspace/enforce/xdp_enforcer.h"
-#include "userspace/daemon/mirror_writer.h"
 
 namespace mcf2b {
 
-struct Enforcement::State {
-  EnforcementOptions options;
+struct KernelEnforcer::State {
+  KernelEnforcerOptions options;
   XdpEnforcer xdp;
   IpsetMirror mirror;
   std::vector<BanChange> mirror_queue;
@@ -28,16 +28,14 @@ struct Enforcement::State {
   // Declared last: destroyed first, so its thread finishes with `mirror` still alive.
   MirrorWriter writer;
 
-  State(EnforcementOptions o, XdpEnforcer x)
+  State(KernelEnforcerOptions o, XdpEnforcer x)
       : options(std::move(o)), xdp(std::move(x)), mirror(options.capacity) {}
 };
 
-Enforcement::Enforcement(std::unique_ptr<State> s) : s_(std::move(s)) {}
-Enforcement::~Enforcement() = default;
-Enforcement::Enforcement(Enforcement &&) noexcept = default;
-Enforcement &Enforcement::operator=(Enforcement &&) noexcept = default;
+KernelEnforcer::KernelEnforcer(std::unique_ptr<State> s) : s_(std::move(s)) {}
+KernelEnforcer::~KernelEnforcer() = default;
 
-Result<Enforcement> Enforcement::open(const EnforcementOptions &options) {
+Result<std::unique_ptr<KernelEnforcer>> KernelEnforcer::open(const KernelEnforcerOptions &options) {
   EnforcerOptions xo;
   xo.pin_root = options.pin_root;
   xo.capacity = options.capacity;
@@ -45,10 +43,11 @@ Result<Enforcement> Enforcement::open(const EnforcementOptions &options) {
   auto xdp = XdpEnforcer::open(xo);
   if (!xdp)
     return xdp.error().context("open the XDP enforcer under " + options.pin_root);
-  return Enforcement(std::make_unique<State>(options, std::move(*xdp)));
+  return std::unique_ptr<KernelEnforcer>(
+      new KernelEnforcer(std::make_unique<State>(options, std::move(*xdp))));
 }
 
-Status Enforcement::configure_jails(const std::vector<JailConfig> &jails) {
+Status KernelEnforcer::configure_jails(const std::vector<JailConfig> &jails) {
   std::vector<std::string> names;
   for (const auto &j : jails) {
     std::string why;
@@ -74,7 +73,7 @@ Status Enforcement::configure_jails(const std::vector<JailConfig> &jails) {
   return {};
 }
 
-Result<std::vector<std::string>> Enforcement::attach(const std::vector<std::string> &interfaces) {
+Result<std::vector<std::string>> KernelEnforcer::attach(const std::vector<std::string> &interfaces) {
   std::vector<std::string> lines;
   bool need_fallback = false;
   for (const auto &ifname : interfaces) {
@@ -101,13 +100,7 @@ Result<std::vector<std::string>> Enforcement::attach(const std::vector<std::stri
   return lines;
 }
 
-void Enforcement::apply(const Decisions &decisions) {
-  std::vector<BanChange> changes;
-  changes.reserve(decisions.unbans.size() + decisions.bans.size());
-  for (const auto &u : decisions.unbans)
-    changes.push_back(BanChange::unban(u.jail, u.prefix));
-  for (const auto &b : decisions.bans)
-    changes.push_back(BanChange::ban(b.jail, b.prefix, b.end));
+void KernelEnforcer::apply(std::span<const BanChange> changes) {
   if (changes.empty())
     return;
   ApplyReport report = s_->xdp.apply(changes);
@@ -120,9 +113,9 @@ void Enforcement::apply(const Decisions &decisions) {
     s_->mirror_queue.insert(s_->mirror_queue.end(), changes.begin(), changes.end());
 }
 
-bool Enforcement::mirror_pending() const { return !s_->mirror_queue.empty(); }
+bool KernelEnforcer::pending() const { return !s_->mirror_queue.empty(); }
 
-Status Enforcement::flush_mirror() {
+Status KernelEnforcer::flush() {
   if (s_->mirror_queue.empty())
     return {};
   // Written on the mirror's own thread, in order; failures are logged and counted there.
@@ -133,9 +126,9 @@ Status Enforcement::flush_mirror() {
   return {};
 }
 
-void Enforcement::wait_for_mirror() { s_->writer.drain(); }
+void KernelEnforcer::wait_idle() { s_->writer.drain(); }
 
-const std::string &Enforcement::last_reconcile() const { return s_->last_reconcile; }
+std::string KernelEnforcer::last_reconcile() const { return s_->last_reconcile; }
 
 namespace {
 
@@ -147,7 +140,7 @@ bool live(Seconds end, Seconds now) { return end == 0 || end > now; }
 // gets every prefix the jail holds once the changes are applied.
 void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
                std::span<const BanEntry> held, Seconds now, std::vector<BanChange> &changes,
-               std::vector<BanRecord> &only_in_maps, std::vector<IpPrefix> &held_after) {
+               std::vector<BanEntry> &only_in_maps, std::vector<IpPrefix> &held_after) {
   size_t w = 0, h = 0;
   while (w < wanted.size() || h < held.size()) {
     if (h == held.size() || (w < wanted.size() && wanted[w].prefix < held[h].prefix)) {
@@ -160,16 +153,8 @@ void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
         continue;
       }
       // Kept: a ban the kernel enforces that the store does not know (written by a
-      // daemon that died before its store write). The caller records it.
-      BanRecord r;
-      r.ip = b.prefix;
-      r.jail = jail;
-      r.active = true;
-      r.count = 1;
-      r.ban_start = now;
-      r.last_hit = now;
-      r.ban_end = b.expires;
-      only_in_maps.push_back(std::move(r));
+      // daemon that died before its store write). The caller adopts it.
+      only_in_maps.push_back(b);
       held_after.push_back(b.prefix);
     } else {
       if (held[h].expires != wanted[w].end)
@@ -182,8 +167,8 @@ void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
 
 } // namespace
 
-Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<JailBans> &active,
-                                                      Seconds now) {
+Result<std::vector<BanEntry>> KernelEnforcer::reconcile(const std::vector<JailBans> &active,
+                                                        Seconds now) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point t) {
     char text[32];
@@ -195,7 +180,7 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<JailBans
   std::map<std::string, std::span<const ActiveBan>> wanted;
   for (const auto &j : active)
     wanted[j.jail] = j.bans;
-  std::vector<BanRecord> only_in_maps;
+  std::vector<BanEntry> only_in_maps;
   std::vector<BanChange> changes;
   // What each jail's map entries are once the changes are applied, for the mirror.
   std::map<std::string, std::vector<IpPrefix>> held_after;
@@ -257,7 +242,7 @@ Result<std::vector<BanRecord>> Enforcement::reconcile(const std::vector<JailBans
   return only_in_maps;
 }
 
-Status Enforcement::sync_whitelist(const std::vector<IpPrefix> &global,
+Status KernelEnforcer::sync_whitelist(const std::vector<IpPrefix> &global,
                                    const std::vector<std::pair<std::string, IpPrefix>> &per_jail) {
   using Key = std::pair<std::string, IpPrefix>; // "" = global
   std::set<Key> want;
@@ -290,7 +275,7 @@ Status Enforcement::sync_whitelist(const std::vector<IpPrefix> &global,
   return {};
 }
 
-Status Enforcement::sweep(Seconds now) {
+Status KernelEnforcer::sweep(Seconds now) {
   auto swept = s_->xdp.sweep_expired(now);
   if (!swept)
     return swept.error();
@@ -300,8 +285,8 @@ Status Enforcement::sweep(Seconds now) {
   return {};
 }
 
-EnforcementStats Enforcement::stats() const {
-  EnforcementStats out;
+EnforcementCounters KernelEnforcer::counters() const {
+  EnforcementCounters out;
   out.apply_errors = s_->apply_errors;
   out.mirror_errors = s_->mirror_errors + s_->writer.errors();
   if (auto c = s_->xdp.counters(); c) {
@@ -315,7 +300,7 @@ EnforcementStats Enforcement::stats() const {
   return out;
 }
 
-Result<std::vector<IpPrefix>> Enforcement::map_bans(const std::string &jail) const {
+Result<std::vector<IpPrefix>> KernelEnforcer::bans(const std::string &jail) const {
   auto bans = s_->xdp.list_bans(jail);
   if (!bans)
     return bans.error();

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The daemon's own logic without root: the real mcf2bd code (store, controller, log
+// sources, control socket, timers) over an in-memory enforcer. Start-up reconcile and
+// the adoption of bans only the kernel knew, restarts over kept and lost kernel state,
+// commands, log failures and the deferred mirror. The kernel paths have their own tests.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "control/protocol/control_client.h"
+#include "tests/fixtures/temp_dir_fixture.h"
+#include "userspace/daemon/daemon.h"
+#include "userspace/enforce/memory_enforcer.h"
+
+using namespace mcf2b;
+using namespace mcf2b::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char *kAttacker = "203.0.113.5";
+constexpr const char *kJail = "mc-exim-1d";
+
+IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+
+// An exim reject-log line of MailCleaner's kind, stamped now.
+std::string exim_line(const std::string &ip, int n) {
+  char stamp[32];
+  std::time_t t = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+  return std::string(stamp) + " H=(attacker" + std::to_string(n) + ") [" + ip +
+         "] F=<spam@example.org> rejected RCPT <user" + std::to_string(n) +
+         "@example.com>: relay not permitted\n";
+}
+
+// Polls `condition` until it holds or 20 s have passed (a bound, not a timing claim).
+template <class F> bool eventually(F condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+class DaemonLogic : public TempDirTest {
+protected:
+  DaemonLogic() : TempDirTest("daemon-logic") {}
+  void SetUp() override {
+    TempDirTest::SetUp();
+    ASSERT_EQ(::mkdir(dir->file("jail.d").c_str(), 0755), 0);
+    std::ofstream(dir->file("jail.d/mc.conf"))
+        << "[mc-exim]\nenabled = true\nlogpath = " << dir->file("rejectlog") << "\n";
+    std::ofstream(dir->file("rejectlog")).flush();
+  }
+  void TearDown() override { stop(); }
+
+  DaemonConfig config() const {
+    DaemonConfig c;
+    c.state_url = "sqlite:" + dir->file("state.sqlite3");
+    c.socket_path = dir->file("mcf2bd.sock");
+    c.jail_dir = dir->file("jail.d");
+    c.filter_dirs = {MCF2B_FILTER_DIR};
+    c.cache_dir = dir->file("cache");
+    c.interfaces = {"gw0"};
+    c.node = "node-a";
+    return c;
+  }
+
+  // Starts a daemon over `kernel_` (what the last daemon left, as pinned maps are).
+  void start() {
+    auto kernel = kernel_;
+    auto d = Daemon::start(config(), [kernel](const DaemonConfig &) {
+      return Result<std::unique_ptr<Enforcer>>(std::make_unique<MemoryEnforcer>(kernel));
+    });
+    ASSERT_TRUE(ok(d)) << d.error().message();
+    daemon_ = std::move(*d);
+    loop_ = std::thread([this] { exit_status_ = daemon_->run(); });
+  }
+  void stop() {
+    if (!daemon_)
+      return;
+    daemon_->request_stop();
+    loop_.join();
+    daemon_.reset();
+    EXPECT_EQ(exit_status_, 0);
+  }
+
+  control::Response call(const std::string &command, json args = json::object()) {
+    auto client = control::ControlClient::connect(dir->file("mcf2bd.sock"));
+    EXPECT_TRUE(ok(client));
+    if (!client)
+      return control::Response::failure(control::ErrorKind::unavailable, "no daemon");
+    auto r = client->call({command, std::move(args)});
+    EXPECT_TRUE(ok(r));
+    return r ? *r : control::Response::failure(control::ErrorKind::internal, "no answer");
+  }
+
+  // The (jail, ip) row as `list` shows it, if any.
+  std::optional<json> row(const std::string &jail, const std::string &ip) {
+    auto r = call("list", {{"jail", jail}});
+    EXPECT_TRUE(r.ok) << r.error.message;
+    for (const auto &b : r.result["bans"])
+      if (b["jail"] == jail && b["ip"] == ip)
+        return b;
+    return std::nullopt;
+  }
+
+  void append_log(const std::string &text) {
+    std::ofstream(dir->file("rejectlog"), std::ios::app) << text;
+  }
+
+  std::shared_ptr<MemoryEnforcer::Kernel> kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
+  std::unique_ptr<Daemon> daemon_;
+  std::thread loop_;
+  int exit_status_ = -1;
+  const Seconds now_ = std::time(nullptr);
+};
+
+TEST_F(DaemonLogic, StartsGivesEveryJailASlotAttachesAndAnswers) {
+  start();
+  auto pong = call("ping");
+  ASSERT_TRUE(pong.ok) << pong.error.message;
+  EXPECT_EQ(pong.result["node"], "node-a");
+  EXPECT_EQ(kernel_->attached(), std::vector<std::string>{"gw0"});
+  // MailCleaner's 15 default jails, seeded into the empty store, each with its slot.
+  EXPECT_EQ(kernel_->jails().size(), 15u);
+  EXPECT_TRUE(kernel_->jails().count(kJail));
+  auto status = call("status");
+  ASSERT_TRUE(status.ok);
+  EXPECT_NE(status.result["jails"].dump().find(kJail), std::string::npos);
+}
+
+TEST_F(DaemonLogic, LogFailuresBanThroughTheEnforcerAndTheMirrorFollows) {
+  start();
+  std::string lines;
+  for (int n = 0; n < 5; ++n) // mc-exim-1d: maxretry 5
+    lines += exim_line(kAttacker, n);
+  append_log(lines);
+  ASSERT_TRUE(eventually([&] { return kernel_->bans(kJail).count(P(kAttacker)) == 1; }));
+  // The deferred part (the ipset mirror) is flushed on the daemon's timer.
+  ASSERT_TRUE(eventually([&] { return kernel_->mirrored(kJail).count(P(kAttacker)) == 1; }));
+  auto r = row(kJail, kAttacker);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)["active"], true);
+  EXPECT_EQ((*r)["count"], 1);
+}
+
+TEST_F(DaemonLogic, CommandsAreEnforcedStoredAndLifted) {
+  start();
+  auto ban = call("ban", {{"jail", kJail}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(ban.ok) << ban.error.message;
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.7")), 1u);
+  ASSERT_TRUE(eventually([&] { return kernel_->mirrored(kJail).count(P("198.51.100.7")) == 1; }));
+  auto unban = call("unban", {{"jail", kJail}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(unban.ok) << unban.error.message;
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.7")), 0u);
+  ASSERT_TRUE(eventually([&] { return kernel_->mirrored(kJail).count(P("198.51.100.7")) == 0; }));
+
+  auto wl = call("whitelist.add", {{"jail", kJail}, {"ip", "192.0.2.0/24"}});
+  ASSERT_TRUE(wl.ok) << wl.error.message;
+  EXPECT_EQ(kernel_->whitelist().count({kJail, P("192.0.2.0/24")}), 1u);
+  auto refused = call("ban", {{"jail", kJail}, {"ip", "192.0.2.9"}});
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(kernel_->bans(kJail).count(P("192.0.2.9")), 0u);
+}
+
+TEST_F(DaemonLogic, TheStoreWinsAtRestartAndABootLosesNothing) {
+  start();
+  ASSERT_TRUE(call("ban", {{"jail", kJail}, {"ip", "198.51.100.8"}}).ok);
+  stop();
+  // A reboot: the kernel's maps are gone; the store still has the ban.
+  kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
+  start();
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.8")), 1u);
+  EXPECT_EQ(kernel_->mirrored(kJail).count(P("198.51.100.8")), 1u);
+  // An unban while running, then a restart over the same kernel: nothing comes back.
+  ASSERT_TRUE(call("unban", {{"jail", kJail}, {"ip", "198.51.100.8"}}).ok);
+  stop();
+  start();
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.8")), 0u);
+}
+
+TEST_F(DaemonLogic, BansOnlyTheKernelKnewAreAdoptedAndExpiredOnesDropped) {
+  // Left by a daemon that died between enforcing and storing.
+  kernel_->hold(kJail, P("198.51.100.9"), now_ + 3600);
+  kernel_->hold(kJail, P("198.51.100.10"), now_ - 5); // already ended
+  start();
+  auto r = row(kJail, "198.51.100.9");
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)["active"], true);
+  EXPECT_EQ((*r)["count"], 1);
+  EXPECT_EQ((*r)["end"], now_ + 3600);
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.9")), 1u);
+  EXPECT_EQ(kernel_->mirrored(kJail).count(P("198.51.100.9")), 1u);
+  EXPECT_EQ(kernel_->bans(kJail).count(P("198.51.100.10")), 0u);
+  EXPECT_FALSE(row(kJail, "198.51.100.10"));
+}
+
+TEST_F(DaemonLogic, AnAdoptedKernelBanIsNotCountedAndNeverPromotes) {
+  start();
+  // Blacklisting after one ban: a second ban of the address would promote it.
+  ASSERT_TRUE(call("general.enable-bl", {{"value", 1}}).ok);
+  ASSERT_TRUE(call("ban", {{"jail", kJail}, {"ip", "198.51.100.11"}}).ok);
+  ASSERT_TRUE(call("unban", {{"jail", kJail}, {"ip", "198.51.100.11"}}).ok);
+  stop();
+  kernel_->hold(kJail, P("198.51.100.11"), now_ + 600);
+  start();
+  auto r = row(kJail, "198.51.100.11");
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)["active"], true);
+  EXPECT_EQ((*r)["count"], 1);
+  EXPECT_FALSE(row("mc-exim-bl", "198.51.100.11"));
+  EXPECT_EQ(kernel_->bans("mc-exim-bl").count(P("198.51.100.11")), 0u);
+}
+
+} // namespace

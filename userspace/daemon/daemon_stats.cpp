@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/daemon/daemon_stats.h"
+
+#include "userspace/daemon/prometheus_text.h"
+
+namespace mcf2b {
+
+DaemonStats read_daemon_stats(const JailController &controller, const Enforcer &enforcer) {
+  DaemonStats s;
+  s.controller = controller.stats();
+  s.enforcement = enforcer.counters();
+  for (const auto &j : controller.jails()) {
+    DaemonStats::Jail out;
+    out.name = j.name;
+    if (auto js = controller.jail_stats(j.name); js)
+      out.counts = *js;
+    for (const auto &x : s.enforcement.jails)
+      if (x.name == j.name)
+        out.dropped_packets = x.packets, out.dropped_bytes = x.bytes;
+    s.jails.push_back(std::move(out));
+  }
+  return s;
+}
+
+std::string to_prometheus(const DaemonStats &s) {
+  PrometheusText t;
+  const auto &c = s.logs;
+  t.counter("mcf2b_log_lines_total", "Log lines scanned", double(c.lines));
+  t.counter("mcf2b_log_bytes_total", "Log bytes scanned", double(c.bytes));
+  t.counter("mcf2b_log_matches_total", "Log lines that matched a failregex", double(c.matched));
+  t.counter("mcf2b_log_unparsable_total", "Matched lines that could not be used",
+            double(c.unparsable()));
+  t.counter("mcf2b_log_hostnames_total",
+            "Failures naming a host name (resolved only with usedns yes or warn)",
+            double(c.host_names));
+  t.counter("mcf2b_log_hostnames_resolved_total",
+            "Host names resolved to at least one address (usedns yes or warn)",
+            double(s.resolver.resolved));
+  t.counter("mcf2b_log_hostname_lookup_failures_total",
+            "Host names that resolved to no address (failed, timed out or cached as such)",
+            double(s.resolver.failures));
+  const auto &cs = s.controller;
+  t.counter("mcf2b_failures_total", "Failure events received", double(cs.failures));
+  t.counter("mcf2b_failures_ignored_total", "Failures from never-banned addresses",
+            double(cs.ignored));
+  t.counter("mcf2b_failures_wide_prefix_total",
+            "Prefix failures wider than /24 or /48 (never banned automatically)",
+            double(cs.wide_prefixes));
+  t.counter("mcf2b_window_evictions_total", "Failure windows evicted by the tracking bound",
+            double(cs.evictions));
+  t.gauge("mcf2b_tracked_addresses", "Addresses with a failure window", double(cs.tracked));
+  for (const auto &j : s.jails) {
+    t.counter("mcf2b_jail_failures_total", "Failures counted per jail", double(j.counts.failures),
+              {{"jail", j.name}});
+    t.counter("mcf2b_jail_bans_total", "Bans decided per jail", double(j.counts.bans),
+              {{"jail", j.name}});
+    t.gauge("mcf2b_jail_active_bans", "Active bans per jail", double(j.counts.active),
+            {{"jail", j.name}});
+  }
+  const auto &es = s.enforcement;
+  for (const auto &j : es.jails) {
+    t.counter("mcf2b_xdp_dropped_packets_total", "Packets dropped by XDP per jail",
+              double(j.packets), {{"jail", j.name}});
+    t.counter("mcf2b_xdp_dropped_bytes_total", "Bytes dropped by XDP per jail", double(j.bytes),
+              {{"jail", j.name}});
+  }
+  t.counter("mcf2b_xdp_passed_packets_total", "Packets XDP passed", double(es.passed));
+  t.counter("mcf2b_xdp_unparsable_packets_total", "Packets XDP could not parse",
+            double(es.unparsable));
+  t.counter("mcf2b_xdp_map_full_total", "Bans refused because a map was full",
+            double(es.map_full));
+  t.counter("mcf2b_store_errors_total", "Store writes that failed", double(s.store_errors));
+  t.counter("mcf2b_mirror_errors_total", "ipset restore streams that failed",
+            double(es.mirror_errors));
+  t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
+            double(s.replicated));
+  return t.str();
+}
+
+nlohmann::json to_json(const DaemonStats &s) {
+  nlohmann::json jails = nlohmann::json::array();
+  for (const auto &j : s.jails)
+    jails.push_back({{"jail", j.name},
+                     {"failures", j.counts.failures},
+                     {"bans", j.counts.bans},
+                     {"active", j.counts.active},
+                     {"dropped_packets", j.dropped_packets},
+                     {"dropped_bytes", j.dropped_bytes}});
+  const auto &c = s.logs;
+  const auto &es = s.enforcement;
+  return {{"daemon",
+           {{"lines", c.lines},
+            {"bytes", c.bytes},
+            {"matched", c.matched},
+            {"unparsable", c.unparsable()},
+            {"host_names", c.host_names},
+            {"store_errors", s.store_errors},
+            {"source_errors", s.source_errors},
+            {"replicated_changes", s.replicated},
+            {"store", s.store_backend},
+            {"node", s.node}}},
+          {"xdp",
+           {{"passed", es.passed},
+            {"dropped", es.dropped},
+            {"unparsable", es.unparsable},
+            {"map_full", es.map_full}}},
+          {"jails", jails}};
+}
+
+} // namespace mcf2b

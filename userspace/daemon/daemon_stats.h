@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "matcher/host_name_resolver.h"
+#include "matcher/failure.h"
+#include "userspace/controller/jail_controller.h"
+#include "userspace/enforce/enforcer.h"
+
+namespace mcf2b {
+
+// One reading of every counter the daemon keeps, taken at once: the metrics endpoint and
+// `mcf2b-ctl stats` render the same snapshot, so they cannot disagree.
+struct DaemonStats {
+  matcher::MatcherCounters logs;
+  matcher::HostNameResolverCounters resolver;
+  JailControllerStats controller;
+  struct Jail {
+    std::string name;
+    JailStats counts;
+    uint64_t dropped_packets = 0, dropped_bytes = 0;
+  };
+  std::vector<Jail> jails;
+  EnforcementCounters enforcement;
+  uint64_t store_errors = 0, source_errors = 0, replicated = 0;
+  std::string store_backend, node;
+};
+
+DaemonStats read_daemon_stats(const JailController &controller, const Enforcer &enforcer);
+
+// Prometheus text exposition (format 0.0.4).
+std::string to_prometheus(const DaemonStats &stats);
+// The `stats` command's "daemon", "xdp" and "jails" objects.
+nlohmann::json to_json(const DaemonStats &stats);
+
+} // namespace mcf2b
