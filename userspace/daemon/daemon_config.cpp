@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/daemon/daemon_config.h"
 
+#include <algorithm>
 #include <charconv>
-#include <functional>
-#include <map>
 
 #include "base/word_list.h"
 #include "matcher/ini_file.h"
@@ -47,6 +46,128 @@ Status parse_metrics_endpoint(const std::string &text, DaemonConfig &config) {
   return {};
 }
 
+namespace {
+
+using Values = std::vector<std::string>;
+
+// Setters of the option table, by the shape of the field they fill.
+auto text(std::string DaemonConfig::*field) {
+  return [field](DaemonConfig &c, const Values &v) -> Status {
+    c.*field = v.front();
+    return {};
+  };
+}
+auto words(std::vector<std::string> DaemonConfig::*field, bool required) {
+  return [field, required](DaemonConfig &c, const Values &v) -> Status {
+    if (required && v.empty())
+      return Error::msg("expected at least one value");
+    c.*field = v;
+    return {};
+  };
+}
+auto flag(bool DaemonConfig::*field) {
+  return [field](DaemonConfig &c, const Values &v) -> Status {
+    if (!parse_bool(v.front(), c.*field))
+      return Error::msg("expected yes or no");
+    return {};
+  };
+}
+template <class Int> auto positive(Int DaemonConfig::*field, const char *expected = "") {
+  return [field, expected](DaemonConfig &c, const Values &v) -> Status {
+    Int n{};
+    if (!parse_int(v.front(), n) || n <= 0)
+      return Error::msg(*expected ? expected : "expected a positive whole number");
+    c.*field = n;
+    return {};
+  };
+}
+
+std::vector<DaemonOption> make_options() {
+  return {
+      {"state", "--state", "state store URL: sqlite:PATH or mariadb://...", false,
+       text(&DaemonConfig::state_url)},
+      {"journal", "--journal", "cluster: local journal file for database outages", false,
+       text(&DaemonConfig::journal_path)},
+      {"replica", "--replica", "cluster: this node's read replica (mariadb://...)", false,
+       text(&DaemonConfig::replica_url)},
+      {"interface", "-i,--interface", "interface to enforce on (repeatable)", true,
+       words(&DaemonConfig::interfaces, false)},
+      {"pin_root", "--pin-root", "bpffs folder for the pinned maps and program", false,
+       text(&DaemonConfig::pin_root)},
+      {"socket", "--socket", "control socket path", false, text(&DaemonConfig::socket_path)},
+      {"jail_dir", "--jail-dir", "folder of jail files (fail2ban jail syntax)", false,
+       text(&DaemonConfig::jail_dir)},
+      {"filter_dir", "--filter-dir", "folder of filters (repeatable, searched in order)", true,
+       words(&DaemonConfig::filter_dirs, true)},
+      {"cache_dir", "--cache-dir", "folder for compiled Hyperscan databases", false,
+       text(&DaemonConfig::cache_dir)},
+      {"node", "--node", "cluster node name (default: the host name)", false,
+       text(&DaemonConfig::node)},
+      {"log_level", "--log-level", "error, warning, info or debug", false,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         if (!parse_log_level(v.front(), &c.log_level))
+           return Error::msg("expected error, warning, info or debug");
+         return {};
+       }},
+      {"log_timezone", "--log-timezone", "time zone of log timestamps without one", false,
+       text(&DaemonConfig::log_timezone)},
+      {"metrics", "--metrics", "serve Prometheus metrics on ADDRESS:PORT (loopback)", false,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         if (v.front().empty() || v.front() == "off") {
+           c.metrics_address.reset();
+           return {};
+         }
+         return parse_metrics_endpoint(v.front(), c);
+       }},
+      {"max_tracked", "", "failing addresses tracked at most", false,
+       positive(&DaemonConfig::max_tracked)},
+      {"ban_capacity", "", "bans per address family the kernel maps and ipsets hold", false,
+       positive(&DaemonConfig::ban_capacity)},
+      {"sync_interval", "", "cluster: milliseconds between two reads of the other nodes' changes",
+       false, positive(&DaemonConfig::sync_interval_ms, "expected milliseconds, e.g. 500")},
+      {"ignoreip", "", "addresses and prefixes never banned", true,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         c.ignore_list.clear();
+         for (const auto &item : v) {
+           auto p = IpPrefix::parse(item);
+           if (!p)
+             return p.error();
+           c.ignore_list.push_back(*p);
+         }
+         return {};
+       }},
+      {"cluster_nodes", "", "the cluster's node addresses: never banned", true,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         c.cluster_nodes.clear();
+         for (const auto &item : v) {
+           auto a = IpAddress::parse(item);
+           if (!a)
+             return a.error();
+           c.cluster_nodes.push_back(*a);
+         }
+         return {};
+       }},
+      {"enable_default_jails", "", "seed MailCleaner's 15 jails enabled", false,
+       flag(&DaemonConfig::enable_default_jails)},
+      {"ipset_mirror", "", "keep one ipset per jail", false, flag(&DaemonConfig::ipset_mirror)},
+      {"usedns", "", "fail2ban's usedns for jails that set none: yes, warn, no or raw", false,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         auto mode = matcher::parse_use_dns(v.front());
+         if (!mode)
+           return Error::msg("expected yes, warn, no or raw");
+         c.use_dns = *mode;
+         return {};
+       }},
+  };
+}
+
+} // namespace
+
+const std::vector<DaemonOption> &daemon_options() {
+  static const std::vector<DaemonOption> options = make_options();
+  return options;
+}
+
 Status read_daemon_config(const std::string &path, DaemonConfig &config) {
   auto ini = matcher::IniFile::read(path);
   if (!ini)
@@ -60,110 +181,16 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
   auto it = ini->sections.find("mcf2bd");
   if (it == ini->sections.end())
     return {};
-
-  using Setter = std::function<bool(const std::string &, std::string &)>;
-  auto text = [](std::string &field) {
-    return Setter([&field](const std::string &v, std::string &) {
-      field = v;
-      return true;
-    });
-  };
-  const std::map<std::string, Setter> setters = {
-      {"state", text(config.state_url)},
-      {"journal", text(config.journal_path)},
-      {"replica", text(config.replica_url)},
-      {"pin_root", text(config.pin_root)},
-      {"socket", text(config.socket_path)},
-      {"jail_dir", text(config.jail_dir)},
-      {"cache_dir", text(config.cache_dir)},
-      {"node", text(config.node)},
-      {"log_timezone", text(config.log_timezone)},
-      {"interface",
-       [&](const std::string &v, std::string &) {
-         config.interfaces = split_word_list(v);
-         return true;
-       }},
-      {"filter_dir",
-       [&](const std::string &v, std::string &) {
-         config.filter_dirs = split_word_list(v);
-         return !config.filter_dirs.empty();
-       }},
-      {"log_level",
-       [&](const std::string &v, std::string &why) {
-         why = "expected error, warning, info or debug";
-         return parse_log_level(v, &config.log_level);
-       }},
-      {"metrics",
-       [&](const std::string &v, std::string &why) {
-         if (v.empty() || v == "off") {
-           config.metrics_address.reset();
-           return true;
-         }
-         auto st = parse_metrics_endpoint(v, config);
-         if (!st)
-           why = st.error().message();
-         return st.ok();
-       }},
-      {"max_tracked",
-       [&](const std::string &v, std::string &) {
-         return parse_int(v, config.max_tracked) && config.max_tracked > 0;
-       }},
-      {"ban_capacity",
-       [&](const std::string &v, std::string &) {
-         return parse_int(v, config.ban_capacity) && config.ban_capacity > 0;
-       }},
-      {"sync_interval",
-       [&](const std::string &v, std::string &why) {
-         why = "expected milliseconds, e.g. 500";
-         return parse_int(v, config.sync_interval_ms) && config.sync_interval_ms > 0;
-       }},
-      {"ignoreip",
-       [&](const std::string &v, std::string &why) {
-         config.ignore_list.clear();
-         for (const auto &item : split_word_list(v)) {
-           auto p = IpPrefix::parse(item);
-           if (!p) {
-             why = p.error().message();
-             return false;
-           }
-           config.ignore_list.push_back(*p);
-         }
-         return true;
-       }},
-      {"cluster_nodes",
-       [&](const std::string &v, std::string &why) {
-         config.cluster_nodes.clear();
-         for (const auto &item : split_word_list(v)) {
-           auto a = IpAddress::parse(item);
-           if (!a) {
-             why = a.error().message();
-             return false;
-           }
-           config.cluster_nodes.push_back(*a);
-         }
-         return true;
-       }},
-      {"enable_default_jails",
-       [&](const std::string &v, std::string &) { return parse_bool(v, config.enable_default_jails); }},
-      {"ipset_mirror",
-       [&](const std::string &v, std::string &) { return parse_bool(v, config.ipset_mirror); }},
-      {"usedns",
-       [&](const std::string &v, std::string &why) {
-         why = "expected yes, warn, no or raw";
-         auto mode = matcher::parse_use_dns(v);
-         if (mode)
-           config.use_dns = *mode;
-         return mode.has_value();
-       }},
-  };
+  const auto &options = daemon_options();
   for (const auto &[key, value] : it->second) {
-    auto setter = setters.find(key);
-    if (setter == setters.end())
+    auto option = std::find_if(options.begin(), options.end(),
+                               [&](const DaemonOption &o) { return o.key == key; });
+    if (option == options.end())
       return Error::msg(value.where.to_string() + ": unknown key '" + key + "'");
-    std::string why;
-    if (!setter->second(value.text, why))
+    Values values = option->list ? split_word_list(value.text) : Values{value.text};
+    if (auto st = option->set(config, values); !st)
       return Error::msg(value.where.to_string() + ": invalid value '" + value.text + "' for " +
-                        key + (why.empty() ? "" : ": " + why));
+                        key + ": " + st.error().message());
   }
   return {};
 }

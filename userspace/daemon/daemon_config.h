@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,22 @@ struct DaemonConfig {
   bool enable_default_jails = false;   // seed the 15 MailCleaner jails enabled (first start)
   bool ipset_mirror = true;            // keep ipset sets named after the jails
 };
+
+// One daemon setting: its key in the config file's [mcf2bd] section and, where it has
+// one, its command-line flag; both go through the same `set`. mcf2bd's flags, the config
+// file's keys and the documentation all come from daemon_options(), so a setting cannot
+// exist in one and be missing from the other.
+struct DaemonOption {
+  std::string key;  // config file key
+  std::string flag; // CLI11 flag names ("-i,--interface"), empty where file only
+  std::string help;
+  bool list = false; // several values: a repeatable flag, a comma or space separated key
+  // Takes the setting's values (one for a plain setting); a bad value is an error saying
+  // what was expected.
+  std::function<Status(DaemonConfig &, const std::vector<std::string> &)> set;
+};
+
+const std::vector<DaemonOption> &daemon_options();
 
 // Reads a config file into `config` (keeping what the file does not set). An unknown key
 // or a bad value is an error naming the file and line.

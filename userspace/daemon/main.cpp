@@ -58,25 +58,21 @@ int main(int argc, char **argv) {
                "decides bans with MailCleaner's jail logic, enforces them with XDP and the "
                "ipset mirror, and answers mcf2b-ctl on its control socket."};
   app.set_version_flag("--version", mcf2b::kVersion);
-  std::string config_path, state, replica, pin_root, socket, jail_dir, node, log_level, metrics, journal,
-      cache_dir, log_timezone;
-  std::vector<std::string> interfaces, filter_dirs;
+  std::string config_path;
   bool foreground = false;
   app.add_option("-c,--config", config_path, "config file (INI, [mcf2bd] section)")
       ->check(CLI::ExistingFile);
-  app.add_option("--state", state, "state store URL: sqlite:PATH or mariadb://...");
-  app.add_option("--journal", journal, "cluster: local journal file for database outages");
-  app.add_option("--replica", replica, "cluster: this node's read replica (mariadb://...)");
-  app.add_option("-i,--interface", interfaces, "interface to enforce on (repeatable)");
-  app.add_option("--pin-root", pin_root, "bpffs folder for the pinned maps and program");
-  app.add_option("--socket", socket, "control socket path");
-  app.add_option("--jail-dir", jail_dir, "folder of jail files (fail2ban jail syntax)");
-  app.add_option("--filter-dir", filter_dirs, "folder of filters (repeatable, searched in order)");
-  app.add_option("--cache-dir", cache_dir, "folder for compiled Hyperscan databases");
-  app.add_option("--node", node, "cluster node name (default: the host name)");
-  app.add_option("--log-level", log_level, "error, warning, info or debug");
-  app.add_option("--log-timezone", log_timezone, "time zone of log timestamps without one");
-  app.add_option("--metrics", metrics, "serve Prometheus metrics on ADDRESS:PORT (loopback)");
+  // Every other flag comes from the option table, which also reads the config file.
+  const auto &options = mcf2b::daemon_options();
+  std::vector<std::vector<std::string>> flag_values(options.size());
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (options[i].flag.empty())
+      continue;
+    if (options[i].list)
+      app.add_option(options[i].flag, flag_values[i], options[i].help);
+    else
+      app.add_option(options[i].flag, flag_values[i], options[i].help)->expected(1);
+  }
   app.add_flag("-f,--foreground", foreground, "stay in the foreground (for systemd)");
   app.footer("Example:\n  mcf2bd --config /etc/mcf2b/mcf2bd.conf --interface eth0 --foreground");
   CLI11_PARSE(app, argc, argv);
@@ -89,35 +85,12 @@ int main(int argc, char **argv) {
     }
   }
   // Flags override the file.
-  if (!state.empty())
-    config.state_url = state;
-  if (!journal.empty())
-    config.journal_path = journal;
-  if (!replica.empty())
-    config.replica_url = replica;
-  if (!interfaces.empty())
-    config.interfaces = interfaces;
-  if (!pin_root.empty())
-    config.pin_root = pin_root;
-  if (!socket.empty())
-    config.socket_path = socket;
-  if (!jail_dir.empty())
-    config.jail_dir = jail_dir;
-  if (!filter_dirs.empty())
-    config.filter_dirs = filter_dirs;
-  if (!cache_dir.empty())
-    config.cache_dir = cache_dir;
-  if (!node.empty())
-    config.node = node;
-  if (!log_timezone.empty())
-    config.log_timezone = log_timezone;
-  if (!log_level.empty() && !mcf2b::parse_log_level(log_level, &config.log_level)) {
-    std::fprintf(stderr, "mcf2bd: --log-level: expected error, warning, info or debug\n");
-    return 2;
-  }
-  if (!metrics.empty()) {
-    if (auto st = mcf2b::parse_metrics_endpoint(metrics, config); !st) {
-      std::fprintf(stderr, "mcf2bd: --metrics: %s\n", st.error().message().c_str());
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (flag_values[i].empty())
+      continue;
+    if (auto st = options[i].set(config, flag_values[i]); !st) {
+      std::fprintf(stderr, "mcf2bd: %s: %s\n", options[i].flag.c_str(),
+                   st.error().message().c_str());
       return 2;
     }
   }
