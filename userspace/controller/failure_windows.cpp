@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "mcf2b_shared.h"
+
 namespace mcf2b {
 namespace {
 
@@ -17,14 +19,8 @@ uint32_t to_stamp(Seconds t) {
   return static_cast<uint32_t>(t);
 }
 
-uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+// The same mixing as the kernel's host table and Bloom filter (one definition).
+uint64_t mix(uint64_t x) { return mcf2b_mix64(x); }
 
 } // namespace
 
