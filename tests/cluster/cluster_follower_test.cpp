@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/controller/clock.h"
 #include "userspace/daemon/cluster_follower.h"
 
@@ -54,12 +54,11 @@ struct Node {
   std::unique_ptr<ClusterFollower> follower;
 };
 
-class Follower : public ::testing::Test {
+class Follower : public TempDirTest {
 protected:
+  Follower() : TempDirTest("follower") {}
   void SetUp() override {
-    auto d = TempDir::create("follower");
-    ASSERT_TRUE(ok(d));
-    dir.emplace(std::move(*d));
+    TempDirTest::SetUp();
     a = std::make_unique<Node>(dir->file("master.sqlite3"), "node-a");
     b = std::make_unique<Node>(dir->file("master.sqlite3"), "node-b");
     a->follower->start();
@@ -70,7 +69,6 @@ protected:
     EXPECT_TRUE(ok(p));
     return p ? std::move(*p) : ClusterPoll{};
   }
-  std::optional<TempDir> dir;
   std::unique_ptr<Node> a, b;
 };
 

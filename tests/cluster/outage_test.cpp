@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/cluster/two_node_cluster.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/requirements.h"
 
 using namespace mcf2b;
@@ -28,7 +29,7 @@ constexpr int kCatchUpMs = 30000;
 std::string five_lines(const std::string &ip) {
   std::string lines;
   for (int i = 0; i < 5; ++i)
-    lines += TwoNodeCluster::exim_line(ip, i);
+    lines += exim_reject_line(ip, i);
   return lines;
 }
 

@@ -21,17 +21,6 @@ logpath = {logs}/auth.log
 )";
 }
 
-std::string TwoNodeCluster::exim_line(const std::string &ip, int n) {
-  char stamp[32];
-  std::time_t t = std::time(nullptr);
-  std::tm local{};
-  ::localtime_r(&t, &local);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  return std::string(stamp) + " H=(attacker" + std::to_string(n) + ") [" + ip +
-         "] F=<spam@example.org> rejected RCPT <user" + std::to_string(n) +
-         "@example.com>: relay not permitted\n";
-}
-
 bool TwoNodeCluster::banned(const DaemonProcess &d, const std::string &jail,
                             const std::string &ip) {
   auto r = d.call("status", {{"jail", jail}});

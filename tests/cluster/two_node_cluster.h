@@ -62,9 +62,6 @@ public:
 
   // The jail file both nodes read: mc-exim (and its -bl jail) and mc-ssh enabled.
   static const char *jail_file();
-  // An exim reject line of MailCleaner's kind for `ip`, stamped now: 5 of them ban the
-  // address in mc-exim-1d.
-  static std::string exim_line(const std::string &ip, int n);
 
 private:
   TwoNodeCluster() = default;

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "tests/cluster/two_node_cluster.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/requirements.h"
 
 using namespace mcf2b;
@@ -17,8 +18,6 @@ using nlohmann::json;
 namespace {
 
 constexpr auto *banned = &TwoNodeCluster::banned;
-constexpr const char *kAttacker = "203.0.113.5";
-constexpr const char *kSpammer = "203.0.113.7";
 // The bound for a change made on one node to be enforced on the others.
 constexpr double kPropagationBoundMs = 2000;
 constexpr const char *kTiers[] = {"mc-exim-1d", "mc-exim-1w", "mc-exim-1m", "mc-exim-1y"};
@@ -88,7 +87,7 @@ TEST_F(TwoNodes, LogLinesOnNodeAGetTheAttackerDroppedOnNodeB) {
   const uint64_t replicated_on_a = stats(a())["daemon"]["replicated_changes"].get<uint64_t>();
   std::string lines;
   for (int i = 0; i < 5; ++i)
-    lines += TwoNodeCluster::exim_line(kAttacker, i);
+    lines += exim_reject_line(kAttacker, i);
   ASSERT_TRUE(ok(DaemonProcess::append(a().log_file("exim.log"), lines)));
   ASSERT_TRUE(wait_for([&] { return banned(a(), "mc-exim-1d", kAttacker); }, 10000))
       << a().output();
@@ -177,7 +176,7 @@ TEST_F(TwoNodes, WhitelistAndBlacklistChangesOnNodeAReachNodeB) {
   // B's own failures of that address no longer ban it there, nor may an admin on B.
   std::string lines;
   for (int i = 0; i < 6; ++i)
-    lines += TwoNodeCluster::exim_line(kAttacker, i);
+    lines += exim_reject_line(kAttacker, i);
   ASSERT_TRUE(ok(DaemonProcess::append(b().log_file("exim.log"), lines)));
   ASSERT_TRUE(wait_for([&] { return stats(b())["daemon"]["lines"] == 6; }, 10000));
   EXPECT_FALSE(banned(b(), "mc-exim-1d", kAttacker));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "control/protocol/control_client.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"
 #include "userspace/enforce/memory_enforcer.h"
@@ -25,20 +26,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char *kAttacker = "203.0.113.5";
 constexpr const char *kJail = "mc-exim-1d";
 
 IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
-
-// An exim reject-log line of MailCleaner's kind, stamped now.
-std::string exim_line(const std::string &ip, int n) {
-  char stamp[32];
-  std::time_t t = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-  return std::string(stamp) + " H=(attacker" + std::to_string(n) + ") [" + ip +
-         "] F=<spam@example.org> rejected RCPT <user" + std::to_string(n) +
-         "@example.com>: relay not permitted\n";
-}
 
 // Polls `condition` until it holds or 20 s have passed (a bound, not a timing claim).
 template <class F> bool eventually(F condition) {
@@ -143,7 +133,7 @@ TEST_F(DaemonLogic, LogFailuresBanThroughTheEnforcerAndTheMirrorFollows) {
   start();
   std::string lines;
   for (int n = 0; n < 5; ++n) // mc-exim-1d: maxretry 5
-    lines += exim_line(kAttacker, n);
+    lines += exim_reject_line(kAttacker, n);
   append_log(lines);
   ASSERT_TRUE(eventually([&] { return kernel_->bans(kJail).count(P(kAttacker)) == 1; }));
   // The deferred part (the ipset mirror) is flushed on the daemon's timer.

@@ -11,7 +11,7 @@
 #include <map>
 
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/controller/clock.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/daemon/log_sources.h"
@@ -20,17 +20,17 @@
 using namespace mcf2b;
 using mcf2b::testing::ok;
 using mcf2b::testing::TempDir;
+using mcf2b::testing::TempDirTest;
 
 namespace {
 
 constexpr Seconds kNow = 1'795'255'300; // 2026-11-21 10:01:40 UTC
 
-class LogSourceFailures : public ::testing::Test {
+class LogSourceFailures : public TempDirTest {
 protected:
+  LogSourceFailures() : TempDirTest("sources") {}
   void SetUp() override {
-    auto d = TempDir::create("sources");
-    ASSERT_TRUE(ok(d));
-    dir.emplace(std::move(*d));
+    TempDirTest::SetUp();
     std::ofstream(dir->file("auth.conf"))
         << "[Definition]\nfailregex = auth failure from <HOST>$\n";
     std::ofstream(dir->file("auth.log")).flush();
@@ -102,7 +102,6 @@ protected:
   }
   FamilyId family_of(const std::string &name) { return controller.family(name).value(); }
 
-  std::optional<TempDir> dir;
   ManualClock clock{kNow};
   JailController controller{clock};
   std::unique_ptr<StateStore> store;

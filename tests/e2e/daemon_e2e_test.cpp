@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/fixtures/daemon_process.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
 #include "userspace/store/state_store.h"
@@ -21,31 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char *kAttacker = "203.0.113.5";
-constexpr const char *kBystander = "203.0.113.6";
-
-const char *kJails = R"([mc-exim]
-enabled = true
-logpath = {logs}/exim.log
-
-[mc-ssh]
-enabled = true
-logpath = {logs}/auth.log
-
-[mc-webauth]
-enabled = true
-logpath = {logs}/webauth.log
-)";
-
-// An exim reject-log line of MailCleaner's kind, stamped now.
-std::string exim_line(const std::string &ip, int n) {
-  char stamp[32];
-  std::time_t t = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-  return std::string(stamp) + " H=(attacker" + std::to_string(n) + ") [" + ip +
-         "] F=<spam@example.org> rejected RCPT <user" + std::to_string(n) +
-         "@example.com>: relay not permitted\n";
-}
+const std::string kJails = mailcleaner_jail_file({"mc-exim", "mc-ssh", "mc-webauth"});
 
 class DaemonE2E : public ::testing::Test {
 protected:
@@ -107,7 +84,7 @@ TEST_F(DaemonE2E, FailureLinesGetTheAttackerDroppedOnTheJailsPortsOnly) {
   EXPECT_TRUE(connects(kAttacker, 25));
   std::string lines;
   for (int i = 0; i < 5; ++i)
-    lines += exim_line(kAttacker, i);
+    lines += exim_reject_line(kAttacker, i);
   ASSERT_TRUE(ok(DaemonProcess::append(d->log_file("exim.log"), lines)));
   ASSERT_TRUE(wait_banned(*d, "mc-exim-1d", kAttacker)) << d->output();
 
@@ -149,16 +126,16 @@ TEST_F(DaemonE2E, Kill9MidStreamLosesNoBanCountsNoLineTwiceAndKeepsEnforcing) {
   // Attacker A crosses the 1d threshold before the kill; attacker B has 3 of 5 lines.
   std::string lines;
   for (int i = 0; i < 5; ++i)
-    lines += exim_line(kAttacker, i);
+    lines += exim_reject_line(kAttacker, i);
   for (int i = 0; i < 3; ++i)
-    lines += exim_line("198.51.100.7", i);
+    lines += exim_reject_line("198.51.100.7", i);
   ASSERT_TRUE(ok(DaemonProcess::append(d->log_file("exim.log"), lines)));
   ASSERT_TRUE(wait_banned(*d, "mc-exim-1d", kAttacker)) << d->output();
   d->kill();
   // The pinned program still enforces while no daemon runs.
   EXPECT_FALSE(connects(kAttacker, 25));
   // Lines written while the daemon is down are read at restart, once.
-  ASSERT_TRUE(ok(DaemonProcess::append(d->log_file("exim.log"), exim_line("198.51.100.7", 3))));
+  ASSERT_TRUE(ok(DaemonProcess::append(d->log_file("exim.log"), exim_reject_line("198.51.100.7", 3))));
   ASSERT_TRUE(ok(d->restart()));
   EXPECT_TRUE(wait_banned(*d, "mc-exim-1d", kAttacker, 2000));
   EXPECT_FALSE(connects(kAttacker, 25));
@@ -177,7 +154,7 @@ TEST_F(DaemonE2E, RotationInTheMiddleOfAStreamLosesNothing) {
   auto d = start_daemon();
   ASSERT_TRUE(ok(d));
   const std::string log = d->log_file("exim.log");
-  ASSERT_TRUE(ok(DaemonProcess::append(log, exim_line(kAttacker, 0) + exim_line(kAttacker, 1))));
+  ASSERT_TRUE(ok(DaemonProcess::append(log, exim_reject_line(kAttacker, 0) + exim_reject_line(kAttacker, 1))));
   // Wait until the daemon has read the first lines, then rotate as logrotate does.
   for (int i = 0; i < 200; ++i) {
     auto s = d->call("stats");
@@ -186,8 +163,8 @@ TEST_F(DaemonE2E, RotationInTheMiddleOfAStreamLosesNothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::filesystem::rename(log, log + ".1");
-  ASSERT_TRUE(ok(DaemonProcess::append(log + ".1", exim_line(kAttacker, 2))));
-  ASSERT_TRUE(ok(DaemonProcess::append(log, exim_line(kAttacker, 3) + exim_line(kAttacker, 4))));
+  ASSERT_TRUE(ok(DaemonProcess::append(log + ".1", exim_reject_line(kAttacker, 2))));
+  ASSERT_TRUE(ok(DaemonProcess::append(log, exim_reject_line(kAttacker, 3) + exim_reject_line(kAttacker, 4))));
   ASSERT_TRUE(wait_banned(*d, "mc-exim-1d", kAttacker)) << d->output();
   EXPECT_FALSE(connects(kAttacker, 25));
 }

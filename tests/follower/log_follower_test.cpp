@@ -15,12 +15,13 @@
 
 #include "matcher/log_follower.h"
 #include "tests/fixtures/requirements.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/fixtures/temp_dir_fixture.h"
 
 using namespace mcf2b;
 using namespace mcf2b::matcher;
 using mcf2b::testing::ok;
 using mcf2b::testing::TempDir;
+using mcf2b::testing::TempDirTest;
 
 namespace {
 
@@ -75,12 +76,11 @@ struct Collector {
   }
 };
 
-class LogFollowerTest : public ::testing::Test {
+class LogFollowerTest : public TempDirTest {
 protected:
+  LogFollowerTest() : TempDirTest("follow") {}
   void SetUp() override {
-    auto d = TempDir::create("follow");
-    ASSERT_TRUE(ok(d));
-    dir.emplace(std::move(*d));
+    TempDirTest::SetUp();
     path = dir->file("exim.log");
   }
   Lines read(LogFollower &f) {
@@ -89,7 +89,6 @@ protected:
     EXPECT_TRUE(ok(n));
     return c.lines;
   }
-  std::optional<TempDir> dir;
   std::string path;
 };
 
