@@ -60,7 +60,7 @@ Run stream_controller(uint64_t n, size_t max_tracked, int rounds) {
   {
     JailController controller(clock, JailControllerOptions{max_tracked, "bench"});
     controller.configure(mailcleaner_default_jails(true));
-    FamilyId exim = controller.family("mc-exim").value();
+    JailFamilyId exim = controller.family("mc-exim").value();
     before = heap_bytes();
     auto start = std::chrono::steady_clock::now();
     for (int r = 0; r < rounds; ++r) {

@@ -35,7 +35,7 @@ TEST(FailureWindows, ReachedIsAnExactSlidingWindow) {
   EXPECT_TRUE(w.reached(ref, 0, 2, kT0 + 3600 - 3600));
   ref = w.record(0, v4(1), kT0 + 3700, 0b1, kT0 + 3700);
   EXPECT_TRUE(w.reached(ref, 0, 3, kT0 + 3700 - 3600));
-  w.reset_slot(ref, 0);
+  w.reset_tier(ref, 0);
   EXPECT_FALSE(w.reached(ref, 0, 1, kT0));
 }
 
@@ -46,7 +46,7 @@ TEST(FailureWindows, SlotsCountSeparately) {
   for (int i = 0; i < 3; ++i)
     ref = w.record(0, v4(1), kT0 + i, 0b11, kT0 + i);
   EXPECT_TRUE(w.reached(ref, 0, 3, kT0 - 3600));
-  w.reset_slot(ref, 0); // slot 0 banned; slot 1 keeps counting from the same times
+  w.reset_tier(ref, 0); // slot 0 banned; slot 1 keeps counting from the same times
   for (int i = 3; i < 6; ++i)
     ref = w.record(0, v4(1), kT0 + i, 0b11, kT0 + i);
   EXPECT_TRUE(w.reached(ref, 0, 3, kT0 - 3600));

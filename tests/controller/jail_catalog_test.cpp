@@ -73,7 +73,7 @@ TEST(JailCatalog, MissingBlacklistJailIsCreatedOnTheFamilysPorts) {
   EXPECT_TRUE(catalog.is_blacklist_jail(created.front()));
   EXPECT_TRUE(catalog.add_missing_blacklist_jails().empty());
   // A bare custom name counts failures in its own slot.
-  EXPECT_EQ(catalog.slot_of(*catalog.find("postfix-sasl")), 4);
+  EXPECT_EQ(catalog.tier_of(*catalog.find("postfix-sasl")), 4);
 }
 
 TEST(JailCatalog, DisabledTiersLeaveTheWindowShape) {

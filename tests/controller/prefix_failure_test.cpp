@@ -38,7 +38,7 @@ protected:
 
   ManualClock clock;
   JailController controller;
-  FamilyId family = 0;
+  JailFamilyId family = 0;
 };
 
 TEST_F(PrefixFailures, APrefixReachingMaxretryIsBannedAsAWhole) {

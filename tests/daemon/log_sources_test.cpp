@@ -75,7 +75,7 @@ protected:
       return failures;
     sources = std::move(*built);
     std::ofstream(dir->file("auth.log"), std::ios::app) << lines;
-    auto n = sources.process(0, [&](FamilyId family, const IpPrefix &prefix, Seconds time) {
+    auto n = sources.process(0, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
       failures.emplace_back(prefix.address(), time); // the network address for a prefix
       families.push_back(family);
       decisions.append(controller.failure(family, prefix, time));
@@ -100,7 +100,7 @@ protected:
     }
     controller.configure(jails);
   }
-  FamilyId family_of(const std::string &name) { return controller.family(name).value(); }
+  JailFamilyId family_of(const std::string &name) { return controller.family(name).value(); }
 
   ManualClock clock{kNow};
   JailController controller{clock};
@@ -108,7 +108,7 @@ protected:
   LogSources sources;
   Decisions decisions;
   std::vector<std::string> asked;
-  std::vector<FamilyId> families; // of each failure, in order
+  std::vector<JailFamilyId> families; // of each failure, in order
   std::vector<Error> build_errors;
   bool expect_build_errors = false;
 };
@@ -166,12 +166,14 @@ TEST_F(LogSourceFailures, AJailsOwnUseDnsResolvesNamesForItsFamilyAlone) {
   const auto custom = family_of("custom"), other = family_of("other");
   // The address goes to both families; the name's two addresses only to the one whose
   // jail resolves names.
-  std::vector<std::pair<FamilyId, std::string>> got;
+  std::vector<std::pair<JailFamilyId, std::string>> got;
   for (size_t i = 0; i < failures.size(); ++i)
     got.emplace_back(families[i], failures[i].first.to_string());
   std::sort(got.begin(), got.end());
-  std::vector<std::pair<FamilyId, std::string>> expected = {
-      {custom, "192.0.2.9"}, {custom, "198.51.100.7"}, {custom, "2001:db8::7"}, {other, "192.0.2.9"}};
+  std::vector<std::pair<JailFamilyId, std::string>> expected = {{custom, "192.0.2.9"},
+                                                                {custom, "198.51.100.7"},
+                                                                {custom, "2001:db8::7"},
+                                                                {other, "192.0.2.9"}};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(got, expected);
   EXPECT_EQ(asked, (std::vector<std::string>{"mail.example"}));

@@ -84,27 +84,28 @@ void FailureWindows::set_max_tracked(size_t max_tracked) {
   }
 }
 
-void FailureWindows::configure_family(uint16_t family, unsigned capacity, Seconds horizon) {
-  if (families_.size() <= family)
-    families_.resize(size_t(family) + 1);
-  families_[family] = FamilyLimits{std::clamp(capacity, 1u, 65535u), horizon};
+void FailureWindows::configure_family(uint16_t jail_family, unsigned capacity, Seconds horizon) {
+  if (families_.size() <= jail_family)
+    families_.resize(size_t(jail_family) + 1);
+  families_[jail_family] = FamilyLimits{std::clamp(capacity, 1u, 65535u), horizon};
 }
 
-uint64_t FailureWindows::hash(uint16_t family, const uint8_t *address, uint8_t code) const {
+uint64_t FailureWindows::hash(uint16_t jail_family, const uint8_t *address, uint8_t code) const {
   uint64_t lo, hi;
   std::memcpy(&lo, address, 8);
   std::memcpy(&hi, address + 8, 8);
-  return mix(lo ^ mix(hi ^ (uint64_t(family) << 1) ^ (uint64_t(code) << 17)));
+  return mix(lo ^ mix(hi ^ (uint64_t(jail_family) << 1) ^ (uint64_t(code) << 17)));
 }
 
-uint32_t FailureWindows::lookup(uint16_t family, const IpAddress &address, uint8_t code) const {
-  size_t i = hash(family, address.bytes().data(), code) & index_mask_;
+uint32_t FailureWindows::lookup(uint16_t jail_family, const IpAddress &address,
+                                uint8_t code) const {
+  size_t i = hash(jail_family, address.bytes().data(), code) & index_mask_;
   for (;; i = (i + 1) & index_mask_) {
     uint32_t idx = index_[i];
     if (idx == kNone)
       return kNone;
     const Entry &e = entry(idx);
-    if (e.family == family && e.code == code && e.address == address.bytes())
+    if (e.jail_family == jail_family && e.code == code && e.address == address.bytes())
       return idx;
   }
 }
@@ -120,7 +121,7 @@ void FailureWindows::grow_index() {
 
 void FailureWindows::index_insert(uint32_t idx) {
   const Entry &e = entry(idx);
-  size_t i = hash(e.family, e.address.data(), e.code) & index_mask_;
+  size_t i = hash(e.jail_family, e.address.data(), e.code) & index_mask_;
   while (index_[i] != kNone)
     i = (i + 1) & index_mask_;
   index_[i] = idx;
@@ -128,7 +129,7 @@ void FailureWindows::index_insert(uint32_t idx) {
 
 void FailureWindows::index_erase(uint32_t idx) {
   const Entry &e = entry(idx);
-  size_t i = hash(e.family, e.address.data(), e.code) & index_mask_;
+  size_t i = hash(e.jail_family, e.address.data(), e.code) & index_mask_;
   while (index_[i] != idx)
     i = (i + 1) & index_mask_;
   // Backward-shift deletion keeps every probe chain unbroken without tombstones.
@@ -138,7 +139,7 @@ void FailureWindows::index_erase(uint32_t idx) {
     if (index_[j] == kNone)
       break;
     const Entry &m = entry(index_[j]);
-    size_t home = hash(m.family, m.address.data(), m.code) & index_mask_;
+    size_t home = hash(m.jail_family, m.address.data(), m.code) & index_mask_;
     bool movable = (j > i) ? (home <= i || home > j) : (home <= i && home > j);
     if (movable) {
       index_[i] = index_[j];
@@ -172,7 +173,8 @@ void FailureWindows::lru_push_front(uint32_t idx) {
     lru_tail_ = idx;
 }
 
-uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address, uint8_t code) {
+uint32_t FailureWindows::insert_entry(uint16_t jail_family, const IpAddress &address,
+                                      uint8_t code) {
   uint32_t idx;
   if (free_entries_ != kNone) {
     idx = free_entries_;
@@ -184,7 +186,7 @@ uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address,
   }
   Entry &e = entry(idx);
   e.address = address.bytes();
-  e.family = family;
+  e.jail_family = jail_family;
   e.code = code;
   e.pool = kNoPool;
   e.size = 0;
@@ -196,9 +198,9 @@ uint32_t FailureWindows::insert_entry(uint16_t family, const IpAddress &address,
     grow_index();
   index_insert(idx);
   ++tracked_;
-  if (family >= tracked_by_family_.size())
-    tracked_by_family_.resize(size_t{family} + 1, 0);
-  ++tracked_by_family_[family];
+  if (jail_family >= tracked_by_family_.size())
+    tracked_by_family_.resize(size_t{jail_family} + 1, 0);
+  ++tracked_by_family_[jail_family];
   return idx;
 }
 
@@ -211,7 +213,7 @@ void FailureWindows::remove_entry(uint32_t idx) {
   e.next = free_entries_;
   free_entries_ = idx;
   --tracked_;
-  --tracked_by_family_[e.family];
+  --tracked_by_family_[e.jail_family];
   if (pool != kNoPool)
     release_stamps(pool, e.stamps);
 }
@@ -267,16 +269,16 @@ void FailureWindows::add_time(Entry &e, uint32_t time, unsigned capacity) {
 }
 
 bool FailureWindows::expired(const Entry &e, Seconds now) const {
-  Seconds horizon = e.family < families_.size() ? families_[e.family].horizon : 0;
+  Seconds horizon = e.jail_family < families_.size() ? families_[e.jail_family].horizon : 0;
   return Seconds(e.newest) <= now - horizon;
 }
 
-FailureWindows::Ref FailureWindows::record_key(uint16_t family, const IpAddress &address,
-                                               uint8_t code, Seconds time, unsigned slot_mask,
+FailureWindows::Ref FailureWindows::record_key(uint16_t jail_family, const IpAddress &address,
+                                               uint8_t code, Seconds time, unsigned tier_mask,
                                                Seconds now) {
-  if (families_.size() <= family)
-    families_.resize(size_t(family) + 1);
-  uint32_t idx = lookup(family, address, code);
+  if (families_.size() <= jail_family)
+    families_.resize(size_t(jail_family) + 1);
+  uint32_t idx = lookup(jail_family, address, code);
   if (idx == kNone) {
     if (tracked_ >= max_tracked_) {
       if (expired(entry(lru_tail_), now))
@@ -285,38 +287,38 @@ FailureWindows::Ref FailureWindows::record_key(uint16_t family, const IpAddress 
         ++evictions_;
       remove_entry(lru_tail_);
     }
-    idx = insert_entry(family, address, code);
+    idx = insert_entry(jail_family, address, code);
   } else {
     lru_unlink(idx);
   }
   lru_push_front(idx);
   Entry &e = entry(idx);
   uint32_t stamp = to_stamp(time);
-  add_time(e, stamp, families_[family].capacity);
+  add_time(e, stamp, families_[jail_family].capacity);
   e.newest = std::max(e.newest, stamp);
-  for (int s = 0; s < kSlots; ++s)
-    if ((slot_mask >> s) & 1u)
+  for (int s = 0; s < kTiers; ++s)
+    if ((tier_mask >> s) & 1u)
       e.since[size_t(s)] = static_cast<uint16_t>(std::min(e.since[size_t(s)] + 1, 65535));
   return idx;
 }
 
-bool FailureWindows::reached(Ref ref, int slot, unsigned maxretry, Seconds window_start) const {
+bool FailureWindows::reached(Ref ref, int tier, unsigned maxretry, Seconds window_start) const {
   const Entry &e = entry(ref);
   if (maxretry == 0)
     maxretry = 1;
-  if (e.since[size_t(slot)] < maxretry || e.size < maxretry)
+  if (e.since[size_t(tier)] < maxretry || e.size < maxretry)
     return false;
   return Seconds(pools_[e.pool].at(e.stamps)[e.size - maxretry]) > window_start;
 }
 
-void FailureWindows::reset_slot(Ref ref, int slot) {
-  entry(ref).since[size_t(slot)] = 0;
+void FailureWindows::reset_tier(Ref ref, int tier) {
+  entry(ref).since[size_t(tier)] = 0;
 }
 
-void FailureWindows::reset_slot_everywhere(uint16_t family, int slot) {
+void FailureWindows::reset_tier_everywhere(uint16_t jail_family, int tier) {
   for (uint32_t i = lru_head_; i != kNone; i = entry(i).next)
-    if (entry(i).family == family)
-      entry(i).since[size_t(slot)] = 0;
+    if (entry(i).jail_family == jail_family)
+      entry(i).since[size_t(tier)] = 0;
 }
 
 size_t FailureWindows::prune(Seconds now) {
@@ -329,10 +331,10 @@ size_t FailureWindows::prune(Seconds now) {
   return dropped;
 }
 
-std::optional<FailureWindows::View> FailureWindows::find_key(uint16_t family,
+std::optional<FailureWindows::View> FailureWindows::find_key(uint16_t jail_family,
                                                              const IpAddress &address,
                                                              uint8_t code) const {
-  uint32_t idx = lookup(family, address, code);
+  uint32_t idx = lookup(jail_family, address, code);
   if (idx == kNone)
     return std::nullopt;
   const Entry &e = entry(idx);

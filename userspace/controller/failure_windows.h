@@ -17,7 +17,7 @@ namespace mcf2b {
 //
 // One entry per (family, address) serves all the jails of a family (the four tiers read
 // the same log): it keeps the newest `capacity` failure times (the family's largest
-// maxretry) in time order, plus, per jail slot, how many failures arrived since that
+// maxretry) in time order, plus, per tier, how many failures arrived since that
 // jail last banned the address. A jail with maxretry m and findtime f reaches its
 // threshold exactly when at least m failures arrived since its last ban and the m-th
 // newest kept failure is within f of now: a sliding window, counted exactly per jail,
@@ -31,7 +31,7 @@ namespace mcf2b {
 // apart: they could no longer ban anyone).
 class FailureWindows {
 public:
-  static constexpr int kSlots = 5;
+  static constexpr int kTiers = 5;
   using Ref = uint32_t;
 
   explicit FailureWindows(size_t max_tracked);
@@ -40,48 +40,48 @@ public:
 
   // How many timestamps a family's entries keep, and how far back its jails look.
   // A smaller capacity takes effect on each entry's next failure.
-  void configure_family(uint16_t family, unsigned capacity, Seconds horizon);
+  void configure_family(uint16_t jail_family, unsigned capacity, Seconds horizon);
 
-  // Records a failure at `time` and counts it for each jail slot set in `slot_mask`.
+  // Records a failure at `time` and counts it for each tier set in `tier_mask`.
   // The returned Ref is valid until the next call that adds or removes entries.
-  Ref record(uint16_t family, const IpAddress &address, Seconds time, unsigned slot_mask,
+  Ref record(uint16_t jail_family, const IpAddress &address, Seconds time, unsigned tier_mask,
              Seconds now) {
-    return record_key(family, address, key_code(address, address.bit_width()), time, slot_mask,
+    return record_key(jail_family, address, key_code(address, address.bit_width()), time, tier_mask,
                       now);
   }
-  Ref record(uint16_t family, const IpPrefix &prefix, Seconds time, unsigned slot_mask,
+  Ref record(uint16_t jail_family, const IpPrefix &prefix, Seconds time, unsigned tier_mask,
              Seconds now) {
-    return record_key(family, prefix.address(), key_code(prefix.address(), prefix.length()), time,
-                      slot_mask, now);
+    return record_key(jail_family, prefix.address(), key_code(prefix.address(), prefix.length()),
+                      time, tier_mask, now);
   }
 
-  // Whether the jail in `slot` has seen `maxretry` failures since its last ban, the
+  // Whether the jail of tier `tier` has seen `maxretry` failures since its last ban, the
   // oldest of them after `window_start` (now - findtime).
-  [[nodiscard]] bool reached(Ref ref, int slot, unsigned maxretry, Seconds window_start) const;
-  // The jail in `slot` banned (or ignored) the address: its count starts again.
-  void reset_slot(Ref ref, int slot);
+  [[nodiscard]] bool reached(Ref ref, int tier, unsigned maxretry, Seconds window_start) const;
+  // The jail of tier `tier` banned (or ignored) the address: its count starts again.
+  void reset_tier(Ref ref, int tier);
   // A jail was disabled: forget what it counted for every address of its family.
-  void reset_slot_everywhere(uint16_t family, int slot);
+  void reset_tier_everywhere(uint16_t jail_family, int tier);
 
   // Drops entries that can no longer reach any threshold. Returns how many.
   size_t prune(Seconds now);
 
-  // For tests and status: the failure times kept and the per-slot counts.
+  // For tests and status: the failure times kept and the per-tier counts.
   struct View {
     std::vector<Seconds> times;
-    std::array<uint16_t, kSlots> since{};
+    std::array<uint16_t, kTiers> since{};
   };
-  [[nodiscard]] std::optional<View> find(uint16_t family, const IpAddress &address) const {
-    return find_key(family, address, key_code(address, address.bit_width()));
+  [[nodiscard]] std::optional<View> find(uint16_t jail_family, const IpAddress &address) const {
+    return find_key(jail_family, address, key_code(address, address.bit_width()));
   }
-  [[nodiscard]] std::optional<View> find(uint16_t family, const IpPrefix &prefix) const {
-    return find_key(family, prefix.address(), key_code(prefix.address(), prefix.length()));
+  [[nodiscard]] std::optional<View> find(uint16_t jail_family, const IpPrefix &prefix) const {
+    return find_key(jail_family, prefix.address(), key_code(prefix.address(), prefix.length()));
   }
 
   [[nodiscard]] size_t tracked() const { return tracked_; }
   // Addresses with a window in one family (fail2ban's "Currently failed").
-  [[nodiscard]] size_t tracked(uint16_t family) const {
-    return family < tracked_by_family_.size() ? tracked_by_family_[family] : 0;
+  [[nodiscard]] size_t tracked(uint16_t jail_family) const {
+    return jail_family < tracked_by_family_.size() ? tracked_by_family_[jail_family] : 0;
   }
   [[nodiscard]] size_t max_tracked() const { return max_tracked_; }
   void set_max_tracked(size_t max_tracked);
@@ -100,18 +100,18 @@ private:
   static uint8_t key_code(const IpAddress &address, unsigned length) {
     return static_cast<uint8_t>(address.is_v6() ? 33 + length : length);
   }
-  Ref record_key(uint16_t family, const IpAddress &address, uint8_t code, Seconds time,
-                 unsigned slot_mask, Seconds now);
-  [[nodiscard]] std::optional<View> find_key(uint16_t family, const IpAddress &address,
+  Ref record_key(uint16_t jail_family, const IpAddress &address, uint8_t code, Seconds time,
+                 unsigned tier_mask, Seconds now);
+  [[nodiscard]] std::optional<View> find_key(uint16_t jail_family, const IpAddress &address,
                                              uint8_t code) const;
 
   struct Entry {
     std::array<uint8_t, 16> address;
-    uint16_t family;
+    uint16_t jail_family;
     uint8_t code; // key_code()
     uint8_t pool;  // which StampPool holds its times, kNoPool before the first
     uint16_t size; // times kept
-    std::array<uint16_t, kSlots> since;
+    std::array<uint16_t, kTiers> since;
     uint32_t stamps;     // slot in its pool
     uint32_t prev, next; // LRU list (next doubles as the free-list link)
     uint32_t newest;
@@ -147,9 +147,9 @@ private:
     Seconds horizon = 0;
   };
 
-  [[nodiscard]] uint64_t hash(uint16_t family, const uint8_t *address, uint8_t code) const;
-  [[nodiscard]] uint32_t lookup(uint16_t family, const IpAddress &address, uint8_t code) const;
-  uint32_t insert_entry(uint16_t family, const IpAddress &address, uint8_t code);
+  [[nodiscard]] uint64_t hash(uint16_t jail_family, const uint8_t *address, uint8_t code) const;
+  [[nodiscard]] uint32_t lookup(uint16_t jail_family, const IpAddress &address, uint8_t code) const;
+  uint32_t insert_entry(uint16_t jail_family, const IpAddress &address, uint8_t code);
   void remove_entry(uint32_t index);
   void index_insert(uint32_t index);
   void index_erase(uint32_t index);

@@ -24,26 +24,26 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-// The slot of a jail inside its family, from its suffix.
-int slot_for(std::string_view name, std::string_view root) {
+// The tier of a jail inside its family, from its suffix.
+int tier_for(std::string_view name, std::string_view root) {
   std::string_view suffix = name.substr(root.size());
   for (int i = 0; i < 4; ++i)
     if (suffix == kTierSuffixes[i])
       return i;
   if (suffix.empty())
     return 4;
-  return JailCatalog::kNoSlot; // -bl
+  return JailCatalog::kNoTier; // -bl
 }
 
 } // namespace
 
-FamilyId JailCatalog::family_for(std::string_view root) {
+JailFamilyId JailCatalog::family_for(std::string_view root) {
   auto it = family_by_name_.find(std::string(root));
   if (it != family_by_name_.end())
     return it->second;
-  if (families_.size() >= std::numeric_limits<FamilyId>::max())
+  if (families_.size() >= std::numeric_limits<JailFamilyId>::max())
     throw std::length_error("too many jail families");
-  auto id = static_cast<FamilyId>(families_.size());
+  auto id = static_cast<JailFamilyId>(families_.size());
   Family family;
   family.name = std::string(root);
   families_.push_back(std::move(family));
@@ -61,19 +61,19 @@ JailId JailCatalog::upsert(const JailConfig &config) {
     throw std::length_error("too many jails");
   auto id = static_cast<JailId>(jails_.size());
   std::string_view root = jail_family(config.name);
-  FamilyId family = family_for(root);
-  int slot = slot_for(config.name, root);
-  jails_.push_back(Entry{config, family, slot});
+  JailFamilyId family = family_for(root);
+  int tier = tier_for(config.name, root);
+  jails_.push_back(Entry{config, family, tier});
   by_name_.emplace(config.name, id);
-  if (slot == kNoSlot)
+  if (tier == kNoTier)
     families_[family].blacklist = id;
   else
-    families_[family].counting[static_cast<size_t>(slot)] = id;
+    families_[family].counting[static_cast<size_t>(tier)] = id;
   refresh(family);
   return id;
 }
 
-void JailCatalog::refresh(FamilyId id) {
+void JailCatalog::refresh(JailFamilyId id) {
   Family &f = families_[id];
   f.capacity = 0;
   f.horizon = 0;
@@ -93,7 +93,7 @@ std::optional<JailId> JailCatalog::find(std::string_view name) const {
   return it->second;
 }
 
-std::optional<FamilyId> JailCatalog::find_family(std::string_view root) const {
+std::optional<JailFamilyId> JailCatalog::find_family(std::string_view root) const {
   auto it = family_by_name_.find(std::string(root));
   if (it == family_by_name_.end())
     return std::nullopt;
@@ -118,7 +118,7 @@ Result<std::vector<JailId>> JailCatalog::resolve(std::string_view name, Scope sc
   return ids;
 }
 
-Result<FamilyId> JailCatalog::resolve_family(std::string_view name) const {
+Result<JailFamilyId> JailCatalog::resolve_family(std::string_view name) const {
   if (auto id = find(name))
     return jails_[*id].family;
   if (auto family = find_family(name))
@@ -156,7 +156,7 @@ std::vector<std::string> JailCatalog::closest_names(std::string_view name, size_
 
 std::vector<JailId> JailCatalog::add_missing_blacklist_jails() {
   std::vector<JailId> created;
-  for (FamilyId id = 0; id < families_.size(); ++id) {
+  for (JailFamilyId id = 0; id < families_.size(); ++id) {
     if (families_[id].blacklist)
       continue;
     const JailConfig *model = nullptr;

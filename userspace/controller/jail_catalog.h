@@ -15,21 +15,21 @@
 namespace mcf2b {
 
 using JailId = uint16_t;
-using FamilyId = uint16_t;
+using JailFamilyId = uint16_t;
 
 // The jails the controller knows, grouped into families ("mc-exim" = mc-exim-1d, -1w,
 // -1m, -1y and mc-exim-bl). Within a family, each jail that counts failures has a fixed
-// slot (-1d, -1w, -1m, -1y, and a bare custom name "sshd"), so one failure window per
+// tier (-1d, -1w, -1m, -1y, and a bare custom name "sshd"), so one failure window per
 // (family, address) can serve every jail of the family. Jails are never removed: ids
 // stay valid for the controller's lifetime.
 class JailCatalog {
 public:
-  static constexpr int kSlots = 5; // -1d, -1w, -1m, -1y, bare name
-  static constexpr int kNoSlot = -1;
+  static constexpr int kTiers = 5; // -1d, -1w, -1m, -1y, bare name
+  static constexpr int kNoTier = -1;
 
   struct Family {
     std::string name;
-    std::array<std::optional<JailId>, kSlots> counting;
+    std::array<std::optional<JailId>, kTiers> counting;
     std::optional<JailId> blacklist; // the family's -bl jail
     // Derived from the enabled counting jails: the most timestamps any of them needs
     // (the largest maxretry) and how far back any of them looks (the largest findtime).
@@ -44,18 +44,18 @@ public:
   [[nodiscard]] const JailConfig &config(JailId id) const { return jails_[id].config; }
   // Changing a config through here must be followed by refresh(family_of(id)).
   JailConfig &mutable_config(JailId id) { return jails_[id].config; }
-  [[nodiscard]] FamilyId family_of(JailId id) const { return jails_[id].family; }
-  [[nodiscard]] int slot_of(JailId id) const { return jails_[id].slot; }
+  [[nodiscard]] JailFamilyId family_of(JailId id) const { return jails_[id].family; }
+  [[nodiscard]] int tier_of(JailId id) const { return jails_[id].tier; }
   [[nodiscard]] bool is_blacklist_jail(JailId id) const {
     return families_[jails_[id].family].blacklist == id;
   }
 
   [[nodiscard]] size_t family_count() const { return families_.size(); }
-  [[nodiscard]] const Family &family(FamilyId id) const { return families_[id]; }
-  void refresh(FamilyId id);
+  [[nodiscard]] const Family &family(JailFamilyId id) const { return families_[id]; }
+  void refresh(JailFamilyId id);
 
   [[nodiscard]] std::optional<JailId> find(std::string_view name) const;
-  [[nodiscard]] std::optional<FamilyId> find_family(std::string_view root) const;
+  [[nodiscard]] std::optional<JailFamilyId> find_family(std::string_view root) const;
 
   // A jail name, or a family root standing for several jails.
   enum class Scope : uint8_t {
@@ -66,7 +66,7 @@ public:
   // known jail and family names.
   [[nodiscard]] Result<std::vector<JailId>> resolve(std::string_view name, Scope scope) const;
   // The family a name belongs to: a jail's family, or a family root itself.
-  [[nodiscard]] Result<FamilyId> resolve_family(std::string_view name) const;
+  [[nodiscard]] Result<JailFamilyId> resolve_family(std::string_view name) const;
   [[nodiscard]] Error unknown(std::string_view what, std::string_view name) const;
 
   // Up to `max` known jail and family names closest to `name` (edit distance).
@@ -80,15 +80,15 @@ public:
 private:
   struct Entry {
     JailConfig config;
-    FamilyId family = 0;
-    int slot = kNoSlot;
+    JailFamilyId family = 0;
+    int tier = kNoTier;
   };
-  FamilyId family_for(std::string_view root);
+  JailFamilyId family_for(std::string_view root);
 
   std::vector<Entry> jails_;
   std::vector<Family> families_;
   std::unordered_map<std::string, JailId> by_name_;
-  std::unordered_map<std::string, FamilyId> family_by_name_;
+  std::unordered_map<std::string, JailFamilyId> family_by_name_;
 };
 
 } // namespace mcf2b

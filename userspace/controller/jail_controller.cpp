@@ -67,17 +67,17 @@ Status JailController::validate(const JailConfig &c) {
   return {};
 }
 
-void JailController::sync_family(FamilyId family) {
+void JailController::sync_family(JailFamilyId family) {
   catalog_.refresh(family);
   const auto &f = catalog_.family(family);
   windows_.configure_family(family, f.capacity, f.horizon);
   runtime_.resize(catalog_.size());
 }
 
-unsigned JailController::slot_mask(FamilyId family) const {
+unsigned JailController::tier_mask(JailFamilyId family) const {
   unsigned mask = 0;
   const auto &f = catalog_.family(family);
-  for (int s = 0; s < JailCatalog::kSlots; ++s)
+  for (int s = 0; s < JailCatalog::kTiers; ++s)
     if (f.counting[size_t(s)] && catalog_.config(*f.counting[size_t(s)]).enabled)
       mask |= 1u << s;
   return mask;
@@ -100,7 +100,7 @@ Decisions JailController::configure(const std::vector<JailConfig> &jails,
   }
   for (JailId id : catalog_.add_missing_blacklist_jails())
     emit_jail(id, out);
-  for (FamilyId f = 0; f < catalog_.family_count(); ++f)
+  for (JailFamilyId f = 0; f < catalog_.family_count(); ++f)
     sync_family(f);
   return out;
 }
@@ -134,12 +134,12 @@ void JailController::set_enabled(const std::vector<JailId> &jails, bool enabled,
     if (c.enabled == enabled)
       continue;
     c.enabled = enabled;
-    FamilyId family = catalog_.family_of(id);
+    JailFamilyId family = catalog_.family_of(id);
     if (!enabled) {
       disabled[id] = any_disabled = true;
-      int slot = catalog_.slot_of(id);
-      if (slot != JailCatalog::kNoSlot)
-        windows_.reset_slot_everywhere(family, slot);
+      int tier = catalog_.tier_of(id);
+      if (tier != JailCatalog::kNoTier)
+        windows_.reset_tier_everywhere(family, tier);
     }
     sync_family(family);
     emit_jail(id, out);
@@ -268,7 +268,7 @@ void JailController::disable_blacklisting(const std::vector<JailId> &jails, Deci
     }
   }
   // A family's -bl jail stops once none of its jails blacklists any more.
-  for (FamilyId f = 0; f < catalog_.family_count(); ++f) {
+  for (JailFamilyId f = 0; f < catalog_.family_count(); ++f) {
     if (!families[f])
       continue;
     const auto &family = catalog_.family(f);
@@ -406,15 +406,15 @@ bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
       !catalog_.is_blacklist_jail(jail) && config.blacklisting() && row.count > config.max_count;
   if (promote)
     row.blacklisted = true;
-  out.bans.push_back(
-      BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count, row.blacklisted, cause});
+  out.bans.push_back(BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count,
+                                 row.blacklisted, cause});
   emit_record(key, row, out);
   if (promote)
     blacklist(catalog_.family_of(jail), prefix, now, out);
   return true;
 }
 
-void JailController::blacklist(FamilyId family, const IpPrefix &prefix, Seconds now,
+void JailController::blacklist(JailFamilyId family, const IpPrefix &prefix, Seconds now,
                                Decisions &out) {
   auto bl = catalog_.family(family).blacklist;
   if (!bl)
@@ -440,7 +440,7 @@ void JailController::blacklist(FamilyId family, const IpPrefix &prefix, Seconds 
   apply_ban(*bl, prefix, now, -1, BanCause::blacklist, out);
 }
 
-Decisions JailController::failure(FamilyId family, const IpAddress &address, Seconds time) {
+Decisions JailController::failure(JailFamilyId family, const IpAddress &address, Seconds time) {
   Decisions out;
   ++stats_.failures;
   if (family >= catalog_.family_count())
@@ -453,7 +453,7 @@ Decisions JailController::failure(FamilyId family, const IpAddress &address, Sec
   return out;
 }
 
-Decisions JailController::failure(FamilyId family, const IpPrefix &prefix, Seconds time) {
+Decisions JailController::failure(JailFamilyId family, const IpPrefix &prefix, Seconds time) {
   if (prefix.is_host())
     return failure(family, prefix.address(), time);
   Decisions out;
@@ -479,18 +479,18 @@ bool JailController::needs_confirmation(const IpPrefix &prefix) {
 }
 
 template <class Target>
-void JailController::count_failure(FamilyId family, const Target &target, Seconds time,
+void JailController::count_failure(JailFamilyId family, const Target &target, Seconds time,
                                    Decisions &out) {
   const auto &f = catalog_.family(family);
-  unsigned mask = slot_mask(family);
+  unsigned mask = tier_mask(family);
   // Like fail2ban's ignoreip, a jail's whitelist keeps the address's failures out of
   // that jail's count altogether (a prefix's when it shares any address with it).
-  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
-    if (((mask >> slot) & 1u) == 0)
+  for (int tier = 0; tier < JailCatalog::kTiers; ++tier) {
+    if (((mask >> tier) & 1u) == 0)
       continue;
-    const PrefixSet &whitelist = runtime_[*f.counting[size_t(slot)]].whitelist;
+    const PrefixSet &whitelist = runtime_[*f.counting[size_t(tier)]].whitelist;
     if (!whitelist.empty() && whitelist_covers(whitelist, target)) {
-      mask &= ~(1u << slot);
+      mask &= ~(1u << tier);
       ++stats_.whitelisted;
     }
   }
@@ -503,19 +503,19 @@ void JailController::count_failure(FamilyId family, const Target &target, Second
     return;
   }
   FailureWindows::Ref ref = windows_.record(family, target, time, mask, now);
-  for (int slot = 0; slot < JailCatalog::kSlots; ++slot) {
-    if (!((mask >> slot) & 1u))
+  for (int tier = 0; tier < JailCatalog::kTiers; ++tier) {
+    if (!((mask >> tier) & 1u))
       continue;
-    JailId jail = *f.counting[size_t(slot)];
+    JailId jail = *f.counting[size_t(tier)];
     const JailConfig &config = catalog_.config(jail);
     JailRuntime &rt = runtime_[jail];
     if (time > now - config.findtime)
       ++rt.stats.failures;
-    if (!windows_.reached(ref, slot, static_cast<unsigned>(config.maxretry), now - config.findtime))
+    if (!windows_.reached(ref, tier, static_cast<unsigned>(config.maxretry), now - config.findtime))
       continue;
     // Like fail2ban, a jail that reaches its threshold starts counting again, whether
     // it bans or finds the address already banned.
-    windows_.reset_slot(ref, slot);
+    windows_.reset_tier(ref, tier);
     IpPrefix banned;
     if constexpr (std::is_same_v<Target, IpAddress>)
       banned = IpPrefix::host(target);
@@ -526,7 +526,7 @@ void JailController::count_failure(FamilyId family, const Target &target, Second
   }
 }
 
-Result<FamilyId> JailController::family(std::string_view name) const {
+Result<JailFamilyId> JailController::family(std::string_view name) const {
   return catalog_.resolve_family(name);
 }
 

@@ -116,16 +116,16 @@ public:
   // ---- events --------------------------------------------------------------------
   // The family a failure source feeds ("mc-exim": its tiers read one log). Resolve once,
   // then pass the id with each failure.
-  [[nodiscard]] Result<FamilyId> family(std::string_view name) const;
+  [[nodiscard]] Result<JailFamilyId> family(std::string_view name) const;
   // A failure of `address` logged at `time` (the line's own timestamp).
-  Decisions failure(FamilyId family, const IpAddress &address, Seconds time);
+  Decisions failure(JailFamilyId family, const IpAddress &address, Seconds time);
   // A failure of a prefix a log line named (<SUBNET>): counted in a window of its own
   // and banned as a whole at the threshold, like an address. A prefix that covers any
   // never-banned address is ignored; a jail whose whitelist overlaps it does not count
   // it; one wider than /24 (IPv4) or /48 (IPv6) is never banned automatically, since
   // manual bans that wide need a confirmation: it is counted (wide_prefixes) and
   // dropped. A host prefix is the address's failure.
-  Decisions failure(FamilyId family, const IpPrefix &prefix, Seconds time);
+  Decisions failure(JailFamilyId family, const IpPrefix &prefix, Seconds time);
   // Wider than /24 (IPv4) or /48 (IPv6): banned only by hand, with a confirmation.
   [[nodiscard]] static bool needs_confirmation(const IpPrefix &prefix);
   Result<Decisions> failure(std::string_view family, const IpAddress &address, Seconds time);
@@ -217,17 +217,17 @@ private:
     JailStats stats;
   };
 
-  void sync_family(FamilyId family);
+  void sync_family(JailFamilyId family);
   // The whitelist, window and threshold part of a failure (Target: IpAddress or
   // IpPrefix) in each enabled jail of its family.
   template <class Target>
-  void count_failure(FamilyId family, const Target &target, Seconds time, Decisions &out);
-  unsigned slot_mask(FamilyId family) const;
+  void count_failure(JailFamilyId family, const Target &target, Seconds time, Decisions &out);
+  unsigned tier_mask(JailFamilyId family) const;
   // Applies a ban to an inactive row; counts it and promotes to the -bl jail when the
   // count passes max_count. Returns false when the row was already active.
   bool apply_ban(JailId jail, const IpPrefix &prefix, Seconds now, Seconds bantime, BanCause cause,
                  Decisions &out);
-  void blacklist(FamilyId family, const IpPrefix &prefix, Seconds now, Decisions &out);
+  void blacklist(JailFamilyId family, const IpPrefix &prefix, Seconds now, Decisions &out);
   void lift(const BanTable::Key &key, BanTable::Row &row, UnbanReason reason, Decisions &out);
   void emit_record(const BanTable::Key &key, const BanTable::Row &row, Decisions &out) const;
   BanRecord to_record(const BanTable::Key &key, const BanTable::Row &row) const;

@@ -185,7 +185,7 @@ struct Daemon::Impl : DecisionSink {
 
   void process_source(size_t i) {
     Decisions batch;
-    auto n = sources.process(i, [&](FamilyId family, const IpPrefix &prefix, Seconds time) {
+    auto n = sources.process(i, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
       if (!prefix.is_host() && JailController::needs_confirmation(prefix))
         log_warning(sources.path(i) + ": a failure of " + prefix.to_string() +
                     " is not banned automatically: wider than /24 (IPv4) or /48 (IPv6)");
@@ -430,7 +430,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (!d->stop_event)
     return Error::sys("eventfd");
 
-  CommandContext ctx{d->store->node(), kVersion, [impl = d.get()] { return to_json(impl->stats()); }};
+  CommandContext ctx{d->store->node(), kVersion,
+                     [impl = d.get()] { return to_json(impl->stats()); }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
   auto control = control::ControlServer::listen(cfg.socket_path);
   if (!control)

@@ -16,7 +16,7 @@ namespace mcf2b {
 
 // A family that takes the failures of one of a source's filters, and its usedns.
 struct Reader {
-  FamilyId family;
+  JailFamilyId family;
   matcher::UseDns use_dns;
 };
 
@@ -50,14 +50,14 @@ LogSources &LogSources::operator=(LogSources &&) noexcept = default;
 Result<LogSources> LogSources::build(const JailController &controller, StateStore &store,
                                      const LogSourceOptions &options, std::vector<Error> &errors) {
   // logpath -> filter spec -> families reading it
-  std::map<std::string, std::map<std::string, std::set<FamilyId>>> plan;
+  std::map<std::string, std::map<std::string, std::set<JailFamilyId>>> plan;
   // Each family's usedns, and the jail it was first read from.
   struct FamilyUseDns {
     matcher::UseDns mode;
     std::string jail;
     bool conflict = false;
   };
-  std::map<FamilyId, FamilyUseDns> family_dns;
+  std::map<JailFamilyId, FamilyUseDns> family_dns;
   for (const auto &j : controller.jails()) {
     if (!j.enabled || j.logpath.empty() || j.filter.empty())
       continue;
@@ -110,7 +110,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       }
       definitions.push_back(std::move(*def));
       auto &of_filter = readers.emplace_back();
-      for (FamilyId family : fams)
+      for (JailFamilyId family : fams)
         of_filter.push_back({family, family_dns.at(family).mode});
     }
     if (definitions.empty())

@@ -42,7 +42,7 @@ struct LogSourceOptions {
 class LogSources {
 public:
   // What failed: an address (a host prefix), or the prefix a rule captured (<SUBNET>).
-  using OnFailure = std::function<void(FamilyId, const IpPrefix &, Seconds)>;
+  using OnFailure = std::function<void(JailFamilyId, const IpPrefix &, Seconds)>;
 
   // Builds sources for every enabled jail with a logpath. A jail whose filter cannot be
   // loaded is reported in `errors` (file, line, reason) and left out.
