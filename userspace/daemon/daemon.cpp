@@ -252,6 +252,8 @@ struct Daemon::Impl : DecisionSink {
   DaemonStats stats() const {
     DaemonStats s = read_daemon_stats(*controller, *enforcement);
     s.logs = sources.counters();
+    for (auto &f : sources.per_file())
+      s.log_files.push_back({std::move(f.path), f.counters});
     s.resolver = sources.resolver_counters();
     s.store_errors = store_errors;
     s.source_errors = source_errors;

@@ -30,6 +30,12 @@ std::string to_prometheus(const DaemonStats &s) {
   t.counter("mcf2b_log_matches_total", "Log lines that matched a failregex", double(c.matched));
   t.counter("mcf2b_log_unparsable_total", "Matched lines that could not be used",
             double(c.unparsable()));
+  for (const auto &f : s.log_files) {
+    t.counter("mcf2b_log_file_lines_total", "Log lines scanned per log file",
+              double(f.counters.lines), {{"log", f.path}});
+    t.counter("mcf2b_log_file_bytes_total", "Log bytes scanned per log file",
+              double(f.counters.bytes), {{"log", f.path}});
+  }
   t.counter("mcf2b_log_hostnames_total",
             "Failures naming a host name (resolved only with usedns yes or warn)",
             double(c.host_names));

@@ -17,7 +17,12 @@ namespace mcf2b {
 // One reading of every counter the daemon keeps, taken at once: the metrics endpoint and
 // `mcf2b-ctl stats` render the same snapshot, so they cannot disagree.
 struct DaemonStats {
-  matcher::MatcherCounters logs;
+  matcher::MatcherCounters logs; // summed over the log files
+  struct LogFile {
+    std::string path;
+    matcher::MatcherCounters counters;
+  };
+  std::vector<LogFile> log_files;
   matcher::HostNameResolverCounters resolver;
   JailControllerStats controller;
   struct Jail {
