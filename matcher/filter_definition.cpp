@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/filter_definition.h"
+#include "matcher/shipped_filters.h"
 
 #include <sys/stat.h>
 
@@ -370,10 +371,8 @@ FilterSearchPath FilterSearchPath::defaults() {
   FilterSearchPath path;
   if (const char *env = std::getenv("MCF2B_FILTER_DIR"); env && *env)
     path.dirs.emplace_back(env);
-#ifdef MCF2B_SHIPPED_FILTER_DIR
-  path.dirs.emplace_back(MCF2B_SHIPPED_FILTER_DIR);
-#endif
-  path.dirs.emplace_back("/etc/fail2ban/filter.d");
+  for (auto &dir : default_filter_dirs())
+    path.dirs.push_back(std::move(dir));
   return path;
 }
 
