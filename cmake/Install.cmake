@@ -92,7 +92,6 @@ function(_mcf2b_install_rules)
   # ipset: the mirror (ipset restore); iproute2/iptables: the fallback and the checks.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "ipset, iptables")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, mariadb-server")
-  set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://mcf2b.invalid/")
   # Debug symbols stay in the build tree (RelWithDebInfo): the package ships stripped
   # binaries, and no -dbgsym package for now.
   set(CPACK_STRIP_FILES ON)
