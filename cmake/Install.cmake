@@ -22,8 +22,11 @@ set(MCF2B_INSTALL_UNIT_DIR "/lib/systemd/system" CACHE PATH "Where the systemd u
 
 # Man pages: written once in scdoc (dist/man/*.scd), generated and gzipped at build time
 # (Debian policy wants them compressed; -n keeps the gzip output reproducible).
-find_program(MCF2B_SCDOC scdoc REQUIRED)
+find_program(MCF2B_SCDOC scdoc)
 find_program(MCF2B_GZIP gzip REQUIRED)
+if(NOT MCF2B_SCDOC)
+  message(FATAL_ERROR "scdoc (Debian package scdoc) generates the man pages: run scripts/setup-deps")
+endif()
 set(MCF2B_MAN_PAGES mcf2bd.8 mcf2b-ctl.8 mcf2bd.conf.5)
 set(_mcf2b_generated)
 foreach(page IN LISTS MCF2B_MAN_PAGES)
