@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/filter_definition.h"
-#include "matcher/shipped_filters.h"
 
 #include <sys/stat.h>
 
@@ -9,6 +8,8 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+
+#include "matcher/shipped_filters.h"
 
 namespace mcf2b::matcher {
 namespace {

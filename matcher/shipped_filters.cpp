@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/shipped_filters.h"
 
-#include <climits>
 #include <cstdlib>
 #include <memory>
 
