@@ -9,6 +9,8 @@
 #include <functional>
 #include <optional>
 
+#include "matcher/shipped_filters.h"
+
 namespace mcf2b::matcher {
 namespace {
 
@@ -370,10 +372,8 @@ FilterSearchPath FilterSearchPath::defaults() {
   FilterSearchPath path;
   if (const char *env = std::getenv("MCF2B_FILTER_DIR"); env && *env)
     path.dirs.emplace_back(env);
-#ifdef MCF2B_SHIPPED_FILTER_DIR
-  path.dirs.emplace_back(MCF2B_SHIPPED_FILTER_DIR);
-#endif
-  path.dirs.emplace_back("/etc/fail2ban/filter.d");
+  for (auto &dir : default_filter_dirs())
+    path.dirs.push_back(std::move(dir));
   return path;
 }
 

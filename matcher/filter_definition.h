@@ -22,8 +22,8 @@ struct FilterSpec {
 // Where filters are looked up by name: ours first, then the installed fail2ban's.
 struct FilterSearchPath {
   std::vector<std::string> dirs;
-  // MCF2B_FILTER_DIR (the build's matcher/filters when unset), then
-  // /etc/fail2ban/filter.d.
+  // $MCF2B_FILTER_DIR when set, then default_filter_dirs() (shipped_filters.h):
+  // /etc/mcf2b/filter.d, the shipped filters, /etc/fail2ban/filter.d.
   static FilterSearchPath defaults();
   // The .conf file a spec refers to: a path is taken as is, a name is searched in dirs.
   [[nodiscard]] Result<std::string> locate(const FilterSpec &spec) const;

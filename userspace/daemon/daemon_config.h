@@ -10,6 +10,7 @@
 #include "base/ip_address.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "matcher/shipped_filters.h"
 #include "matcher/use_dns.h"
 #include "userspace/model/jail.h"
 
@@ -25,8 +26,8 @@ struct DaemonConfig {
   std::string pin_root = "/sys/fs/bpf/mcf2b";
   std::string socket_path = "/run/mcf2b/mcf2bd.sock";
   std::string jail_dir = "/etc/mcf2b/jail.d";
-  // Filters by name: our own first, then fail2ban's stock filters.
-  std::vector<std::string> filter_dirs = {"/etc/mcf2b/filter.d", "/etc/fail2ban/filter.d"};
+  // Filters by name: local overrides, our shipped ones, then fail2ban's stock filters.
+  std::vector<std::string> filter_dirs = matcher::default_filter_dirs();
   std::string cache_dir = "/var/cache/mcf2b"; // compiled Hyperscan databases
   std::string node;                           // cluster node name; the host name if empty
   std::string log_timezone;                   // zone of log timestamps without one; local if empty
