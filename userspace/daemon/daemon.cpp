@@ -258,6 +258,7 @@ struct Daemon::Impl : DecisionSink {
     s.store_errors = store_errors;
     s.source_errors = source_errors;
     s.replicated = replicated;
+    s.ban_capacity = config.ban_capacity;
     s.store_backend = std::string(store->backend());
     s.node = store->node();
     return s;

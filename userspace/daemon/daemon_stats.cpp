@@ -75,6 +75,8 @@ std::string to_prometheus(const DaemonStats &s) {
             double(es.unparsable));
   t.counter("mcf2b_xdp_map_full_total", "Bans refused because a map was full",
             double(es.map_full));
+  t.gauge("mcf2b_ban_capacity", "Bans per address family the kernel maps and ipsets hold",
+          double(s.ban_capacity));
   t.counter("mcf2b_store_errors_total", "Store writes that failed", double(s.store_errors));
   t.counter("mcf2b_mirror_errors_total", "ipset restore streams that failed",
             double(es.mirror_errors));
