@@ -212,4 +212,25 @@ TEST_F(DaemonLogic, AnAdoptedKernelBanIsNotCountedAndNeverPromotes) {
   EXPECT_EQ(kernel_->bans("mc-exim-bl").count(P("198.51.100.11")), 0u);
 }
 
+TEST_F(DaemonLogic, AJailWhoseFilterCannotBeFoundIsShownBrokenNotSilent) {
+  std::ofstream(dir->file("jail.d/custom.conf"))
+      << "[custom-smtp]\nenabled = true\nfilter = no-such-filter\nlogpath = "
+      << dir->file("custom.log") << "\n";
+  start();
+  auto stats = call("stats");
+  ASSERT_TRUE(stats.ok) << stats.error.message;
+  bool seen = false;
+  for (const auto &j : stats.result["jails"]) {
+    if (j["jail"] == "custom-smtp") {
+      seen = true;
+      ASSERT_TRUE(j.contains("broken"));
+      EXPECT_NE(j["broken"].get<std::string>().find("no-such-filter"), std::string::npos)
+          << j.dump();
+    } else {
+      EXPECT_FALSE(j.contains("broken")) << j.dump();
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
 } // namespace

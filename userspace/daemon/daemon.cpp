@@ -259,6 +259,9 @@ struct Daemon::Impl : DecisionSink {
     s.source_errors = source_errors;
     s.replicated = replicated;
     s.ban_capacity = config.ban_capacity;
+    for (auto &j : s.jails)
+      if (auto b = sources.broken_jails().find(j.name); b != sources.broken_jails().end())
+        j.broken = b->second;
     s.store_backend = std::string(store->backend());
     s.node = store->node();
     return s;
@@ -469,7 +472,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
            since(started));
   log_info("mcf2bd " + std::string(kVersion) + " ready: " +
            std::to_string(d->controller->jails().size()) + " jails, " +
-           std::to_string(d->sources.size()) + " log file(s), control socket " +
+           std::to_string(d->sources.size()) + " log file(s), " +
+           std::to_string(d->sources.broken_jails().size()) +
+           " broken jail(s) (see status), control socket " +
            cfg.socket_path);
   return std::unique_ptr<Daemon>(new Daemon(std::move(d)));
 }

@@ -62,6 +62,9 @@ std::string to_prometheus(const DaemonStats &s) {
               {{"jail", j.name}});
     t.gauge("mcf2b_jail_active_bans", "Active bans per jail", double(j.counts.active),
             {{"jail", j.name}});
+    t.gauge("mcf2b_jail_broken",
+            "1 for a jail that reads no log (its filter or log could not be used; see status)",
+            j.broken.empty() ? 0.0 : 1.0, {{"jail", j.name}});
   }
   const auto &es = s.enforcement;
   for (const auto &j : es.jails) {
@@ -87,13 +90,16 @@ std::string to_prometheus(const DaemonStats &s) {
 
 nlohmann::json to_json(const DaemonStats &s) {
   nlohmann::json jails = nlohmann::json::array();
-  for (const auto &j : s.jails)
+  for (const auto &j : s.jails) {
     jails.push_back({{"jail", j.name},
                      {"failures", j.counts.failures},
                      {"bans", j.counts.bans},
                      {"active", j.counts.active},
                      {"dropped_packets", j.dropped_packets},
                      {"dropped_bytes", j.dropped_bytes}});
+    if (!j.broken.empty())
+      jails.back()["broken"] = j.broken;
+  }
   const auto &c = s.logs;
   const auto &es = s.enforcement;
   return {{"daemon",

@@ -28,6 +28,7 @@ struct DaemonStats {
   struct Jail {
     std::string name;
     JailStats counts;
+    std::string broken; // why the jail reads no log, if it does not
     uint64_t dropped_packets = 0, dropped_bytes = 0;
   };
   std::vector<Jail> jails;

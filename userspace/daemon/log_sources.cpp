@@ -49,8 +49,9 @@ LogSources &LogSources::operator=(LogSources &&) noexcept = default;
 
 Result<LogSources> LogSources::build(const JailController &controller, StateStore &store,
                                      const LogSourceOptions &options, std::vector<Error> &errors) {
-  // logpath -> filter spec -> families reading it
+  // logpath -> filter spec -> families reading it, and the jails behind them
   std::map<std::string, std::map<std::string, std::set<JailFamilyId>>> plan;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> jails_of;
   // Each family's usedns, and the jail it was first read from.
   struct FamilyUseDns {
     matcher::UseDns mode;
@@ -67,6 +68,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       continue;
     }
     plan[j.logpath][j.filter].insert(*family);
+    jails_of[j.logpath][j.filter].push_back(j.name);
     auto own = options.jail_use_dns.find(j.name);
     matcher::UseDns mode = own != options.jail_use_dns.end() ? own->second : options.use_dns;
     auto [known, first] = family_dns.try_emplace(*family, FamilyUseDns{mode, j.name});
@@ -95,6 +97,13 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
 
   LogSources out;
   out.store_ = &store;
+  // A jail that reads nothing is broken: said in status and metrics, not only logged.
+  auto broken = [&](const std::string &path, const std::string *spec, const Error &why) {
+    for (const auto &[s, jails] : jails_of[path])
+      if (!spec || s == *spec)
+        for (const auto &jail : jails)
+          out.broken_.emplace(jail, why.message());
+  };
   if (std::any_of(family_dns.begin(), family_dns.end(),
                   [](const auto &f) { return matcher::resolves_names(f.second.mode); }))
     out.resolver_ = std::make_unique<matcher::HostNameResolver>(
@@ -106,6 +115,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       auto def = matcher::load_filter(spec, search);
       if (!def) {
         errors.push_back(def.error().context("filter " + spec + " for " + path));
+        broken(path, &spec, errors.back());
         continue;
       }
       definitions.push_back(std::move(*def));
@@ -118,6 +128,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     auto m = matcher::LogMatcher::create(std::move(definitions), mo);
     if (!m) {
       errors.push_back(m.error().context("compile the filters of " + path));
+      broken(path, nullptr, errors.back());
       continue;
     }
     std::optional<matcher::FilePosition> resume;
@@ -126,6 +137,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     auto follower = matcher::LogFollower::create(path, resume);
     if (!follower) {
       errors.push_back(follower.error().context("follow " + path));
+      broken(path, nullptr, errors.back());
       continue;
     }
     auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),

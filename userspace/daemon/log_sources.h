@@ -62,6 +62,9 @@ public:
   Result<size_t> process(size_t i, const OnFailure &on_failure);
   // Persists every source's position now (at shutdown).
   void save_positions();
+  // Enabled jails that read nothing since build(): their filter could not be found,
+  // loaded or compiled, or their log not followed. Jail name -> why.
+  [[nodiscard]] const std::map<std::string, std::string> &broken_jails() const { return broken_; }
 
   // Counters summed over the sources, for metrics.
   [[nodiscard]] matcher::MatcherCounters counters() const;
@@ -78,6 +81,7 @@ private:
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   StateStore *store_ = nullptr;
+  std::map<std::string, std::string> broken_;
 };
 
 } // namespace mcf2b
