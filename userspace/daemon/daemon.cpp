@@ -329,36 +329,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   for (const auto &e : imported.errors)
     log_error(e.message());
   d->jail_use_dns = std::move(imported.use_dns);
-  // What the files say is written to the store only where it changes the store's row:
-  // every start of every node rewriting every jail would make the whole cluster re-read
-  // its jails. A log path alone is this node's business and stays local.
-  for (const auto &j : imported.jails) {
-    const JailConfig *known = d->controller->jail(j.name);
-    const bool store_it = !known || !same_except_logpath(*known, j);
-    auto u = d->controller->update_jail(j);
-    if (!u) {
-      log_error("jail " + j.name + ": " + u.error().message());
-      continue;
-    }
-    boot->decisions.append(std::move(*u));
-    const JailConfig *taken = d->controller->jail(j.name);
-    auto &to_store = boot->decisions.jails;
-    bool listed = std::any_of(to_store.begin(), to_store.end(),
-                              [&](const JailConfig &x) { return x.name == j.name; });
-    if (taken && store_it && !listed)
-      to_store.push_back(*taken);
-  }
-  for (const auto &[jail, prefix] : imported.whitelist) {
-    auto names = d->controller->resolve(jail);
-    bool known = names && std::all_of(names->begin(), names->end(), [&](const std::string &n) {
-      auto wl = d->controller->whitelist(n);
-      return std::find(wl.begin(), wl.end(), prefix) != wl.end();
-    });
-    if (known)
-      continue;
-    if (auto w = d->controller->whitelist_add(jail, prefix); w)
-      boot->decisions.append(std::move(*w));
-  }
+  for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
+    log_error(e.message());
   if (!imported.files.empty())
     log_info("imported " + std::to_string(imported.files.size()) + " jail file(s) from " +
              cfg.jail_dir);

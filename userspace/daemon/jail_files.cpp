@@ -213,4 +213,40 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
   return out;
 }
 
+std::vector<Error> merge_jail_files(JailController &controller, const JailImport &imported,
+                                    Decisions &out) {
+  std::vector<Error> errors;
+  // What the files say is written to the store only where it changes the store's row:
+  // every start of every node rewriting every jail would make the whole cluster re-read
+  // its jails. A log path alone is this node's business and stays local.
+  for (const auto &j : imported.jails) {
+    const JailConfig *known = controller.jail(j.name);
+    const bool store_it = !known || !same_except_logpath(*known, j);
+    auto u = controller.update_jail(j);
+    if (!u) {
+      errors.push_back(u.error().context("jail " + j.name));
+      continue;
+    }
+    out.append(std::move(*u));
+    const JailConfig *taken = controller.jail(j.name);
+    auto &to_store = out.jails;
+    bool listed = std::any_of(to_store.begin(), to_store.end(),
+                              [&](const JailConfig &x) { return x.name == j.name; });
+    if (taken && store_it && !listed)
+      to_store.push_back(*taken);
+  }
+  for (const auto &[jail, prefix] : imported.whitelist) {
+    auto names = controller.resolve(jail);
+    bool known = names && std::all_of(names->begin(), names->end(), [&](const std::string &n) {
+      auto wl = controller.whitelist(n);
+      return std::find(wl.begin(), wl.end(), prefix) != wl.end();
+    });
+    if (known)
+      continue;
+    if (auto w = controller.whitelist_add(jail, prefix); w)
+      out.append(std::move(*w));
+  }
+  return errors;
+}
+
 } // namespace mcf2b

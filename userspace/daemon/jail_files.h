@@ -9,6 +9,7 @@
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "matcher/use_dns.h"
+#include "userspace/controller/jail_controller.h"
 #include "userspace/model/jail.h"
 
 namespace mcf2b {
@@ -34,5 +35,13 @@ struct JailImport {
 // (they need filter and logpath). A bad jail is reported with file and line and left
 // out; it does not stop the others. A missing folder imports nothing.
 JailImport import_jail_files(const std::string &dir, const std::vector<JailConfig> &existing);
+
+// Takes what the files say into the controller, adding to `out` what the store must
+// learn: a jail row only where the files change it (every start of every node rewriting
+// every jail would make a whole cluster re-read its jails; a log path alone is this
+// node's business and stays local), and each whitelist entry the jails do not have yet.
+// A jail the controller refuses is reported and left as it was.
+std::vector<Error> merge_jail_files(JailController &controller, const JailImport &imported,
+                                    Decisions &out);
 
 } // namespace mcf2b
