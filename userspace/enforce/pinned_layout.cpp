@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/enforce/pinned_layout.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,7 +53,29 @@ Status move_pin(const std::string &from, const std::string &to) {
   return {};
 }
 
+Status make_dirs(const std::string &path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/')
+      continue;
+    std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
+      return Error::sys("create " + part);
+  }
+  return {};
+}
+
 } // namespace
+
+Result<Fd> lock_pin_root(const std::string &pin_root) {
+  if (auto st = make_dirs(pin_root); !st)
+    return st.error();
+  Fd lock(::open(pin_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock)
+    return Error::sys("open " + pin_root);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return Error::sys("lock " + pin_root + " (another enforcer has it open?)");
+  return lock;
+}
 
 std::string pinned_layout_dir(std::string_view pin_root) {
   return std::string(pin_root) + "/" MCF2B_PIN_LAYOUT;

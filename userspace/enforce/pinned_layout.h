@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/fd.h"
 #include "base/result.h"
 
 struct bpf_object;
@@ -19,6 +20,10 @@ namespace mcf2b {
 //                                  link, whatever its layout
 // Older builds pinned the maps directly under the pin root with the version spelled on
 // each name (<map>_v2, and before that <map>_v1).
+
+// Creates the pin root (and its parents) when missing and locks it: one enforcer per pin
+// root, for as long as the returned descriptor is open.
+Result<Fd> lock_pin_root(const std::string &pin_root);
 
 // PIN_ROOT/v2: the folder libbpf pins this build's maps in.
 std::string pinned_layout_dir(std::string_view pin_root);

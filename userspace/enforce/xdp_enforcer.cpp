@@ -4,10 +4,6 @@
 // layout and loading in pinned_layout and ban_filter_loader).
 #include "userspace/enforce/xdp_enforcer.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-
 #include <bpf/libbpf.h>
 
 #include <cstdio>
@@ -19,6 +15,7 @@
 #include "userspace/enforce/config_word.h"
 #include "userspace/enforce/host_bans.h"
 #include "userspace/enforce/jail_slots.h"
+#include "userspace/enforce/pinned_layout.h"
 #include "userspace/enforce/prefix_bans.h"
 #include "userspace/enforce/shared_structs.h"
 #include "userspace/enforce/tai_clock.h"
@@ -34,17 +31,6 @@ void log_or_stderr(const std::function<void(std::string_view)> &log, std::string
     log(msg);
   else
     std::fprintf(stderr, "mcf2b: %.*s\n", static_cast<int>(msg.size()), msg.data());
-}
-
-Status make_dirs(const std::string &path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/')
-      continue;
-    std::string part = path.substr(0, pos);
-    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error::sys("create " + part);
-  }
-  return {};
 }
 
 } // namespace
@@ -112,18 +98,14 @@ Result<XdpEnforcer> XdpEnforcer::open(EnforcerOptions options) {
     return Error::msg("enforcer capacity must be at least 1");
   while (options.pin_root.size() > 1 && options.pin_root.back() == '/')
     options.pin_root.pop_back();
-  if (auto st = make_dirs(options.pin_root); !st)
-    return st.error();
-  Fd lock(::open(options.pin_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto lock = lock_pin_root(options.pin_root);
   if (!lock)
-    return Error::sys("open " + options.pin_root);
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
-    return Error::sys("lock " + options.pin_root + " (another enforcer has it open?)");
+    return lock.error();
   auto log = [&options](std::string_view msg) { log_or_stderr(options.log, msg); };
   auto loaded = load_ban_filter(options.pin_root, options.capacity, log);
   if (!loaded)
     return loaded.error();
-  auto s = std::make_unique<State>(std::move(options), std::move(lock), std::move(*loaded));
+  auto s = std::make_unique<State>(std::move(options), std::move(*lock), std::move(*loaded));
   if (auto st = s->rebuild(); !st)
     return st.error();
   return XdpEnforcer(std::move(s));
@@ -204,20 +186,20 @@ Status XdpEnforcer::detach(const std::string &ifname) {
   return detach_pinned_xdp_link(std::move(link), xdp_link_pin_path(s.opt.pin_root, ifname));
 }
 
-Status XdpEnforcer::ban(std::string_view jail, const IpPrefix &prefix, UnixTime expires) {
-  BanChange c = BanChange::ban(std::string(jail), prefix, expires);
-  auto report = apply(std::span<const BanChange>(&c, 1));
+// One change as a batch of one: its error, if any.
+Status XdpEnforcer::apply_one(const BanChange &change) {
+  auto report = apply(std::span<const BanChange>(&change, 1));
   if (!report.ok())
     return report.failed.front().second;
   return {};
 }
 
+Status XdpEnforcer::ban(std::string_view jail, const IpPrefix &prefix, UnixTime expires) {
+  return apply_one(BanChange::ban(std::string(jail), prefix, expires));
+}
+
 Status XdpEnforcer::unban(std::string_view jail, const IpPrefix &prefix) {
-  BanChange c = BanChange::unban(std::string(jail), prefix);
-  auto report = apply(std::span<const BanChange>(&c, 1));
-  if (!report.ok())
-    return report.failed.front().second;
-  return {};
+  return apply_one(BanChange::unban(std::string(jail), prefix));
 }
 
 ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {

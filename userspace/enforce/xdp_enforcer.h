@@ -166,6 +166,7 @@ public:
 
 private:
   explicit XdpEnforcer(std::unique_ptr<State> state);
+  Status apply_one(const BanChange &change);
   std::unique_ptr<State> s_;
 };
 
