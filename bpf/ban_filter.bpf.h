@@ -15,37 +15,6 @@
 #include "mcf2b_shared.h"
 #include "packet_parser.bpf.h"
 
-/* Index of the lowest set bit (b != 0); no ctz instruction in BPF. */
-static __always_inline __u32 lowest_slot(__u64 b)
-{
-	__u32 i = 0;
-
-	b &= -b;
-	if (b >> 32) {
-		i += 32;
-		b >>= 32;
-	}
-	if (b >> 16) {
-		i += 16;
-		b >>= 16;
-	}
-	if (b >> 8) {
-		i += 8;
-		b >>= 8;
-	}
-	if (b >> 4) {
-		i += 4;
-		b >>= 4;
-	}
-	if (b >> 2) {
-		i += 2;
-		b >>= 2;
-	}
-	if (b >> 1)
-		i += 1;
-	return i & (MCF2B_MAX_JAILS - 1);
-}
-
 /* CLOCK_TAI as of this CPU's last tick. Reading the clock costs about 40 ns per banned
  * packet in a VM; jiffies is one load. An expiry is thus enforced up to one tick late,
  * far finer than the seconds bans are set in. Not pinned: each program keeps its own. */
@@ -101,8 +70,9 @@ static __always_inline __u64 candidate_jails(const struct mcf2b_config *cfg, con
 	return jails & cfg->active_jails;
 }
 
-/* Index of the highest set bit (b != 0). */
-static __always_inline __u32 highest_slot(__u64 b)
+/* The highest kernel slot in a jail mask (b != 0): the index of its highest set bit, by
+ * binary search (no such instruction in BPF). */
+static __always_inline __u32 highest_kernel_slot(__u64 b)
 {
 	__u32 i = 0;
 
@@ -129,6 +99,12 @@ static __always_inline __u32 highest_slot(__u64 b)
 	if (b >> 1)
 		i += 1;
 	return i;
+}
+
+/* The lowest kernel slot in a jail mask (b != 0): the highest of its lowest bit alone. */
+static __always_inline __u32 lowest_kernel_slot(__u64 b)
+{
+	return highest_kernel_slot(b & -b) & (MCF2B_MAX_JAILS - 1);
 }
 
 /* State of a loop over kernel slots (jails). bpf_loop callbacks are verified apart from
@@ -301,7 +277,7 @@ static __always_inline __u64 host_hits(const struct mcf2b_config *cfg, struct sl
 		return 0;
 	c->jails = hit;
 	c->live = 0;
-	bpf_loop(highest_slot(hit) + 1, host_jail_step, c, 0);
+	bpf_loop(highest_kernel_slot(hit) + 1, host_jail_step, c, 0);
 	return c->live;
 }
 
@@ -357,7 +333,7 @@ __noinline int ban_decision(struct flow *f)
 	if (prefixes & ~hit) {
 		c.jails = prefixes & ~hit;
 		c.live = 0;
-		bpf_loop(highest_slot(c.jails) + 1, prefix_step, &c, 0);
+		bpf_loop(highest_kernel_slot(c.jails) + 1, prefix_step, &c, 0);
 		hit |= c.live;
 	}
 	if (!hit)
@@ -366,7 +342,7 @@ __noinline int ban_decision(struct flow *f)
 	hit &= ~allowed_jails(cfg, &c);
 	if (!hit)
 		return -1;
-	return lowest_slot(hit);
+	return lowest_kernel_slot(hit);
 }
 
 /*

@@ -76,7 +76,7 @@ __noinline int lpm_only_decision(struct flow *f)
 		return -1;
 	struct lpm_loop c = { .jails = candidates, .saddr4 = f->saddr4, .kernel_slot = -1 };
 
-	bpf_loop(highest_slot(candidates) + 1, lpm_only_step, &c, 0);
+	bpf_loop(highest_kernel_slot(candidates) + 1, lpm_only_step, &c, 0);
 	if (c.kernel_slot < 0)
 		return -1;
 	struct slot_loop s = { .af = 4, .saddr4 = f->saddr4 };

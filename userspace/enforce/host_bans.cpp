@@ -57,10 +57,7 @@ void HostBans::write_bloom_word(uint32_t word) const {
 }
 
 uint64_t HostBans::jails_with_bans(AddressFamily af) const {
-  uint64_t mask = 0;
-  for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
-    mask |= counts_[af][kernel_slot] ? jail_bit(kernel_slot) : 0;
-  return mask;
+  return jails_counted(counts_[af]);
 }
 
 Result<uint64_t> HostBans::per_jail_expiry(const IpAddress &address, JailSlot kernel_slot) const {

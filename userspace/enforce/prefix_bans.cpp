@@ -88,10 +88,7 @@ Status PrefixBans::rebuild() {
 }
 
 uint64_t PrefixBans::jails_with_bans(AddressFamily af) const {
-  uint64_t mask = 0;
-  for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
-    mask |= counts_[af][kernel_slot] ? jail_bit(kernel_slot) : 0;
-  return mask;
+  return jails_counted(counts_[af]);
 }
 
 Result<bool> PrefixBans::holds(const IpPrefix &prefix, JailSlot kernel_slot) const {

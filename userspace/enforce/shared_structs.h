@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,6 +41,14 @@ inline constexpr uint64_t kAllJails = ~uint64_t{0};
 // The bit of a kernel slot in the jail masks of the maps and the config word.
 inline uint64_t jail_bit(JailSlot kernel_slot) {
   return uint64_t{1} << kernel_slot;
+}
+
+// The jails whose count is not zero, as a mask of kernel slots.
+inline uint64_t jails_counted(const std::array<uint64_t, kMaxJails> &counts) {
+  uint64_t mask = 0;
+  for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
+    mask |= counts[kernel_slot] ? jail_bit(kernel_slot) : 0;
+  return mask;
 }
 
 // Key of ban_hjail4 / ban_hjail6: an address and the kernel slot of one of its jails.
