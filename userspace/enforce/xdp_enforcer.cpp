@@ -33,6 +33,13 @@ void log_or_stderr(const std::function<void(std::string_view)> &log, std::string
     std::fprintf(stderr, "mcf2b: %.*s\n", static_cast<int>(msg.size()), msg.data());
 }
 
+// Runs the steps in order until one fails; that one's error, or success.
+template <class... Steps> Status in_order(Steps &&...steps) {
+  Status st;
+  (void)(... && (st = steps()).ok());
+  return st;
+}
+
 } // namespace
 
 struct XdpEnforcer::State {
@@ -61,19 +68,10 @@ struct XdpEnforcer::State {
   // Reads back what the pinned maps hold (a restart) and derives the userspace view:
   // slots, ports, ban counts, Bloom counts, whitelist. Fresh maps read back as empty.
   Status rebuild() {
-    if (auto st = config.read(); !st)
-      return st;
-    if (auto st = jails.rebuild(); !st)
-      return st;
-    if (auto st = prefixes.rebuild(); !st)
-      return st;
-    if (auto st = hosts.rebuild(); !st)
-      return st;
-    if (auto st = whitelist.rebuild(); !st)
-      return st;
-    if (auto st = config.write(); !st)
-      return st;
-    return sync_ban_masks();
+    return in_order([&] { return config.read(); }, [&] { return jails.rebuild(); },
+                    [&] { return prefixes.rebuild(); }, [&] { return hosts.rebuild(); },
+                    [&] { return whitelist.rebuild(); }, [&] { return config.write(); },
+                    [&] { return sync_ban_masks(); });
   }
 
   // The config word's ban masks from the counts: a jail's bit goes once its last ban of
@@ -130,18 +128,11 @@ Status XdpEnforcer::remove_jail(std::string_view name) {
   auto kernel_slot = s.jails.find(name);
   if (!kernel_slot)
     return {};
+  JailSlot j = *kernel_slot;
   // Stop enforcing first, then clear the jail's entries.
-  if (auto st = s.jails.deactivate(*kernel_slot); !st)
-    return st;
-  if (auto st = s.hosts.unban_all(*kernel_slot); !st)
-    return st;
-  if (auto st = s.prefixes.unban_all(*kernel_slot); !st)
-    return st;
-  if (auto st = s.whitelist.drop_jail(*kernel_slot); !st)
-    return st;
-  if (auto st = s.jails.release(*kernel_slot); !st)
-    return st;
-  return s.sync_ban_masks();
+  return in_order([&] { return s.jails.deactivate(j); }, [&] { return s.hosts.unban_all(j); },
+                  [&] { return s.prefixes.unban_all(j); }, [&] { return s.whitelist.drop_jail(j); },
+                  [&] { return s.jails.release(j); }, [&] { return s.sync_ban_masks(); });
 }
 
 std::vector<JailInfo> XdpEnforcer::jails() const {
