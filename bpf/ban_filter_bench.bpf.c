@@ -9,7 +9,8 @@
  * filter's decision, harness_lpm_only with per-jail tries and no fast path, and
  * harness_empty with the same loop and source fetch but no lookup, whose cost the
  * benchmark subtracts. bare_pass and lpm_only_filter are whole XDP programs for the
- * per-packet cost of a fixed packet.
+ * per-packet cost of a fixed packet; lpm_only_filter is the filter's own body
+ * (filter_packet) around the LPM-only decision.
  */
 #include "ban_filter.bpf.h"
 
@@ -36,25 +37,25 @@ struct lpm_loop {
 	__u64 jails;
 	__u64 now;
 	__u32 saddr4;
-	__s32 slot;
+	__s32 kernel_slot;
 };
 
 static int lpm_only_step(__u32 i, struct lpm_loop *c)
 {
-	__u32 slot = i & (MCF2B_MAX_JAILS - 1);
+	__u32 kernel_slot = i & (MCF2B_MAX_JAILS - 1);
 	struct mcf2b_lpm4_key k = { .prefixlen = 32 };
 	struct mcf2b_prefix_value *v;
 	void *trie;
 
-	if (!((c->jails >> slot) & 1))
+	if (!((c->jails >> kernel_slot) & 1))
 		return 0;
 	__builtin_memcpy(k.addr, &c->saddr4, 4);
-	trie = bpf_map_lookup_elem(&lpm_only4, &slot);
+	trie = bpf_map_lookup_elem(&lpm_only4, &kernel_slot);
 	if (!trie)
 		return 0;
 	v = bpf_map_lookup_elem(trie, &k);
 	if (v && expiry_live(v->effective_ns, &c->now)) {
-		c->slot = slot;
+		c->kernel_slot = kernel_slot;
 		return 1;
 	}
 	return 0;
@@ -65,24 +66,24 @@ static int lpm_only_step(__u32 i, struct lpm_loop *c)
 __noinline int lpm_only_decision(struct flow *f)
 {
 	__u32 zero = 0;
-	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v2, &zero);
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config, &zero);
 
-	if (!f || !cfg || f->family != 4)
+	if (!f || !cfg || f->af != 4)
 		return -1;
 	__u64 candidates = candidate_jails(cfg, f);
 
 	if (!candidates)
 		return -1;
-	struct lpm_loop c = { .jails = candidates, .saddr4 = f->saddr4, .slot = -1 };
+	struct lpm_loop c = { .jails = candidates, .saddr4 = f->saddr4, .kernel_slot = -1 };
 
-	bpf_loop(highest_slot(candidates) + 1, lpm_only_step, &c, 0);
-	if (c.slot < 0)
+	bpf_loop(highest_kernel_slot(candidates) + 1, lpm_only_step, &c, 0);
+	if (c.kernel_slot < 0)
 		return -1;
-	struct slot_loop s = { .family = 4, .saddr4 = f->saddr4 };
+	struct slot_loop s = { .af = 4, .saddr4 = f->saddr4 };
 
-	if (allowed_jails(cfg, &s) & (1ULL << (c.slot & 63)))
+	if (allowed_jails(cfg, &s) & (1ULL << (c.kernel_slot & 63)))
 		return -1;
-	return c.slot;
+	return c.kernel_slot;
 }
 
 enum { RUN_EMPTY, RUN_FILTER, RUN_LPM_ONLY };
@@ -114,7 +115,7 @@ static __always_inline int run_harness(struct xdp_md *ctx, __u32 mode)
 {
 	struct harness h = { .mode = mode };
 
-	if (parse_packet(ctx, &h.f) != PARSE_OK || h.f.family != 4)
+	if (parse_packet(ctx, &h.f) != PARSE_OK || h.f.af != 4)
 		return XDP_ABORTED;
 	bpf_loop(loops, harness_step, &h, 0);
 	sink += h.acc;
@@ -164,48 +165,25 @@ int drop_after_one_bucket(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + sizeof(struct ethhdr);
 	__u32 zero = 0;
-	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config_v2, &zero);
+	struct mcf2b_config *cfg = bpf_map_lookup_elem(&config, &zero);
 
 	if ((void *)(ip + 1) > end || !cfg)
 		return XDP_PASS;
 	__u64 h = mcf2b_bucket_hash(mcf2b_bloom_hash4(ip->saddr));
 	__u32 i = mcf2b_bucket_index(h, cfg->host_buckets4);
-	struct mcf2b_host4_bucket *b = bpf_map_lookup_elem(&ban_host4_v2, &i);
+	struct mcf2b_host4_bucket *b = bpf_map_lookup_elem(&ban_host4, &i);
 
 	if (b)
 		sink += MCF2B_READ_ONCE(b->addr[0]) == ip->saddr; /* the drop waits for the line */
 	return XDP_DROP;
 }
 
-/* The LPM-only design as a whole program, counting as the filter does. */
+/* The LPM-only design as a whole program: the filter's own body around the LPM-only
+ * decision. */
 SEC("xdp")
 int lpm_only_filter(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	struct mcf2b_global_stats *stats = bpf_map_lookup_elem(&stats_v2, &zero);
-	struct flow f = {};
-
-	if (!stats)
-		return XDP_PASS;
-	if (parse_packet(ctx, &f) != PARSE_OK) {
-		stats->passed++;
-		return XDP_PASS;
-	}
-	int slot = lpm_only_decision(&f);
-
-	if (slot < 0) {
-		stats->passed++;
-		return XDP_PASS;
-	}
-	__u32 key = slot;
-	struct mcf2b_packet_count *jail = bpf_map_lookup_elem(&jail_stats_v2, &key);
-
-	if (jail) {
-		jail->packets++;
-		jail->bytes += ctx->data_end - ctx->data;
-	}
-	stats->dropped++;
-	return XDP_DROP;
+	return filter_packet(ctx, lpm_only_decision);
 }
 
 /*

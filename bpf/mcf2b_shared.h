@@ -8,33 +8,40 @@
 
 #include <linux/types.h>
 
-/* Value of the packet counter's per-CPU array (one slot per CPU, key 0). */
+/* Packets and bytes, per CPU: what each jail dropped (jail_stats), and the array of the
+ * packet-counter demo (demo/packet_counter). */
 struct mcf2b_packet_count {
 	__u64 packets;
 	__u64 bytes;
 };
 
 /*
- * Ban filter (ban_filter.bpf.c). Every map is pinned by name under the pin root; the
- * "_v2" suffix changes whenever a key or value layout below changes, so a new program
- * never reuses maps of an older layout.
+ * Ban filter (ban_filter.bpf.c). Every map is pinned by name in the folder of its layout
+ * version, PIN_ROOT/MCF2B_PIN_LAYOUT/<map>. The version changes whenever a key or value
+ * layout below changes, so a new program never reuses maps of an older layout; the
+ * program's XDP links are pinned beside the folders (PIN_ROOT/xdp_link_<interface>), as
+ * a link outlives layouts: each new program is swapped into it.
  *
- *   ban_host4_v2   mmapable array of mcf2b_host4_bucket: exact-address (host) bans, the
- *   ban_host6_v2   mmapable array of mcf2b_host6_bucket  fast path; written by userspace
- *                  through mmap, read by the program
- *   ban_hjail4_v2  hash   (addr, slot)          -> mcf2b_expiry      per-jail expiry of an
- *   ban_hjail6_v2  hash   (addr, slot)          -> mcf2b_expiry      address banned in 2+ jails
- *   ban_pfx4_v2    array of LPM tries, one per jail slot: real prefixes (shorter than a host)
- *   ban_pfx6_v2      key mcf2b_lpm4_key / mcf2b_lpm6_key -> mcf2b_prefix_value
- *   ban_bloom_v2   mmapable array of u64 words: blocked Bloom filter over the host bans
- *   allow4_v2      LPM trie: whitelist, value mcf2b_allow_value (jail mask)
- *   allow6_v2
- *   jail_ports_v2  array[65536] of u64: jails whose port set holds that destination port
- *   jail_slots_v2  array[64] of mcf2b_jail: the jail name -> slot assignment
- *   config_v2      array[1] of mcf2b_config
- *   stats_v2       per-CPU array[1] of mcf2b_global_stats
- *   jail_stats_v2  per-CPU array[64] of mcf2b_packet_count: dropped per jail
+ * "Kernel slot": a jail's index (0..63) in these maps, bit s of every jail mask. Not the
+ * controller's tier slots, nor a host-table bucket's slots (MCF2B_HOST4_SLOTS).
+ *
+ *   ban_host4   mmapable array of mcf2b_host4_bucket: exact-address (host) bans, the
+ *   ban_host6   mmapable array of mcf2b_host6_bucket  fast path; written by userspace
+ *               through mmap, read by the program
+ *   ban_hjail4  hash (addr, kernel slot) -> mcf2b_expiry  per-jail expiry of an
+ *   ban_hjail6  hash (addr, kernel slot) -> mcf2b_expiry  address banned in 2+ jails
+ *   ban_pfx4    array of LPM tries, one per kernel slot: real prefixes (shorter than a host)
+ *   ban_pfx6      key mcf2b_lpm4_key / mcf2b_lpm6_key -> mcf2b_prefix_value
+ *   ban_bloom   mmapable array of u64 words: blocked Bloom filter over the host bans
+ *   allow4      LPM trie: whitelist, value mcf2b_allow_value (jail mask)
+ *   allow6
+ *   jail_ports  array[65536] of u64: jails whose port set holds that destination port
+ *   jail_slots  array[64] of mcf2b_jail: the jail name -> kernel slot assignment
+ *   config      array[1] of mcf2b_config
+ *   stats       per-CPU array[1] of mcf2b_global_stats
+ *   jail_stats  per-CPU array[64] of mcf2b_packet_count: dropped per jail
  */
+#define MCF2B_PIN_LAYOUT "v2"
 #define MCF2B_MAX_JAILS 64
 /* ipset names are at most 31 characters; the IPv6 twin appends "-v6". */
 #define MCF2B_JAIL_NAME_SIZE 32
@@ -54,7 +61,7 @@ struct mcf2b_expiry {
 /* A host ban: in which jails the address is banned, and the earliest expiry of them.
  * In a table slot, jails == 0 marks the slot free. */
 struct mcf2b_host_value {
-	__u64 jails;		/* bit s = banned in jail slot s */
+	__u64 jails;		/* bit s = banned in the jail of kernel slot s */
 	__u64 earliest_ns;	/* earliest expiry among those jails; 0 = none expires */
 };
 
@@ -81,12 +88,12 @@ struct mcf2b_host6_bucket {
 
 struct mcf2b_hjail4_key {
 	__u32 addr;		/* network byte order */
-	__u32 slot;
+	__u32 kernel_slot;
 };
 
 struct mcf2b_hjail6_key {
 	__u8 addr[16];
-	__u32 slot;
+	__u32 kernel_slot;
 };
 
 struct mcf2b_lpm4_key {
@@ -114,22 +121,22 @@ struct mcf2b_allow_value {
 };
 
 struct mcf2b_jail {
-	char name[MCF2B_JAIL_NAME_SIZE];	/* NUL-terminated; empty = free slot */
+	char name[MCF2B_JAIL_NAME_SIZE];	/* NUL-terminated; empty = free kernel slot */
 	__u32 all_ports;
 	__u32 reserved;
 };
 
 struct mcf2b_config {
-	__u64 active_jails;	/* slots in use */
+	__u64 active_jails;	/* kernel slots in use */
 	__u64 all_ports_jails;	/* jails that drop every packet of a banned source */
-	__u64 host_jails4;	/* jails holding host bans, per family */
+	__u64 host_jails4;	/* jails holding host bans, per address family */
 	__u64 host_jails6;
-	__u64 prefix_jails4;	/* jails holding real prefixes, per family */
+	__u64 prefix_jails4;	/* jails holding real prefixes, per address family */
 	__u64 prefix_jails6;
 	__u32 bloom_mask;	/* number of Bloom words - 1 (a power of two - 1) */
-	__u32 host_buckets4;	/* buckets of ban_host4_v2 / ban_host6_v2 */
+	__u32 host_buckets4;	/* buckets of ban_host4 / ban_host6 */
 	__u32 host_buckets6;
-	__u32 allow_families;	/* bit 0: the IPv4 whitelist holds entries; bit 1: IPv6 */
+	__u32 allow_address_families;	/* bit 0: the IPv4 whitelist holds entries; bit 1: IPv6 */
 };
 
 /* The program's per-CPU cache of CLOCK_TAI, refreshed once per tick (map clock_cache,

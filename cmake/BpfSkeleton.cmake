@@ -4,7 +4,8 @@
 # Both outputs live in the build tree. The object's include dependencies are tracked
 # through a depfile, and HEADERS are listed explicitly as well, so editing the shared
 # header regenerates the skeleton. Defines an INTERFACE target NAME_skel that puts the
-# skeleton on the include path and links libbpf.
+# skeleton on the include path and links libbpf. Programs outside bpf/ include the shared
+# header (bpf/mcf2b_shared.h) as from bpf/.
 find_program(MCF2B_BPF_CLANG NAMES clang clang-16 clang-15 clang-14 REQUIRED)
 find_program(MCF2B_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
 
@@ -29,7 +30,7 @@ function(mcf2b_bpf_skeleton name)
     OUTPUT ${obj}
     COMMAND ${MCF2B_BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${target_arch}
             -Wall -Werror
-            -I${CMAKE_CURRENT_SOURCE_DIR}
+            -I${CMAKE_CURRENT_SOURCE_DIR} -I${PROJECT_SOURCE_DIR}/bpf
             -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
             -MD -MF ${dep}
             -c ${src} -o ${obj}

@@ -7,30 +7,21 @@
 #include <linux/bpf.h>
 
 #include <cstring>
-#include <filesystem>
 #include <vector>
 
 #include "mcf2b_shared.h"
+#include "userspace/enforce/pinned_layout.h"
 
 namespace mcf2b::bench {
 namespace {
 
-// The pin of `stem` with whatever layout version it carries ("jail_slots" -> jail_slots_v2).
-Result<Fd> open_read_only(const std::string &pin_root, const std::string &stem) {
-  std::string found;
-  std::error_code ec;
-  for (const auto &e : std::filesystem::directory_iterator(pin_root, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(stem + "_v", 0) == 0 &&
-        name.find_first_not_of("0123456789", stem.size() + 2) == std::string::npos)
-      found = e.path().string();
-  }
-  if (found.empty())
-    return Error::msg("no pinned map " + stem + "_v* under " + pin_root);
+// A map the daemon pinned, by its name in the layout folder (PIN_ROOT/v2/jail_slots).
+Result<Fd> open_read_only(const std::string &pin_root, const std::string &name) {
+  std::string path = pinned_layout_dir(pin_root) + "/" + name;
   LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
-  int fd = bpf_obj_get_opts(found.c_str(), &opts);
+  int fd = bpf_obj_get_opts(path.c_str(), &opts);
   if (fd < 0)
-    return Error::sys("open pinned map " + found, -fd);
+    return Error::sys("open pinned map " + path, -fd);
   return Fd(fd);
 }
 
@@ -40,17 +31,17 @@ Result<PinnedBanMaps> PinnedBanMaps::open(const std::string &pin_root, const std
   PinnedBanMaps m;
   struct Want {
     Fd *fd;
-    const char *stem;
+    const char *name;
   };
-  for (auto [fd, stem] : {Want{&m.slots_, "jail_slots"}, Want{&m.jail_stats_, "jail_stats"},
+  for (auto [fd, name] : {Want{&m.slots_, "jail_slots"}, Want{&m.jail_stats_, "jail_stats"},
                           Want{&m.stats_, "stats"}}) {
-    auto opened = open_read_only(pin_root, stem);
+    auto opened = open_read_only(pin_root, name);
     if (!opened)
       return opened.error();
     *fd = std::move(*opened);
   }
   // The program: the one the interface's pinned link runs.
-  std::string link_pin = pin_root + "/xdp_link_" + ifname;
+  std::string link_pin = xdp_link_pin_path(pin_root, ifname);
   Fd link(bpf_obj_get(link_pin.c_str()));
   if (!link)
     return Error::sys("open the pinned link " + link_pin);
@@ -69,12 +60,12 @@ Result<PinnedBanMaps> PinnedBanMaps::open(const std::string &pin_root, const std
 }
 
 Result<uint32_t> PinnedBanMaps::slot_of(std::string_view jail) const {
-  for (uint32_t slot = 0; slot < MCF2B_MAX_JAILS; ++slot) {
+  for (uint32_t kernel_slot = 0; kernel_slot < MCF2B_MAX_JAILS; ++kernel_slot) {
     mcf2b_jail value{};
-    if (bpf_map_lookup_elem(slots_.get(), &slot, &value) != 0)
+    if (bpf_map_lookup_elem(slots_.get(), &kernel_slot, &value) != 0)
       return Error::sys("read the jail slots");
     if (std::string_view(value.name, strnlen(value.name, sizeof value.name)) == jail)
-      return slot;
+      return kernel_slot;
   }
   return Error::msg("no slot holds jail " + std::string(jail));
 }
@@ -115,9 +106,9 @@ bool PinnedBanMaps::drops(const IpAddress &source, uint16_t port) const {
   return bpf_prog_test_run_opts(program_.get(), &run) == 0 && run.retval == XDP_DROP;
 }
 
-uint64_t PinnedBanMaps::dropped(uint32_t slot) const {
+uint64_t PinnedBanMaps::dropped(uint32_t kernel_slot) const {
   std::vector<mcf2b_packet_count> per_cpu(static_cast<size_t>(cpus_));
-  if (bpf_map_lookup_elem(jail_stats_.get(), &slot, per_cpu.data()) != 0)
+  if (bpf_map_lookup_elem(jail_stats_.get(), &kernel_slot, per_cpu.data()) != 0)
     return 0;
   uint64_t sum = 0;
   for (const auto &c : per_cpu)

@@ -15,19 +15,19 @@ namespace mcf2b::bench {
 // files (never through XdpEnforcer, whose flock belongs to the daemon): where a jail
 // sits, how many packets it dropped, and whether the program attached to an interface
 // drops a given source now, asked through BPF_PROG_TEST_RUN, so the answer is the
-// kernel's own decision over the maps whatever their layout. Map pins are found by
-// their name without the layout version ("jail_slots_v*").
+// kernel's own decision over the maps whatever their layout. Map pins are found in the
+// layout folder of this build (pinned_layout.h).
 class PinnedBanMaps {
 public:
   static Result<PinnedBanMaps> open(const std::string &pin_root, const std::string &ifname);
 
-  // The jail's slot, from jail_slots_v1.
+  // The jail's kernel slot, from the jail_slots map.
   [[nodiscard]] Result<uint32_t> slot_of(std::string_view jail) const;
   // Whether the attached program drops a UDP datagram from `source` to `port` now (its
   // test run counts in the drop counters like a real packet).
   [[nodiscard]] bool drops(const IpAddress &source, uint16_t port) const;
-  // Packets the program dropped for the slot, summed over CPUs.
-  [[nodiscard]] uint64_t dropped(uint32_t slot) const;
+  // Packets the program dropped for the kernel slot, summed over CPUs.
+  [[nodiscard]] uint64_t dropped(uint32_t kernel_slot) const;
   // Packets the program dropped in total (global stats, summed over CPUs).
   [[nodiscard]] uint64_t dropped_total() const;
 

@@ -42,8 +42,9 @@
 
 #include "ban_filter_bench.skel.h"
 #include "base/fd.h"
-#include "userspace/enforce/bpf_map_ops.h"
 #include "base/subprocess.h"
+#include "bench/ban_filter_support/bench_failure.h"
+#include "bench/ban_filter_support/bench_object.h"
 #include "tests/fixtures/netns_pair.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
@@ -51,6 +52,7 @@
 
 using namespace mcf2b;
 using namespace mcf2b::testing;
+using namespace mcf2b::bench;
 
 namespace {
 
@@ -62,20 +64,6 @@ constexpr uint32_t kPackets = 204800;
 uint32_t g_rate = 200000; // packets per second (--rate)
 constexpr unsigned kBatch = 2048; // frames per live-frames run: its page-pool setup amortised
 constexpr int kRounds = 7; // short runs, modes alternating: load changes hit all alike
-
-// Thrown to main, so that what the run set up (namespaces, pins, rules) is torn down.
-struct Fatal {
-  std::string what;
-};
-
-[[noreturn]] void die(const std::string &what) { throw Fatal{what}; }
-
-template <class R> auto need(R r, const char *what) {
-  if (!r)
-    die(std::string(what) + ": " + r.error().message());
-  if constexpr (!std::is_same_v<R, Status>)
-    return std::move(*r);
-}
 
 std::string read_file(const std::string &path) {
   std::ifstream in(path);
@@ -248,14 +236,7 @@ int run(int argc, char **argv) {
     need(mirror.apply(bans), "fill the ipset");
   }
   // The sender and the bare XDP_PASS program; the object binds the enforcer's pinned maps.
-  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_root.c_str());
-  ban_filter_bench *skel = ban_filter_bench__open_opts(&open_opts);
-  if (!skel)
-    die("open the bench BPF object");
-  // The filter's maps are pinned: take their sizes so libbpf reuses them.
-  adopt_pinned_map_sizes(skel->obj, pin_root);
-  if (int err = ban_filter_bench__load(skel); err != 0)
-    die("load the bench BPF object: " + Error::sys("", -err).message());
+  ban_filter_bench *skel = load_bench_object(pin_root);
   Fd pass_link;
   std::fprintf(stderr, "%u bans in the maps and in ipset %s; %u packets per run at %u pps\n",
                g_bans, kJail, kPackets, g_rate);

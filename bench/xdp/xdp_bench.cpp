@@ -35,6 +35,10 @@
 
 #include "ban_filter_bench.skel.h"
 #include "base/fd.h"
+#include "mcf2b_shared.h"
+#include "bench/ban_filter_support/bench_failure.h"
+#include "bench/ban_filter_support/bench_object.h"
+#include "bench/ban_filter_support/map_batch.h"
 #include "userspace/enforce/bpf_map_ops.h"
 #include "userspace/enforce/bpf_test_run.h"
 #include "userspace/enforce/tai_clock.h"
@@ -42,26 +46,13 @@
 #include "userspace/model/jail.h"
 
 using namespace mcf2b;
+using namespace mcf2b::bench;
 
 namespace {
 
 constexpr uint32_t kSources = 1u << 20;
 constexpr uint32_t kLoops = 1u << 18; // per harness run: well under a second of kernel time
 constexpr int kRounds = 5;
-
-// Thrown to main, so that what the run set up (namespaces, pins, rules) is torn down.
-struct Fatal {
-  std::string what;
-};
-
-[[noreturn]] void die(const std::string &what) { throw Fatal{what}; }
-
-template <class R> auto need(R r, const char *what) {
-  if (!r)
-    die(std::string(what) + ": " + r.error().message());
-  if constexpr (!std::is_same_v<R, Status>)
-    return std::move(*r);
-}
 
 void remove_tree(const std::string &path) {
   if (DIR *d = ::opendir(path.c_str())) {
@@ -139,7 +130,7 @@ private:
   std::optional<XdpEnforcer> enforcer_;
   ban_filter_bench *skel_ = nullptr;
   std::vector<std::string> jails_;
-  std::vector<JailSlot> slots_;
+  std::vector<JailSlot> kernel_slots_;
   std::vector<bool> smtp_jail_; // by index into jails_
   std::vector<Fd> lpm_tries_;
   std::vector<uint32_t> banned_;      // network byte order
@@ -158,25 +149,19 @@ void Bench::setup() {
     auto ports = parse_port_list(j.port, &err);
     if (!ports)
       die(err);
-    slots_.push_back(need(enforcer_->set_jail(j.name, JailPorts::from_list(*ports)), "set jail"));
+    kernel_slots_.push_back(need(enforcer_->set_jail(j.name, JailPorts::from_list(*ports)), "set jail"));
     jails_.push_back(j.name);
     smtp_jail_.push_back(std::find(ports->begin(), ports->end(), 25) != ports->end());
   }
 
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root.c_str());
-  skel_ = ban_filter_bench__open_opts(&opts);
-  if (!skel_)
-    die("open the bench BPF object");
-  // The filter's maps are pinned: take their sizes so libbpf reuses them.
-  adopt_pinned_map_sizes(skel_->obj, root);
-  if (int err = ban_filter_bench__load(skel_); err != 0)
-    die("load the bench BPF object: " + Error::sys("", -err).message());
+  skel_ = load_bench_object(root);
   skel_->bss->source_mask = kSources - 1;
 
   int outer = bpf_map__fd(skel_->maps.lpm_only4);
-  for (JailSlot s : slots_) {
+  for (JailSlot s : kernel_slots_) {
     LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
-    int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "lpm_only", 8, 16, 1u << 20, &o);
+    int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "lpm_only", sizeof(mcf2b_lpm4_key),
+                            sizeof(mcf2b_prefix_value), 1u << 20, &o);
     if (fd < 0)
       die("create an LPM-only trie");
     if (bpf_map_update_elem(outer, &s, &fd, 0) != 0)
@@ -212,21 +197,19 @@ void Bench::add_bans(size_t target) {
 // The bans `which` (indexes into banned_) as /32 prefixes in the LPM-only tries, enforced
 // until `expires_ns` (TAI, 0 = permanent).
 void Bench::fill_lpm_only(const std::vector<size_t> &which, uint64_t expires_ns) {
-  std::map<uint32_t, std::pair<std::vector<uint8_t>, size_t>> per_trie;
+  std::map<uint32_t, std::vector<mcf2b_lpm4_key>> per_trie;
   for (size_t i : which) {
-    auto &[keys, n] = per_trie[banned_jail_[i]];
-    uint32_t len = 32;
-    keys.insert(keys.end(), reinterpret_cast<uint8_t *>(&len), reinterpret_cast<uint8_t *>(&len) + 4);
-    keys.insert(keys.end(), reinterpret_cast<uint8_t *>(&banned_[i]),
-                reinterpret_cast<uint8_t *>(&banned_[i]) + 4);
-    ++n;
+    mcf2b_lpm4_key key{.prefixlen = 32, .addr = {}};
+    std::memcpy(key.addr, &banned_[i], sizeof(key.addr));
+    per_trie[banned_jail_[i]].push_back(key);
   }
-  for (auto &[jail, kn] : per_trie) {
-    std::vector<uint64_t> values(kn.second * 2, expires_ns);
-    BpfMapRef trie(lpm_tries_[jail].get(), "lpm_only trie", 8, 16);
+  for (auto &[jail, keys] : per_trie) {
+    std::vector<mcf2b_prefix_value> values(keys.size(), mcf2b_prefix_value{expires_ns, expires_ns});
+    BpfMapRef trie(lpm_tries_[jail].get(), "lpm_only trie", sizeof(mcf2b_lpm4_key),
+                   sizeof(mcf2b_prefix_value));
     size_t done = 0;
-    need(trie.update_many(kn.first.data(), reinterpret_cast<const uint8_t *>(values.data()),
-                          kn.second, done),
+    need(update_many(trie, reinterpret_cast<const uint8_t *>(keys.data()),
+                     reinterpret_cast<const uint8_t *>(values.data()), keys.size(), done),
          "fill LPM-only tries");
   }
 }
@@ -259,8 +242,8 @@ void Bench::load_sources(const std::vector<uint32_t> &sources) {
     keys[i] = i;
   BpfMapRef map(bpf_map__fd(skel_->maps.bench_sources), "bench_sources", 4, 4);
   size_t done = 0;
-  need(map.update_many(reinterpret_cast<const uint8_t *>(keys.data()),
-                       reinterpret_cast<const uint8_t *>(sources.data()), sources.size(), done),
+  need(update_many(map, reinterpret_cast<const uint8_t *>(keys.data()),
+                   reinterpret_cast<const uint8_t *>(sources.data()), sources.size(), done),
        "load sources");
 }
 
@@ -350,9 +333,9 @@ void Bench::run() {
                bare_ns, filter_fixed, lpm_fixed);
 
   uint64_t mem_empty = 0;
-  std::vector<int> filter_maps = {bpf_map__fd(skel_->maps.ban_host4_v2),
-                                  bpf_map__fd(skel_->maps.ban_hjail4_v2),
-                                  bpf_map__fd(skel_->maps.ban_bloom_v2)};
+  std::vector<int> filter_maps = {bpf_map__fd(skel_->maps.ban_host4),
+                                  bpf_map__fd(skel_->maps.ban_hjail4),
+                                  bpf_map__fd(skel_->maps.ban_bloom)};
   for (int fd : filter_maps)
     mem_empty += memlock_of(fd);
 
@@ -387,7 +370,7 @@ void Bench::run() {
   for (int fd : filter_maps)
     mem_full += memlock_of(fd);
   uint64_t mem_all = mem_full; // with the IPv6 twins, whose memory is reserved up front
-  for (int fd : {bpf_map__fd(skel_->maps.ban_host6_v2), bpf_map__fd(skel_->maps.ban_hjail6_v2)})
+  for (int fd : {bpf_map__fd(skel_->maps.ban_host6), bpf_map__fd(skel_->maps.ban_hjail6)})
     mem_all += memlock_of(fd);
 
   double reban_s = make_bans_expire();

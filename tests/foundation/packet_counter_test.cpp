@@ -7,10 +7,10 @@
 
 #include <array>
 
+#include "demo/packet_counter/packet_counter.h"
 #include "tests/fixtures/netns_pair.h"
 #include "tests/fixtures/requirements.h"
 #include "userspace/enforce/bpf_test_run.h"
-#include "userspace/enforce/packet_counter.h"
 
 using namespace mcf2b;
 using namespace mcf2b::testing;

@@ -562,7 +562,7 @@ TEST(BanFilterRestart, OpenUnpinsMapsOfTheOlderLayout) {
   auto e = XdpEnforcer::open({root, 1024, [&](std::string_view m) { logged.emplace_back(m); }});
   ASSERT_TRUE(ok(e));
   EXPECT_NE(::access((root + "/config_v1").c_str(), F_OK), 0);
-  EXPECT_EQ(::access((root + "/config_v2").c_str(), F_OK), 0);
+  EXPECT_EQ(::access((root + "/v2/config").c_str(), F_OK), 0);
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_NE(logged[0].find("config_v1"), std::string::npos);
 }

@@ -18,6 +18,7 @@
 #include "base/fd.h"
 #include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
+#include "tests/xdp/enforcer_loader.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -33,30 +34,6 @@ constexpr const char *kJail = "mc-exim-1d";
 
 IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
 
-// Loads the filter, configures the jail, bans, attaches to b's veth and exits: what a
-// daemon does before it dies.
-int load_attach_and_exit(const NetnsPair &pair, const std::string &pin_root) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    auto scope = NetnsScope::enter(pair.b().ns);
-    if (!scope)
-      ::_exit(10);
-    auto e = XdpEnforcer::open({pin_root, 4096, {}});
-    if (!e)
-      ::_exit(11);
-    if (!e->set_jail(kJail, JailPorts::from_list({25, 465, 587})))
-      ::_exit(12);
-    if (!e->ban(kJail, P(kBanned), 0) || !e->ban(kJail, P("198.51.100.0/24"), 0))
-      ::_exit(13);
-    if (!e->attach(pair.b().ifname))
-      ::_exit(14);
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::set<IpPrefix> as_set(const std::vector<IpPrefix> &v) { return {v.begin(), v.end()}; }
 
 TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoader) {
@@ -67,7 +44,7 @@ TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoad
   const NetnsPair &pair = bed->pair();
   const std::string &root = bed->pin_root();
 
-  ASSERT_EQ(load_attach_and_exit(pair, root), 0);
+  ASSERT_EQ(load_attach_and_exit(pair, root, kBanned), 0);
 
   // The loader is gone; its program and maps are not.
   auto banned25 = bed->connects(kBanned, 25);

@@ -10,24 +10,15 @@
 
 namespace mcf2b {
 
-void adopt_pinned_map_sizes(bpf_object *object, const std::string &pin_root) {
-  bpf_map *map;
-  bpf_object__for_each_map(map, object) {
-    int fd = bpf_obj_get((pin_root + "/" + bpf_map__name(map)).c_str());
-    if (fd < 0)
-      continue;
-    bpf_map_info info{};
-    __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-      bpf_map__set_max_entries(map, info.max_entries);
-    ::close(fd);
-  }
-}
 namespace {
 // The kernel-internal ENOTSUPP some BPF commands return for "not implemented for this
 // map type"; not in the userspace headers.
 constexpr int kEnotsupp = 524;
 } // namespace
+
+bool batch_unsupported(int err) {
+  return err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == kEnotsupp;
+}
 
 Result<bool> BpfMapRef::lookup(const void *key, void *value) const {
   if (bpf_map_lookup_elem(fd_, key, value) == 0)
@@ -63,7 +54,7 @@ Status BpfMapRef::for_each(const std::function<void(const uint8_t *, const uint8
                                   keys.data(), values.data(), &count, &opts);
     int err = rc != 0 ? errno : 0;
     if (rc != 0 && err != ENOENT) {
-      if (first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == kEnotsupp))
+      if (first && batch_unsupported(err))
         break; // no batch support: key by key below
       return Error::sys(std::string("batch lookup in ") + name_, err);
     }
@@ -90,35 +81,6 @@ Status BpfMapRef::for_each(const std::function<void(const uint8_t *, const uint8
     key.swap(next);
     have = true;
   }
-}
-
-Status BpfMapRef::update_many(const uint8_t *keys, const uint8_t *values, size_t count,
-                              size_t &done, uint64_t flags) const {
-  done = 0;
-  constexpr size_t kChunk = 8192;
-  bool batch = true;
-  while (done < count) {
-    if (batch) {
-      uint32_t n = static_cast<uint32_t>(std::min(kChunk, count - done));
-      LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
-      if (bpf_map_update_batch(fd_, keys + done * key_size_, values + done * value_size_, &n,
-                               &opts) == 0) {
-        done += n;
-        continue;
-      }
-      int err = errno;
-      done += n; // n now says how many went in before the failure
-      if (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == kEnotsupp) {
-        batch = false; // retry the rest one by one (also pinpoints a bad entry)
-        continue;
-      }
-      return Error::sys(std::string("batch update ") + name_, err);
-    }
-    if (auto st = update(keys + done * key_size_, values + done * value_size_, flags); !st)
-      return st;
-    ++done;
-  }
-  return {};
 }
 
 } // namespace mcf2b

@@ -9,13 +9,7 @@
 
 #include "base/result.h"
 
-struct bpf_object;
-
 namespace mcf2b {
-
-// Before loading an object whose maps are pinned under `pin_root` (libbpf reuses a pin
-// only when the definitions match): gives each of its maps the size of its pinned twin.
-void adopt_pinned_map_sizes(bpf_object *object, const std::string &pin_root);
 
 // Byte-level access to a BPF map by fd, errors as values with the map's name in them.
 class BpfMapRef {
@@ -37,17 +31,17 @@ public:
   // supports it, else key by key. Entries changed meanwhile may be seen or not.
   Status for_each(const std::function<void(const uint8_t *, const uint8_t *)> &fn) const;
 
-  // Writes many entries with BPF_MAP_UPDATE_BATCH, in chunks; where batches are not
-  // supported, one by one. On a failure, `done` says how many entries were written (the
-  // first `done` ones) and the error is for entry `done`.
-  Status update_many(const uint8_t *keys, const uint8_t *values, size_t count, size_t &done,
-                     uint64_t flags = 0) const;
+  [[nodiscard]] size_t key_size() const { return key_size_; }
+  [[nodiscard]] size_t value_size() const { return value_size_; }
 
 private:
   int fd_ = -1;
   const char *name_ = "";
   size_t key_size_ = 0, value_size_ = 0;
 };
+
+// Whether a failed batch command (errno `err`) means "no batches for this map type".
+bool batch_unsupported(int err);
 
 // Whether a failed map update means "the map is full".
 inline bool is_map_full(const Error &e) { return e.code == E2BIG || e.code == ENOSPC; }

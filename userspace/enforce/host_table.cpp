@@ -155,7 +155,7 @@ std::optional<mcf2b_host_value> HostTable::find(const IpAddress &address) const 
 
 Status HostTable::insert(const IpAddress &address, const mcf2b_host_value &value) {
   if (address.is_v4() != v4_ || value.jails == 0)
-    throw std::invalid_argument("HostTable::insert: wrong family or no jail");
+    throw std::invalid_argument("HostTable::insert: wrong address family or no jail");
   if (size_ >= capacity_)
     return Error{"every address in use", ENOSPC};
   const uint8_t *addr = address.bytes().data();
@@ -218,7 +218,7 @@ std::optional<HostTable::Place> HostTable::make_room(uint32_t b1, uint32_t b2) {
 
 bool HostTable::update(const IpAddress &address, const mcf2b_host_value &value) {
   if (address.is_v4() != v4_ || value.jails == 0)
-    throw std::invalid_argument("HostTable::update: wrong family or no jail");
+    throw std::invalid_argument("HostTable::update: wrong address family or no jail");
   auto p = locate(address.bytes().data());
   if (!p)
     return false;

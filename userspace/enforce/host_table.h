@@ -37,7 +37,7 @@ public:
   static uint32_t buckets_for(bool v4, uint32_t capacity);
 
   // `memory` holds `buckets` buckets, zeroed or as an earlier HostTable of the same
-  // family and bucket count left them.
+  // address family and bucket count left them.
   HostTable(bool v4, void *memory, uint32_t buckets, uint32_t capacity);
 
   [[nodiscard]] bool v4() const { return v4_; }

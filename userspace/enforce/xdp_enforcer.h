@@ -17,7 +17,8 @@ namespace mcf2b {
 
 // Seconds since the Unix epoch; 0 = never (a permanent ban).
 using UnixTime = int64_t;
-// A jail's index in the kernel maps (0..63), stable across restarts.
+// A jail's kernel slot: its index (0..63) in the ban filter's maps and bit in their jail
+// masks, stable across restarts. Not the controller's tier slot of a jail family.
 using JailSlot = uint32_t;
 
 inline constexpr const char *kDefaultPinRoot = "/sys/fs/bpf/mcf2b";
@@ -37,10 +38,10 @@ struct JailPorts {
 
 struct JailInfo {
   std::string name;
-  JailSlot slot = 0;
+  JailSlot kernel_slot = 0;
   JailPorts ports;
-  uint64_t host_bans = 0;   // exact addresses (both families)
-  uint64_t prefix_bans = 0; // real prefixes (both families)
+  uint64_t host_bans = 0;   // exact addresses (both address families)
+  uint64_t prefix_bans = 0; // real prefixes (both address families)
 };
 
 struct BanEntry {
@@ -80,7 +81,7 @@ struct WhitelistEntry {
 
 struct JailCounters {
   std::string jail;
-  JailSlot slot = 0;
+  JailSlot kernel_slot = 0;
   uint64_t packets = 0; // dropped
   uint64_t bytes = 0;
 };
@@ -106,9 +107,10 @@ struct EnforcerOptions {
 };
 
 // The XDP ban filter and its pinned maps. open() loads the program and reuses every map
-// already pinned under the pin root (or creates and pins them), attach() swaps the
-// program into a pinned bpf_link atomically, so bans hold while the process is gone and
-// no packet slips through a restart. Jails get a slot (0..63) that is persisted.
+// already pinned under the pin root (or creates and pins them; layout: pinned_layout.h),
+// attach() swaps the program into a pinned bpf_link atomically, so bans hold while the
+// process is gone and no packet slips through a restart. Jails get a kernel slot (0..63)
+// that is persisted.
 // Not thread-safe: one controller thread drives it. One process per pin root (flock).
 class XdpEnforcer {
 public:
@@ -124,12 +126,13 @@ public:
   // The loaded program, for BPF_PROG_TEST_RUN.
   [[nodiscard]] int program_fd() const;
 
-  // Jails: the name keeps its slot across restarts; setting again changes its ports.
+  // Jails: the name keeps its kernel slot across restarts; setting again changes its ports.
   // Names are at most 28 characters (the ipset IPv6 twin appends "-v6").
   Result<JailSlot> set_jail(std::string_view name, const JailPorts &ports);
-  // Unbans everything in the jail, clears its counters and frees its slot.
+  // Unbans everything in the jail, clears its counters and frees its kernel slot.
   Status remove_jail(std::string_view name);
   [[nodiscard]] std::vector<JailInfo> jails() const;
+  // The jail's kernel slot.
   [[nodiscard]] std::optional<JailSlot> slot_of(std::string_view name) const;
 
   // Interfaces in the caller's network namespace. Native XDP, else generic (logged).
@@ -163,6 +166,7 @@ public:
 
 private:
   explicit XdpEnforcer(std::unique_ptr<State> state);
+  Status apply_one(const BanChange &change);
   std::unique_ptr<State> s_;
 };
 

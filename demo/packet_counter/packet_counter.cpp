@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/enforce/packet_counter.h"
+#include "demo/packet_counter/packet_counter.h"
 
 #include <net/if.h>
 

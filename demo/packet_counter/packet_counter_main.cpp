@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "base/subprocess.h"
-#include "userspace/enforce/packet_counter.h"
+#include "demo/packet_counter/packet_counter.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"Count the packets arriving on an interface with an XDP program"};

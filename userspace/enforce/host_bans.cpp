@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/enforce/host_bans.h"
+
+#include <atomic>
+#include <bit>
+#include <vector>
+
+#include "userspace/enforce/shared_structs.h"
+
+namespace mcf2b {
+namespace {
+
+const char *table_name(AddressFamily af) {
+  return af == AddressFamily::v4 ? "ban_host4" : "ban_host6";
+}
+
+JailSlot lowest_jail(uint64_t jails) {
+  return static_cast<JailSlot>(std::countr_zero(jails));
+}
+
+} // namespace
+
+HostBans::HostBans(Maps maps, uint32_t capacity, ConfigWord &config, MapFullCount &map_full)
+    : maps_(std::move(maps)), config_(&config), map_full_(&map_full),
+      bloom_(std::make_unique<BloomCounts>(maps_.bloom.entries())) {
+  for (AddressFamily af : kAddressFamilies)
+    tables_[af].emplace(af == AddressFamily::v4, maps_.tables[af].data(),
+                        maps_.tables[af].entries(), capacity);
+}
+
+Status HostBans::rebuild() {
+  for (AddressFamily af : kAddressFamilies) {
+    tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+      for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
+        counts_[af][kernel_slot] += (hv.jails >> kernel_slot) & 1;
+      bloom_->add(a);
+    });
+  }
+  // Make the kernel's Bloom words exactly what the tables need (a crash between two
+  // writes could have left a word behind).
+  for (uint32_t w = 0; w < bloom_->size(); ++w)
+    if (bloom_words()[w] != bloom_->word(w))
+      write_bloom_word(w);
+  mcf2b_config &c = config_->edit();
+  c.bloom_mask = bloom_->mask();
+  c.host_buckets4 = tables_[AddressFamily::v4]->buckets();
+  c.host_buckets6 = tables_[AddressFamily::v6]->buckets();
+  return {};
+}
+
+// The program must see an address's Bloom bits before its table slot: the fence keeps
+// this store ahead of the table's.
+void HostBans::write_bloom_word(uint32_t word) const {
+  std::atomic_ref<uint64_t>(bloom_words()[word])
+      .store(bloom_->word(word), std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+}
+
+uint64_t HostBans::jails_with_bans(AddressFamily af) const {
+  return jails_counted(counts_[af]);
+}
+
+Result<uint64_t> HostBans::per_jail_expiry(const IpAddress &address, JailSlot kernel_slot) const {
+  mcf2b_expiry e{};
+  auto found =
+      maps_.per_jail[address.family()].lookup(HostJailKey(address, kernel_slot).data(), &e);
+  if (!found)
+    return found.error();
+  return *found ? e.expires_ns : uint64_t{0};
+}
+
+Result<uint64_t> HostBans::earliest_of(const IpAddress &address, uint64_t jails) const {
+  uint64_t earliest = 0;
+  for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot) {
+    if (!(jails & jail_bit(kernel_slot)))
+      continue;
+    auto e = per_jail_expiry(address, kernel_slot);
+    if (!e)
+      return e.error();
+    earliest = earlier_expiry(earliest, *e);
+  }
+  return earliest;
+}
+
+Result<uint64_t> HostBans::expiry_in(const IpAddress &address, const mcf2b_host_value &value,
+                                     JailSlot kernel_slot) const {
+  // Banned in one jail only: the earliest expiry is that jail's.
+  if (std::has_single_bit(value.jails))
+    return value.earliest_ns;
+  return per_jail_expiry(address, kernel_slot);
+}
+
+Status HostBans::set_per_jail_expiry(const IpAddress &address, JailSlot kernel_slot,
+                                     uint64_t expiry_ns) {
+  const BpfMapRef &map = maps_.per_jail[address.family()];
+  mcf2b_expiry e{expiry_ns};
+  return map_full_->checked(map.update(HostJailKey(address, kernel_slot).data(), &e), map.name());
+}
+
+Status HostBans::ban(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns) {
+  AddressFamily af = address.family();
+  HostTable &table = *tables_[af];
+  auto found = table.find(address);
+  if (auto st = config_->announce(ConfigWord::host_jails(af), kernel_slot); !st)
+    return st;
+  if (!found) {
+    // Bloom bits first: the program must never see the entry without them.
+    if (auto w = bloom_->add(address))
+      write_bloom_word(*w);
+    if (auto st = table.insert(address, mcf2b_host_value{jail_bit(kernel_slot), expiry_ns}); !st) {
+      if (auto w = bloom_->remove(address))
+        write_bloom_word(*w);
+      return map_full_->refused(st.error(), table_name(af));
+    }
+    ++counts_[af][kernel_slot];
+    return {};
+  }
+  mcf2b_host_value v = *found;
+  if (v.jails == jail_bit(kernel_slot)) { // banned again in its only jail: new expiry
+    v.earliest_ns = expiry_ns;
+    table.update(address, v);
+    return {};
+  }
+  // Two or more jails: each jail's expiry lives in the per-jail map.
+  bool was_single = std::has_single_bit(v.jails);
+  JailSlot other = lowest_jail(v.jails);
+  if (was_single)
+    if (auto st = set_per_jail_expiry(address, other, v.earliest_ns); !st)
+      return st;
+  if (auto st = set_per_jail_expiry(address, kernel_slot, expiry_ns); !st) {
+    if (was_single)
+      (void)maps_.per_jail[af].erase(HostJailKey(address, other).data());
+    return st;
+  }
+  bool is_new = !(v.jails & jail_bit(kernel_slot));
+  v.jails |= jail_bit(kernel_slot);
+  auto earliest = earliest_of(address, v.jails);
+  if (!earliest)
+    return earliest.error();
+  v.earliest_ns = *earliest;
+  table.update(address, v);
+  if (is_new)
+    ++counts_[af][kernel_slot];
+  return {};
+}
+
+Status HostBans::unban(const IpAddress &address, JailSlot kernel_slot) {
+  AddressFamily af = address.family();
+  HostTable &table = *tables_[af];
+  auto found = table.find(address);
+  if (!found || !(found->jails & jail_bit(kernel_slot)))
+    return {};
+  mcf2b_host_value v = *found;
+  uint64_t rest = v.jails & ~jail_bit(kernel_slot);
+  if (rest == 0) {
+    table.erase(address);
+    if (auto w = bloom_->remove(address))
+      write_bloom_word(*w);
+  } else if (std::has_single_bit(rest)) {
+    // Back to one jail: its expiry moves into the table.
+    JailSlot remaining = lowest_jail(rest);
+    auto e = per_jail_expiry(address, remaining);
+    if (!e)
+      return e.error();
+    table.update(address, mcf2b_host_value{rest, *e});
+    if (auto st = maps_.per_jail[af].erase(HostJailKey(address, remaining).data()); !st)
+      return st;
+  } else {
+    auto earliest = earliest_of(address, rest);
+    if (!earliest)
+      return earliest.error();
+    table.update(address, mcf2b_host_value{rest, *earliest});
+  }
+  if (!std::has_single_bit(v.jails))
+    if (auto st = maps_.per_jail[af].erase(HostJailKey(address, kernel_slot).data()); !st)
+      return st;
+  if (counts_[af][kernel_slot] > 0)
+    --counts_[af][kernel_slot];
+  return {};
+}
+
+Status HostBans::unban_all(JailSlot kernel_slot) {
+  for (AddressFamily af : kAddressFamilies) {
+    std::vector<IpAddress> banned;
+    tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+      if (hv.jails & jail_bit(kernel_slot))
+        banned.push_back(a);
+    });
+    for (const auto &a : banned)
+      if (auto st = unban(a, kernel_slot); !st)
+        return st;
+    counts_[af][kernel_slot] = 0;
+  }
+  return {};
+}
+
+Status HostBans::for_each_ban(AddressFamily af, JailSlot kernel_slot, const BanFn &fn) const {
+  if (!counts_[af][kernel_slot])
+    return {};
+  std::vector<std::pair<IpAddress, mcf2b_host_value>> hits;
+  tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+    if (hv.jails & jail_bit(kernel_slot))
+      hits.emplace_back(a, hv);
+  });
+  for (const auto &[a, hv] : hits) {
+    auto e = expiry_in(a, hv, kernel_slot);
+    if (!e)
+      return e.error();
+    fn(kernel_slot, a, *e);
+  }
+  return {};
+}
+
+Status HostBans::for_each_expired(AddressFamily af, uint64_t now_ns, uint64_t jails,
+                                  const BanFn &fn) const {
+  std::vector<std::pair<IpAddress, mcf2b_host_value>> due;
+  tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+    if (hv.earliest_ns != 0 && hv.earliest_ns <= now_ns)
+      due.emplace_back(a, hv);
+  });
+  for (const auto &[a, hv] : due) {
+    for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot) {
+      if (!(hv.jails & jail_bit(kernel_slot) & jails))
+        continue;
+      auto e = expiry_in(a, hv, kernel_slot);
+      if (!e)
+        return e.error();
+      if (*e != 0 && *e <= now_ns)
+        fn(kernel_slot, a, *e);
+    }
+  }
+  return {};
+}
+
+} // namespace mcf2b
