@@ -4,25 +4,17 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <set>
 
 #include "userspace/enforce/shared_structs.h"
+#include "userspace/model/jail_name.h"
 
 namespace mcf2b {
-namespace {
 
-bool valid_jail_name(std::string_view name) {
-  if (name.empty() || name.size() > MCF2B_JAIL_NAME_MAX_V6_TWIN)
-    return false;
-  for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-      return false;
-  return true;
-}
-
-} // namespace
+// The kernel's name field holds every name the one rule accepts.
+static_assert(kMaxJailName == MCF2B_JAIL_NAME_MAX_V6_TWIN);
+static_assert(kMaxJailName < MCF2B_JAIL_NAME_SIZE);
 
 Status JailSlots::rebuild() {
   for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot) {
@@ -104,9 +96,8 @@ Status JailSlots::set_port_masks(JailSlot kernel_slot, const std::vector<uint16_
 }
 
 Result<JailSlot> JailSlots::set(std::string_view name, const JailPorts &ports) {
-  if (!valid_jail_name(name))
-    return Error::msg("invalid jail name '" + std::string(name) +
-                      "': 1 to 28 characters of letters, digits, '-', '_', '.'");
+  if (auto valid = check_jail_name(name); !valid)
+    return valid.error();
   auto held = find(name);
   std::optional<JailSlot> kernel_slot = held;
   for (JailSlot i = 0; i < kMaxJails && !kernel_slot; ++i)
