@@ -217,7 +217,7 @@ void Bench::fill_lpm_only(const std::vector<size_t> &which, uint64_t expires_ns)
 // Bans every banned address again, now expiring in a day, as MailCleaner's bans do: the
 // filter then reads the clock for every banned packet. Returns the seconds it took.
 double Bench::make_bans_expire() {
-  UnixTime expiry = unix_now() + 86400;
+  Seconds expiry = unix_now() + 86400;
   std::vector<BanChange> changes;
   std::vector<size_t> all(banned_.size());
   for (size_t i = 0; i < banned_.size(); ++i) {

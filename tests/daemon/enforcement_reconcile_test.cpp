@@ -53,7 +53,7 @@ protected:
   }
 
   // What the maps hold for the jail, prefix -> expiry, read by a fresh enforcer.
-  std::map<IpPrefix, UnixTime> held() {
+  std::map<IpPrefix, Seconds> held() {
     EnforcerOptions o;
     o.pin_root = pins_->path() + "/mcf2b";
     o.capacity = 1024;
@@ -61,7 +61,7 @@ protected:
     EXPECT_TRUE(ok(x));
     auto bans = x->list_bans(kJail);
     EXPECT_TRUE(ok(bans));
-    std::map<IpPrefix, UnixTime> out;
+    std::map<IpPrefix, Seconds> out;
     for (const auto &b : *bans)
       out[b.prefix] = b.expires;
     return out;
@@ -83,7 +83,7 @@ TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {
     ASSERT_TRUE(ok(kept));
     EXPECT_TRUE(kept->empty());
   }
-  std::map<IpPrefix, UnixTime> expected{{P("192.0.2.1"), now_ + 3600},
+  std::map<IpPrefix, Seconds> expected{{P("192.0.2.1"), now_ + 3600},
                                         {P("2001:db8::1"), 0},
                                         {P("198.51.100.0/24"), now_ + 60}};
   EXPECT_EQ(held(), expected);
@@ -119,7 +119,7 @@ TEST_F(EnforcementReconcile, MapsOfAnEarlierDaemonAreMadeToMatchTheStore) {
   std::map<IpPrefix, Seconds> expected_kept{{P("192.0.2.3"), now_ + 600},
                                             {P("203.0.113.0/24"), now_ + 60}};
   EXPECT_EQ(kept_ends, expected_kept);
-  std::map<IpPrefix, UnixTime> expected_held{{P("192.0.2.1"), now_ + 3600},
+  std::map<IpPrefix, Seconds> expected_held{{P("192.0.2.1"), now_ + 3600},
                                              {P("192.0.2.2"), now_ + 7200},
                                              {P("192.0.2.3"), now_ + 600},
                                              {P("203.0.113.0/24"), now_ + 60},

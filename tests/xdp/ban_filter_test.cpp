@@ -223,7 +223,7 @@ TEST_F(BanFilter, OverlappingPrefixesAcrossJails) {
 }
 
 TEST_F(BanFilter, NestedPrefixesInOneJailKeepTheLongestLivedBan) {
-  UnixTime past = unix_now() - 60;
+  Seconds past = unix_now() - 60;
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("198.51.0.0/16"), 0)));
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("198.51.100.0/24"), past)));
   // The /24 has expired but lies inside the permanent /16.
@@ -271,7 +271,7 @@ TEST_F(BanFilter, WhitelistOfOneFamilyLeavesTheOtherAndEmptyingItRestoresBans) {
 }
 
 TEST_F(BanFilter, ExpiredVersusLiveBans) {
-  UnixTime now = unix_now();
+  Seconds now = unix_now();
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("192.0.2.70"), now - 10)));
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("192.0.2.71"), now + 3600)));
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("2001:db8::70"), now - 10)));
@@ -507,7 +507,7 @@ TEST(BanFilterRestart, ReopenKeepsSlotsBansAndWhitelist) {
   auto pins = BpffsPinDir::create();
   ASSERT_TRUE(ok(pins));
   std::string root = pins->path() + "/mcf2b";
-  UnixTime expiry = unix_now() + 86400;
+  Seconds expiry = unix_now() + 86400;
   {
     auto e = XdpEnforcer::open({root, 1024, {}});
     ASSERT_TRUE(ok(e));

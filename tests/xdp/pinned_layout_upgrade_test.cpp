@@ -99,7 +99,7 @@ TEST(PinnedLayoutUpgrade, SuffixedPinsAreAdoptedWithTheirBansAndRemoved) {
   ASSERT_TRUE(ok(pins));
   std::string root = pins->path() + "/mcf2b";
   const std::vector<std::string> jails = {"mc-ssh-1d", "mc-exim-1d", "mc-all"};
-  UnixTime expiry = unix_now() + 86400;
+  Seconds expiry = unix_now() + 86400;
   std::set<std::pair<std::string, std::string>> before;
   {
     auto e = XdpEnforcer::open({root, 1024, {}});

@@ -185,7 +185,7 @@ Status XdpEnforcer::apply_one(const BanChange &change) {
   return {};
 }
 
-Status XdpEnforcer::ban(std::string_view jail, const IpPrefix &prefix, UnixTime expires) {
+Status XdpEnforcer::ban(std::string_view jail, const IpPrefix &prefix, Seconds expires) {
   return apply_one(BanChange::ban(std::string(jail), prefix, expires));
 }
 
@@ -262,7 +262,7 @@ Result<std::vector<BanEntry>> XdpEnforcer::list_bans(std::string_view jail) cons
   return out;
 }
 
-Result<std::vector<BanEntry>> XdpEnforcer::sweep_expired(UnixTime now) {
+Result<std::vector<BanEntry>> XdpEnforcer::sweep_expired(Seconds now) {
   auto &s = *s_;
   int64_t offset = tai_offset_seconds();
   uint64_t now_ns = unix_to_tai_ns(now, offset);

@@ -12,11 +12,10 @@
 
 #include "base/ip_address.h"
 #include "base/result.h"
+#include "base/seconds.h"
 
 namespace mcf2b {
 
-// Seconds since the Unix epoch; 0 = never (a permanent ban).
-using UnixTime = int64_t;
 // A jail's kernel slot: its index (0..63) in the ban filter's maps and bit in their jail
 // masks, stable across restarts. Not the controller's tier slot of a jail family.
 using JailSlot = uint32_t;
@@ -47,7 +46,7 @@ struct JailInfo {
 struct BanEntry {
   std::string jail;
   IpPrefix prefix;
-  UnixTime expires = 0;
+  Seconds expires = 0;
   bool operator==(const BanEntry &) const = default;
 };
 
@@ -56,9 +55,9 @@ struct BanChange {
   Op op = Op::ban;
   std::string jail;
   IpPrefix prefix;
-  UnixTime expires = 0; // for bans
+  Seconds expires = 0; // for bans
 
-  static BanChange ban(std::string jail, IpPrefix prefix, UnixTime expires) {
+  static BanChange ban(std::string jail, IpPrefix prefix, Seconds expires) {
     return BanChange{Op::ban, std::move(jail), prefix, expires};
   }
   static BanChange unban(std::string jail, IpPrefix prefix) {
@@ -143,7 +142,7 @@ public:
 
   // A ban of a prefix (a host prefix is an address) in a jail, until `expires`.
   // Banning again updates the expiry. A full map is an error (and counted).
-  Status ban(std::string_view jail, const IpPrefix &prefix, UnixTime expires);
+  Status ban(std::string_view jail, const IpPrefix &prefix, Seconds expires);
   // Unbanning what is not banned is not an error.
   Status unban(std::string_view jail, const IpPrefix &prefix);
   // Many bans and unbans at once. Host bans are written into the mmapped host tables
@@ -152,7 +151,7 @@ public:
   // Every ban of a jail, expired ones not yet swept included.
   Result<std::vector<BanEntry>> list_bans(std::string_view jail) const;
   // Removes bans whose expiry is at or before `now`; returns what it removed.
-  Result<std::vector<BanEntry>> sweep_expired(UnixTime now);
+  Result<std::vector<BanEntry>> sweep_expired(Seconds now);
 
   // Whitelist: global (no jail) or for one jail; a whitelisted source is never dropped
   // by the jails it is whitelisted for.

@@ -7,10 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace mcf2b {
+#include "base/seconds.h"
 
-// Seconds since the Unix epoch, or a duration in seconds.
-using Seconds = int64_t;
+namespace mcf2b {
 
 // A jail as MailCleaner stores it in mc_config.fail2ban_jail (one row per jail).
 struct JailConfig {
