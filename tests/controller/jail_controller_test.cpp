@@ -703,6 +703,31 @@ namespace {
 
 // Another node's ban arrives with its own end: it ends here at the same moment, not a
 // full bantime after it was received (MailCleaner restarts it on every node).
+TEST_F(JailControllerTest, DurationsAndCountsOutOfRangeAreRefusedAndChangeNothing) {
+  // A ban's length past the store's int columns would overflow its end.
+  for (Seconds bantime : {Seconds{9223372036854775807}, kMaxDuration + 1, Seconds{-2}}) {
+    auto b = controller.ban("mc-exim-1d", P("192.0.2.1"), lasting(bantime));
+    ASSERT_FALSE(b.ok()) << bantime;
+    EXPECT_NE(b.error().what.find(std::to_string(bantime)), std::string::npos) << b.error().what;
+  }
+  EXPECT_FALSE(controller.is_banned("mc-exim-1d", P("192.0.2.1")));
+  auto longest = controller.ban("mc-exim-1d", P("192.0.2.2"), lasting(kMaxDuration));
+  ASSERT_TRUE(longest.ok()) << longest.error().what;
+  EXPECT_EQ(longest->bans.at(0).end, kT0 + kMaxDuration);
+
+  const JailConfig before = *controller.jail("mc-exim-1d");
+  for (auto [option, value] : {std::pair{"findtime", int64_t{9223372036854775807}},
+                               std::pair{"bantime", kMaxDuration + 1},
+                               std::pair{"maxretry", int64_t{4294967301}},
+                               std::pair{"max_count", int64_t{4294967301}}}) {
+    auto c = controller.change_jail("mc-exim-1d", option, value);
+    ASSERT_FALSE(c.ok()) << option;
+    EXPECT_NE(c.error().what.find(std::to_string(value)), std::string::npos)
+        << "the refused value is named as given: " << c.error().what;
+  }
+  EXPECT_EQ(*controller.jail("mc-exim-1d"), before) << "a refused change takes no effect";
+}
+
 TEST_F(JailControllerTest, ReplicatedBanKeepsItsEndAndLiftsOnTime) {
   BanRecord remote;
   remote.ip = P("203.0.113.9");

@@ -59,11 +59,12 @@ Status JailController::validate(const JailConfig &c) {
     return st;
   if (c.maxretry < 1 || c.maxretry > 65535)
     return bad("maxretry must be between 1 and 65535, not " + std::to_string(c.maxretry));
-  if (c.findtime < 1)
-    return bad("findtime must be at least 1 second, not " + std::to_string(c.findtime));
-  if (c.bantime == 0 || c.bantime < -1)
-    return bad("bantime must be -1 (permanent) or at least 1 second, not " +
-               std::to_string(c.bantime));
+  if (c.findtime < 1 || c.findtime > kMaxDuration)
+    return bad("findtime must be between 1 and " + std::to_string(kMaxDuration) +
+               " seconds, not " + std::to_string(c.findtime));
+  if (c.bantime == 0 || c.bantime < -1 || c.bantime > kMaxDuration)
+    return bad("bantime must be -1 (permanent) or between 1 and " +
+               std::to_string(kMaxDuration) + " seconds, not " + std::to_string(c.bantime));
   return {};
 }
 
@@ -216,10 +217,16 @@ Result<Decisions> JailController::change_jail(std::string_view name, std::string
     changed.findtime = value;
   else if (option == "bantime")
     changed.bantime = value;
+  else if (option == "maxretry" && (value < 1 || value > 65535))
+    return Error::msg("jail '" + changed.name + "': maxretry must be between 1 and 65535, not " +
+                      std::to_string(value));
   else if (option == "maxretry")
-    changed.maxretry = static_cast<int>(std::clamp<int64_t>(value, INT32_MIN, INT32_MAX));
+    changed.maxretry = static_cast<int>(value);
+  else if (option == "max_count" && value > INT32_MAX)
+    return Error::msg("jail '" + changed.name + "': max_count must be at most " +
+                      std::to_string(INT32_MAX) + ", not " + std::to_string(value));
   else if (option == "max_count")
-    changed.max_count = value > 0 ? static_cast<int>(std::min<int64_t>(value, INT32_MAX)) : -1;
+    changed.max_count = value > 0 ? static_cast<int>(value) : -1;
   else
     return Error::msg("unknown jail option '" + std::string(option) +
                       "' (findtime, bantime, maxretry, max_count)");
@@ -552,8 +559,11 @@ Status JailController::check_target(const IpPrefix &prefix, const BanRequest &re
   if (cluster_.overlaps(prefix))
     return Error::msg("refusing to ban " + text + ": it covers the cluster node " +
                       overlapping_entry(cluster_, prefix));
-  if (request.bantime && (*request.bantime == 0 || *request.bantime < -1))
-    return Error::msg("a ban's length must be -1 (permanent) or at least 1 second");
+  if (request.bantime &&
+      (*request.bantime == 0 || *request.bantime < -1 || *request.bantime > kMaxDuration))
+    return Error::msg("a ban's length must be -1 (permanent) or between 1 and " +
+                      std::to_string(kMaxDuration) + " seconds, not " +
+                      std::to_string(*request.bantime));
   return {};
 }
 
