@@ -170,12 +170,29 @@ Result<LogFollower> LogFollower::create(std::string path, std::optional<FilePosi
   return lf;
 }
 
+std::string LogFollower::folder() const {
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+void LogFollower::check_folder() {
+  if (watch_ < 0)
+    return;
+  auto st = stat_path(folder());
+  if (st && std::pair<uint64_t, uint64_t>{st->st_dev, st->st_ino} == watched_folder_)
+    return;
+  ::inotify_rm_watch(inotify_.get(), watch_);
+  watch_ = -1;
+}
+
 Status LogFollower::watch_folder() {
   if (watch_ >= 0)
     return {};
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  if (dir.empty())
-    dir = ".";
+  const std::string dir = folder();
+  auto st = stat_path(dir);
+  if (!st)
+    return Error::sys("stat " + dir);
+  watched_folder_ = {st->st_dev, st->st_ino};
   watch_ = ::inotify_add_watch(inotify_.get(), dir.c_str(),
                                IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                    IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
@@ -314,6 +331,7 @@ Result<LogFollower::Stats> LogFollower::read_available(const Sink &sink) {
     return st;
   };
   drain_events();
+  check_folder();
   if (watch_ < 0)
     (void)watch_folder();
   for (;;) {
@@ -337,12 +355,19 @@ Result<LogFollower::Stats> LogFollower::read_available(const Sink &sink) {
       return stats();
     // The path names another file: rotation, or the file appeared. The old file was read
     // to its end above; a partial last line there is complete as far as it will ever be.
+    std::array<uint64_t, 5> named{st->st_dev, st->st_ino, uint64_t(st->st_mode & S_IFMT),
+                                  uint64_t(st->st_ctim.tv_sec), uint64_t(st->st_ctim.tv_nsec)};
+    if (refused_ == named)
+      return stats(); // already reported: wait for the path to name something else
     auto next = open_file(path_);
     if (!next) {
       if (next.error().code == ENOENT)
         return stats();
+      refused_ = named;
+      ++counters_.unreadable;
       return next.error();
     }
+    refused_.reset();
     // Rotated more than once since we last looked (or since the file first appeared
     // while we waited for it): PATH.N ... PATH.1 may hold files we never opened. Read
     // them whole, oldest first, before the new one. Files that predate the follower

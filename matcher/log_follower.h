@@ -45,6 +45,7 @@ struct FollowerCounters {
   uint64_t rotations = 0;       // the path now names another file (rename, delete + create)
   uint64_t truncations = 0;     // the file was truncated or rewritten in place (copytruncate)
   uint64_t oversized_lines = 0; // lines longer than the cap, skipped whole
+  uint64_t unreadable = 0;      // times the path came to name something it cannot read
 };
 
 // Follows one log file the way fail2ban's pyinotify backend does, without losing or
@@ -89,13 +90,21 @@ public:
   [[nodiscard]] const std::string &path() const { return path_; }
 
   // Drains inotify, reads whatever is new and hands it to `sink` in newline-aligned
-  // chunks of complete lines, following rotations.
+  // chunks of complete lines, following rotations. Where the path names something that
+  // cannot be read as a log (a folder, a FIFO, a device, no permission), the error is
+  // returned once for that object and the follower waits, quietly, until the path names
+  // another one: a log that stays broken is reported once, not at every wake-up.
   Result<Stats> read_available(const Sink &sink);
 
   // The position after the last complete line handed out.
   [[nodiscard]] FilePosition position() const;
   [[nodiscard]] const FollowerCounters &counters() const { return counters_; }
   [[nodiscard]] bool file_open() const { return current_.has_value(); }
+  // Whether the folder is watched, as of the last read_available(). A folder removed
+  // (and perhaps made again) sends no further event, so callers also call
+  // read_available() now and then: it notices, and watches the folder again once it is
+  // back.
+  [[nodiscard]] bool watching() const { return watch_ >= 0; }
 
 private:
   struct OpenFile {
@@ -107,6 +116,9 @@ private:
   };
   LogFollower() = default;
   Status watch_folder();
+  [[nodiscard]] std::string folder() const;
+  // Drops the watch when the path's folder is no longer the folder watched.
+  void check_folder();
   void drain_events();
   // Reads file `f` to its end, handing out complete lines.
   Result<size_t> drain(OpenFile &f, const Sink &sink);
@@ -134,6 +146,10 @@ private:
   std::array<std::pair<uint64_t, uint64_t>, 64> finished_{}; // (inode, first-line hash)
   size_t finished_next_ = 0;
   timespec opened_at_{};
+  // What the path named when it last could not be opened, if anything: device, inode,
+  // file type and change time (a chmod that makes it readable is a change).
+  std::optional<std::array<uint64_t, 5>> refused_;
+  std::pair<uint64_t, uint64_t> watched_folder_{}; // (device, inode) of the watched folder
 };
 
 // The identity hash of a file's first line (FNV-1a over at most 4 KiB up to the first

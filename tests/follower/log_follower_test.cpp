@@ -2,6 +2,7 @@
 // LogFollower: exact line accounting through every kind of rotation and restart: every
 // line written is handed out exactly once, whole, in order.
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
 
@@ -430,5 +431,70 @@ TEST_P(RandomRotations, ExactAccounting) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomRotations, ::testing::Values(1u, 42u, 2026u, 31337u));
+
+} // namespace
+
+namespace {
+
+// The path replaced by something that is not a log: one error for each such object, then
+// quiet waiting (no error at every wake-up), and the log followed again once it is back.
+class UnreadablePath : public LogFollowerTest,
+                       public ::testing::WithParamInterface<const char *> {
+protected:
+  void replace_path(const std::string &kind) {
+    std::filesystem::remove(path);
+    if (kind == "directory")
+      std::filesystem::create_directory(path);
+    else if (kind == "fifo")
+      ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    else
+      std::filesystem::create_symlink("/dev/zero", path);
+  }
+};
+
+TEST_P(UnreadablePath, IsReportedOnceThenWaitedForQuietly) {
+  append(path, "1\n");
+  auto f = LogFollower::create(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), Lines{"1"});
+  replace_path(GetParam());
+  Collector c;
+  auto first = f->read_available(c.sink());
+  ASSERT_FALSE(first.ok()) << "the first look reports what the path names now";
+  EXPECT_NE(first.error().message().find("not a regular file"), std::string::npos)
+      << first.error().message();
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(ok(f->read_available(c.sink()))) << "reported once, not at every look";
+  EXPECT_TRUE(c.lines.empty());
+  EXPECT_EQ(f->counters().unreadable, 1u);
+  std::filesystem::remove(path);
+  append(path, "2\n3\n");
+  EXPECT_EQ(read(*f), (Lines{"2", "3"})) << "followed again once a log is back";
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, UnreadablePath,
+                         ::testing::Values("directory", "fifo", "symlink_to_dev_zero"));
+
+TEST_F(LogFollowerTest, AFolderRemovedAndCreatedAgainIsFollowedAgain) {
+  const std::string folder = dir->file("log");
+  std::filesystem::create_directory(folder);
+  path = folder + "/exim.log";
+  append(path, "1\n");
+  auto f = LogFollower::create(path);
+  ASSERT_TRUE(ok(f));
+  EXPECT_EQ(read(*f), Lines{"1"});
+  EXPECT_TRUE(f->watching());
+  std::filesystem::remove_all(folder);
+  (void)read(*f);
+  EXPECT_FALSE(f->watching()) << "the caller must poll: inotify will say nothing more";
+  std::filesystem::create_directory(folder);
+  append(path, "2\n");
+  EXPECT_EQ(read(*f), Lines{"2"});
+  EXPECT_TRUE(f->watching());
+  append(path, "3\n");
+  pollfd p{f->fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 1) << "inotify wakes the poller again";
+  EXPECT_EQ(read(*f), Lines{"3"});
+}
 
 } // namespace

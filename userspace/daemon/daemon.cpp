@@ -210,6 +210,10 @@ struct Daemon::Impl : DecisionSink {
   }
 
   void tick() {
+    // Each source is looked at every second too: a folder removed (and made again) sends
+    // no further inotify event. Cheap when nothing is new.
+    for (size_t i = 0; i < sources.size(); ++i)
+      process_source(i);
     Decisions d = controller->tick();
     if (cluster)
       drop_expiry_records_of_other_nodes(d, store->node());
@@ -253,7 +257,7 @@ struct Daemon::Impl : DecisionSink {
     DaemonStats s = read_daemon_stats(*controller, *enforcement);
     s.logs = sources.counters();
     for (auto &f : sources.per_file())
-      s.log_files.push_back({std::move(f.path), f.counters});
+      s.log_files.push_back({std::move(f.path), f.counters, f.follower});
     s.resolver = sources.resolver_counters();
     s.store_errors = store_errors;
     s.source_errors = source_errors;

@@ -35,6 +35,12 @@ std::string to_prometheus(const DaemonStats &s) {
               double(f.counters.lines), {{"log", f.path}});
     t.counter("mcf2b_log_file_bytes_total", "Log bytes scanned per log file",
               double(f.counters.bytes), {{"log", f.path}});
+    t.counter("mcf2b_log_oversized_lines_total",
+              "Lines longer than 1 MiB, skipped whole, per log file",
+              double(f.follower.oversized_lines), {{"log", f.path}});
+    t.counter("mcf2b_log_unreadable_total",
+              "Times a log's path came to name something that is not a readable file",
+              double(f.follower.unreadable), {{"log", f.path}});
   }
   t.counter("mcf2b_log_hostnames_total",
             "Failures naming a host name (resolved only with usedns yes or warn)",

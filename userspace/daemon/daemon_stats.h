@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "matcher/host_name_resolver.h"
+#include "matcher/log_follower.h"
 #include "matcher/failure.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/enforce/enforcer.h"
@@ -21,6 +22,7 @@ struct DaemonStats {
   struct LogFile {
     std::string path;
     matcher::MatcherCounters counters;
+    matcher::FollowerCounters follower;
   };
   std::vector<LogFile> log_files;
   matcher::HostNameResolverCounters resolver;

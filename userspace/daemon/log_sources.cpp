@@ -168,6 +168,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     }
   };
   matcher::DeferredHostNames names(resolver_ ? matcher::UseDns::yes : matcher::UseDns::no);
+  const bool was_watching = s.follower.watching();
   auto read = s.follower.read_available([&](std::string_view lines) {
     s.matcher.scan(lines, [&](const matcher::Match &m) {
       if (!(s.resolves_names(m.filter) && names.defer(m)))
@@ -192,10 +193,17 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     else
       log_warning("save position of " + s.path + ": " + st.error().message());
   }
+  // Said once per change: a folder that went away is polled by the caller meanwhile.
+  if (was_watching && !s.follower.watching())
+    log_warning(s.path + ": its folder went away; looking for it every second until it is back");
+  else if (!was_watching && s.follower.watching())
+    log_info(s.path + ": its folder is back; following it again");
   if (!read)
     return read.error();
   return failures;
 }
+
+bool LogSources::watching(size_t i) const { return sources_[i]->follower.watching(); }
 
 void LogSources::save_positions() {
   for (auto &s : sources_) {
@@ -232,7 +240,7 @@ matcher::HostNameResolverCounters LogSources::resolver_counters() const {
 std::vector<LogSources::PerFile> LogSources::per_file() const {
   std::vector<PerFile> out;
   for (const auto &s : sources_)
-    out.push_back({s->path, s->matcher.counters()});
+    out.push_back({s->path, s->matcher.counters(), s->follower.counters()});
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "matcher/failure.h"
 #include "matcher/host_name_resolver.h"
+#include "matcher/log_follower.h"
 #include "matcher/use_dns.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/store/state_store.h"
@@ -60,6 +61,8 @@ public:
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
+  // Whether source i's folder is watched; while not, process() it now and then.
+  [[nodiscard]] bool watching(size_t i) const;
   // Persists every source's position now (at shutdown).
   void save_positions();
   // Enabled jails that read nothing since build(): their filter could not be found,
@@ -71,6 +74,7 @@ public:
   struct PerFile {
     std::string path;
     matcher::MatcherCounters counters;
+    matcher::FollowerCounters follower;
   };
   [[nodiscard]] std::vector<PerFile> per_file() const;
   // Host name resolution (all zero unless usedns is yes or warn).
