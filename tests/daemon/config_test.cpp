@@ -116,6 +116,31 @@ TEST(JailFiles, ImportsJailsFamilyRootsAndWhitelistsAndSkipsOnlyTheBadJail) {
   EXPECT_TRUE(import_jail_files(dir->file("none"), {}).jails.empty());
 }
 
+TEST(JailFiles, BadNamesAndValuesAreRefusedWithFileAndLineAndTheOthersStay) {
+  auto dir = TempDir::create("jails");
+  ASSERT_TRUE(ok(dir));
+  std::string ports;
+  for (int p = 1000; p < 3999; ++p)
+    ports += (ports.empty() ? "" : ",") + std::to_string(p);
+  std::string text;
+  const std::vector<std::string> bad = {"name with spaces", "../../etc/evil", "zz;id",
+                                        "zz$(id)", "zz,comma", "-x", ".", "..",
+                                        "twenty-eight-characters-abcd", "many-ports"};
+  for (const auto &name : bad)
+    text += "[" + name + "]\nenabled = true\nfilter = sshd\nlogpath = /var/log/auth.log\n" +
+            (name == "many-ports" ? "port = " + ports + "\n" : std::string()) + "\n";
+  text += "[good]\nenabled = true\nfilter = sshd\nlogpath = /var/log/auth.log\n";
+  write(dir->file("jails.conf"), text);
+  auto import = import_jail_files(dir->path(), mailcleaner_default_jails());
+  ASSERT_EQ(import.jails.size(), 1u);
+  EXPECT_EQ(import.jails[0].name, "good");
+  ASSERT_EQ(import.errors.size(), bad.size());
+  for (const auto &e : import.errors)
+    EXPECT_NE(e.message().find("jails.conf:"), std::string::npos) << e.message();
+  EXPECT_NE(import.errors.back().message().find("port"), std::string::npos)
+      << import.errors.back().message();
+}
+
 TEST(JailFiles, UseDnsIsKeptPerJailAndAFamilyRootSetsItOnEveryTier) {
   auto dir = TempDir::create("jails");
   ASSERT_TRUE(ok(dir));

@@ -53,20 +53,7 @@ JailController::JailController(const Clock &clock, JailControllerOptions options
 
 // ---- configuration -------------------------------------------------------------------
 
-Status JailController::validate(const JailConfig &c) {
-  auto bad = [&](const std::string &why) { return Error::msg("jail '" + c.name + "': " + why); };
-  if (auto st = check_jail_name(c.name); !st)
-    return st;
-  if (c.maxretry < 1 || c.maxretry > 65535)
-    return bad("maxretry must be between 1 and 65535, not " + std::to_string(c.maxretry));
-  if (c.findtime < 1 || c.findtime > kMaxDuration)
-    return bad("findtime must be between 1 and " + std::to_string(kMaxDuration) +
-               " seconds, not " + std::to_string(c.findtime));
-  if (c.bantime == 0 || c.bantime < -1 || c.bantime > kMaxDuration)
-    return bad("bantime must be -1 (permanent) or between 1 and " +
-               std::to_string(kMaxDuration) + " seconds, not " + std::to_string(c.bantime));
-  return {};
-}
+Status JailController::validate(const JailConfig &c) { return check_jail_config(c); }
 
 void JailController::sync_family(JailFamilyId family) {
   catalog_.refresh(family);

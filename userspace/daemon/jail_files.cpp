@@ -193,7 +193,7 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
                               ? file
                               : ini->sections[name].begin()->second.where.to_string();
       if (st)
-        if (auto valid = check_jail_name(name); !valid)
+        if (auto valid = check_jail_config(j); !valid)
           st = valid.error().context(where);
       if (st && is_new && (j.filter.empty() || j.logpath.empty()))
         st = Error::msg(where + ": new jail [" + name + "] needs filter and logpath");

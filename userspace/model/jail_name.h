@@ -19,4 +19,11 @@ inline constexpr size_t kMaxJailName = 28;
 
 Status check_jail_name(std::string_view name);
 
+struct JailConfig;
+// Everything a jail row must be before anything is made of it (kernel slot, ipsets,
+// store row), checked where jails come in (jail files, commands, the store, the
+// cluster): its name by the rule above, maxretry, findtime and bantime in range, and
+// text that fits MailCleaner's columns (port, filter and banaction 50, logpath 250).
+Status check_jail_config(const JailConfig &config);
+
 } // namespace mcf2b
