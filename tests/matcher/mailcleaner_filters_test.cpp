@@ -147,6 +147,53 @@ TEST(MailCleanerFilters, EximEveryMessageKind) {
           {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<from@x.example> H=(helo) [203.0.113.18] "
            "rejected by local_scan(): message looks like spam",
            "203.0.113.18"},
+          // MailCleaner's stage-1 ACL: log_message = LDAP verification failed for
+          // $local_part@$domain, a bare address (its filter's rule 3)
+          {"2025-03-10 11:27:58 H=mx.bad.example [203.0.113.30] F=<a@b.example> rejected RCPT "
+           "<x@example.com>: LDAP verification failed for x@example.com",
+           "203.0.113.30"},
+          {"2025-03-10 11:27:58 [4242] H=(helo) [203.0.113.31]:52000 I=[192.0.2.25]:25 F=<> "
+           "rejected RCPT <x@example.com>: LDAP verification failed for x@example.com",
+           "203.0.113.31"},
+          // rule 2's ": N Time(s)" form
+          {"2025-03-10 11:27:58 login authenticator failed for (User) [203.0.113.32]: 535 "
+           "Incorrect authentication data: 3 Time(s)",
+           "203.0.113.32"},
+          // rule 7: a fixed_login failure with any response (e.g. the temporary one)
+          {"2025-03-10 11:27:58 fixed_login authenticator failed for (User) [203.0.113.33]: 435 "
+           "Unable to authenticate at present (set_id=bob)",
+           "203.0.113.33"},
+          // rule 8: every "Recipient address rejected" reason it names
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.34] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: User unknown "
+           "in local recipient table",
+           "203.0.113.34"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.35] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: mailbox does "
+           "not exist",
+           "203.0.113.35"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.36] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: undeliverable "
+           "address: Unknown user",
+           "203.0.113.36"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.37] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: User unknown "
+           "in virtual alias table",
+           "203.0.113.37"},
+          // rule 5: the last command as exim prints it, quotes and spaces included
+          {"2025-03-10 11:27:58 SMTP call from (helo) [203.0.113.38]:41000 I=[192.0.2.25]:25 "
+           "dropped: too many nonmail commands (last was \"NOOP \"x\"\")",
+           "203.0.113.38"},
+          // a quoted local part holding '>' (exim keeps the quotes)
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.39] F=<\"a>b\"@b.example> rejected RCPT "
+           "<c@d.example>: relay not permitted",
+           "203.0.113.39"},
+          {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"a>b c\"@x.example> H=(helo) "
+           "[203.0.113.40] rejected by local_scan(): spam",
+           "203.0.113.40"},
+          {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<> H=(helo) [203.0.113.41]:25 "
+           "rejected by local_scan(): spam",
+           "203.0.113.41"},
           // not failures
           {"2025-03-10 11:27:58 H=(helo) [203.0.113.19] F=<a@b.example> rejected RCPT "
            "<c@d.example>: greylisted",
@@ -267,6 +314,25 @@ TEST(MailCleanerFilters, InjectionCorpusNeverYieldsTheInjectedAddress) {
        "for greeting): rejected connection from H=[203.0.113.67] input=\"H=[198.51.100.66] "
        "input=\"\"",
        "203.0.113.67"},
+      // exim: a quoted local part of the sender, written before the host (issue 20 item
+      // 4): its text looks like a whole earlier rejection, the host is the one after it
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"> H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example> H=(helo) [10.99.1.7] rejected by local_scan(): spam",
+       "10.99.1.7"},
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=\"x H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example H=(helo) [10.99.1.8] rejected by local_scan(): spam",
+       "10.99.1.8"},
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"\\\"> H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example> H=(helo) [10.99.1.9] rejected by local_scan(): spam",
+       "10.99.1.9"},
+      // exim: the LDAP reason's address is after the host
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 H=(x) [203.0.113.68] F=<a@b.example> rejected RCPT <x@example.com>: "
+       "LDAP verification failed for x H=(x) [198.51.100.66]@example.com",
+       "203.0.113.68"},
       // exim: dumped headers of a rejected message (own lines, no timestamp of their own)
       {"mc-exim-filter",
        " H=(x) [198.51.100.66] F=<a@b.example> rejected RCPT <c@d.example>: relay not "
