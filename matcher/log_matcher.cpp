@@ -254,7 +254,7 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     for (size_t f = 0; f < filter_count; ++f)
       if (uint32_t index = batch_index_[c * filter_count + f]; index != kNotInBatch) {
         ++counters_.candidates;
-        filters_[f]->finish_line(index, static_cast<uint32_t>(f), now_value, counters_, emit);
+        filters_[f]->finish_line(index, static_cast<uint32_t>(f), counters_, emit);
       }
   counters_.lines += line_no - first_line;
   next_line_ = line_no;

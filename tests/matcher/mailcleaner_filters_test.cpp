@@ -280,6 +280,45 @@ struct Injection {
   const char *real_host; // nullptr: no match expected
 };
 
+// An sshd process id reused by a later, legitimate login: the attacker's session (OpenSSH's
+// own lines) must be over by then, as fail2ban's session cache forgets a session five
+// minutes after its first line, so the login is never counted as a failure.
+TEST(MailCleanerFilters, SshdReusedPidDoesNotInheritAnAttackersSession) {
+  const std::string attack =
+      "Mar  9 01:02:03 gw sshd[2092068]: pam_unix(sshd:auth): authentication failure; "
+      "logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.9  user=root\n"
+      "Mar  9 01:02:09 gw sshd[2092068]: error: maximum authentication attempts exceeded for "
+      "root from 198.51.100.9 port 40022 ssh2 [preauth]\n"
+      "Mar  9 01:02:09 gw sshd[2092068]: Disconnecting authenticating user root 198.51.100.9 "
+      "port 40022: Too many authentication failures [preauth]\n";
+  auto login = [](const char *time) {
+    return std::string("Mar  9 ") + time +
+           " gw sshd[2092068]: Accepted publickey for deploy from 203.0.113.44 port 51000 ssh2: "
+           "ED25519 SHA256:Xk3nN5dWq0vJ1t7m9YbP2cR8sL4fG6hA0eZ1uI3oT5w\n"
+           "Mar  9 " +
+           time + " gw sshd[2092068]: pam_unix(sshd:session): session opened for user deploy" +
+           "(uid=1000) by (uid=0)\n";
+  };
+  for (const char *filter : {"sshd", "/etc/fail2ban/filter.d/sshd.conf"}) {
+    // Eight hours later: a new session, nothing for the legitimate address.
+    auto seen = run(filter, attack + login("09:02:11"));
+    ASSERT_FALSE(seen.empty()) << filter;
+    for (const Seen &s : seen)
+      EXPECT_EQ(s.host, "198.51.100.9") << filter;
+  }
+  // Within the five minutes the pid is still the attacker's session, and the stock filter
+  // (which does not end the session at "Disconnecting authenticating user") blames a
+  // second user name in it on the session, as fail2ban does: the limit is the age.
+  // Ours ends the session at that line, so the login is never blamed.
+  auto seen = run("/etc/fail2ban/filter.d/sshd.conf", attack + login("01:04:00"));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen.back().host, "203.0.113.44");
+  seen = run("sshd", attack + login("01:04:00"));
+  ASSERT_FALSE(seen.empty());
+  for (const Seen &s : seen)
+    EXPECT_EQ(s.host, "198.51.100.9");
+}
+
 TEST(MailCleanerFilters, InjectionCorpusNeverYieldsTheInjectedAddress) {
   const std::vector<Injection> corpus = {
       // exim: HELO names
