@@ -479,8 +479,26 @@ LogTimeParser::~LogTimeParser() = default;
 Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const TimeZone *zone) {
   LogTimeParser p;
   p.zone_ = zone;
-  while (!pattern.empty() && pattern.back() == ' ')
+  while (!pattern.empty() && (pattern.back() == ' ' || pattern.back() == '\n'))
     pattern.remove_suffix(1);
+  while (!pattern.empty() && (pattern.front() == ' ' || pattern.front() == '\n'))
+    pattern.remove_prefix(1);
+  if (pattern.find('\n') != std::string_view::npos) {
+    // fail2ban's setDatePattern: one template per non-empty line.
+    p.mode_ = Mode::several;
+    for (size_t from = 0; from <= pattern.size();) {
+      size_t nl = std::min(pattern.find('\n', from), pattern.size());
+      std::string_view one = pattern.substr(from, nl - from);
+      from = nl + 1;
+      if (one.find_first_not_of(" \t") == std::string_view::npos)
+        continue;
+      auto alternative = create(one, zone);
+      if (!alternative)
+        return alternative.error();
+      p.alternatives_.push_back(std::move(*alternative));
+    }
+    return p;
+  }
   std::string_view rest = pattern;
   bool ln_beg = false;
   if (rest.substr(0, 9) == "{^LN-BEG}") {
@@ -489,7 +507,6 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
   }
   if (rest.empty()) {
     p.mode_ = Mode::defaults;
-    p.line_begin_only_ = ln_beg || !pattern.empty();
     // fail2ban without a datepattern searches the whole line; with {^LN-BEG} only its start.
     p.line_begin_only_ = ln_beg;
     return p;
@@ -501,16 +518,24 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
     return p;
   }
   if (size_t at = rest.find("{DATE}"); at != std::string_view::npos) {
-    if (at + 6 != rest.size())
-      return Error::msg("datepattern '" + std::string(pattern) +
-                        "': text after {DATE} is not supported");
-    std::string prefix(rest.substr(0, at));
-    if (prefix.empty() || prefix.front() != '^')
-      prefix = "^" + prefix;
-    auto re = Pcre2Regex::compile(prefix);
+    // fail2ban puts each default template's regex where {DATE} is. Here a group takes
+    // the characters a default timestamp is made of; the default parsers then read the
+    // timestamp from its start, and a group end the class ran past is brought back.
+    std::string regex(rest);
+    for (size_t i = 0; i < regex.size(); ++i)
+      if (regex[i] == '(' && (i == 0 || regex[i - 1] != '\\') &&
+          (i + 1 >= regex.size() || regex[i + 1] != '?'))
+        p.own_group_ = true;
+    regex.replace(at, 6, R"((?<mcf2b_date>[\w:/.,+\- ]+))");
+    if (regex.front() != '^')
+      regex.insert(0, "^");
+    auto re = Pcre2Regex::compile(regex);
     if (!re)
       return re.error().context("datepattern '" + std::string(pattern) + "'");
     p.regex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+    for (const auto &[name, number] : p.regex_->names())
+      if (name == "mcf2b_date")
+        p.date_group_ = number;
     p.mode_ = Mode::prefixed_defaults;
     return p;
   }
@@ -556,6 +581,25 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
   return std::nullopt;
 }
 
+std::optional<LogTime> LogTimeParser::around_date(std::string_view line, int64_t now) const {
+  if (regex_->search(line) != Pcre2Regex::Outcome::matched)
+    return std::nullopt;
+  auto span = [&](uint32_t group) {
+    std::string_view g = regex_->group(group);
+    auto from = static_cast<size_t>(g.data() - line.data());
+    return std::pair<size_t, size_t>{from, from + g.size()};
+  };
+  auto [date_begin, date_end] = span(date_group_);
+  auto t = defaults_at(line, date_begin, now);
+  if (!t || t->end > date_end)
+    return std::nullopt;
+  // fail2ban cuts group 1 when the pattern has one, else the whole match ("<38>1 2019-...").
+  auto [begin, end] = span(own_group_ ? 1 : 0);
+  t->begin = begin;
+  t->end = end == date_end ? t->end : end;
+  return t;
+}
+
 std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) const {
   switch (mode_) {
   case Mode::defaults: {
@@ -575,17 +619,13 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
     }
     return std::nullopt;
   }
-  case Mode::prefixed_defaults: {
-    if (regex_->search(line) != Pcre2Regex::Outcome::matched)
-      return std::nullopt;
-    std::string_view whole = regex_->group(0);
-    size_t begin = static_cast<size_t>(whole.data() - line.data());
-    auto t = defaults_at(line, begin + whole.size(), now);
-    // fail2ban cuts the whole match, prefix included ("<38>1 2019-07-08T...").
-    if (t)
-      t->begin = begin;
-    return t;
-  }
+  case Mode::prefixed_defaults:
+    return around_date(line, now);
+  case Mode::several:
+    for (const auto &alternative : alternatives_)
+      if (auto t = alternative.find(line, now))
+        return t;
+    return std::nullopt;
   case Mode::epoch: {
     size_t limit = line_begin_only_ ? std::min<size_t>(line.size(), 2) : line.size();
     for (size_t k = 0; k <= limit; ++k) {
