@@ -188,6 +188,9 @@ TEST(MailCleanerFilters, EximEveryMessageKind) {
           {"2025-03-10 11:27:58 H=(helo) [203.0.113.39] F=<\"a>b\"@b.example> rejected RCPT "
            "<c@d.example>: relay not permitted",
            "203.0.113.39"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.42] F=<\"a> rejected RCPT <b>\"@b.example> "
+           "rejected RCPT <\"c> d\"@d.example>: Unknown user",
+           "203.0.113.42"},
           {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"a>b c\"@x.example> H=(helo) "
            "[203.0.113.40] rejected by local_scan(): spam",
            "203.0.113.40"},
