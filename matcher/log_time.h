@@ -86,7 +86,7 @@ std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zo
 // - TEXT{DATE}TEXT: a regex around one of the default templates, as fail2ban's
 //   "preMatch" (its group 1, or the whole match when it has no group, is cut out);
 // - several patterns, one per line, tried in order;
-// - EPOCH / LEPOCH, or strftime-style patterns (%Y %m %d %H %M %S %b %a %z %f ...).
+// - EPOCH / LEPOCH / TAI64N, or strftime-style patterns (%Y %m %d %H %M %S %b %a %z %f ...).
 // A timestamp without a year takes the year of "now", or the previous one when that
 // would put it more than a day in the future; the log's zone applies when the
 // timestamp has none.
@@ -117,6 +117,7 @@ private:
   uint32_t date_group_ = 0;
   bool line_begin_only_ = true;
   bool long_epoch_ = false;
+  bool tai64n_ = false; // epoch mode: TAI64N instead of decimal seconds
   const TimeZone *zone_ = nullptr;
   // PCRE2 match data is per object; the parser is used by one thread at a time.
   mutable std::unique_ptr<Pcre2Regex> regex_;

@@ -91,5 +91,36 @@ TEST(DatePattern, ExactDirectivesAndBackReferences) {
   EXPECT_TRUE(!g || g->cut != "2025/03-10 11:27:58") << g->cut;
 }
 
+// TAI64N, explicit and among the default templates: the 15 hex digits after "@4" are
+// the seconds (fail2ban ignores the TAI offset).
+TEST(DatePattern, Tai64n) {
+  const std::string line = "@400000004c91b044077a9e94 imap-login: Info: Aborted login";
+  for (const char *pattern : {"{^LN-BEG}TAI64N", "TAI64N", ""}) {
+    auto f = find(pattern, line);
+    ASSERT_TRUE(f) << pattern;
+    EXPECT_EQ(f->cut, "@400000004c91b044077a9e94") << pattern;
+    EXPECT_EQ(f->epoch, 0x4c91b044) << pattern;
+  }
+  EXPECT_FALSE(find("TAI64N", "@40000000xc91b044077a9e94 not hex"));
+}
+
+// The default templates read MySQL's "yymmdd  h:mm:ss".
+TEST(DatePattern, CompactYearMonthDay) {
+  auto f = find("", "130324  0:04:00 [Warning] Access denied for user 'root'@'192.0.2.35'");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->cut, "130324  0:04:00");
+  EXPECT_EQ(f->epoch, 1364083440);
+}
+
+// Month names in any case, as fail2ban compiles date regexes with re.IGNORECASE
+// (openhab's French "sept.").
+TEST(DatePattern, MonthNamesInAnyCase) {
+  auto f = find("%d/%b[^/]*/%Y:%H:%M:%S %z",
+                "192.0.2.10 -  -  [02/sept./2015:00:11:31 +0200] \"GET /rest HTTP/1.1\" 401");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->cut, "02/sept./2015:00:11:31 +0200");
+  EXPECT_EQ(f->epoch, 1441145491);
+}
+
 } // namespace
 } // namespace mcf2b::matcher
