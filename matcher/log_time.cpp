@@ -563,7 +563,11 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
         month_first(c, w = WallClock{}, end) || compact_ymd(c, w = WallClock{}, end))
       return finish(w, pos, end, zone, now, calendar_);
     int64_t e = 0;
-    if (epoch(c, false, e, end))
+    // fail2ban's default EPOCH: at the line start, in "[...]" there, or in "audit(...:n)".
+    auto at = [&](size_t p, std::string_view text) { return line.substr(p, text.size()) == text; };
+    if (epoch(c, false, e, end) &&
+        (pos == 0 || (pos == 1 && line[0] == '[' && at(end, "]")) ||
+         (pos >= 6 && at(pos - 6, "audit(") && at(end, ":"))))
       return LogTime{pos, end, e, true};
     if (time_only(c, w = WallClock{}, end))
       return finish(w, pos, end, zone, now, calendar_);

@@ -122,5 +122,22 @@ TEST(DatePattern, MonthNamesInAnyCase) {
   EXPECT_EQ(f->epoch, 1441145491);
 }
 
+// The default EPOCH template reads epoch seconds at the line start, in "[...]" there (nsd)
+// or in SELinux's "audit(...:n)", never a 10-digit number elsewhere (Domino's thread id).
+TEST(DatePattern, DefaultEpochOnlyWhereFail2banReadsIt) {
+  auto start = find("", "1403884279 - 06/27/2014 17:51:19 Host: 192.0.2.1 Blocked");
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->cut, "1403884279");
+  auto bracketed = find("", "[1387348935] nsd[23600]: info: axfr refused");
+  ASSERT_TRUE(bracketed);
+  EXPECT_EQ(bracketed->cut, "1387348935");
+  auto audit = find("", "type=AVC msg=audit(1403884279.123:123): avc: denied");
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->epoch, 1403884279);
+  auto domino = find("", "[28325:00010-3735542592] 22-06-2014 09:56:12   smtp: postmaster");
+  ASSERT_TRUE(domino);
+  EXPECT_EQ(domino->cut, "22-06-2014 09:56:12");
+}
+
 } // namespace
 } // namespace mcf2b::matcher
