@@ -202,14 +202,14 @@ bool CompiledFilter::ignored(std::string_view subject, MatcherCounters &counters
 
 // fail2ban's Filter._mergeFailure. The session is the dict fail2ban shares between the
 // cache and the result, so later changes (mlfpending) stay in the session.
-Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int64_t now) {
+Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int64_t line_time) {
   bool gained = fail.truthy(field::mlfgained);
   if (gained && !fail.truthy(field::nofail))
     fail.set(field::nofail, fail.get(field::mlfgained));
   bool forget = fail.pop(field::mlfforget);
   bool users_many = false;
   SessionCache::Key key = sessions_->key(mlfid);
-  Session *session = sessions_->find(key, now);
+  Session *session = sessions_->find(key, line_time);
   if (session) {
     session->add_user(fail.get(field::user));
     users_many = session->many_users;
@@ -221,7 +221,7 @@ Session *CompiledFilter::merge_session(std::string_view mlfid, Fields &fail, int
     if (forget)
       sessions_->erase(*session); // still read below, as fail2ban's dict outlives the cache
   } else if (!forget) {
-    session = &sessions_->insert(key, now);
+    session = &sessions_->insert(key, line_time);
     session->fields.update_from(fail, field::session_kept);
     session->add_user(fail.get(field::user));
   }
@@ -391,8 +391,8 @@ void CompiledFilter::judge_batch(int64_t now, MatcherCounters &counters) {
   }
 }
 
-void CompiledFilter::finish_line(size_t line, uint32_t filter_index, int64_t now,
-                                 MatcherCounters &counters, const Emit &emit) {
+void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCounters &counters,
+                                 const Emit &emit) {
   const BatchLine &b = batch_[line];
   constexpr FieldId no_skip = UINT16_MAX;
   for (uint32_t at = b.first_match; at != kNoMatch; at = batch_matches_[at].next) {
@@ -418,7 +418,7 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, int64_t now
     }
     Session *session = nullptr;
     if (fail->has(field::mlfid)) {
-      session = merge_session(fail->get(field::mlfid), *fail, now);
+      session = merge_session(fail->get(field::mlfid), *fail, b.time);
       if (session ? session->fields.truthy(field::nofail) : fail->truthy(field::nofail)) {
         if (!options_.check_all_rules)
           return;

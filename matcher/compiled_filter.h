@@ -23,7 +23,11 @@ struct FilterJudgeOptions {
   size_t max_line = 32 * 1024;     // longer lines are counted as truncated, never matched
   bool check_all_rules = false;    // fail2ban-regex / sample-test mode: try every failregex
   size_t session_capacity = 4096;  // <F-MLFID> sessions kept
-  int64_t session_max_age = 300;   // seconds
+  // Seconds a session lives after its first line, as fail2ban's mlfidCache (5 minutes).
+  // Measured in log time (the line's timestamp): fail2ban measures it on the clock while
+  // it follows the log live, which is the log's time; reading an old log at once, a
+  // process id reused hours later must not join the earlier session either.
+  int64_t session_max_age = 300;
   Pcre2Regex::Limits limits;
 };
 
@@ -59,12 +63,12 @@ public:
   // propose(line, i): the pre-scan proposed failregex i for it; rules the pre-scan
   // cannot serve are always tried (mark them with set_slow). Then judge_batch(), and
   // finish_line() for each line in order, which emits its failures. `now` is the "now"
-  // of year inference and of session ages.
+  // of year inference; session ages are measured in the lines' own times.
   void begin_batch();
   size_t add_line(uint64_t line_no, std::string_view line);
   void propose(size_t line, size_t rule);
   void judge_batch(int64_t now, MatcherCounters &counters);
-  void finish_line(size_t line, uint32_t filter_index, int64_t now, MatcherCounters &counters,
+  void finish_line(size_t line, uint32_t filter_index, MatcherCounters &counters,
                    const Emit &emit);
 
   void set_slow(size_t rule, bool slow) { slow_[rule] = slow; }
@@ -117,7 +121,7 @@ private:
   void prepare(BatchLine &b, int64_t now, MatcherCounters &counters);
   // fail2ban's Filter._mergeFailure: the session the line belongs to, updated with its
   // fields, or nullptr when the line's fields stand alone (then `fail` is the result).
-  Session *merge_session(std::string_view mlfid, Fields &fail, int64_t now);
+  Session *merge_session(std::string_view mlfid, Fields &fail, int64_t line_time);
   bool ignored(std::string_view subject, MatcherCounters &counters);
 
   FilterDefinition definition_;

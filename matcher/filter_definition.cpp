@@ -138,6 +138,11 @@ using Vars = std::map<std::string, std::string>;
 
 // Python's BasicInterpolation (with fail2ban's "%(section/option)s" extension), done in
 // the context of one section, with `vars` (the filter's parameters) taking precedence.
+// No expanded option grows beyond this: a value that doubles at each of its ten levels
+// of %(...)s or of its <tag>s stops with an error instead of eating memory (the largest
+// stock failregex expands to a few KiB).
+constexpr size_t kMaxExpandedSize = 1024 * 1024;
+
 class Interpolator {
 public:
   Interpolator(const MergedConfig &config, const Vars &vars) : config_(config), vars_(vars) {}
@@ -161,7 +166,9 @@ public:
     } else {
       return std::optional<std::string>{};
     }
-    auto out = interpolate(raw_text, section, where, 0);
+    // fail2ban's get_ex reads <section/option> in that section: its %(...)s are that
+    // section's options (asterisk's [lt_journal] __extra_timestamp).
+    auto out = interpolate(raw_text, sec, where, 0);
     if (!out)
       return out.error();
     return std::optional<std::string>{std::move(*out)};
@@ -203,9 +210,10 @@ private:
         } else if (const IniValue *value = config_.raw(sec, opt)) {
           raw_text = value->text;
           inner_where = value->where;
-        } else if (opt.rfind("known/", 0) == 0 && config_.raw(sec, opt.substr(6))) {
-          // Nothing was overridden: "known/x" is x itself.
-          const IniValue *known = config_.raw(sec, opt.substr(6));
+        } else if (opt.rfind("known/", 0) == 0 && config_.raw("DEFAULT", opt.substr(6))) {
+          // Nothing of this section was overridden: fail2ban falls back to [DEFAULT]'s x
+          // (never to the section's own x, which may be the very value referring here).
+          const IniValue *known = config_.raw("DEFAULT", opt.substr(6));
           raw_text = known->text;
           inner_where = known->where;
         } else {
@@ -215,6 +223,9 @@ private:
         auto inner = interpolate(raw_text, section, inner_where, depth + 1);
         if (!inner)
           return inner;
+        if (out.size() + inner->size() > kMaxExpandedSize)
+          return Error::msg(where.to_string() + ": %(" + name + ")s expands beyond " +
+                            std::to_string(kMaxExpandedSize / 1024) + " KiB");
         out += *inner;
         i = close + 2;
         continue;
@@ -277,8 +288,13 @@ Status substitute_tags(std::map<std::string, std::string> &opts,
       }
       std::string needle = "<" + name + ">";
       for (size_t p = value.find(needle); p != std::string::npos;
-           p = value.find(needle, p + repl->size()))
+           p = value.find(needle, p + repl->size())) {
+        if (value.size() - needle.size() + repl->size() > kMaxExpandedSize)
+          return Error::msg("option '" + tag + "' expands beyond " +
+                            std::to_string(kMaxExpandedSize / 1024) + " KiB through <" + name +
+                            ">");
         value.replace(p, needle.size(), *repl);
+      }
       ++counts[name];
       changed = true;
       from = start;

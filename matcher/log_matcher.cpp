@@ -119,7 +119,8 @@ Status LogMatcher::replay(int fd, const Emit &emit) {
     std::memmove(buffer.data(), buffer.data() + done, filled - done);
     filled -= done;
   }
-  scan_all(std::string_view(buffer.data(), filled), emit);
+  // What is left is a last line without its newline: fail2ban's log reader (and so
+  // fail2ban-regex) takes a line only once it is complete, and so does replay.
   return {};
 }
 
@@ -254,7 +255,7 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     for (size_t f = 0; f < filter_count; ++f)
       if (uint32_t index = batch_index_[c * filter_count + f]; index != kNotInBatch) {
         ++counters_.candidates;
-        filters_[f]->finish_line(index, static_cast<uint32_t>(f), now_value, counters_, emit);
+        filters_[f]->finish_line(index, static_cast<uint32_t>(f), counters_, emit);
       }
   counters_.lines += line_no - first_line;
   next_line_ = line_no;

@@ -54,7 +54,8 @@ public:
   size_t scan(std::string_view text, const Emit &emit);
   // Scans `text` to its end, a final line without newline included (replay mode).
   void scan_all(std::string_view text, const Emit &emit);
-  // Reads a whole file (or stdin, fd 0) in large chunks and scans it.
+  // Reads a whole file (or stdin, fd 0) in large chunks and scans its complete lines: a
+  // last line without its newline is not read, as fail2ban(-regex) does not read it.
   Status replay(int fd, const Emit &emit);
 
   [[nodiscard]] const MatcherCounters &counters() const { return counters_; }

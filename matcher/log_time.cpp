@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/log_time.h"
+#include "matcher/strftime_regex.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +11,13 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+char lower(char c) { return is_upper(c) ? static_cast<char>(c + 32) : c; }
+// fail2ban compiles its date regexes with re.IGNORECASE: "sept." is September.
+bool same_letters(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
 // fail2ban's \w on bytes: ASCII letters, digits, '_', and every non-ASCII byte. (No
 // locale is set, so isalnum would say the same for ASCII, at the cost of a call.)
 bool is_word(char c) {
@@ -69,10 +77,11 @@ struct Cursor {
       return false;
     const char *abbr = s.data() + i;
     for (int m = 0; m < 12; ++m) {
-      if (abbr[0] != full[m][0] || abbr[1] != full[m][1] || abbr[2] != full[m][2])
+      if (upper(abbr[0]) != full[m][0] || lower(abbr[1]) != full[m][1] ||
+          lower(abbr[2]) != full[m][2])
         continue;
       std::string_view name = full[m];
-      i += s.substr(i, name.size()) == name ? name.size() : 3;
+      i += same_letters(s.substr(i, name.size()), name) ? name.size() : 3;
       out = m + 1;
       return true;
     }
@@ -268,6 +277,17 @@ bool month_first(Cursor c, WallClock &w, size_t &end) {
   return true;
 }
 
+// TAI64N (daemontools' "@" and 24 hex digits): fail2ban reads the seconds as the 15 hex
+// digits after "@4", without the TAI offset.
+bool tai64n(Cursor c, int64_t &out, size_t &end) {
+  std::string_view hex = c.lit('@') ? c.s.substr(c.i, 24) : std::string_view();
+  if (hex.size() < 24 || hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return false;
+  std::from_chars(hex.data() + 1, hex.data() + 16, out, 16);
+  end = c.i + 24;
+  return true;
+}
+
 // Epoch seconds (10 or 11 digits, optional fraction); LEPOCH: milli/microseconds.
 bool epoch(Cursor c, bool long_form, int64_t &out, size_t &end) {
   size_t start = c.i;
@@ -294,6 +314,19 @@ bool epoch(Cursor c, bool long_form, int64_t &out, size_t &end) {
   return true;
 }
 
+// %Exy%Exm%Exd  ?%H:%M:%S (MySQL's "130324  0:04:00")
+bool compact_ymd(Cursor c, WallClock &w, size_t &end) {
+  if (!c.num(2, 2, 0, 99, w.year) || !c.num(2, 2, 1, 12, w.month) ||
+      !c.num(2, 2, 1, 31, w.day) || !c.lit(' '))
+    return false;
+  w.year += 2000;
+  c.lit(' ');
+  if (!c.hms(w, false) || !c.word_end())
+    return false;
+  end = c.i;
+  return true;
+}
+
 // {^LN-BEG}%H:%M:%S (today)
 bool time_only(Cursor c, WallClock &w, size_t &end) {
   if (!c.hms(w, false) || !c.word_end())
@@ -312,51 +345,6 @@ std::optional<LogTime> finish(const WallClock &w, size_t begin, size_t end,
     t.valid = true;
   }
   return t;
-}
-
-std::string strftime_to_regex(std::string_view p, bool &ok) {
-  ok = true;
-  std::string out;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] != '%' || i + 1 >= p.size()) {
-      out += p[i];
-      continue;
-    }
-    char f = p[++i];
-    bool ex = false;
-    if (f == 'E' && i + 1 < p.size() && p[i + 1] == 'x' && i + 2 < p.size()) {
-      ex = true;
-      i += 2;
-      f = p[i];
-    }
-    (void)ex;
-    switch (f) {
-    case 'Y': out += R"((?P<Y>\d{4}))"; break;
-    case 'y': out += R"((?P<y>\d{2}))"; break;
-    case 'm': out += R"((?P<m>1[0-2]|0[1-9]|[1-9]))"; break;
-    case 'd': out += R"((?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9]))"; break;
-    case 'e': out += R"((?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9]))"; break;
-    case 'H': out += R"((?P<H>2[0-3]|[0-1]\d|\d))"; break;
-    case 'k': out += R"((?P<H>2[0-3]|[0-1]\d|\d| \d))"; break;
-    case 'I': out += R"((?P<I>1[0-2]|0[1-9]|[1-9]))"; break;
-    case 'M': out += R"((?P<M>[0-5]\d|\d))"; break;
-    case 'S': out += R"((?P<S>6[0-1]|[0-5]\d|\d))"; break;
-    case 'f': out += R"((?P<f>\d+))"; break;
-    case 'b': case 'B': case 'h':
-      out += R"((?P<b>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?))";
-      break;
-    case 'a': case 'A':
-      out += R"((?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?))";
-      break;
-    case 'p': out += R"((?P<p>AM|PM|am|pm))"; break;
-    case 'z': out += R"((?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?))"; break;
-    case 'Z': out += R"((?:[A-Z]{3,5}))"; break;
-    case 's': out += R"((?P<s>\d{10,11}))"; break;
-    case '%': out += '%'; break;
-    default: ok = false; return out;
-    }
-  }
-  return out;
 }
 
 } // namespace
@@ -479,8 +467,26 @@ LogTimeParser::~LogTimeParser() = default;
 Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const TimeZone *zone) {
   LogTimeParser p;
   p.zone_ = zone;
-  while (!pattern.empty() && pattern.back() == ' ')
+  while (!pattern.empty() && (pattern.back() == ' ' || pattern.back() == '\n'))
     pattern.remove_suffix(1);
+  while (!pattern.empty() && (pattern.front() == ' ' || pattern.front() == '\n'))
+    pattern.remove_prefix(1);
+  if (pattern.find('\n') != std::string_view::npos) {
+    // fail2ban's setDatePattern: one template per non-empty line.
+    p.mode_ = Mode::several;
+    for (size_t from = 0; from <= pattern.size();) {
+      size_t nl = std::min(pattern.find('\n', from), pattern.size());
+      std::string_view one = pattern.substr(from, nl - from);
+      from = nl + 1;
+      if (one.find_first_not_of(" \t") == std::string_view::npos)
+        continue;
+      auto alternative = create(one, zone);
+      if (!alternative)
+        return alternative.error();
+      p.alternatives_.push_back(std::move(*alternative));
+    }
+    return p;
+  }
   std::string_view rest = pattern;
   bool ln_beg = false;
   if (rest.substr(0, 9) == "{^LN-BEG}") {
@@ -489,9 +495,14 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
   }
   if (rest.empty()) {
     p.mode_ = Mode::defaults;
-    p.line_begin_only_ = ln_beg || !pattern.empty();
     // fail2ban without a datepattern searches the whole line; with {^LN-BEG} only its start.
     p.line_begin_only_ = ln_beg;
+    return p;
+  }
+  if (rest == "TAI64N" || rest == "^TAI64N") {
+    p.mode_ = Mode::epoch;
+    p.tai64n_ = true;
+    p.line_begin_only_ = ln_beg || rest.front() == '^';
     return p;
   }
   if (rest == "EPOCH" || rest == "^EPOCH" || rest == "LEPOCH" || rest == "^LEPOCH") {
@@ -501,16 +512,24 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
     return p;
   }
   if (size_t at = rest.find("{DATE}"); at != std::string_view::npos) {
-    if (at + 6 != rest.size())
-      return Error::msg("datepattern '" + std::string(pattern) +
-                        "': text after {DATE} is not supported");
-    std::string prefix(rest.substr(0, at));
-    if (prefix.empty() || prefix.front() != '^')
-      prefix = "^" + prefix;
-    auto re = Pcre2Regex::compile(prefix);
+    // fail2ban puts each default template's regex where {DATE} is. Here a group takes
+    // the characters a default timestamp is made of; the default parsers then read the
+    // timestamp from its start, and a group end the class ran past is brought back.
+    std::string regex(rest);
+    for (size_t i = 0; i < regex.size(); ++i)
+      if (regex[i] == '(' && (i == 0 || regex[i - 1] != '\\') &&
+          (i + 1 >= regex.size() || regex[i + 1] != '?'))
+        p.own_group_ = true;
+    regex.replace(at, 6, R"((?<mcf2b_date>[\w:/.,+\- ]+))");
+    if (regex.front() != '^')
+      regex.insert(0, "^");
+    auto re = Pcre2Regex::compile(regex);
     if (!re)
       return re.error().context("datepattern '" + std::string(pattern) + "'");
     p.regex_ = std::make_unique<Pcre2Regex>(std::move(*re));
+    for (const auto &[name, number] : p.regex_->names())
+      if (name == "mcf2b_date")
+        p.date_group_ = number;
     p.mode_ = Mode::prefixed_defaults;
     return p;
   }
@@ -518,7 +537,7 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
   std::string regex = strftime_to_regex(rest, ok);
   if (!ok)
     return Error::msg("datepattern '" + std::string(pattern) + "': unsupported % directive");
-  regex = "(" + regex + ")";
+  regex = "(?i)(" + regex + ")"; // fail2ban: re.IGNORECASE
   if (ln_beg)
     regex = R"(^(?:\W{0,2})?)" + regex;
   auto re = Pcre2Regex::compile(regex);
@@ -541,19 +560,44 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
   const TimeZone &zone = *zone_;
   if (pos < line.size() && is_digit(line[pos])) {
     if (iso(c, w = WallClock{}, end) || day_first(c, w = WallClock{}, end) ||
-        month_first(c, w = WallClock{}, end))
+        month_first(c, w = WallClock{}, end) || compact_ymd(c, w = WallClock{}, end))
       return finish(w, pos, end, zone, now, calendar_);
     int64_t e = 0;
-    if (epoch(c, false, e, end))
+    // fail2ban's default EPOCH: at the line start, in "[...]" there, or in "audit(...:n)".
+    auto at = [&](size_t p, std::string_view text) { return line.substr(p, text.size()) == text; };
+    if (epoch(c, false, e, end) &&
+        (pos == 0 || (pos == 1 && line[0] == '[' && at(end, "]")) ||
+         (pos >= 6 && at(pos - 6, "audit(") && at(end, ":"))))
       return LogTime{pos, end, e, true};
     if (time_only(c, w = WallClock{}, end))
       return finish(w, pos, end, zone, now, calendar_);
     return std::nullopt;
   }
+  if (int64_t e = 0; pos < line.size() && line[pos] == '@' && tai64n(c, e, end))
+    return LogTime{pos, end, e, true};
   if (pos < line.size() && is_upper(line[pos]) &&
       syslog(c, w = WallClock{}, end))
     return finish(w, pos, end, zone, now, calendar_);
   return std::nullopt;
+}
+
+std::optional<LogTime> LogTimeParser::around_date(std::string_view line, int64_t now) const {
+  if (regex_->search(line) != Pcre2Regex::Outcome::matched)
+    return std::nullopt;
+  auto span = [&](uint32_t group) {
+    std::string_view g = regex_->group(group);
+    auto from = static_cast<size_t>(g.data() - line.data());
+    return std::pair<size_t, size_t>{from, from + g.size()};
+  };
+  auto [date_begin, date_end] = span(date_group_);
+  auto t = defaults_at(line, date_begin, now);
+  if (!t || t->end > date_end)
+    return std::nullopt;
+  // fail2ban cuts group 1 when the pattern has one, else the whole match ("<38>1 2019-...").
+  auto [begin, end] = span(own_group_ ? 1 : 0);
+  t->begin = begin;
+  t->end = end == date_end ? t->end : end;
+  return t;
 }
 
 std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) const {
@@ -575,17 +619,13 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
     }
     return std::nullopt;
   }
-  case Mode::prefixed_defaults: {
-    if (regex_->search(line) != Pcre2Regex::Outcome::matched)
-      return std::nullopt;
-    std::string_view whole = regex_->group(0);
-    size_t begin = static_cast<size_t>(whole.data() - line.data());
-    auto t = defaults_at(line, begin + whole.size(), now);
-    // fail2ban cuts the whole match, prefix included ("<38>1 2019-07-08T...").
-    if (t)
-      t->begin = begin;
-    return t;
-  }
+  case Mode::prefixed_defaults:
+    return around_date(line, now);
+  case Mode::several:
+    for (const auto &alternative : alternatives_)
+      if (auto t = alternative.find(line, now))
+        return t;
+    return std::nullopt;
   case Mode::epoch: {
     size_t limit = line_begin_only_ ? std::min<size_t>(line.size(), 2) : line.size();
     for (size_t k = 0; k <= limit; ++k) {
@@ -593,7 +633,7 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
         continue;
       size_t end = 0;
       int64_t e = 0;
-      if (epoch(Cursor{line, k}, long_epoch_, e, end))
+      if (tai64n_ ? tai64n(Cursor{line, k}, e, end) : epoch(Cursor{line, k}, long_epoch_, e, end))
         return LogTime{k, end, e, true};
     }
     return std::nullopt;

@@ -83,8 +83,10 @@ std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zo
 //   "10/Mar/2025:11:27:58 +0100" and "[Sat Jun 01 02:17:42 2013]", epoch seconds, ...)
 //   at the line start (after up to two non-word characters; without {^LN-BEG} also
 //   anywhere in the line when the start has none);
-// - PREFIX{DATE}: a regex that must match before the default templates;
-// - EPOCH / LEPOCH, or strftime-style patterns (%Y %m %d %H %M %S %b %a %z %f ...).
+// - TEXT{DATE}TEXT: a regex around one of the default templates, as fail2ban's
+//   "preMatch" (its group 1, or the whole match when it has no group, is cut out);
+// - several patterns, one per line, tried in order;
+// - EPOCH / LEPOCH / TAI64N, or strftime-style patterns (%Y %m %d %H %M %S %b %a %z %f ...).
 // A timestamp without a year takes the year of "now", or the previous one when that
 // would put it more than a day in the future; the log's zone applies when the
 // timestamp has none.
@@ -102,10 +104,20 @@ private:
   std::optional<LogTime> defaults_at(std::string_view line, size_t pos, int64_t now) const;
   std::optional<LogTime> custom(std::string_view line, int64_t now) const;
 
-  enum class Mode { defaults, prefixed_defaults, epoch, custom };
+  std::optional<LogTime> around_date(std::string_view line, int64_t now) const;
+
+  enum class Mode { defaults, prefixed_defaults, epoch, custom, several };
   Mode mode_ = Mode::defaults;
+  // several: one parser per line of the datepattern, tried in order (the first that
+  // finds a timestamp wins).
+  std::vector<LogTimeParser> alternatives_;
+  // prefixed_defaults: the pattern has a capturing group of its own (fail2ban then cuts
+  // its group 1, else the whole match); the group {DATE} stands in for.
+  bool own_group_ = false;
+  uint32_t date_group_ = 0;
   bool line_begin_only_ = true;
   bool long_epoch_ = false;
+  bool tai64n_ = false; // epoch mode: TAI64N instead of decimal seconds
   const TimeZone *zone_ = nullptr;
   // PCRE2 match data is per object; the parser is used by one thread at a time.
   mutable std::unique_ptr<Pcre2Regex> regex_;

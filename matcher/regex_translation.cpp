@@ -118,6 +118,33 @@ bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::strin
 
 namespace {
 
+// Python's re reads "x{,3}" as "x{0,3}"; PCRE2 before 10.43 reads it as the literal
+// text "{,3}" (assp's "\(\d{,3}\)"). Outside classes and escapes, the 0 is written.
+std::string python_quantifiers(std::string in) {
+  bool in_class = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < in.size() && in[i + 1] == '^')
+        ++i;
+      if (i + 1 < in.size() && in[i + 1] == ']')
+        ++i; // a leading ']' is a member
+    } else if (c == '{' && i > 0 && i + 1 < in.size() && in[i + 1] == ',') {
+      size_t j = i + 2;
+      while (j < in.size() && in[j] >= '0' && in[j] <= '9')
+        ++j;
+      if (j > i + 2 && j < in.size() && in[j] == '}')
+        in.insert(i + 1, "0");
+    }
+  }
+  return in;
+}
+
 std::string expand_tags(std::string_view regex, bool prescan) {
   // FTAG_CRE = </?[\w\-]+/?>
   std::string out;
@@ -150,7 +177,7 @@ std::string expand_tags(std::string_view regex, bool prescan) {
     }
     out += regex[i++];
   }
-  return out;
+  return python_quantifiers(std::move(out));
 }
 
 } // namespace

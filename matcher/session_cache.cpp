@@ -156,8 +156,9 @@ void SessionCache::erase(Session &session) {
 }
 
 void SessionCache::evict(int64_t now) {
-  // The chain is oldest first (insertion order, and "now" does not go back), so expired
-  // entries are at its front: amortised O(1) per insertion.
+  // The chain is oldest first (insertion order), so expired entries are at its front:
+  // amortised O(1) per insertion. "now" is log time, which can step back a little
+  // between lines; an expired entry left behind a younger one is dropped by find().
   while (oldest_ != kNone && now - entries_[oldest_].stored > max_age_)
     remove(oldest_);
   while (size_ >= capacity_ && oldest_ != kNone)

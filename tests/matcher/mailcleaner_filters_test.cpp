@@ -147,6 +147,56 @@ TEST(MailCleanerFilters, EximEveryMessageKind) {
           {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<from@x.example> H=(helo) [203.0.113.18] "
            "rejected by local_scan(): message looks like spam",
            "203.0.113.18"},
+          // MailCleaner's stage-1 ACL: log_message = LDAP verification failed for
+          // $local_part@$domain, a bare address (its filter's rule 3)
+          {"2025-03-10 11:27:58 H=mx.bad.example [203.0.113.30] F=<a@b.example> rejected RCPT "
+           "<x@example.com>: LDAP verification failed for x@example.com",
+           "203.0.113.30"},
+          {"2025-03-10 11:27:58 [4242] H=(helo) [203.0.113.31]:52000 I=[192.0.2.25]:25 F=<> "
+           "rejected RCPT <x@example.com>: LDAP verification failed for x@example.com",
+           "203.0.113.31"},
+          // rule 2's ": N Time(s)" form
+          {"2025-03-10 11:27:58 login authenticator failed for (User) [203.0.113.32]: 535 "
+           "Incorrect authentication data: 3 Time(s)",
+           "203.0.113.32"},
+          // rule 7: a fixed_login failure with any response (e.g. the temporary one)
+          {"2025-03-10 11:27:58 fixed_login authenticator failed for (User) [203.0.113.33]: 435 "
+           "Unable to authenticate at present (set_id=bob)",
+           "203.0.113.33"},
+          // rule 8: every "Recipient address rejected" reason it names
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.34] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: User unknown "
+           "in local recipient table",
+           "203.0.113.34"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.35] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: mailbox does "
+           "not exist",
+           "203.0.113.35"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.36] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: undeliverable "
+           "address: Unknown user",
+           "203.0.113.36"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.37] F=<a@b.example> rejected RCPT "
+           "<c@d.example>: 550 5.1.1 <c@d.example>: Recipient address rejected: User unknown "
+           "in virtual alias table",
+           "203.0.113.37"},
+          // rule 5: the last command as exim prints it, quotes and spaces included
+          {"2025-03-10 11:27:58 SMTP call from (helo) [203.0.113.38]:41000 I=[192.0.2.25]:25 "
+           "dropped: too many nonmail commands (last was \"NOOP \"x\"\")",
+           "203.0.113.38"},
+          // a quoted local part holding '>' (exim keeps the quotes)
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.39] F=<\"a>b\"@b.example> rejected RCPT "
+           "<c@d.example>: relay not permitted",
+           "203.0.113.39"},
+          {"2025-03-10 11:27:58 H=(helo) [203.0.113.42] F=<\"a> rejected RCPT <b>\"@b.example> "
+           "rejected RCPT <\"c> d\"@d.example>: Unknown user",
+           "203.0.113.42"},
+          {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"a>b c\"@x.example> H=(helo) "
+           "[203.0.113.40] rejected by local_scan(): spam",
+           "203.0.113.40"},
+          {"2025-03-10 11:27:58 1tXyZa-000abc-12 F=<> H=(helo) [203.0.113.41]:25 "
+           "rejected by local_scan(): spam",
+           "203.0.113.41"},
           // not failures
           {"2025-03-10 11:27:58 H=(helo) [203.0.113.19] F=<a@b.example> rejected RCPT "
            "<c@d.example>: greylisted",
@@ -233,6 +283,45 @@ struct Injection {
   const char *real_host; // nullptr: no match expected
 };
 
+// An sshd process id reused by a later, legitimate login: the attacker's session (OpenSSH's
+// own lines) must be over by then, as fail2ban's session cache forgets a session five
+// minutes after its first line, so the login is never counted as a failure.
+TEST(MailCleanerFilters, SshdReusedPidDoesNotInheritAnAttackersSession) {
+  const std::string attack =
+      "Mar  9 01:02:03 gw sshd[2092068]: pam_unix(sshd:auth): authentication failure; "
+      "logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.9  user=root\n"
+      "Mar  9 01:02:09 gw sshd[2092068]: error: maximum authentication attempts exceeded for "
+      "root from 198.51.100.9 port 40022 ssh2 [preauth]\n"
+      "Mar  9 01:02:09 gw sshd[2092068]: Disconnecting authenticating user root 198.51.100.9 "
+      "port 40022: Too many authentication failures [preauth]\n";
+  auto login = [](const char *time) {
+    return std::string("Mar  9 ") + time +
+           " gw sshd[2092068]: Accepted publickey for deploy from 203.0.113.44 port 51000 ssh2: "
+           "ED25519 SHA256:Xk3nN5dWq0vJ1t7m9YbP2cR8sL4fG6hA0eZ1uI3oT5w\n"
+           "Mar  9 " +
+           time + " gw sshd[2092068]: pam_unix(sshd:session): session opened for user deploy" +
+           "(uid=1000) by (uid=0)\n";
+  };
+  for (const char *filter : {"sshd", "/etc/fail2ban/filter.d/sshd.conf"}) {
+    // Eight hours later: a new session, nothing for the legitimate address.
+    auto seen = run(filter, attack + login("09:02:11"));
+    ASSERT_FALSE(seen.empty()) << filter;
+    for (const Seen &s : seen)
+      EXPECT_EQ(s.host, "198.51.100.9") << filter;
+  }
+  // Within the five minutes the pid is still the attacker's session, and the stock filter
+  // (which does not end the session at "Disconnecting authenticating user") blames a
+  // second user name in it on the session, as fail2ban does: the limit is the age.
+  // Ours ends the session at that line, so the login is never blamed.
+  auto seen = run("/etc/fail2ban/filter.d/sshd.conf", attack + login("01:04:00"));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen.back().host, "203.0.113.44");
+  seen = run("sshd", attack + login("01:04:00"));
+  ASSERT_FALSE(seen.empty());
+  for (const Seen &s : seen)
+    EXPECT_EQ(s.host, "198.51.100.9");
+}
+
 TEST(MailCleanerFilters, InjectionCorpusNeverYieldsTheInjectedAddress) {
   const std::vector<Injection> corpus = {
       // exim: HELO names
@@ -267,6 +356,25 @@ TEST(MailCleanerFilters, InjectionCorpusNeverYieldsTheInjectedAddress) {
        "for greeting): rejected connection from H=[203.0.113.67] input=\"H=[198.51.100.66] "
        "input=\"\"",
        "203.0.113.67"},
+      // exim: a quoted local part of the sender, written before the host (issue 20 item
+      // 4): its text looks like a whole earlier rejection, the host is the one after it
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"> H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example> H=(helo) [10.99.1.7] rejected by local_scan(): spam",
+       "10.99.1.7"},
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=\"x H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example H=(helo) [10.99.1.8] rejected by local_scan(): spam",
+       "10.99.1.8"},
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 1tXyZa-000abc-12 F=<\"\\\"> H=(x) [198.51.100.66] rejected by "
+       "local_scan(): x\"@evil.example> H=(helo) [10.99.1.9] rejected by local_scan(): spam",
+       "10.99.1.9"},
+      // exim: the LDAP reason's address is after the host
+      {"mc-exim-filter",
+       "2025-03-10 11:27:58 H=(x) [203.0.113.68] F=<a@b.example> rejected RCPT <x@example.com>: "
+       "LDAP verification failed for x H=(x) [198.51.100.66]@example.com",
+       "203.0.113.68"},
       // exim: dumped headers of a rejected message (own lines, no timestamp of their own)
       {"mc-exim-filter",
        " H=(x) [198.51.100.66] F=<a@b.example> rejected RCPT <c@d.example>: relay not "

@@ -81,5 +81,16 @@ TEST(PrescanPattern, ScanningDropsTheSpacesAFactorEndsIn) {
             Pcre2Regex::Outcome::matched);
 }
 
+// Python's "{,n}" (zero to n) is written for PCRE2, outside classes and escapes only.
+TEST(PythonSyntax, UpperBoundOnlyQuantifiers) {
+  EXPECT_EQ(expand_fail2ban_tags(R"(too much AUTH errors \(\d{,3}\);$)"),
+            R"(too much AUTH errors \(\d{0,3}\);$)");
+  EXPECT_EQ(expand_fail2ban_tags(R"([{,3}] \{,3} x{,} {,3})"), R"([{,3}] \{,3} x{,} {0,3})");
+  auto re = Pcre2Regex::compile(expand_fail2ban_tags(R"(^errors \(\d{,3}\);$)"));
+  ASSERT_TRUE(re);
+  EXPECT_EQ(re->search("errors (8);"), Pcre2Regex::Outcome::matched);
+  EXPECT_EQ(re->search("errors (1234);"), Pcre2Regex::Outcome::no_match);
+}
+
 } // namespace
 } // namespace mcf2b::matcher

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The filter loader's interpolation: %(known/x)s as fail2ban resolves it, and every
+// expansion bounded in depth and in size, failing fast with a clear error.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "matcher/filter_definition.h"
+#include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
+
+namespace mcf2b::matcher {
+namespace {
+
+using mcf2b::testing::ok;
+
+class FilterLoader : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto dir = mcf2b::testing::TempDir::create("filters");
+    ASSERT_TRUE(ok(dir));
+    dir_.emplace(std::move(*dir));
+  }
+  void write(const std::string &name, const std::string &text) {
+    std::ofstream(dir_->file(name)) << text;
+  }
+  Result<FilterDefinition> load(const std::string &spec) {
+    return load_filter(spec, FilterSearchPath{{dir_->path()}});
+  }
+  std::optional<mcf2b::testing::TempDir> dir_;
+};
+
+// sendmail-auth's form: [Definition]'s __prefix_line extends the one common.conf sets in
+// [DEFAULT] through %(known/__prefix_line)s. Nothing in [Definition] was overridden, so
+// fail2ban takes [DEFAULT]'s value, never [Definition]'s own (which refers back here).
+TEST_F(FilterLoader, KnownFallsBackToTheDefaultSectionNotToItself) {
+  write("base.conf", "[DEFAULT]\n__prefix_line = \\s*host\\s+\n");
+  write("f.conf", "[INCLUDES]\nbefore = base.conf\n[Definition]\n"
+                  "__prefix_line = %(known/__prefix_line)s(?:\\w{14,20}: )?\n"
+                  "failregex = ^%(__prefix_line)sfailed from <HOST>$\n");
+  auto def = load("f");
+  ASSERT_TRUE(ok(def));
+  ASSERT_EQ(def->failregex.size(), 1u);
+  EXPECT_EQ(def->failregex[0].text, "^\\s*host\\s+(?:\\w{14,20}: )?failed from <HOST>$");
+}
+
+// An override within one section keeps the earlier value as known/.
+TEST_F(FilterLoader, KnownIsTheOverriddenValueOfTheSameSection) {
+  write("base.conf", "[Definition]\n_daemon = sshd\n");
+  write("f.conf", "[INCLUDES]\nbefore = base.conf\n[Definition]\n"
+                  "_daemon = (?:%(known/_daemon)s|dropbear)\n"
+                  "failregex = ^%(_daemon)s: failed from <HOST>$\n");
+  auto def = load("f");
+  ASSERT_TRUE(ok(def));
+  EXPECT_EQ(def->failregex[0].text, "^(?:sshd|dropbear): failed from <HOST>$");
+}
+
+// Python's configparser stops at ten levels; so does the loader.
+TEST_F(FilterLoader, InterpolationLoopIsRefused) {
+  write("f.conf", "[Definition]\na = %(b)s\nb = %(a)s\nfailregex = %(a)s <HOST>\n");
+  auto def = load("f");
+  ASSERT_FALSE(ok(def));
+  EXPECT_NE(def.error().message().find("nested too deeply"), std::string::npos)
+      << def.error().message();
+}
+
+std::string doubling(const std::string &open, const std::string &close, int levels) {
+  std::string text = "[Definition]\n";
+  for (int i = 0; i < levels; ++i)
+    text += "v" + std::to_string(i) + " = " + open + "v" + std::to_string(i + 1) + close + open +
+            "v" + std::to_string(i + 1) + close + "\n";
+  text += "v" + std::to_string(levels) + " = " + std::string(64, 'x') + "\n";
+  text += "failregex = ^" + open + "v0" + close + " <HOST>$\n";
+  return text;
+}
+
+// A <tag> that doubles 24 times (2^24 copies) stops at the size bound, fast.
+TEST_F(FilterLoader, DoublingTagsFailFastWithAClearError) {
+  write("f.conf", doubling("<", ">", 24));
+  auto def = load("f"); // unbounded, it would need a gigabyte per value
+  ASSERT_FALSE(ok(def));
+  EXPECT_NE(def.error().message().find("expands beyond"), std::string::npos)
+      << def.error().message();
+}
+
+// The same with %(...)s, ten levels of a value referring to the next one 16 times.
+TEST_F(FilterLoader, WideInterpolationFailsWithAClearError) {
+  std::string text = "[Definition]\n";
+  for (int i = 0; i < 9; ++i) {
+    text += "v" + std::to_string(i) + " = ";
+    for (int k = 0; k < 16; ++k)
+      text += "%(v" + std::to_string(i + 1) + ")s";
+    text += "\n";
+  }
+  text += "v9 = xxxxxxxx\nfailregex = ^%(v0)s <HOST>$\n";
+  write("f.conf", text);
+  auto def = load("f");
+  ASSERT_FALSE(ok(def));
+  EXPECT_NE(def.error().message().find("expands beyond"), std::string::npos)
+      << def.error().message();
+}
+
+// A bounded expansion that stays below the bound still loads.
+TEST_F(FilterLoader, ModestDoublingLoads) {
+  write("f.conf", doubling("<", ">", 6));
+  auto def = load("f");
+  ASSERT_TRUE(ok(def));
+  EXPECT_EQ(def->failregex[0].text, "^" + std::string(64 * 64, 'x') + " <HOST>$");
+}
+
+} // namespace
+} // namespace mcf2b::matcher
