@@ -9,9 +9,9 @@
 #include <string>
 
 #include "base/error.h"
+#include "control/request_router.h"
 #include "protocol/commands.h"
 #include "protocol/control_client.h"
-#include "control/request_router.h"
 
 namespace mcf2b::control {
 

@@ -9,9 +9,9 @@ namespace mcf2b::control {
 using nlohmann::json;
 
 bool is_read_command(std::string_view command) {
-  for (std::string_view read : {PingCommand::kName, StatusCommand::kName, ListCommand::kName,
-                                StatsCommand::kName, JailListCommand::kName,
-                                BlacklistListCommand::kName, WhitelistListCommand::kName})
+  for (std::string_view read :
+       {PingCommand::kName, StatusCommand::kName, ListCommand::kName, StatsCommand::kName,
+        JailListCommand::kName, BlacklistListCommand::kName, WhitelistListCommand::kName})
     if (command == read)
       return true;
   return false;

@@ -7,8 +7,8 @@
 
 namespace mcf2b::control {
 
-using nlohmann::json;
 using fields::malformed;
+using nlohmann::json;
 
 namespace {
 
@@ -287,10 +287,10 @@ Parsed<StatsCommand::Result> StatsCommand::Result::from_json(const json &result)
         if (!row.is_object() || !row.contains("jail") || !row["jail"].is_string())
           return CommandError(ErrorKind::internal, "stats: a jail row without a jail name");
         JailCounters c{row["jail"].get<std::string>(), {}, {}, {}, {}, {}};
-        for (auto [name, field] : {std::pair{"failures", &c.failures}, std::pair{"bans", &c.bans},
-                                   std::pair{"active", &c.active},
-                                   std::pair{"dropped_packets", &c.dropped_packets},
-                                   std::pair{"dropped_bytes", &c.dropped_bytes}}) {
+        for (auto [name, field] :
+             {std::pair{"failures", &c.failures}, std::pair{"bans", &c.bans},
+              std::pair{"active", &c.active}, std::pair{"dropped_packets", &c.dropped_packets},
+              std::pair{"dropped_bytes", &c.dropped_bytes}}) {
           auto n = counter_in(row, name);
           if (!n)
             return malformed(n.error());
@@ -302,9 +302,9 @@ Parsed<StatsCommand::Result> StatsCommand::Result::from_json(const json &result)
       if (!value.is_object())
         continue; // not the verdicts: nothing to show
       XdpVerdicts x;
-      for (auto [name, field] : {std::pair{"passed", &x.passed}, std::pair{"dropped", &x.dropped},
-                                 std::pair{"unparsable", &x.unparsable},
-                                 std::pair{"map_full", &x.map_full}}) {
+      for (auto [name, field] :
+           {std::pair{"passed", &x.passed}, std::pair{"dropped", &x.dropped},
+            std::pair{"unparsable", &x.unparsable}, std::pair{"map_full", &x.map_full}}) {
         auto n = counter_in(value, name);
         if (!n)
           return malformed(n.error());

@@ -31,8 +31,7 @@ namespace mcf2b::control {
 // A malformed request, with the kind to answer (usage; invalid for a bad value).
 struct CommandError : Error {
   ErrorKind kind = ErrorKind::usage;
-  CommandError(ErrorKind k, std::string message)
-      : Error(Error::msg(std::move(message))), kind(k) {}
+  CommandError(ErrorKind k, std::string message) : Error(Error::msg(std::move(message))), kind(k) {}
 };
 template <class T> using Parsed = mcf2b::Result<T, CommandError>;
 
@@ -212,8 +211,8 @@ struct JailAddCommand {
   struct Request {
     JailConfig jail;
     static constexpr std::array<std::string_view, 12> kFields{
-        "name",      "enabled?", "maxretry?",  "findtime?", "bantime?",   "port?",
-        "filter?",   "banaction?", "logpath?", "max_count?", "send_mail?", "send_mail_bl?"};
+        "name",    "enabled?",   "maxretry?", "findtime?",  "bantime?",   "port?",
+        "filter?", "banaction?", "logpath?",  "max_count?", "send_mail?", "send_mail_bl?"};
     [[nodiscard]] nlohmann::json to_json() const;
     static Parsed<Request> from_json(const nlohmann::json &args);
   };
@@ -388,14 +387,12 @@ struct StatsCommand {
 };
 
 // Every command, in the order of COMMANDS.md.
-using AllCommands =
-    std::tuple<PingCommand, StatusCommand, BanCommand, UnbanCommand, JailEnableCommand,
-               JailDisableCommand, JailChangeCommand, JailAddCommand, JailRemoveCommand,
-               JailListCommand, GeneralEnableCommand, GeneralDisableCommand,
-               GeneralEnableBlCommand, GeneralDisableBlCommand, BlacklistEnableCommand,
-               BlacklistDisableCommand, BlacklistAddCommand, BlacklistRemoveCommand,
-               BlacklistListCommand, WhitelistAddCommand, WhitelistRemoveCommand,
-               WhitelistListCommand, ListCommand, StatsCommand>;
+using AllCommands = std::tuple<
+    PingCommand, StatusCommand, BanCommand, UnbanCommand, JailEnableCommand, JailDisableCommand,
+    JailChangeCommand, JailAddCommand, JailRemoveCommand, JailListCommand, GeneralEnableCommand,
+    GeneralDisableCommand, GeneralEnableBlCommand, GeneralDisableBlCommand, BlacklistEnableCommand,
+    BlacklistDisableCommand, BlacklistAddCommand, BlacklistRemoveCommand, BlacklistListCommand,
+    WhitelistAddCommand, WhitelistRemoveCommand, WhitelistListCommand, ListCommand, StatsCommand>;
 
 // The request envelope of a typed request.
 template <class Command> control::Request request_for(const typename Command::Request &request) {

@@ -67,8 +67,8 @@ Parsed<std::vector<LiftedBan>> lifted_in(const json &result) {
   if (!pairs)
     return malformed(pairs.error());
   std::vector<LiftedBan> out;
-  const json &list = result.is_object() && result.contains("unbanned") ? result["unbanned"]
-                                                                        : json::array();
+  const json &list =
+      result.is_object() && result.contains("unbanned") ? result["unbanned"] : json::array();
   for (size_t i = 0; i < pairs->size(); ++i) {
     const json &item = list.is_array() && i < list.size() ? list[i] : json::object();
     std::string reason = item.contains("reason") && item["reason"].is_string()

@@ -35,9 +35,8 @@ void register_ban(CLI::App &app, CtlSession &session) {
         return;
       request.bantime = *bantime;
     }
-    auto result = session.call<BanCommand>(request, target->ip.is_host() || o->yes
-                                                        ? ""
-                                                        : "use --yes to confirm");
+    auto result = session.call<BanCommand>(
+        request, target->ip.is_host() || o->yes ? "" : "use --yes to confirm");
     if (!result)
       return;
     for (const auto &b : result->bans)

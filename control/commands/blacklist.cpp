@@ -56,8 +56,7 @@ void register_disable(CLI::App &group, CtlSession &session) {
 
 void register_add(CLI::App &group, CtlSession &session) {
   add_jail_address_command(
-      group, session, "add",
-      "Blacklist an address now: banned for good in the family's -bl jail",
+      group, session, "add", "Blacklist an address now: banned for good in the family's -bl jail",
       "Example:\n  mcf2b-ctl blacklist add -j mc-exim -i 203.0.113.5",
       [&session](const JailAndIp &target) {
         auto result = session.call<BlacklistAddCommand>({target.jail, target.ip, false});

@@ -12,16 +12,16 @@ void register_all_jails(CLI::App &group, CtlSession &session, bool enable) {
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Example:\n  mcf2b-ctl general ") + name);
   cmd->callback([enable, &session] {
-    auto result = enable ? session.call<GeneralEnableCommand>({})
-                         : session.call<GeneralDisableCommand>({});
+    auto result =
+        enable ? session.call<GeneralEnableCommand>({}) : session.call<GeneralDisableCommand>({});
     if (!result)
       return;
     std::string names;
     for (const auto &j : result->jails)
       names += (names.empty() ? "" : ", ") + j.name;
     session.confirm(std::string(enable ? "Enabled " : "Disabled ") +
-                    std::to_string(result->jails.size()) +
-                    " jails" + (names.empty() ? "" : ": " + names));
+                    std::to_string(result->jails.size()) + " jails" +
+                    (names.empty() ? "" : ": " + names));
   });
 }
 

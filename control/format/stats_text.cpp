@@ -50,8 +50,7 @@ std::string format_stats(const StatsCommand::Result &stats) {
   if (stats.xdp) {
     const auto &x = *stats.xdp;
     out += std::string(out.empty() ? "" : "\n") + "XDP: passed " + count_text(x.passed) +
-           ", dropped " + count_text(x.dropped) + ", unparsable " + count_text(x.unparsable) +
-           "\n";
+           ", dropped " + count_text(x.dropped) + ", unparsable " + count_text(x.unparsable) + "\n";
   }
   // Everything else is a group of counters (the daemon's, the controller's, ...).
   std::vector<std::pair<std::string, std::string>> counters;

@@ -53,10 +53,18 @@ LiftedBan sample_lifted() {
 }
 
 // One populated value of each request and result type.
-NoArgs sample(std::type_identity<NoArgs>) { return {}; }
-JailTarget sample(std::type_identity<JailTarget>) { return {"mc-exim"}; }
-JailFilter sample(std::type_identity<JailFilter>) { return {"mc-exim"}; }
-JailAndIp sample(std::type_identity<JailAndIp>) { return {"mc-exim", P("192.0.2.25")}; }
+NoArgs sample(std::type_identity<NoArgs>) {
+  return {};
+}
+JailTarget sample(std::type_identity<JailTarget>) {
+  return {"mc-exim"};
+}
+JailFilter sample(std::type_identity<JailFilter>) {
+  return {"mc-exim"};
+}
+JailAndIp sample(std::type_identity<JailAndIp>) {
+  return {"mc-exim", P("192.0.2.25")};
+}
 StatusCommand::Request sample(std::type_identity<StatusCommand::Request>) {
   return {"mc-exim", true};
 }
@@ -84,13 +92,21 @@ BlacklistAddCommand::Request sample(std::type_identity<BlacklistAddCommand::Requ
 ListCommand::Request sample(std::type_identity<ListCommand::Request>) {
   return {true, "mc-exim", "mx2"};
 }
-PingCommand::Result sample(std::type_identity<PingCommand::Result>) { return {"0.1.0", "mx1"}; }
+PingCommand::Result sample(std::type_identity<PingCommand::Result>) {
+  return {"0.1.0", "mx1"};
+}
 StatusCommand::Result sample(std::type_identity<StatusCommand::Result>) {
   return {{}, {{"mc-exim-1d", 3, 40, {"/var/log/exim4/mainlog"}, 1, 7, {"203.0.113.5"}}}};
 }
-BansResult sample(std::type_identity<BansResult>) { return {{sample_ban()}}; }
-UnbannedResult sample(std::type_identity<UnbannedResult>) { return {{sample_lifted()}}; }
-JailsResult sample(std::type_identity<JailsResult>) { return {{sample_jail()}, {sample_lifted()}}; }
+BansResult sample(std::type_identity<BansResult>) {
+  return {{sample_ban()}};
+}
+UnbannedResult sample(std::type_identity<UnbannedResult>) {
+  return {{sample_lifted()}};
+}
+JailsResult sample(std::type_identity<JailsResult>) {
+  return {{sample_jail()}, {sample_lifted()}};
+}
 JailRemoveCommand::Result sample(std::type_identity<JailRemoveCommand::Result>) {
   return {"mc-dovecot-1d", {sample_lifted()}};
 }
@@ -112,8 +128,11 @@ StatsCommand::Result sample(std::type_identity<StatsCommand::Result>) {
   return r;
 }
 
-std::set<std::string> documented_keys(const std::array<std::string_view, 0> &) { return {}; }
-template <size_t N> std::set<std::string> documented_keys(const std::array<std::string_view, N> &f) {
+std::set<std::string> documented_keys(const std::array<std::string_view, 0> &) {
+  return {};
+}
+template <size_t N>
+std::set<std::string> documented_keys(const std::array<std::string_view, N> &f) {
   std::set<std::string> keys;
   for (auto key : f)
     keys.insert(std::string(key.ends_with('?') ? key.substr(0, key.size() - 1) : key));
@@ -158,15 +177,14 @@ TEST(Commands, StatusWithoutJailRoundTripsItsNames) {
 TEST(Commands, RequestsRefuseMalformedArguments) {
   EXPECT_EQ(BanCommand::Request::from_json({{"jail", "mc-exim-1d"}}).error().kind,
             ErrorKind::usage);
-  EXPECT_EQ(BanCommand::Request::from_json({{"jail", "mc-exim-1d"}, {"ip", "999.1.1.1"}})
-                .error()
-                .kind,
-            ErrorKind::invalid);
-  EXPECT_EQ(BanCommand::Request::from_json(
-                {{"jail", "mc-exim-1d"}, {"ip", "192.0.2.1"}, {"bantime", 0}})
-                .error()
-                .kind,
-            ErrorKind::usage);
+  EXPECT_EQ(
+      BanCommand::Request::from_json({{"jail", "mc-exim-1d"}, {"ip", "999.1.1.1"}}).error().kind,
+      ErrorKind::invalid);
+  EXPECT_EQ(
+      BanCommand::Request::from_json({{"jail", "mc-exim-1d"}, {"ip", "192.0.2.1"}, {"bantime", 0}})
+          .error()
+          .kind,
+      ErrorKind::usage);
   EXPECT_EQ(JailChangeCommand::Request::from_json(
                 {{"jail", "mc-exim-1d"}, {"option", "bantime"}, {"value", "2x"}})
                 .error()

@@ -100,7 +100,8 @@ std::optional<FamilyId> JailCatalog::find_family(std::string_view root) const {
   return it->second;
 }
 
-ControllerResult<std::vector<JailId>> JailCatalog::resolve(std::string_view name, Scope scope) const {
+ControllerResult<std::vector<JailId>> JailCatalog::resolve(std::string_view name,
+                                                           Scope scope) const {
   if (auto id = find(name))
     return std::vector<JailId>{*id};
   auto family = find_family(name);

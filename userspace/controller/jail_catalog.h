@@ -65,7 +65,8 @@ public:
   };
   // The jails `name` stands for. Unknown names give an Error naming the closest
   // known jail and family names.
-  [[nodiscard]] ControllerResult<std::vector<JailId>> resolve(std::string_view name, Scope scope) const;
+  [[nodiscard]] ControllerResult<std::vector<JailId>> resolve(std::string_view name,
+                                                              Scope scope) const;
   // The family a name belongs to: a jail's family, or a family root itself.
   [[nodiscard]] ControllerResult<FamilyId> resolve_family(std::string_view name) const;
   [[nodiscard]] ControllerError unknown(std::string_view what, std::string_view name) const;

@@ -197,8 +197,8 @@ Decisions JailController::disable_all() {
   return out;
 }
 
-ControllerResult<Decisions> JailController::change_jail(std::string_view name, std::string_view option,
-                                              int64_t value) {
+ControllerResult<Decisions> JailController::change_jail(std::string_view name,
+                                                        std::string_view option, int64_t value) {
   auto id = catalog_.find(name);
   if (!id) {
     if (auto family = catalog_.find_family(name)) {
@@ -207,7 +207,8 @@ ControllerResult<Decisions> JailController::change_jail(std::string_view name, s
         if (j)
           tiers += (tiers.empty() ? "" : ", ") + catalog_.config(*j).name;
       return ControllerError::invalid("'" + std::string(name) +
-                                      "' is a family; change one of its jails at a time (" + tiers + ")");
+                                      "' is a family; change one of its jails at a time (" + tiers +
+                                      ")");
     }
     return catalog_.unknown("jail", name);
   }
@@ -222,7 +223,7 @@ ControllerResult<Decisions> JailController::change_jail(std::string_view name, s
     changed.max_count = value > 0 ? static_cast<int>(std::min<int64_t>(value, INT32_MAX)) : -1;
   else
     return ControllerError::invalid("unknown jail option '" + std::string(option) +
-                      "' (findtime, bantime, maxretry, max_count)");
+                                    "' (findtime, bantime, maxretry, max_count)");
   if (ControllerStatus s = validate(changed); !s)
     return s.error();
   // Bans already decided keep their end; the new values apply from the next failure.
@@ -235,8 +236,9 @@ ControllerResult<Decisions> JailController::change_jail(std::string_view name, s
 
 ControllerResult<Decisions> JailController::enable_blacklist(int max_count) {
   if (max_count < 1)
-    return ControllerError::invalid("the number of bans before blacklisting must be at least 1, not " +
-                      std::to_string(max_count));
+    return ControllerError::invalid(
+        "the number of bans before blacklisting must be at least 1, not " +
+        std::to_string(max_count));
   Decisions out;
   for (JailId id = 0; id < catalog_.size(); ++id) {
     JailConfig &c = catalog_.mutable_config(id);
@@ -406,8 +408,8 @@ bool JailController::apply_ban(JailId jail, const IpPrefix &prefix, Seconds now,
       !catalog_.is_blacklist_jail(jail) && config.blacklisting() && row.count > config.max_count;
   if (promote)
     row.blacklisted = true;
-  out.bans.push_back(
-      BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count, row.blacklisted, cause});
+  out.bans.push_back(BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count,
+                                 row.blacklisted, cause});
   emit_record(key, row, out);
   if (promote)
     blacklist(catalog_.family_of(jail), prefix, now, out);
@@ -530,47 +532,50 @@ ControllerResult<FamilyId> JailController::family(std::string_view name) const {
   return catalog_.resolve_family(name);
 }
 
-ControllerResult<Decisions> JailController::failure(std::string_view family_name, const IpAddress &address,
-                                          Seconds time) {
+ControllerResult<Decisions> JailController::failure(std::string_view family_name,
+                                                    const IpAddress &address, Seconds time) {
   auto id = family(family_name);
   if (!id)
     return id.error();
   return failure(*id, address, time);
 }
 
-ControllerStatus JailController::check_target(const IpPrefix &prefix, const BanRequest &request) const {
+ControllerStatus JailController::check_target(const IpPrefix &prefix,
+                                              const BanRequest &request) const {
   const std::string text = prefix.to_string();
   unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
   if (needs_confirmation(prefix) && !request.confirm_wide)
-    return ControllerError::too_wide("refusing to ban " + text + ": wider than /" + std::to_string(widest) +
-                      " (confirm to ban a range this wide)");
+    return ControllerError::too_wide("refusing to ban " + text + ": wider than /" +
+                                     std::to_string(widest) +
+                                     " (confirm to ban a range this wide)");
   if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()))
     return ControllerError::refused("refusing to ban " + text + ": it covers loopback addresses");
   if (own_.overlaps(prefix))
     return ControllerError::refused("refusing to ban " + text + ": it covers this host's address " +
-                      overlapping_entry(own_, prefix));
+                                    overlapping_entry(own_, prefix));
   if (cluster_.overlaps(prefix))
     return ControllerError::refused("refusing to ban " + text + ": it covers the cluster node " +
-                      overlapping_entry(cluster_, prefix));
+                                    overlapping_entry(cluster_, prefix));
   if (request.bantime && (*request.bantime == 0 || *request.bantime < -1))
     return ControllerError::invalid("a ban's length must be -1 (permanent) or at least 1 second");
   return {};
 }
 
 ControllerStatus JailController::check_manual(JailId jail, const IpPrefix &prefix,
-                                    const BanRequest &request) const {
+                                              const BanRequest &request) const {
   if (ControllerStatus s = check_target(prefix, request); !s)
     return s;
   const JailConfig &config = catalog_.config(jail);
   if (runtime_[jail].whitelist.overlaps(prefix))
-    return ControllerError::refused(prefix.to_string() + " is whitelisted in " + config.name + " (entry " +
-                      overlapping_entry(runtime_[jail].whitelist, prefix) +
-                      "); remove it from the whitelist first");
+    return ControllerError::refused(prefix.to_string() + " is whitelisted in " + config.name +
+                                    " (entry " +
+                                    overlapping_entry(runtime_[jail].whitelist, prefix) +
+                                    "); remove it from the whitelist first");
   return {};
 }
 
 ControllerResult<Decisions> JailController::ban(std::string_view name, const IpPrefix &prefix,
-                                      BanRequest request) {
+                                                BanRequest request) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
@@ -600,12 +605,13 @@ ControllerResult<Decisions> JailController::unban(std::string_view name, const I
       lift(key, *row, UnbanReason::manual, out);
   }
   if (out.unbans.empty())
-    return ControllerError::not_found(prefix.to_string() + " is not banned in " + std::string(name));
+    return ControllerError::not_found(prefix.to_string() + " is not banned in " +
+                                      std::string(name));
   return out;
 }
 
-ControllerResult<Decisions> JailController::blacklist_add(std::string_view name, const IpPrefix &prefix,
-                                                BanRequest request) {
+ControllerResult<Decisions>
+JailController::blacklist_add(std::string_view name, const IpPrefix &prefix, BanRequest request) {
   auto family = catalog_.resolve_family(name);
   if (!family)
     return family.error();
@@ -621,7 +627,8 @@ ControllerResult<Decisions> JailController::blacklist_add(std::string_view name,
   return out;
 }
 
-ControllerResult<Decisions> JailController::blacklist_remove(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::blacklist_remove(std::string_view name,
+                                                             const IpPrefix &prefix) {
   auto family = catalog_.resolve_family(name);
   if (!family)
     return family.error();
@@ -652,7 +659,8 @@ ControllerResult<Decisions> JailController::blacklist_remove(std::string_view na
   return out;
 }
 
-ControllerResult<Decisions> JailController::whitelist_add(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::whitelist_add(std::string_view name,
+                                                          const IpPrefix &prefix) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();
@@ -678,7 +686,8 @@ ControllerResult<Decisions> JailController::whitelist_add(std::string_view name,
   return out;
 }
 
-ControllerResult<Decisions> JailController::whitelist_remove(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::whitelist_remove(std::string_view name,
+                                                             const IpPrefix &prefix) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();
@@ -693,7 +702,8 @@ ControllerResult<Decisions> JailController::whitelist_remove(std::string_view na
     }
   }
   if (out.records.empty())
-    return ControllerError::not_found(prefix.to_string() + " is not whitelisted in " + std::string(name));
+    return ControllerError::not_found(prefix.to_string() + " is not whitelisted in " +
+                                      std::string(name));
   return out;
 }
 

@@ -99,7 +99,8 @@ public:
   Decisions disable_all();
   // jail change -j NAME --option findtime|bantime|maxretry|max_count -v VALUE. One jail
   // only: a family root is refused (equal values on all tiers break the escalation).
-  ControllerResult<Decisions> change_jail(std::string_view name, std::string_view option, int64_t value);
+  ControllerResult<Decisions> change_jail(std::string_view name, std::string_view option,
+                                          int64_t value);
   // general enable-bl -v N: max_count N (>= 1) on every jail, -bl jails enabled.
   ControllerResult<Decisions> enable_blacklist(int max_count);
   // general disable-bl: max_count off everywhere, -bl jails disabled and their bans
@@ -129,13 +130,15 @@ public:
   Decisions failure(FamilyId family, const IpPrefix &prefix, Seconds time);
   // Wider than /24 (IPv4) or /48 (IPv6): banned only by hand, with a confirmation.
   [[nodiscard]] static bool needs_confirmation(const IpPrefix &prefix);
-  ControllerResult<Decisions> failure(std::string_view family, const IpAddress &address, Seconds time);
+  ControllerResult<Decisions> failure(std::string_view family, const IpAddress &address,
+                                      Seconds time);
 
   // ban / unban -j NAME -i PREFIX; a family root means its four tiers. Refuses this
   // host's addresses, cluster nodes and loopback, addresses the jail whitelists, and
   // wide prefixes without confirmation. Banning an already banned address is not an
   // error (it stays as it is); unbanning one that is not banned anywhere named is.
-  ControllerResult<Decisions> ban(std::string_view name, const IpPrefix &prefix, BanRequest request = {});
+  ControllerResult<Decisions> ban(std::string_view name, const IpPrefix &prefix,
+                                  BanRequest request = {});
   ControllerResult<Decisions> unban(std::string_view name, const IpPrefix &prefix);
   // blacklist add / remove -j NAME -i PREFIX: the family's -bl jail, permanently.
   ControllerResult<Decisions> blacklist_add(std::string_view name, const IpPrefix &prefix,
@@ -226,7 +229,8 @@ private:
   void emit_record(const BanTable::Key &key, const BanTable::Row &row, Decisions &out) const;
   BanRecord to_record(const BanTable::Key &key, const BanTable::Row &row) const;
   void emit_jail(JailId jail, Decisions &out) const;
-  ControllerStatus check_manual(JailId jail, const IpPrefix &prefix, const BanRequest &request) const;
+  ControllerStatus check_manual(JailId jail, const IpPrefix &prefix,
+                                const BanRequest &request) const;
   ControllerStatus check_target(const IpPrefix &prefix, const BanRequest &request) const;
   void set_enabled(const std::vector<JailId> &jails, bool enabled, Decisions &out);
   void disable_blacklisting(const std::vector<JailId> &jails, Decisions &out);

@@ -86,6 +86,12 @@ std::optional<CommandError> CommandHandler::commit(const Decisions &d) {
   return std::nullopt;
 }
 
+std::optional<CommandError> CommandHandler::commit(const ControllerResult<Decisions> &d) {
+  if (!d)
+    return fail(d.error());
+  return commit(*d);
+}
+
 CommandHandler::Answer<std::vector<std::string>>
 CommandHandler::resolve(const std::string &jail) const {
   auto names = controller_.resolve(jail);
@@ -96,9 +102,7 @@ CommandHandler::resolve(const std::string &jail) const {
 
 CommandHandler::Answer<BansResult>
 CommandHandler::committed_bans(const ControllerResult<Decisions> &d) {
-  if (!d)
-    return fail(d.error());
-  if (auto failed = commit(*d))
+  if (auto failed = commit(d))
     return *failed;
   // The rows as `list` shows them: the controller holds one for every ban it decided.
   BansResult out;
@@ -130,8 +134,8 @@ JailStatus CommandHandler::jail_status(const std::string &jail) const {
   return s;
 }
 
-CommandHandler::Answer<StatusCommand::Result>
-CommandHandler::run(StatusCommand, const StatusCommand::Request &r) {
+CommandHandler::Answer<StatusCommand::Result> CommandHandler::run(StatusCommand,
+                                                                  const StatusCommand::Request &r) {
   StatusCommand::Result out;
   if (r.all) {
     for (const auto &j : controller_.jails())
@@ -153,8 +157,7 @@ CommandHandler::run(StatusCommand, const StatusCommand::Request &r) {
   return out;
 }
 
-CommandHandler::Answer<BansResult> CommandHandler::run(BanCommand,
-                                                       const BanCommand::Request &r) {
+CommandHandler::Answer<BansResult> CommandHandler::run(BanCommand, const BanCommand::Request &r) {
   auto names = resolve(r.jail);
   if (!names)
     return names.error();
@@ -234,8 +237,8 @@ CommandHandler::Answer<JailsResult> CommandHandler::run(JailDisableCommand, cons
   return changed_jails(*d);
 }
 
-CommandHandler::Answer<JailsResult>
-CommandHandler::run(JailChangeCommand, const JailChangeCommand::Request &r) {
+CommandHandler::Answer<JailsResult> CommandHandler::run(JailChangeCommand,
+                                                        const JailChangeCommand::Request &r) {
   auto d = controller_.change_jail(r.jail, r.option, r.value);
   if (!d)
     return fail(d.error());
@@ -310,13 +313,11 @@ CommandHandler::Answer<GeneralEnableBlCommand::Result>
 CommandHandler::run(GeneralEnableBlCommand, const GeneralEnableBlCommand::Request &r) {
   int n = r.value.value_or(3);
   auto d = controller_.enable_blacklist(n);
-  if (!d)
-    return fail(d.error());
-  if (auto failed = commit(*d))
+  if (auto failed = commit(d))
     return *failed;
-  std::vector<Mutation> settings = {PutSetting{std::string(settings::kBlacklistEnabled), "1"},
-                                    PutSetting{std::string(settings::kBlacklistMaxCount),
-                                               std::to_string(n)}};
+  std::vector<Mutation> settings = {
+      PutSetting{std::string(settings::kBlacklistEnabled), "1"},
+      PutSetting{std::string(settings::kBlacklistMaxCount), std::to_string(n)}};
   if (auto st = store_.apply(settings); !st)
     return fail(ErrorKind::unavailable, st.error().message());
   return GeneralEnableBlCommand::Result{n};
@@ -332,8 +333,8 @@ CommandHandler::Answer<UnbannedResult> CommandHandler::run(GeneralDisableBlComma
   return UnbannedResult{lifted(d)};
 }
 
-CommandHandler::Answer<JailsResult>
-CommandHandler::run(BlacklistEnableCommand, const BlacklistEnableCommand::Request &r) {
+CommandHandler::Answer<JailsResult> CommandHandler::run(BlacklistEnableCommand,
+                                                        const BlacklistEnableCommand::Request &r) {
   auto names = resolve(r.jail);
   if (!names)
     return names.error();
@@ -361,8 +362,8 @@ CommandHandler::Answer<JailsResult> CommandHandler::run(BlacklistDisableCommand,
   return changed_jails(*d);
 }
 
-CommandHandler::Answer<BansResult>
-CommandHandler::run(BlacklistAddCommand, const BlacklistAddCommand::Request &r) {
+CommandHandler::Answer<BansResult> CommandHandler::run(BlacklistAddCommand,
+                                                       const BlacklistAddCommand::Request &r) {
   if (auto names = resolve(r.jail); !names)
     return names.error();
   std::string bl = std::string(jail_family(r.jail)) + std::string(kBlacklistSuffix);
@@ -378,15 +379,12 @@ CommandHandler::Answer<UnbannedResult> CommandHandler::run(BlacklistRemoveComman
   if (auto names = resolve(r.jail); !names)
     return names.error();
   auto d = controller_.blacklist_remove(r.jail, r.ip);
-  if (!d)
-    return fail(d.error());
-  if (auto failed = commit(*d))
+  if (auto failed = commit(d))
     return *failed;
   return UnbannedResult{lifted(*d)};
 }
 
-CommandHandler::Answer<BansResult> CommandHandler::run(BlacklistListCommand,
-                                                       const JailFilter &r) {
+CommandHandler::Answer<BansResult> CommandHandler::run(BlacklistListCommand, const JailFilter &r) {
   std::set<std::string> wanted;
   if (r.jail) {
     auto names = resolve(*r.jail);
@@ -415,9 +413,7 @@ CommandHandler::Answer<WhitelistChangeResult> CommandHandler::run(WhitelistAddCo
   if (all_there)
     return fail(ErrorKind::already, r.ip.to_string() + " is already whitelisted in " + r.jail);
   auto d = controller_.whitelist_add(r.jail, r.ip);
-  if (!d)
-    return fail(d.error());
-  if (auto failed = commit(*d))
+  if (auto failed = commit(d))
     return *failed;
   sink_.whitelist_changed();
   // Every jail the entry now covers (a family root: its tiers and its -bl jail).
@@ -434,9 +430,7 @@ CommandHandler::Answer<WhitelistChangeResult> CommandHandler::run(WhitelistRemov
   if (auto names = resolve(r.jail); !names)
     return names.error();
   auto d = controller_.whitelist_remove(r.jail, r.ip);
-  if (!d)
-    return fail(d.error());
-  if (auto failed = commit(*d))
+  if (auto failed = commit(d))
     return *failed;
   sink_.whitelist_changed();
   WhitelistChangeResult out;
@@ -464,8 +458,7 @@ CommandHandler::Answer<WhitelistListCommand::Result> CommandHandler::run(Whiteli
   return out;
 }
 
-CommandHandler::Answer<BansResult> CommandHandler::run(ListCommand,
-                                                       const ListCommand::Request &r) {
+CommandHandler::Answer<BansResult> CommandHandler::run(ListCommand, const ListCommand::Request &r) {
   BanQuery query;
   query.active_only = r.active;
   query.host = r.node.value_or("");
@@ -488,8 +481,7 @@ CommandHandler::Answer<BansResult> CommandHandler::run(ListCommand,
 }
 
 CommandHandler::Answer<StatsCommand::Result> CommandHandler::run(StatsCommand, const NoArgs &) {
-  auto parsed = StatsCommand::Result::from_json(context_.stats ? context_.stats()
-                                                               : json::object());
+  auto parsed = StatsCommand::Result::from_json(context_.stats ? context_.stats() : json::object());
   if (!parsed)
     return fail(ErrorKind::internal, parsed.error().message());
   StatsCommand::Result out = std::move(*parsed);
@@ -507,12 +499,8 @@ CommandHandler::Answer<StatsCommand::Result> CommandHandler::run(StatsCommand, c
     out.jails.emplace();
     for (const auto &j : controller_.jails()) {
       auto js = controller_.jail_stats(j.name);
-      out.jails->push_back({j.name,
-                            js ? js->failures : 0,
-                            js ? js->bans : 0,
-                            js ? js->active : 0,
-                            std::nullopt,
-                            std::nullopt});
+      out.jails->push_back({j.name, js ? js->failures : 0, js ? js->bans : 0, js ? js->active : 0,
+                            std::nullopt, std::nullopt});
     }
   }
   return out;

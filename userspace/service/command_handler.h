@@ -62,12 +62,10 @@ public:
   Answer<control::UnbannedResult> run(control::GeneralDisableBlCommand, const control::NoArgs &);
   Answer<control::JailsResult> run(control::BlacklistEnableCommand,
                                    const control::BlacklistEnableCommand::Request &r);
-  Answer<control::JailsResult> run(control::BlacklistDisableCommand,
-                                   const control::JailTarget &r);
+  Answer<control::JailsResult> run(control::BlacklistDisableCommand, const control::JailTarget &r);
   Answer<control::BansResult> run(control::BlacklistAddCommand,
                                   const control::BlacklistAddCommand::Request &r);
-  Answer<control::UnbannedResult> run(control::BlacklistRemoveCommand,
-                                      const control::JailAndIp &r);
+  Answer<control::UnbannedResult> run(control::BlacklistRemoveCommand, const control::JailAndIp &r);
   Answer<control::BansResult> run(control::BlacklistListCommand, const control::JailFilter &r);
   Answer<control::WhitelistChangeResult> run(control::WhitelistAddCommand,
                                              const control::JailAndIp &r);
@@ -81,6 +79,8 @@ public:
 private:
   // Applies decisions through the sink; the error when that failed.
   std::optional<control::CommandError> commit(const Decisions &d);
+  // The same for a controller call, whose refusal is the error then.
+  std::optional<control::CommandError> commit(const ControllerResult<Decisions> &d);
   Answer<control::JailsResult> changed_jails(const Decisions &d);
   control::JailStatus jail_status(const std::string &jail) const;
   Answer<std::vector<std::string>> resolve(const std::string &jail) const;
