@@ -205,6 +205,13 @@ CommandHandler::Answer<JailsResult> CommandHandler::changed_jails(const Decision
   return JailsResult{d.jails, lifted(d)};
 }
 
+CommandHandler::Answer<JailsResult>
+CommandHandler::changed_jails(const ControllerResult<Decisions> &d) {
+  if (!d)
+    return fail(d.error());
+  return changed_jails(*d);
+}
+
 CommandHandler::Answer<JailsResult> CommandHandler::run(JailEnableCommand, const JailTarget &r) {
   auto names = resolve(r.jail);
   if (!names)
@@ -215,10 +222,7 @@ CommandHandler::Answer<JailsResult> CommandHandler::run(JailEnableCommand, const
   });
   if (all_on)
     return fail(ErrorKind::already, r.jail + " is already enabled");
-  auto d = controller_.enable_jail(r.jail);
-  if (!d)
-    return fail(d.error());
-  return changed_jails(*d);
+  return changed_jails(controller_.enable_jail(r.jail));
 }
 
 CommandHandler::Answer<JailsResult> CommandHandler::run(JailDisableCommand, const JailTarget &r) {
@@ -231,18 +235,12 @@ CommandHandler::Answer<JailsResult> CommandHandler::run(JailDisableCommand, cons
   });
   if (all_off)
     return fail(ErrorKind::already, r.jail + " is already disabled");
-  auto d = controller_.disable_jail(r.jail);
-  if (!d)
-    return fail(d.error());
-  return changed_jails(*d);
+  return changed_jails(controller_.disable_jail(r.jail));
 }
 
 CommandHandler::Answer<JailsResult> CommandHandler::run(JailChangeCommand,
                                                         const JailChangeCommand::Request &r) {
-  auto d = controller_.change_jail(r.jail, r.option, r.value);
-  if (!d)
-    return fail(d.error());
-  return changed_jails(*d);
+  return changed_jails(controller_.change_jail(r.jail, r.option, r.value));
 }
 
 CommandHandler::Answer<JailsResult> CommandHandler::run(JailAddCommand,
@@ -356,10 +354,7 @@ CommandHandler::Answer<JailsResult> CommandHandler::run(BlacklistDisableCommand,
   // Resolved first so that an unknown name is reported as for every other command.
   if (auto names = resolve(r.jail); !names)
     return names.error();
-  auto d = controller_.disable_blacklist(r.jail);
-  if (!d)
-    return fail(d.error());
-  return changed_jails(*d);
+  return changed_jails(controller_.disable_blacklist(r.jail));
 }
 
 CommandHandler::Answer<BansResult> CommandHandler::run(BlacklistAddCommand,

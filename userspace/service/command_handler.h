@@ -82,6 +82,7 @@ private:
   // The same for a controller call, whose refusal is the error then.
   std::optional<control::CommandError> commit(const ControllerResult<Decisions> &d);
   Answer<control::JailsResult> changed_jails(const Decisions &d);
+  Answer<control::JailsResult> changed_jails(const ControllerResult<Decisions> &d);
   control::JailStatus jail_status(const std::string &jail) const;
   Answer<std::vector<std::string>> resolve(const std::string &jail) const;
   // The answer to a ban decided (or refused): the rows of its bans once committed.
