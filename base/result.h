@@ -10,11 +10,13 @@
 
 namespace mcf2b {
 
-// Either a value or an Error. A small stand-in for C++23's std::expected.
-template <class T> class [[nodiscard]] Result {
+// Either a value or an Error. A small stand-in for C++23's std::expected. A layer whose
+// callers answer differently by kind of failure uses an Error-derived type as E (the
+// controller's ControllerError carries a category).
+template <class T, class E = Error> class [[nodiscard]] Result {
 public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  Result(E error) : v_(std::in_place_index<1>, std::move(error)) {}
 
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -28,7 +30,7 @@ public:
   T *operator->() { return &value(); }
   const T *operator->() const { return &value(); }
 
-  [[nodiscard]] const Error &error() const { return std::get<1>(v_); }
+  [[nodiscard]] const E &error() const { return std::get<1>(v_); }
 
   template <class U> T value_or(U &&fallback) const & {
     return ok() ? std::get<0>(v_) : static_cast<T>(std::forward<U>(fallback));
@@ -39,20 +41,20 @@ private:
     if (!ok())
       throw std::logic_error("Result has no value: " + std::get<1>(v_).message());
   }
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
-template <> class [[nodiscard]] Result<void> {
+template <class E> class [[nodiscard]] Result<void, E> {
 public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)) {}
+  Result(E error) : error_(std::move(error)) {}
 
   [[nodiscard]] bool ok() const noexcept { return !error_; }
   explicit operator bool() const noexcept { return ok(); }
-  [[nodiscard]] const Error &error() const { return *error_; }
+  [[nodiscard]] const E &error() const { return *error_; }
 
 private:
-  std::optional<Error> error_;
+  std::optional<E> error_;
 };
 
 using Status = Result<void>;

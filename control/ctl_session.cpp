@@ -5,14 +5,6 @@
 
 namespace mcf2b::control {
 
-bool is_read_command(const std::string &command) {
-  for (const char *read :
-       {"ping", "status", "list", "stats", "jail.list", "blacklist.list", "whitelist.list"})
-    if (command == read)
-      return true;
-  return false;
-}
-
 void CtlSession::add_global_options(CLI::App &app, const std::string &version) {
   app.add_option("--socket", options_.socket, "the daemon's control socket")
       ->envname("MCF2B_SOCKET")
@@ -34,23 +26,22 @@ void CtlSession::add_json_flag(CLI::App &command) {
   command.add_flag("--json", options_.json, "print the result as JSON");
 }
 
-std::optional<nlohmann::json> CtlSession::call(const std::string &command, nlohmann::json args,
-                                               const std::string &refused_hint) {
+std::optional<nlohmann::json> CtlSession::call_raw(const Request &request,
+                                                   const std::string &too_wide_hint) {
   RequestRouter router(options_.socket, options_.state_url, options_.timeout_s * 1000);
-  auto routed = router.send(Request{command, std::move(args)});
+  auto routed = router.send(request);
   if (!routed) {
     fail(routed.error());
     return std::nullopt;
   }
   const Response &response = routed->response;
-  bool reading = is_read_command(command);
+  bool reading = is_read_command(request.command);
   if (!response.ok) {
     std::string message = response.error.message;
     // Only for the refusal the hint answers (a range also holding this host's address is
     // refused too, and --yes would not help there).
-    if (response.error.kind == ErrorKind::refused && !refused_hint.empty() &&
-        message.find("wider than") != std::string::npos)
-      message += "; " + refused_hint;
+    if (response.error.kind == ErrorKind::too_wide && !too_wide_hint.empty())
+      message += "; " + too_wide_hint;
     if (routed->from_store)
       message += " (the daemon is not running; the store answered)";
     fail(message, exit_code(response.error.kind));
@@ -65,17 +56,6 @@ std::optional<nlohmann::json> CtlSession::call(const std::string &command, nlohm
                            store + " and will be applied when the daemon starts\n");
   }
   return response.result;
-}
-
-std::optional<nlohmann::json> CtlSession::call_for_text(const std::string &command,
-                                                        nlohmann::json args,
-                                                        const std::string &refused_hint) {
-  auto result = call(command, std::move(args), refused_hint);
-  if (result && json()) {
-    print_json(*result);
-    return std::nullopt;
-  }
-  return result;
 }
 
 void CtlSession::fail(const std::string &message, int code) {

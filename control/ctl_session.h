@@ -9,8 +9,9 @@
 #include <string>
 
 #include "base/error.h"
-#include "control/protocol/control_client.h"
 #include "control/request_router.h"
+#include "protocol/commands.h"
+#include "protocol/control_client.h"
 
 namespace mcf2b::control {
 
@@ -47,18 +48,26 @@ public:
   // Adds --json to a subcommand that prints data (the global flag works too).
   void add_json_flag(CLI::App &command);
 
-  // Runs one request through the daemon (or the store when it is down). Reports a
-  // failure and sets the exit code; returns the result on success. When the store
-  // answered, says so on stderr. `refused_hint` is added to a refusal of a range as too wide.
-  std::optional<nlohmann::json> call(const std::string &command,
-                                     nlohmann::json args = nlohmann::json::object(),
-                                     const std::string &refused_hint = {});
-
-  // As call(), but with --json the result is printed here and nothing comes back: the
-  // caller gets the result only when it is to be shown as text.
-  std::optional<nlohmann::json> call_for_text(const std::string &command,
-                                              nlohmann::json args = nlohmann::json::object(),
-                                              const std::string &refused_hint = {});
+  // Runs one command through the daemon (or the store when it is down). Reports a
+  // failure and sets the exit code. With --json the answer is printed here as it came and
+  // nothing comes back; otherwise the typed result comes back, to be shown as text. When
+  // the store answered, says so on stderr. `too_wide_hint` is added to the refusal of a
+  // range as too wide.
+  template <class Command>
+  std::optional<typename Command::Result> call(const typename Command::Request &request,
+                                               const std::string &too_wide_hint = {}) {
+    auto result = call_raw(request_for<Command>(request), too_wide_hint);
+    if (!result)
+      return std::nullopt;
+    if (json()) {
+      print_json(*result);
+      return std::nullopt;
+    }
+    auto typed = Command::Result::from_json(*result);
+    if (!check(typed))
+      return std::nullopt;
+    return std::move(*typed);
+  }
 
   // Whether `r` succeeded; reports its error (exit 1) when not.
   template <class R> bool check(const R &r) {
@@ -79,13 +88,13 @@ public:
   void confirm(const std::string &line);
 
 private:
+  // The result of a request, or nullopt once a failure is reported.
+  std::optional<nlohmann::json> call_raw(const Request &request, const std::string &too_wide_hint);
+
   int &exit_code_;
   std::ostream &out_;
   std::ostream &err_;
   GlobalOptions options_;
 };
-
-// Whether a command only reads: the store can answer it without changing anything.
-bool is_read_command(const std::string &command);
 
 } // namespace mcf2b::control

@@ -3,8 +3,8 @@
 
 #include <cerrno>
 
-#include "control/protocol/control_client.h"
-#include "userspace/daemon/offline_commands.h"
+#include "protocol/control_client.h"
+#include "userspace/service/offline_commands.h"
 
 namespace mcf2b::control {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "control/protocol/protocol.h"
+#include "protocol/protocol.h"
 
 namespace mcf2b::control {
 

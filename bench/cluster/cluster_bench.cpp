@@ -21,6 +21,7 @@
 
 #include "base/ip_address.h"
 #include "tests/cluster/two_node_cluster.h"
+#include "tests/fixtures/gateway_scenario.h"
 
 using namespace mcf2b;
 using namespace mcf2b::testing;
@@ -183,11 +184,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < log_bans; ++i) {
       std::string ip = target(bans + i).to_string(), first;
       for (int k = 0; k < 4; ++k)
-        first += TwoNodeCluster::exim_line(ip, k);
+        first += exim_reject_line(ip, k);
       (void)DaemonProcess::append(log, first);
       std::this_thread::sleep_for(pace / 2);
       auto made = Clock::now();
-      (void)DaemonProcess::append(log, TwoNodeCluster::exim_line(ip, 4));
+      (void)DaemonProcess::append(log, exim_reject_line(ip, 4));
       timer.expect({target(bans + i), made, &by_lines[static_cast<size_t>(i)]});
       if ((i + 1) % 50 == 0)
         std::fprintf(stderr, "  %d/%d bans by log lines\n", i + 1, log_bans);

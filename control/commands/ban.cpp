@@ -4,7 +4,6 @@
 #include "control/arguments.h"
 #include "control/commands/shared_options.h"
 #include "control/format/time_text.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 
@@ -29,23 +28,18 @@ void register_ban(CLI::App &app, CtlSession &session) {
     auto target = checked_jail_and_address(session, o->jail, o->ip);
     if (!target)
       return;
-    nlohmann::json &args = target->args;
-    if (o->yes)
-      args["yes"] = true;
+    BanCommand::Request request{target->jail, target->ip, o->yes, std::nullopt};
     if (!o->bantime.empty()) {
       auto bantime = parse_time_argument("bantime", o->bantime, true);
       if (!session.check(bantime))
         return;
-      args["bantime"] = *bantime;
+      request.bantime = *bantime;
     }
-    auto result = session.call_for_text(
-        "ban", args, target->ip.is_host() || o->yes ? "" : "use --yes to confirm");
+    auto result = session.call<BanCommand>(
+        request, target->ip.is_host() || o->yes ? "" : "use --yes to confirm");
     if (!result)
       return;
-    auto bans = bans_in(*result);
-    if (!session.check(bans))
-      return;
-    for (const auto &b : *bans)
+    for (const auto &b : result->bans)
       session.confirm(
           "Banned " + b.ip.to_string() + " in " + b.jail +
           (b.ban_end > 0 ? " until " + format_timestamp(b.ban_end, Clock::local) : " permanently"));
@@ -76,16 +70,13 @@ void register_unban(CLI::App &app, CtlSession &session) {
     auto ip = parse_ip_argument(o->ip);
     if (!session.check(ip))
       return;
-    nlohmann::json args = {{"ip", ip->to_string()}};
+    UnbanCommand::Request request{*ip, std::nullopt};
     if (!o->jail.empty())
-      args["jail"] = o->jail;
-    auto result = session.call_for_text("unban", args);
+      request.jail = o->jail;
+    auto result = session.call<UnbanCommand>(request);
     if (!result)
       return;
-    auto unbanned = jail_addresses_in(*result, "unbanned");
-    if (!session.check(unbanned))
-      return;
-    for (const auto &u : *unbanned)
+    for (const auto &u : result->unbanned)
       session.confirm("Unbanned " + u.ip + " from " + u.jail);
   });
 }

@@ -3,7 +3,6 @@
 
 #include "control/arguments.h"
 #include "control/commands/shared_options.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 namespace {
@@ -23,20 +22,17 @@ void register_enable(CLI::App &group, CtlSession &session) {
   cmd->callback([o, &session] {
     if (!session.check(check_jail_name(o->jail)))
       return;
-    nlohmann::json args = {{"jail", o->jail}};
+    BlacklistEnableCommand::Request request{o->jail, std::nullopt};
     if (!o->value.empty()) {
       auto n = parse_count_argument("value", o->value, 1);
       if (!session.check(n))
         return;
-      args["value"] = *n;
+      request.value = *n;
     }
-    auto result = session.call_for_text("blacklist.enable", args);
+    auto result = session.call<BlacklistEnableCommand>(request);
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
-    for (const auto &j : *jails)
+    for (const auto &j : result->jails)
       session.confirm(j.name + ": blacklisting after " + std::to_string(j.max_count) + " bans");
   });
 }
@@ -50,52 +46,38 @@ void register_disable(CLI::App &group, CtlSession &session) {
   cmd->callback([jail, &session] {
     if (!session.check(check_jail_name(*jail)))
       return;
-    auto result = session.call_for_text("blacklist.disable", {{"jail", *jail}});
+    auto result = session.call<BlacklistDisableCommand>({*jail});
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
-    for (const auto &j : *jails)
+    for (const auto &j : result->jails)
       session.confirm(j.name + ": blacklisting off");
   });
 }
 
-void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
-  struct Options {
-    std::string jail, ip;
-  };
-  auto o = std::make_shared<Options>();
-  const char *name = add ? "add" : "remove";
-  CLI::App *cmd = group.add_subcommand(
-      name, add ? "Blacklist an address now: banned for good in the family's -bl jail"
-                : "Lift an address's blacklisting");
-  add_jail_option(*cmd, o->jail);
-  add_ip_option(*cmd, o->ip);
-  session.add_json_flag(*cmd);
-  cmd->footer(std::string("Example:\n  mcf2b-ctl blacklist ") + name +
-              " -j mc-exim -i 203.0.113.5");
-  cmd->callback([o, add, &session] {
-    auto target = checked_jail_and_address(session, o->jail, o->ip);
-    if (!target)
-      return;
-    auto result = session.call_for_text(add ? "blacklist.add" : "blacklist.remove", target->args);
-    if (!result)
-      return;
-    if (add) {
-      auto bans = bans_in(*result);
-      if (!session.check(bans))
-        return;
-      for (const auto &b : *bans)
-        session.confirm("Blacklisted " + b.ip.to_string() + " in " + b.jail);
-    } else {
-      auto lifted = jail_addresses_in(*result, "unbanned");
-      if (!session.check(lifted))
-        return;
-      for (const auto &u : *lifted)
-        session.confirm("Removed " + u.ip + " from the blacklist of " + u.jail);
-    }
-  });
+void register_add(CLI::App &group, CtlSession &session) {
+  add_jail_address_command(
+      group, session, "add", "Blacklist an address now: banned for good in the family's -bl jail",
+      "Example:\n  mcf2b-ctl blacklist add -j mc-exim -i 203.0.113.5",
+      [&session](const JailAndIp &target) {
+        auto result = session.call<BlacklistAddCommand>({target.jail, target.ip, false});
+        if (!result)
+          return;
+        for (const auto &b : result->bans)
+          session.confirm("Blacklisted " + b.ip.to_string() + " in " + b.jail);
+      });
+}
+
+void register_remove(CLI::App &group, CtlSession &session) {
+  add_jail_address_command(group, session, "remove", "Lift an address's blacklisting",
+                           "Example:\n  mcf2b-ctl blacklist remove -j mc-exim -i 203.0.113.5",
+                           [&session](const JailAndIp &target) {
+                             auto result = session.call<BlacklistRemoveCommand>(target);
+                             if (!result)
+                               return;
+                             for (const auto &u : result->unbanned)
+                               session.confirm("Removed " + u.ip + " from the blacklist of " +
+                                               u.jail);
+                           });
 }
 
 void register_list(CLI::App &group, CtlSession &session) {
@@ -110,9 +92,11 @@ void register_list(CLI::App &group, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl blacklist list\n  mcf2b-ctl blacklist list -j mc-exim");
   cmd->callback([o, &session] {
-    nlohmann::json args = nlohmann::json::object();
-    if (add_jail_filter(session, o->jail, args))
-      print_bans_of(session, "blacklist.list", args, o->utc);
+    JailFilter request;
+    if (!checked_jail_filter(session, o->jail, request.jail))
+      return;
+    if (auto result = session.call<BlacklistListCommand>(request))
+      print_bans(session, *result, o->utc);
   });
 }
 
@@ -127,8 +111,8 @@ void register_blacklist(CLI::App &app, CtlSession &session) {
                 "  mcf2b-ctl blacklist disable -j mc-ssh");
   register_enable(*group, session);
   register_disable(*group, session);
-  register_add_remove(*group, session, true);
-  register_add_remove(*group, session, false);
+  register_add(*group, session);
+  register_remove(*group, session);
   register_list(*group, session);
 }
 

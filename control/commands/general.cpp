@@ -2,7 +2,6 @@
 #include "control/commands/general.h"
 
 #include "control/arguments.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 namespace {
@@ -13,17 +12,16 @@ void register_all_jails(CLI::App &group, CtlSession &session, bool enable) {
   session.add_json_flag(*cmd);
   cmd->footer(std::string("Example:\n  mcf2b-ctl general ") + name);
   cmd->callback([enable, &session] {
-    auto result = session.call_for_text(enable ? "general.enable" : "general.disable");
+    auto result =
+        enable ? session.call<GeneralEnableCommand>({}) : session.call<GeneralDisableCommand>({});
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
     std::string names;
-    for (const auto &j : *jails)
+    for (const auto &j : result->jails)
       names += (names.empty() ? "" : ", ") + j.name;
-    session.confirm(std::string(enable ? "Enabled " : "Disabled ") + std::to_string(jails->size()) +
-                    " jails" + (names.empty() ? "" : ": " + names));
+    session.confirm(std::string(enable ? "Enabled " : "Disabled ") +
+                    std::to_string(result->jails.size()) + " jails" +
+                    (names.empty() ? "" : ": " + names));
   });
 }
 
@@ -52,10 +50,10 @@ void register_general(CLI::App &app, CtlSession &session) {
     auto n = parse_count_argument("value", *value, 1);
     if (!session.check(n))
       return;
-    auto result = session.call_for_text("general.enable-bl", {{"value", *n}});
+    auto result = session.call<GeneralEnableBlCommand>({*n});
     if (!result)
       return;
-    int64_t max_count = integer_in(*result, "max_count").value_or(*n);
+    int64_t max_count = result->max_count;
     session.confirm("Blacklisting on in every jail: an address banned more than " +
                     std::to_string(max_count) + " times is blacklisted");
   });
@@ -66,7 +64,7 @@ void register_general(CLI::App &app, CtlSession &session) {
   session.add_json_flag(*disable_bl);
   disable_bl->footer("Example:\n  mcf2b-ctl general disable-bl");
   disable_bl->callback([&session] {
-    auto result = session.call_for_text("general.disable-bl");
+    auto result = session.call<GeneralDisableBlCommand>({});
     if (!result)
       return;
     session.confirm("Blacklisting off in every jail");

@@ -5,18 +5,13 @@
 #include "control/commands/shared_options.h"
 #include "control/format/jail_table_text.h"
 #include "control/format/time_text.h"
-#include "control/protocol/model_json.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 namespace {
 
 // Confirms one line per jail in the answer: "<verb> jail NAME".
-void confirm_jails(CtlSession &session, const nlohmann::json &result, const std::string &verb) {
-  auto jails = jails_in(result);
-  if (!session.check(jails))
-    return;
-  for (const auto &j : *jails)
+void confirm_jails(CtlSession &session, const JailsResult &result, const std::string &verb) {
+  for (const auto &j : result.jails)
     session.confirm(verb + " jail " + j.name);
 }
 
@@ -34,7 +29,8 @@ void register_enable_disable(CLI::App &group, CtlSession &session, bool enable) 
   cmd->callback([jail, enable, &session] {
     if (!session.check(check_jail_name(*jail)))
       return;
-    auto result = session.call_for_text(enable ? "jail.enable" : "jail.disable", {{"jail", *jail}});
+    auto result = enable ? session.call<JailEnableCommand>({*jail})
+                         : session.call<JailDisableCommand>({*jail});
     if (!result)
       return;
     confirm_jails(session, *result, enable ? "Enabled" : "Disabled");
@@ -66,7 +62,7 @@ void register_change(CLI::App &group, CtlSession &session) {
     if (!session.check(check_jail_name(o->jail)))
       return;
     std::string option = o->option == "max-count" ? "max_count" : o->option;
-    nlohmann::json value;
+    int64_t value = 0;
     if (option == "findtime" || option == "bantime") {
       auto seconds = parse_time_argument(option, o->value, option == "bantime");
       if (!session.check(seconds))
@@ -78,14 +74,10 @@ void register_change(CLI::App &group, CtlSession &session) {
         return;
       value = *count;
     }
-    auto result = session.call_for_text("jail.change",
-                                        {{"jail", o->jail}, {"option", option}, {"value", value}});
+    auto result = session.call<JailChangeCommand>({o->jail, option, value});
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
-    for (const auto &j : *jails) {
+    for (const auto &j : result->jails) {
       std::string shown = option == "findtime"  ? format_duration(j.findtime)
                           : option == "bantime" ? format_duration(j.bantime)
                           : option == "maxretry"
@@ -155,13 +147,10 @@ void register_add(CLI::App &group, CtlSession &session) {
     jail.logpath = o->logpath;
     jail.banaction = o->banaction;
     jail.max_count = *max_count;
-    auto result = session.call_for_text("jail.add", to_json(jail));
+    auto result = session.call<JailAddCommand>({jail});
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
-    for (const auto &j : *jails)
+    for (const auto &j : result->jails)
       session.confirm("Added jail " + j.name + (j.enabled ? " (enabled)" : " (disabled)"));
   });
 }
@@ -179,10 +168,10 @@ void register_remove(CLI::App &group, CtlSession &session) {
       return session.fail("jail remove: NAME or -j JAIL is required", kExitUsage);
     if (!session.check(check_jail_name(*jail)))
       return;
-    auto result = session.call_for_text("jail.remove", {{"jail", *jail}});
+    auto result = session.call<JailRemoveCommand>({*jail});
     if (!result)
       return;
-    session.confirm("Removed jail " + string_in(*result, "removed").value_or(*jail));
+    session.confirm("Removed jail " + (result->removed.empty() ? *jail : result->removed));
   });
 }
 
@@ -191,13 +180,10 @@ void register_list(CLI::App &group, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl jail list\n  mcf2b-ctl jail list --json");
   cmd->callback([&session] {
-    auto result = session.call_for_text("jail.list");
+    auto result = session.call<JailListCommand>({});
     if (!result)
       return;
-    auto jails = jails_in(*result);
-    if (!session.check(jails))
-      return;
-    session.print(format_jail_table(*jails));
+    session.print(format_jail_table(result->jails));
   });
 }
 

@@ -23,14 +23,14 @@ void register_list(CLI::App &app, CtlSession &session) {
               "  mcf2b-ctl list -j mc-exim --node mx2\n"
               "  mcf2b-ctl list --active --json | jq -r '.bans[].ip'");
   cmd->callback([o, &session] {
-    nlohmann::json args = nlohmann::json::object();
-    if (o->active)
-      args["active"] = true;
-    if (!add_jail_filter(session, o->jail, args))
+    ListCommand::Request request;
+    request.active = o->active;
+    if (!checked_jail_filter(session, o->jail, request.jail))
       return;
     if (!o->node.empty())
-      args["node"] = o->node;
-    print_bans_of(session, "list", args, o->utc);
+      request.node = o->node;
+    if (auto result = session.call<ListCommand>(request))
+      print_bans(session, *result, o->utc);
   });
 }
 

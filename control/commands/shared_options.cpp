@@ -3,7 +3,6 @@
 
 #include "control/arguments.h"
 #include "control/format/ban_table_text.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 
@@ -19,34 +18,46 @@ CLI::Option *add_ip_option(CLI::App &cmd, std::string &ip) {
   return cmd.add_option("-i,--ip", ip, "an address or a CIDR prefix")->required();
 }
 
-std::optional<JailAndAddress> checked_jail_and_address(CtlSession &session, const std::string &jail,
-                                                       const std::string &ip) {
+std::optional<JailAndIp> checked_jail_and_address(CtlSession &session, const std::string &jail,
+                                                  const std::string &ip) {
   if (!session.check(check_jail_name(jail)))
     return std::nullopt;
   auto prefix = parse_ip_argument(ip);
   if (!session.check(prefix))
     return std::nullopt;
-  return JailAndAddress{{{"jail", jail}, {"ip", prefix->to_string()}}, *prefix};
+  return JailAndIp{jail, *prefix};
 }
 
-bool add_jail_filter(CtlSession &session, const std::string &jail, nlohmann::json &args) {
+void add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
+                              const std::string &description, const std::string &footer,
+                              std::function<void(const JailAndIp &)> run) {
+  struct Options {
+    std::string jail, ip;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App *cmd = group.add_subcommand(name, description);
+  add_jail_option(*cmd, o->jail);
+  add_ip_option(*cmd, o->ip);
+  session.add_json_flag(*cmd);
+  cmd->footer(footer);
+  cmd->callback([o, run = std::move(run), &session] {
+    if (auto target = checked_jail_and_address(session, o->jail, o->ip))
+      run(*target);
+  });
+}
+
+bool checked_jail_filter(CtlSession &session, const std::string &jail,
+                         std::optional<std::string> &filter) {
   if (jail.empty())
     return true;
   if (!session.check(check_jail_name(jail)))
     return false;
-  args["jail"] = jail;
+  filter = jail;
   return true;
 }
 
-void print_bans_of(CtlSession &session, const std::string &command, const nlohmann::json &args,
-                   bool utc) {
-  auto result = session.call_for_text(command, args);
-  if (!result)
-    return;
-  auto bans = bans_in(*result);
-  if (!session.check(bans))
-    return;
-  session.print(format_ban_table(*bans, utc ? Clock::utc : Clock::local));
+void print_bans(CtlSession &session, const BansResult &result, bool utc) {
+  session.print(format_ban_table(result.bans, utc ? Clock::utc : Clock::local));
 }
 
 } // namespace mcf2b::control

@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "base/ip_address.h"
 #include "control/ctl_session.h"
+#include "protocol/commands.h"
 
 namespace mcf2b::control {
 
@@ -22,21 +24,23 @@ CLI::Option *add_jail_filter_option(CLI::App &cmd, std::string &jail);
 // -i/--ip: an address or a CIDR prefix (required).
 CLI::Option *add_ip_option(CLI::App &cmd, std::string &ip);
 
-// A command's checked jail and address: the request arguments {"jail", "ip"} and the
-// parsed prefix. nullopt when a check failed (the session has reported it).
-struct JailAndAddress {
-  nlohmann::json args;
-  IpPrefix ip;
-};
-std::optional<JailAndAddress> checked_jail_and_address(CtlSession &session, const std::string &jail,
-                                                       const std::string &ip);
+// A command's checked jail and address. nullopt when a check failed (the session has
+// reported it).
+std::optional<JailAndIp> checked_jail_and_address(CtlSession &session, const std::string &jail,
+                                                  const std::string &ip);
 
-// Adds a listing's optional jail filter to `args` once its name passes the check; false
-// when it did not (reported).
-bool add_jail_filter(CtlSession &session, const std::string &jail, nlohmann::json &args);
+// A subcommand of `group` that takes -j JAIL and -i IP and nothing else (blacklist add and
+// remove, whitelist add and remove): `run` gets them checked.
+void add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
+                              const std::string &description, const std::string &footer,
+                              std::function<void(const JailAndIp &)> run);
 
-// Asks `command` and prints the bans of its answer as the ban table (list, blacklist list).
-void print_bans_of(CtlSession &session, const std::string &command, const nlohmann::json &args,
-                   bool utc);
+// A listing's optional jail filter once its name passes the check; false when it did
+// not (reported).
+bool checked_jail_filter(CtlSession &session, const std::string &jail,
+                         std::optional<std::string> &filter);
+
+// Prints bans as the ban table (list, blacklist list).
+void print_bans(CtlSession &session, const BansResult &result, bool utc);
 
 } // namespace mcf2b::control

@@ -11,13 +11,8 @@ void register_stats(CLI::App &app, CtlSession &session) {
   session.add_json_flag(*cmd);
   cmd->footer("Examples:\n  mcf2b-ctl stats\n  mcf2b-ctl stats --json | jq '.xdp.dropped'");
   cmd->callback([&session] {
-    auto result = session.call_for_text("stats");
-    if (!result)
-      return;
-    auto text = format_stats(*result);
-    if (!session.check(text))
-      return;
-    session.print(*text);
+    if (auto result = session.call<StatsCommand>({}))
+      session.print(format_stats(*result));
   });
 }
 

@@ -3,7 +3,6 @@
 
 #include "control/arguments.h"
 #include "control/format/status_text.h"
-#include "control/result_shapes.h"
 
 namespace mcf2b::control {
 
@@ -28,30 +27,21 @@ void register_status(CLI::App &app, CtlSession &session) {
   cmd->callback([o, &session] {
     if (!o->jail.empty() && !session.check(check_jail_name(o->jail)))
       return;
-    nlohmann::json args = nlohmann::json::object();
+    StatusCommand::Request request;
     if (o->all)
-      args["all"] = true;
+      request.all = true;
     else if (!o->jail.empty())
-      args["jail"] = o->jail;
-    auto result = session.call_for_text("status", args);
+      request.jail = o->jail;
+    auto result = session.call<StatusCommand>(request);
     if (!result)
       return;
-    if (!o->all && o->jail.empty()) {
-      auto names = strings_in(*result, "jails");
-      if (!session.check(names))
-        return;
-      return session.print(format_status_summary(*names));
-    }
-    if (!result->is_object() || !result->contains("jails"))
-      return session.fail("the answer to status holds no jails");
-    auto statuses = jail_statuses_from_json((*result)["jails"]);
-    if (!session.check(statuses))
-      return;
+    if (!o->all && o->jail.empty())
+      return session.print(format_status_summary(result->names));
     if (o->all)
-      return session.print(format_status_all(*statuses));
+      return session.print(format_status_all(result->jails));
     // A family root stands for several jails: one fail2ban block per jail.
     std::string text;
-    for (const auto &s : *statuses)
+    for (const auto &s : result->jails)
       text += format_jail_status(s);
     session.print(text);
   });

@@ -25,22 +25,15 @@ void flatten(const nlohmann::json &object, const std::string &prefix,
   }
 }
 
-std::string count_text(const nlohmann::json &row, const char *key) {
-  if (!row.contains(key))
-    return "-";
-  return scalar_text(row[key]);
+std::string count_text(const std::optional<uint64_t> &count) {
+  return count ? std::to_string(*count) : "-";
 }
 
 } // namespace
 
-Result<std::string> format_stats(const nlohmann::json &stats) {
-  if (!stats.is_object())
-    return Error::msg("stats: the answer is not an object");
+std::string format_stats(const StatsCommand::Result &stats) {
   std::string out;
-  if (stats.contains("jails")) {
-    const auto &jails = stats["jails"];
-    if (!jails.is_array())
-      return Error::msg("stats: jails is not a list");
+  if (stats.jails) {
     using A = TextTable::Align;
     TextTable table({{"JAIL"},
                      {"FAILURES", A::right},
@@ -48,26 +41,20 @@ Result<std::string> format_stats(const nlohmann::json &stats) {
                      {"ACTIVE", A::right},
                      {"DROPPED_PACKETS", A::right},
                      {"DROPPED_BYTES", A::right}});
-    for (const auto &row : jails) {
-      if (!row.is_object() || !row.contains("jail") || !row["jail"].is_string())
-        return Error::msg("stats: a jail row without a jail name");
-      table.add_row({row["jail"].get<std::string>(), count_text(row, "failures"),
-                     count_text(row, "bans"), count_text(row, "active"),
-                     count_text(row, "dropped_packets"), count_text(row, "dropped_bytes")});
-    }
+    for (const auto &row : *stats.jails)
+      table.add_row({row.jail, count_text(row.failures), count_text(row.bans),
+                     count_text(row.active), count_text(row.dropped_packets),
+                     count_text(row.dropped_bytes)});
     out += table.empty() ? "No jails.\n" : table.render();
   }
-  if (stats.contains("xdp") && stats["xdp"].is_object()) {
-    const auto &x = stats["xdp"];
-    out += std::string(out.empty() ? "" : "\n") + "XDP: passed " + count_text(x, "passed") +
-           ", dropped " + count_text(x, "dropped") + ", unparsable " + count_text(x, "unparsable") +
-           "\n";
+  if (stats.xdp) {
+    const auto &x = *stats.xdp;
+    out += std::string(out.empty() ? "" : "\n") + "XDP: passed " + count_text(x.passed) +
+           ", dropped " + count_text(x.dropped) + ", unparsable " + count_text(x.unparsable) + "\n";
   }
   // Everything else is a group of counters (the daemon's, the controller's, ...).
   std::vector<std::pair<std::string, std::string>> counters;
-  for (const auto &[key, value] : stats.items()) {
-    if (key == "jails" || key == "xdp")
-      continue;
+  for (const auto &[key, value] : stats.counters.items()) {
     if (value.is_object())
       flatten(value, key, counters);
     else
@@ -80,6 +67,13 @@ Result<std::string> format_stats(const nlohmann::json &stats) {
     out += (out.empty() ? "" : "\n") + table.render();
   }
   return out;
+}
+
+Result<std::string> format_stats(const nlohmann::json &stats) {
+  auto parsed = StatsCommand::Result::from_json(stats);
+  if (!parsed)
+    return Error(parsed.error());
+  return format_stats(*parsed);
 }
 
 } // namespace mcf2b::control

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "protocol/commands.h"
 
 namespace mcf2b::control {
 
@@ -15,6 +16,8 @@ namespace mcf2b::control {
 // objects flattened with '.' ("controller.failures").
 // Parts the answer lacks (the store answers without the daemon's counters) are left
 // out. The input is the `stats` result of COMMANDS.md.
+std::string format_stats(const StatsCommand::Result &stats);
+// The same from the result's JSON; an Error when it is no stats result.
 Result<std::string> format_stats(const nlohmann::json &stats);
 
 } // namespace mcf2b::control

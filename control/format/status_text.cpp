@@ -52,61 +52,7 @@ void append_jail_tree(std::string &out, const JailStatus &s, const std::string &
   }
 }
 
-Result<std::vector<std::string>> string_list(const nlohmann::json &j, const char *key) {
-  std::vector<std::string> out;
-  if (!j.contains(key))
-    return out;
-  const auto &list = j.at(key);
-  if (!list.is_array())
-    return Error::msg(std::string("status: ") + key + " is not a list");
-  for (const auto &item : list) {
-    if (!item.is_string())
-      return Error::msg(std::string("status: ") + key + " holds a non-string");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 } // namespace
-
-Result<JailStatus> jail_status_from_json(const nlohmann::json &j) {
-  if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
-    return Error::msg("status: a jail status without a name");
-  JailStatus s;
-  s.name = j["name"].get<std::string>();
-  for (auto [key, field] : {std::pair{"currently_failed", &s.currently_failed},
-                            std::pair{"total_failed", &s.total_failed},
-                            std::pair{"currently_banned", &s.currently_banned},
-                            std::pair{"total_banned", &s.total_banned}}) {
-    if (!j.contains(key))
-      continue;
-    if (!j[key].is_number_integer())
-      return Error::msg(std::string("status: ") + key + " is not an integer");
-    *field = j[key].get<int64_t>();
-  }
-  auto files = string_list(j, "file_list");
-  if (!files)
-    return files.error();
-  auto banned = string_list(j, "banned");
-  if (!banned)
-    return banned.error();
-  s.file_list = std::move(*files);
-  s.banned = std::move(*banned);
-  return s;
-}
-
-Result<std::vector<JailStatus>> jail_statuses_from_json(const nlohmann::json &list) {
-  if (!list.is_array())
-    return Error::msg("status: the daemon's answer holds no list of jails");
-  std::vector<JailStatus> out;
-  for (const auto &item : list) {
-    auto s = jail_status_from_json(item);
-    if (!s)
-      return s.error();
-    out.push_back(std::move(*s));
-  }
-  return out;
-}
 
 std::string format_status_summary(const std::vector<std::string> &jail_names) {
   return "Status\n|- Number of jail:\t" + std::to_string(jail_names.size()) + "\n`- Jail list:\t" +

@@ -1,29 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "protocol/commands.h"
 
 namespace mcf2b::control {
-
-// What `fail2ban-client status JAIL` shows of one jail (the STATUS object of COMMANDS.md).
-struct JailStatus {
-  std::string name;
-  int64_t currently_failed = 0;
-  int64_t total_failed = 0;
-  std::vector<std::string> file_list;
-  int64_t currently_banned = 0;
-  int64_t total_banned = 0;
-  std::vector<std::string> banned;
-};
-
-Result<JailStatus> jail_status_from_json(const nlohmann::json &j);
-Result<std::vector<JailStatus>> jail_statuses_from_json(const nlohmann::json &list);
 
 // fail2ban-client's layouts, byte for byte (tree characters, one TAB after each colon,
 // lists joined by ", " for jails and by " " for files and addresses), so the scripts

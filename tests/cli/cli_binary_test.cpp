@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "base/fd.h"
-#include "control/protocol/control_server.h"
+#include "protocol/control_server.h"
 #include "tests/cli/ctl_runner.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
@@ -37,9 +37,6 @@ Fd bound_socket(const std::string &path) {
     return Fd();
   return fd;
 }
-
-#define EXPECT_CTL(run, expected_code)                                                             \
-  EXPECT_EQ((run).code, expected_code) << "stdout: " << (run).out << "\nstderr: " << (run).err
 
 // A store and a socket path nobody listens on, in a fresh folder.
 class OfflineCtl : public ::testing::Test {

@@ -36,9 +36,6 @@ enabled = true
 logpath = {logs}/auth.log
 )";
 
-#define EXPECT_CTL(run, expected_code)                                                             \
-  EXPECT_EQ((run).code, expected_code) << "stdout: " << (run).out << "\nstderr: " << (run).err
-
 class CliE2E : public ::testing::Test {
 protected:
   void SetUp() override {

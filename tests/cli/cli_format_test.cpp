@@ -13,7 +13,7 @@
 #include "control/format/time_text.h"
 #include "control/format/whitelist_text.h"
 #include "control/request_router.h"
-#include "control/result_shapes.h"
+#include "protocol/result_shapes.h"
 
 using namespace mcf2b;
 using namespace mcf2b::control;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
@@ -22,6 +24,10 @@ inline CtlRun run_ctl(std::vector<std::string> args) {
     return {-1, "", "cannot run mcf2b-ctl: " + r.error().message()};
   return {r->exit_code, r->out, r->err};
 }
+
+// Expects a run's exit code, showing what it printed when it differs.
+#define EXPECT_CTL(run, expected_code)                                                             \
+  EXPECT_EQ((run).code, expected_code) << "stdout: " << (run).out << "\nstderr: " << (run).err
 
 // Whether `text` is exactly one line (one '\n', at the end).
 inline bool one_line(const std::string &text) {

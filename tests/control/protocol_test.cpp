@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "control/protocol/control_client.h"
-#include "control/protocol/control_server.h"
+#include "protocol/control_client.h"
+#include "protocol/control_server.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
 

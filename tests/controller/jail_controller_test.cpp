@@ -70,7 +70,7 @@ protected:
     }
     return all;
   }
-  template <class T> T ok(Result<T> r) {
+  template <class T, class E> T ok(Result<T, E> r) {
     EXPECT_TRUE(r.ok()) << r.error().what;
     return r.ok() ? std::move(r).value() : T{};
   }

@@ -14,7 +14,7 @@
 #include <optional>
 #include <thread>
 
-#include "control/protocol/control_client.h"
+#include "protocol/control_client.h"
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"

@@ -100,7 +100,8 @@ std::optional<JailFamilyId> JailCatalog::find_family(std::string_view root) cons
   return it->second;
 }
 
-Result<std::vector<JailId>> JailCatalog::resolve(std::string_view name, Scope scope) const {
+ControllerResult<std::vector<JailId>> JailCatalog::resolve(std::string_view name,
+                                                           Scope scope) const {
   if (auto id = find(name))
     return std::vector<JailId>{*id};
   auto family = find_family(name);
@@ -118,7 +119,7 @@ Result<std::vector<JailId>> JailCatalog::resolve(std::string_view name, Scope sc
   return ids;
 }
 
-Result<JailFamilyId> JailCatalog::resolve_family(std::string_view name) const {
+ControllerResult<JailFamilyId> JailCatalog::resolve_family(std::string_view name) const {
   if (auto id = find(name))
     return jails_[*id].family;
   if (auto family = find_family(name))
@@ -126,7 +127,7 @@ Result<JailFamilyId> JailCatalog::resolve_family(std::string_view name) const {
   return unknown("jail or family", name);
 }
 
-Error JailCatalog::unknown(std::string_view what, std::string_view name) const {
+ControllerError JailCatalog::unknown(std::string_view what, std::string_view name) const {
   std::string message = "unknown " + std::string(what) + " '" + std::string(name) + "'";
   auto closest = closest_names(name);
   if (!closest.empty()) {
@@ -134,7 +135,7 @@ Error JailCatalog::unknown(std::string_view what, std::string_view name) const {
     for (size_t i = 0; i < closest.size(); ++i)
       message += (i ? ", " : "") + closest[i];
   }
-  return Error::msg(message);
+  return ControllerError::not_found(message);
 }
 
 std::vector<std::string> JailCatalog::closest_names(std::string_view name, size_t max) const {

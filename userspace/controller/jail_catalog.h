@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "userspace/controller/controller_error.h"
 #include "userspace/model/jail.h"
 
 namespace mcf2b {
@@ -64,10 +65,11 @@ public:
   };
   // The jails `name` stands for. Unknown names give an Error naming the closest
   // known jail and family names.
-  [[nodiscard]] Result<std::vector<JailId>> resolve(std::string_view name, Scope scope) const;
+  [[nodiscard]] ControllerResult<std::vector<JailId>> resolve(std::string_view name,
+                                                              Scope scope) const;
   // The family a name belongs to: a jail's family, or a family root itself.
-  [[nodiscard]] Result<JailFamilyId> resolve_family(std::string_view name) const;
-  [[nodiscard]] Error unknown(std::string_view what, std::string_view name) const;
+  [[nodiscard]] ControllerResult<JailFamilyId> resolve_family(std::string_view name) const;
+  [[nodiscard]] ControllerError unknown(std::string_view what, std::string_view name) const;
 
   // Up to `max` known jail and family names closest to `name` (edit distance).
   [[nodiscard]] std::vector<std::string> closest_names(std::string_view name, size_t max = 3) const;

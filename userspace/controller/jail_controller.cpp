@@ -53,7 +53,11 @@ JailController::JailController(const Clock &clock, JailControllerOptions options
 
 // ---- configuration -------------------------------------------------------------------
 
-Status JailController::validate(const JailConfig &c) { return check_jail_config(c); }
+ControllerStatus JailController::validate(const JailConfig &c) {
+  if (auto st = check_jail_config(c); !st)
+    return ControllerError(ControllerError::Category::invalid, st.error());
+  return {};
+}
 
 void JailController::sync_family(JailFamilyId family) {
   catalog_.refresh(family);
@@ -79,7 +83,7 @@ Decisions JailController::configure(const std::vector<JailConfig> &jails,
                                     std::vector<Error> *rejected) {
   Decisions out;
   for (const auto &config : jails) {
-    if (Status s = validate(config); !s) {
+    if (ControllerStatus s = validate(config); !s) {
       if (rejected)
         rejected->push_back(s.error());
       continue;
@@ -93,8 +97,8 @@ Decisions JailController::configure(const std::vector<JailConfig> &jails,
   return out;
 }
 
-Result<Decisions> JailController::update_jail(const JailConfig &config) {
-  if (Status s = validate(config); !s)
+ControllerResult<Decisions> JailController::update_jail(const JailConfig &config) {
+  if (ControllerStatus s = validate(config); !s)
     return s.error();
   Decisions out;
   JailConfig taken = config;
@@ -149,7 +153,7 @@ void JailController::set_enabled(const std::vector<JailId> &jails, bool enabled,
   });
 }
 
-Result<Decisions> JailController::enable_jail(std::string_view name) {
+ControllerResult<Decisions> JailController::enable_jail(std::string_view name) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
@@ -158,7 +162,7 @@ Result<Decisions> JailController::enable_jail(std::string_view name) {
   return out;
 }
 
-Result<Decisions> JailController::disable_jail(std::string_view name) {
+ControllerResult<Decisions> JailController::disable_jail(std::string_view name) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
@@ -185,8 +189,8 @@ Decisions JailController::disable_all() {
   return out;
 }
 
-Result<Decisions> JailController::change_jail(std::string_view name, std::string_view option,
-                                              int64_t value) {
+ControllerResult<Decisions> JailController::change_jail(std::string_view name,
+                                                        std::string_view option, int64_t value) {
   auto id = catalog_.find(name);
   if (!id) {
     if (auto family = catalog_.find_family(name)) {
@@ -194,8 +198,9 @@ Result<Decisions> JailController::change_jail(std::string_view name, std::string
       for (const auto &j : catalog_.family(*family).counting)
         if (j)
           tiers += (tiers.empty() ? "" : ", ") + catalog_.config(*j).name;
-      return Error::msg("'" + std::string(name) +
-                        "' is a family; change one of its jails at a time (" + tiers + ")");
+      return ControllerError::invalid("'" + std::string(name) +
+                                      "' is a family; change one of its jails at a time (" + tiers +
+                                      ")");
     }
     return catalog_.unknown("jail", name);
   }
@@ -205,19 +210,20 @@ Result<Decisions> JailController::change_jail(std::string_view name, std::string
   else if (option == "bantime")
     changed.bantime = value;
   else if (option == "maxretry" && (value < 1 || value > 65535))
-    return Error::msg("jail '" + changed.name + "': maxretry must be between 1 and 65535, not " +
-                      std::to_string(value));
+    return ControllerError::invalid("jail '" + changed.name +
+                                    "': maxretry must be between 1 and 65535, not " +
+                                    std::to_string(value));
   else if (option == "maxretry")
     changed.maxretry = static_cast<int>(value);
   else if (option == "max_count" && value > INT32_MAX)
-    return Error::msg("jail '" + changed.name + "': max_count must be at most " +
-                      std::to_string(INT32_MAX) + ", not " + std::to_string(value));
+    return ControllerError::invalid("jail '" + changed.name + "': max_count must be at most " +
+                                    std::to_string(INT32_MAX) + ", not " + std::to_string(value));
   else if (option == "max_count")
     changed.max_count = value > 0 ? static_cast<int>(value) : -1;
   else
-    return Error::msg("unknown jail option '" + std::string(option) +
-                      "' (findtime, bantime, maxretry, max_count)");
-  if (Status s = validate(changed); !s)
+    return ControllerError::invalid("unknown jail option '" + std::string(option) +
+                                    "' (findtime, bantime, maxretry, max_count)");
+  if (ControllerStatus s = validate(changed); !s)
     return s.error();
   // Bans already decided keep their end; the new values apply from the next failure.
   catalog_.mutable_config(*id) = changed;
@@ -227,10 +233,11 @@ Result<Decisions> JailController::change_jail(std::string_view name, std::string
   return out;
 }
 
-Result<Decisions> JailController::enable_blacklist(int max_count) {
+ControllerResult<Decisions> JailController::enable_blacklist(int max_count) {
   if (max_count < 1)
-    return Error::msg("the number of bans before blacklisting must be at least 1, not " +
-                      std::to_string(max_count));
+    return ControllerError::invalid(
+        "the number of bans before blacklisting must be at least 1, not " +
+        std::to_string(max_count));
   Decisions out;
   for (JailId id = 0; id < catalog_.size(); ++id) {
     JailConfig &c = catalog_.mutable_config(id);
@@ -302,7 +309,7 @@ Decisions JailController::disable_blacklist() {
   return out;
 }
 
-Result<Decisions> JailController::disable_blacklist(std::string_view name) {
+ControllerResult<Decisions> JailController::disable_blacklist(std::string_view name) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();
@@ -520,62 +527,66 @@ void JailController::count_failure(JailFamilyId family, const Target &target, Se
   }
 }
 
-Result<JailFamilyId> JailController::family(std::string_view name) const {
+ControllerResult<JailFamilyId> JailController::family(std::string_view name) const {
   return catalog_.resolve_family(name);
 }
 
-Result<Decisions> JailController::failure(std::string_view family_name, const IpAddress &address,
-                                          Seconds time) {
+ControllerResult<Decisions> JailController::failure(std::string_view family_name,
+                                                    const IpAddress &address, Seconds time) {
   auto id = family(family_name);
   if (!id)
     return id.error();
   return failure(*id, address, time);
 }
 
-Status JailController::check_target(const IpPrefix &prefix, const BanRequest &request) const {
+ControllerStatus JailController::check_target(const IpPrefix &prefix,
+                                              const BanRequest &request) const {
   const std::string text = prefix.to_string();
   unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
   if (needs_confirmation(prefix) && !request.confirm_wide)
-    return Error::msg("refusing to ban " + text + ": wider than /" + std::to_string(widest) +
-                      " (confirm to ban a range this wide)");
+    return ControllerError::too_wide("refusing to ban " + text + ": wider than /" +
+                                     std::to_string(widest) +
+                                     " (confirm to ban a range this wide)");
   if (overlap(prefix, loopback_v4()) || overlap(prefix, loopback_v6()))
-    return Error::msg("refusing to ban " + text + ": it covers loopback addresses");
+    return ControllerError::refused("refusing to ban " + text + ": it covers loopback addresses");
   if (own_.overlaps(prefix))
-    return Error::msg("refusing to ban " + text + ": it covers this host's address " +
-                      overlapping_entry(own_, prefix));
+    return ControllerError::refused("refusing to ban " + text + ": it covers this host's address " +
+                                    overlapping_entry(own_, prefix));
   if (cluster_.overlaps(prefix))
-    return Error::msg("refusing to ban " + text + ": it covers the cluster node " +
-                      overlapping_entry(cluster_, prefix));
+    return ControllerError::refused("refusing to ban " + text + ": it covers the cluster node " +
+                                    overlapping_entry(cluster_, prefix));
   if (request.bantime &&
       (*request.bantime == 0 || *request.bantime < -1 || *request.bantime > kMaxDuration))
-    return Error::msg("a ban's length must be -1 (permanent) or between 1 and " +
-                      std::to_string(kMaxDuration) + " seconds, not " +
-                      std::to_string(*request.bantime));
+    return ControllerError::invalid("a ban's length must be -1 (permanent) or between 1 and " +
+                                    std::to_string(kMaxDuration) + " seconds, not " +
+                                    std::to_string(*request.bantime));
   return {};
 }
 
-Status JailController::check_manual(JailId jail, const IpPrefix &prefix,
-                                    const BanRequest &request) const {
-  if (Status s = check_target(prefix, request); !s)
+ControllerStatus JailController::check_manual(JailId jail, const IpPrefix &prefix,
+                                              const BanRequest &request) const {
+  if (ControllerStatus s = check_target(prefix, request); !s)
     return s;
   const JailConfig &config = catalog_.config(jail);
   if (runtime_[jail].whitelist.overlaps(prefix))
-    return Error::msg(prefix.to_string() + " is whitelisted in " + config.name + " (entry " +
-                      overlapping_entry(runtime_[jail].whitelist, prefix) +
-                      "); remove it from the whitelist first");
+    return ControllerError::refused(prefix.to_string() + " is whitelisted in " + config.name +
+                                    " (entry " +
+                                    overlapping_entry(runtime_[jail].whitelist, prefix) +
+                                    "); remove it from the whitelist first");
   return {};
 }
 
-Result<Decisions> JailController::ban(std::string_view name, const IpPrefix &prefix,
-                                      BanRequest request) {
+ControllerResult<Decisions> JailController::ban(std::string_view name, const IpPrefix &prefix,
+                                                BanRequest request) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
   for (JailId id : *ids) {
-    if (Status s = check_manual(id, prefix, request); !s)
+    if (ControllerStatus s = check_manual(id, prefix, request); !s)
       return s.error();
     if (!catalog_.config(id).enabled)
-      return Error::msg("jail " + catalog_.config(id).name + " is disabled; enable it first");
+      return ControllerError::refused("jail " + catalog_.config(id).name +
+                                      " is disabled; enable it first");
   }
   const Seconds now = clock_.now();
   Decisions out;
@@ -585,7 +596,7 @@ Result<Decisions> JailController::ban(std::string_view name, const IpPrefix &pre
   return out;
 }
 
-Result<Decisions> JailController::unban(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::unban(std::string_view name, const IpPrefix &prefix) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
@@ -596,27 +607,30 @@ Result<Decisions> JailController::unban(std::string_view name, const IpPrefix &p
       lift(key, *row, UnbanReason::manual, out);
   }
   if (out.unbans.empty())
-    return Error::msg(prefix.to_string() + " is not banned in " + std::string(name));
+    return ControllerError::not_found(prefix.to_string() + " is not banned in " +
+                                      std::string(name));
   return out;
 }
 
-Result<Decisions> JailController::blacklist_add(std::string_view name, const IpPrefix &prefix,
-                                                BanRequest request) {
+ControllerResult<Decisions>
+JailController::blacklist_add(std::string_view name, const IpPrefix &prefix, BanRequest request) {
   auto family = catalog_.resolve_family(name);
   if (!family)
     return family.error();
   auto bl = catalog_.family(*family).blacklist;
   if (!bl)
-    return Error::msg("family " + catalog_.family(*family).name + " has no blacklist jail");
+    return ControllerError::not_found("family " + catalog_.family(*family).name +
+                                      " has no blacklist jail");
   request.bantime = -1;
-  if (Status s = check_manual(*bl, prefix, request); !s)
+  if (ControllerStatus s = check_manual(*bl, prefix, request); !s)
     return s.error();
   Decisions out;
   blacklist(*family, prefix, clock_.now(), out);
   return out;
 }
 
-Result<Decisions> JailController::blacklist_remove(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::blacklist_remove(std::string_view name,
+                                                             const IpPrefix &prefix) {
   auto family = catalog_.resolve_family(name);
   if (!family)
     return family.error();
@@ -643,11 +657,12 @@ Result<Decisions> JailController::blacklist_remove(std::string_view name, const 
     if (j)
       reset(*j, false); // their temporary bans run out as decided
   if (!found)
-    return Error::msg(prefix.to_string() + " is not blacklisted in " + f.name);
+    return ControllerError::not_found(prefix.to_string() + " is not blacklisted in " + f.name);
   return out;
 }
 
-Result<Decisions> JailController::whitelist_add(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::whitelist_add(std::string_view name,
+                                                          const IpPrefix &prefix) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();
@@ -673,7 +688,8 @@ Result<Decisions> JailController::whitelist_add(std::string_view name, const IpP
   return out;
 }
 
-Result<Decisions> JailController::whitelist_remove(std::string_view name, const IpPrefix &prefix) {
+ControllerResult<Decisions> JailController::whitelist_remove(std::string_view name,
+                                                             const IpPrefix &prefix) {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();
@@ -688,7 +704,8 @@ Result<Decisions> JailController::whitelist_remove(std::string_view name, const 
     }
   }
   if (out.records.empty())
-    return Error::msg(prefix.to_string() + " is not whitelisted in " + std::string(name));
+    return ControllerError::not_found(prefix.to_string() + " is not whitelisted in " +
+                                      std::string(name));
   return out;
 }
 
@@ -939,7 +956,7 @@ std::vector<IpPrefix> JailController::whitelist(std::string_view jail) const {
   return id ? runtime_[*id].whitelist.entries() : std::vector<IpPrefix>{};
 }
 
-Result<std::vector<std::string>> JailController::resolve(std::string_view name) const {
+ControllerResult<std::vector<std::string>> JailController::resolve(std::string_view name) const {
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers);
   if (!ids)
     return ids.error();
@@ -957,7 +974,7 @@ JailControllerStats JailController::stats() const {
   return s;
 }
 
-Result<JailStats> JailController::jail_stats(std::string_view name) const {
+ControllerResult<JailStats> JailController::jail_stats(std::string_view name) const {
   auto id = catalog_.find(name);
   if (!id)
     return catalog_.unknown("jail", name);

@@ -11,6 +11,7 @@
 #include "base/result.h"
 #include "userspace/controller/ban_table.h"
 #include "userspace/controller/clock.h"
+#include "userspace/controller/controller_error.h"
 #include "userspace/controller/decisions.h"
 #include "userspace/controller/failure_windows.h"
 #include "userspace/controller/jail_catalog.h"
@@ -87,26 +88,27 @@ public:
   // are taken.
   Decisions configure(const std::vector<JailConfig> &jails, std::vector<Error> *rejected = nullptr);
   // Adds or replaces one jail (a jail file imported, a change from the cluster).
-  Result<Decisions> update_jail(const JailConfig &config);
+  ControllerResult<Decisions> update_jail(const JailConfig &config);
   // jail enable / jail disable; a family root means its four tiers. Disabling lifts the
   // jail's bans and resets its ban counts (MailCleaner deletes its rows; whitelist
   // entries are kept here).
-  Result<Decisions> enable_jail(std::string_view name);
-  Result<Decisions> disable_jail(std::string_view name);
+  ControllerResult<Decisions> enable_jail(std::string_view name);
+  ControllerResult<Decisions> disable_jail(std::string_view name);
   // general enable / general disable: every jail.
   Decisions enable_all();
   Decisions disable_all();
   // jail change -j NAME --option findtime|bantime|maxretry|max_count -v VALUE. One jail
   // only: a family root is refused (equal values on all tiers break the escalation).
-  Result<Decisions> change_jail(std::string_view name, std::string_view option, int64_t value);
+  ControllerResult<Decisions> change_jail(std::string_view name, std::string_view option,
+                                          int64_t value);
   // general enable-bl -v N: max_count N (>= 1) on every jail, -bl jails enabled.
-  Result<Decisions> enable_blacklist(int max_count);
+  ControllerResult<Decisions> enable_blacklist(int max_count);
   // general disable-bl: max_count off everywhere, -bl jails disabled and their bans
   // lifted, blacklisted rows reset (MailCleaner deletes them).
   Decisions disable_blacklist();
   // blacklist disable -j NAME: max_count off for that jail (or family); the family's -bl
   // jail is disabled and emptied once no jail of the family blacklists any more.
-  Result<Decisions> disable_blacklist(std::string_view name);
+  ControllerResult<Decisions> disable_blacklist(std::string_view name);
 
   // Never-ban lists. Own addresses and cluster nodes also make manual bans fail.
   void set_own_addresses(const std::vector<IpAddress> &addresses);
@@ -116,7 +118,7 @@ public:
   // ---- events --------------------------------------------------------------------
   // The family a failure source feeds ("mc-exim": its tiers read one log). Resolve once,
   // then pass the id with each failure.
-  [[nodiscard]] Result<JailFamilyId> family(std::string_view name) const;
+  [[nodiscard]] ControllerResult<JailFamilyId> family(std::string_view name) const;
   // A failure of `address` logged at `time` (the line's own timestamp).
   Decisions failure(JailFamilyId family, const IpAddress &address, Seconds time);
   // A failure of a prefix a log line named (<SUBNET>): counted in a window of its own
@@ -128,22 +130,24 @@ public:
   Decisions failure(JailFamilyId family, const IpPrefix &prefix, Seconds time);
   // Wider than /24 (IPv4) or /48 (IPv6): banned only by hand, with a confirmation.
   [[nodiscard]] static bool needs_confirmation(const IpPrefix &prefix);
-  Result<Decisions> failure(std::string_view family, const IpAddress &address, Seconds time);
+  ControllerResult<Decisions> failure(std::string_view family, const IpAddress &address,
+                                      Seconds time);
 
   // ban / unban -j NAME -i PREFIX; a family root means its four tiers. Refuses this
   // host's addresses, cluster nodes and loopback, addresses the jail whitelists, and
   // wide prefixes without confirmation. Banning an already banned address is not an
   // error (it stays as it is); unbanning one that is not banned anywhere named is.
-  Result<Decisions> ban(std::string_view name, const IpPrefix &prefix, BanRequest request = {});
-  Result<Decisions> unban(std::string_view name, const IpPrefix &prefix);
-  // blacklist add / remove -j NAME -i PREFIX: the family's -bl jail, permanently.
-  Result<Decisions> blacklist_add(std::string_view name, const IpPrefix &prefix,
+  ControllerResult<Decisions> ban(std::string_view name, const IpPrefix &prefix,
                                   BanRequest request = {});
-  Result<Decisions> blacklist_remove(std::string_view name, const IpPrefix &prefix);
+  ControllerResult<Decisions> unban(std::string_view name, const IpPrefix &prefix);
+  // blacklist add / remove -j NAME -i PREFIX: the family's -bl jail, permanently.
+  ControllerResult<Decisions> blacklist_add(std::string_view name, const IpPrefix &prefix,
+                                            BanRequest request = {});
+  ControllerResult<Decisions> blacklist_remove(std::string_view name, const IpPrefix &prefix);
   // whitelist add / remove -j NAME -i PREFIX; a family root means its tiers and its -bl
   // jail. Adding lifts the bans it covers at once.
-  Result<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix);
-  Result<Decisions> whitelist_remove(std::string_view name, const IpPrefix &prefix);
+  ControllerResult<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix);
+  ControllerResult<Decisions> whitelist_remove(std::string_view name, const IpPrefix &prefix);
 
   // A fail2ban_ips row another cluster node wrote (read from the change log): the
   // local state takes it as it is, with its own start and end, so a ban ends at the
@@ -202,9 +206,9 @@ public:
   [[nodiscard]] std::vector<JailConfig> jails() const;
   [[nodiscard]] std::vector<IpPrefix> whitelist(std::string_view jail) const;
   // The jails a name stands for (errors name the closest known names).
-  [[nodiscard]] Result<std::vector<std::string>> resolve(std::string_view name) const;
+  [[nodiscard]] ControllerResult<std::vector<std::string>> resolve(std::string_view name) const;
   [[nodiscard]] JailControllerStats stats() const;
-  [[nodiscard]] Result<JailStats> jail_stats(std::string_view name) const;
+  [[nodiscard]] ControllerResult<JailStats> jail_stats(std::string_view name) const;
   [[nodiscard]] const FailureWindows &windows() const { return windows_; }
   // Whether automatic bans skip this address whatever the jail.
   [[nodiscard]] bool never_banned(const IpAddress &address) const;
@@ -232,11 +236,12 @@ private:
   void emit_record(const BanTable::Key &key, const BanTable::Row &row, Decisions &out) const;
   BanRecord to_record(const BanTable::Key &key, const BanTable::Row &row) const;
   void emit_jail(JailId jail, Decisions &out) const;
-  Status check_manual(JailId jail, const IpPrefix &prefix, const BanRequest &request) const;
-  Status check_target(const IpPrefix &prefix, const BanRequest &request) const;
+  ControllerStatus check_manual(JailId jail, const IpPrefix &prefix,
+                                const BanRequest &request) const;
+  ControllerStatus check_target(const IpPrefix &prefix, const BanRequest &request) const;
   void set_enabled(const std::vector<JailId> &jails, bool enabled, Decisions &out);
   void disable_blacklisting(const std::vector<JailId> &jails, Decisions &out);
-  static Status validate(const JailConfig &config);
+  static ControllerStatus validate(const JailConfig &config);
 
   const Clock &clock_;
   JailControllerOptions options_;

@@ -15,18 +15,18 @@
 
 #include "base/fd.h"
 #include "base/log.h"
-#include "control/protocol/control_server.h"
+#include "protocol/control_server.h"
 #include "userspace/controller/clock.h"
 #include "userspace/daemon/cluster_follower.h"
-#include "userspace/daemon/command_handler.h"
-#include "userspace/daemon/controller_bootstrap.h"
+#include "userspace/daemon/daemon_stats.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
-#include "userspace/daemon/daemon_stats.h"
-#include "userspace/daemon/store_sink.h"
-#include "userspace/daemon/version.h"
 #include "userspace/enforce/kernel_enforcer.h"
+#include "userspace/service/command_handler.h"
+#include "userspace/service/controller_bootstrap.h"
+#include "userspace/service/store_sink.h"
+#include "userspace/service/version.h"
 
 namespace mcf2b {
 namespace {

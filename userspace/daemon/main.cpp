@@ -10,7 +10,7 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "userspace/daemon/daemon.h"
-#include "userspace/daemon/version.h"
+#include "userspace/service/version.h"
 
 namespace {
 

@@ -3,9 +3,11 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/fd.h"
+#include "base/listening_socket.h"
 #include "base/result.h"
 
 namespace mcf2b {
@@ -20,7 +22,7 @@ public:
   // `address` must be a loopback address; port 0 picks a free port (see port()).
   static Result<MetricsServer> listen(const std::string &address, uint16_t port);
 
-  [[nodiscard]] int fd() const { return epoll_.get(); }
+  [[nodiscard]] int fd() const { return socket_->fd(); }
   [[nodiscard]] uint16_t port() const { return port_; }
   void process(const Render &render);
 
@@ -32,7 +34,7 @@ private:
   };
   MetricsServer() = default;
   void answer(Connection &c, const Render &render);
-  Fd listener_, epoll_;
+  std::optional<ListeningSocket> socket_;
   uint16_t port_ = 0;
   std::map<int, Connection> connections_;
 };

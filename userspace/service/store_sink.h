@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "userspace/daemon/decision_sink.h"
+#include "userspace/service/decision_sink.h"
 #include "userspace/store/state_store.h"
 
 namespace mcf2b {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "control/protocol/control_client.h"
+#include "protocol/control_client.h"
 
 #include <poll.h>
 #include <sys/socket.h>

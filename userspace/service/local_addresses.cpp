@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/local_addresses.h"
+#include "userspace/service/local_addresses.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>

@@ -23,7 +23,8 @@ enum class ErrorKind {
   usage,       // malformed request, unknown command, bad arguments       -> exit 2
   not_found,   // unknown jail, no such ban                               -> exit 1
   invalid,     // malformed address or prefix, bad value                  -> exit 1
-  refused,     // own address, cluster node, wide prefix without --yes    -> exit 1
+  refused,     // own address, cluster node, loopback, whitelisted       -> exit 1
+  too_wide,    // a range wider than /24 or /48 without confirmation      -> exit 1
   already,     // already in that state (MailCleaner's 409)               -> exit 3
   permission,  // peer is not root                                        -> exit 1
   unavailable, // store or enforcement not reachable                      -> exit 1

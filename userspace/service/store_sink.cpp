@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/store_sink.h"
+#include "userspace/service/store_sink.h"
 
 namespace mcf2b {
 

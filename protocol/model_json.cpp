@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "control/protocol/model_json.h"
+#include "protocol/model_json.h"
 
 namespace mcf2b::control {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "control/result_shapes.h"
+#include "protocol/result_shapes.h"
 
-#include "control/protocol/model_json.h"
+#include "protocol/model_json.h"
 
 namespace mcf2b::control {
 namespace {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/controller_bootstrap.h"
+#include "userspace/service/controller_bootstrap.h"
 
 #include <sstream>
 
 #include "base/log.h"
-#include "userspace/daemon/local_addresses.h"
+#include "userspace/service/local_addresses.h"
 #include "userspace/store/overlapped_ban_scan.h"
 #include "userspace/store/settings.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "control/protocol/protocol.h"
+#include "protocol/protocol.h"
 
 namespace mcf2b::control {
 namespace {
@@ -7,8 +7,9 @@ namespace {
 constexpr std::pair<ErrorKind, std::string_view> kKindNames[] = {
     {ErrorKind::usage, "usage"},           {ErrorKind::not_found, "not_found"},
     {ErrorKind::invalid, "invalid"},       {ErrorKind::refused, "refused"},
-    {ErrorKind::already, "already"},       {ErrorKind::permission, "permission"},
-    {ErrorKind::unavailable, "unavailable"}, {ErrorKind::internal, "internal"},
+    {ErrorKind::too_wide, "too_wide"},     {ErrorKind::already, "already"},
+    {ErrorKind::permission, "permission"}, {ErrorKind::unavailable, "unavailable"},
+    {ErrorKind::internal, "internal"},
 };
 
 } // namespace

@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/fd.h"
-#include "control/protocol/protocol.h"
+#include "base/listening_socket.h"
+#include "protocol/protocol.h"
 
 namespace mcf2b::control {
 
@@ -32,10 +34,14 @@ public:
   // SO_PEERCRED on every connection.
   static Result<ControlServer> listen(const std::string &path, uid_t allowed_uid = 0);
   ~ControlServer();
-  ControlServer(ControlServer &&) noexcept = default;
-  ControlServer &operator=(ControlServer &&) noexcept = default;
+  ControlServer(ControlServer &&other) noexcept
+      : socket_(std::move(other.socket_)), path_(std::move(other.path_)),
+        allowed_uid_(other.allowed_uid_), connections_(std::move(other.connections_)) {
+    other.path_.clear(); // the moved-from server must not unlink the socket
+  }
+  ControlServer &operator=(ControlServer &&) noexcept = delete;
 
-  [[nodiscard]] int fd() const { return epoll_.get(); }
+  [[nodiscard]] int fd() const { return socket_.fd(); }
   [[nodiscard]] const std::string &path() const { return path_; }
 
   // Accepts, reads, answers and writes whatever is ready, without blocking.
@@ -48,13 +54,12 @@ private:
     std::string in, out;
     bool closing = false;
   };
-  ControlServer() = default;
-  void accept_all();
+  ControlServer(ListeningSocket socket, std::string path, uid_t allowed_uid);
+  void accept(Fd &fd);
   void serve(Connection &c, const Handler &handler);
-  bool flush(Connection &c);
   void drop(int fd);
 
-  Fd listener_, epoll_;
+  ListeningSocket socket_;
   std::string path_;
   uid_t allowed_uid_ = 0;
   std::map<int, Connection> connections_;

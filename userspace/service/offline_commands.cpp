@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "userspace/daemon/offline_commands.h"
+#include "userspace/service/offline_commands.h"
 
 #include "userspace/controller/clock.h"
-#include "userspace/daemon/command_handler.h"
-#include "userspace/daemon/controller_bootstrap.h"
-#include "userspace/daemon/store_sink.h"
-#include "userspace/daemon/version.h"
+#include "userspace/service/command_handler.h"
+#include "userspace/service/controller_bootstrap.h"
+#include "userspace/service/store_sink.h"
+#include "userspace/service/version.h"
 
 namespace mcf2b {
 
