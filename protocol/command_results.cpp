@@ -58,13 +58,16 @@ void put_counter(json &object, const char *key, const std::optional<uint64_t> &v
 } // namespace
 
 json to_json(const JailStatus &s) {
-  return {{"name", s.name},
-          {"currently_failed", s.currently_failed},
-          {"total_failed", s.total_failed},
-          {"file_list", s.file_list},
-          {"currently_banned", s.currently_banned},
-          {"total_banned", s.total_banned},
-          {"banned", s.banned}};
+  json out = {{"name", s.name},
+              {"currently_failed", s.currently_failed},
+              {"total_failed", s.total_failed},
+              {"file_list", s.file_list},
+              {"currently_banned", s.currently_banned},
+              {"total_banned", s.total_banned},
+              {"banned", s.banned}};
+  if (!s.broken.empty())
+    out["broken"] = s.broken;
+  return out;
 }
 
 Result<JailStatus> jail_status_from_json(const json &j) {
@@ -90,6 +93,8 @@ Result<JailStatus> jail_status_from_json(const json &j) {
     return banned.error();
   s.file_list = std::move(*files);
   s.banned = std::move(*banned);
+  if (j.contains("broken") && j["broken"].is_string())
+    s.broken = j["broken"].get<std::string>();
   return s;
 }
 

@@ -91,6 +91,8 @@ struct JailStatus {
   int64_t currently_banned = 0;
   int64_t total_banned = 0;
   std::vector<std::string> banned;
+  // Why the jail reads no log (its filter or log could not be used); empty when it reads.
+  std::string broken = {};
 };
 nlohmann::json to_json(const JailStatus &status);
 Result<JailStatus> jail_status_from_json(const nlohmann::json &j);

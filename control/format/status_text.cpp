@@ -42,6 +42,8 @@ void append_jail_tree(std::string &out, const JailStatus &s, const std::string &
         {"Total banned", std::to_string(s.total_banned)},
         {"Banned IP list", join(s.banned, " ")}}},
   };
+  if (!s.broken.empty())
+    out += prefix + "|- Broken: " + s.broken + "\n";
   for (size_t n = 0; n < std::size(sections); ++n) {
     bool last_section = n + 1 == std::size(sections);
     out += prefix + branch(last_section) + " " + sections[n].title + "\n";

@@ -231,6 +231,15 @@ TEST_F(DaemonLogic, AJailWhoseFilterCannotBeFoundIsShownBrokenNotSilent) {
     }
   }
   EXPECT_TRUE(seen);
+  auto status = call("status", {{"jail", "custom-smtp"}});
+  ASSERT_TRUE(status.ok) << status.error.message;
+  ASSERT_EQ(status.result["jails"].size(), 1u);
+  EXPECT_NE(status.result["jails"][0].value("broken", "").find("no-such-filter"),
+            std::string::npos)
+      << status.result.dump();
+  auto healthy = call("status", {{"jail", kJail}});
+  ASSERT_TRUE(healthy.ok);
+  EXPECT_FALSE(healthy.result["jails"][0].contains("broken")) << healthy.result.dump();
 }
 
 } // namespace

@@ -413,7 +413,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return Error::sys("eventfd");
 
   CommandContext ctx{d->store->node(), kVersion,
-                     [impl = d.get()] { return to_json(impl->stats()); }};
+                     [impl = d.get()] { return to_json(impl->stats()); },
+                     [impl = d.get()](const std::string &jail) {
+                       const auto &broken = impl->sources.broken_jails();
+                       auto it = broken.find(jail);
+                       return it == broken.end() ? std::string() : it->second;
+                     }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
   auto control = control::ControlServer::listen(cfg.socket_path);
   if (!control)

@@ -131,6 +131,8 @@ JailStatus CommandHandler::jail_status(const std::string &jail) const {
     s.file_list.push_back(config->logpath);
   s.currently_banned = static_cast<int64_t>(active.size());
   s.total_banned = js ? static_cast<int64_t>(js->bans) : 0;
+  if (context_.broken)
+    s.broken = context_.broken(jail);
   return s;
 }
 

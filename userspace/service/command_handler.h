@@ -22,6 +22,8 @@ struct CommandContext {
   // The daemon's counters for `stats`, as the stats result's JSON (null offline: only
   // the store's view is known).
   std::function<nlohmann::json()> stats;
+  // Why a jail reads no log, "" when it reads one (null offline: not known).
+  std::function<std::string(const std::string &jail)> broken;
 };
 
 // Carries out the control protocol's commands (protocol/COMMANDS.md): reads the typed
