@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "userspace/store/mariadb_connection.h"
+#include "userspace/store/mutation_checks.h"
 #include "userspace/store/schema_migrations.h"
 #include "userspace/store/sql_dialect.h"
 #include "userspace/store/sqlite_connection.h"
@@ -23,61 +24,6 @@ template <class... F> struct Overloaded : F... {
 template <class... F> Overloaded(F...) -> Overloaded<F...>;
 
 Seconds wall_clock() { return static_cast<Seconds>(std::time(nullptr)); }
-
-Status check_text(std::string_view what, std::string_view value, size_t max, bool required) {
-  if (required && value.empty())
-    return Error::msg(std::string(what) + " is empty");
-  if (value.size() > max)
-    return Error::msg(std::string(what) + " '" + std::string(value.substr(0, 40)) +
-                      "...' is longer than " + std::to_string(max) + " characters");
-  return {};
-}
-
-Status check_int(std::string_view what, int64_t value) {
-  if (value < INT_MIN || value > INT_MAX)
-    return Error::msg(std::string(what) + " " + std::to_string(value) + " is out of range");
-  return {};
-}
-
-// Column limits of MailCleaner's tables (MariaDB enforces them; SQLite would not, and
-// both back ends must behave the same).
-Status validate(const Mutation &m) {
-  return std::visit(
-      Overloaded{
-          [](const PutBan &x) -> Status {
-            if (auto st = check_text("jail name", x.ban.jail, 150, true); !st)
-              return st;
-            if (auto st = check_text("host", x.ban.host, 150, false); !st)
-              return st;
-            return check_int("ban count", x.ban.count);
-          },
-          [](const Unban &x) { return check_text("jail name", x.jail, 150, true); },
-          [](const AddWhitelist &x) { return check_text("jail name", x.jail, 150, true); },
-          [](const RemoveWhitelist &x) { return check_text("jail name", x.jail, 150, true); },
-          [](const PutJail &x) -> Status {
-            const JailConfig &j = x.jail;
-            for (auto [what, value, max, required] :
-                 {std::tuple{"jail name", std::string_view(j.name), size_t{150}, true},
-                  std::tuple{"port", std::string_view(j.port), size_t{50}, false},
-                  std::tuple{"filter", std::string_view(j.filter), size_t{50}, false},
-                  std::tuple{"banaction", std::string_view(j.banaction), size_t{50}, false},
-                  std::tuple{"logpath", std::string_view(j.logpath), size_t{250}, false}})
-              if (auto st = check_text(what, value, max, required); !st)
-                return st.error().context("jail " + j.name);
-            for (auto [what, value] : {std::pair{"maxretry", int64_t{j.maxretry}},
-                                       std::pair{"findtime", j.findtime},
-                                       std::pair{"bantime", j.bantime},
-                                       std::pair{"max_count", int64_t{j.max_count}}})
-              if (auto st = check_int(what, value); !st)
-                return st.error().context("jail " + j.name);
-            return {};
-          },
-          [](const RemoveJail &x) { return check_text("jail name", x.name, 150, true); },
-          [](const PutSetting &x) { return check_text("setting name", x.key, 100, true); },
-          [](const ResetBanCounts &x) { return check_text("jail name", x.jail, 150, true); },
-      },
-      m);
-}
 
 // Reads the ban columns selected by SqlStateStore::ban_columns_ from `row` into `b`,
 // reusing its strings' storage; false for a row MailCleaner wrote with an address we
@@ -383,7 +329,7 @@ Status SqlStateStore::apply_locked(std::span<const Mutation> batch) {
 
 Status SqlStateStore::apply(std::span<const Mutation> batch) {
   for (const Mutation &m : batch)
-    if (auto st = validate(m); !st)
+    if (auto st = check_mutation(m); !st)
       return st;
   std::lock_guard lock(mutex_);
   return transaction([&] { return apply_locked(batch); });
@@ -392,7 +338,7 @@ Status SqlStateStore::apply(std::span<const Mutation> batch) {
 Status SqlStateStore::apply_with(const ConnectionStep &before, std::span<const Mutation> batch,
                                  const ConnectionStep &after) {
   for (const Mutation &m : batch)
-    if (auto st = validate(m); !st)
+    if (auto st = check_mutation(m); !st)
       return st;
   std::lock_guard lock(mutex_);
   return transaction([&]() -> Status {
@@ -413,7 +359,7 @@ Status SqlStateStore::with_connection(const ConnectionStep &fn) {
 Result<bool> SqlStateStore::apply_once(std::span<const Mutation> batch, std::string_view writer,
                                        int64_t client_seq) {
   for (const Mutation &m : batch)
-    if (auto st = validate(m); !st)
+    if (auto st = check_mutation(m); !st)
       return st.error();
   std::lock_guard lock(mutex_);
   bool applied = false;
@@ -475,7 +421,7 @@ Result<bool> SqlStateStore::seed_default_jails() {
 }
 
 Status SqlStateStore::set_position(const LogPosition &p) {
-  if (auto st = check_text("log path", p.path, 512, true); !st)
+  if (auto st = check_column_text("log path", p.path, 512, true); !st)
     return st;
   std::lock_guard lock(mutex_);
   return transaction([&]() -> Status {
@@ -632,9 +578,10 @@ Result<std::optional<LogPosition>> SqlStateStore::get_position(std::string_view 
 Result<std::vector<LogPosition>> SqlStateStore::list_positions() {
   std::lock_guard lock(mutex_);
   std::vector<LogPosition> positions;
-  auto r = conn_->run("SELECT path, inode, file_offset, first_line_hash FROM mcf2b_positions"
-                      " WHERE node = ? ORDER BY path",
-                      {node_}, [&](const SqlRow &row) { positions.push_back(position_from_row(row)); });
+  auto r =
+      conn_->run("SELECT path, inode, file_offset, first_line_hash FROM mcf2b_positions"
+                 " WHERE node = ? ORDER BY path",
+                 {node_}, [&](const SqlRow &row) { positions.push_back(position_from_row(row)); });
   if (!r)
     return r.error();
   return positions;
@@ -702,59 +649,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string &path, 
   if (auto st = store->open_schema(); !st)
     return st.error().context("state file " + path);
   return store;
-}
-
-namespace {
-
-struct MariadbTarget {
-  std::unique_ptr<MariadbConnection> conn;
-  std::string display; // the URL without its password, for messages
-};
-
-// Parses a mariadb:// URL (`role` names it in errors) and connects.
-Result<MariadbTarget> connect_mariadb(const std::string &url, const std::string &role) {
-  auto parsed = parse_store_url(url);
-  if (!parsed)
-    return parsed.error();
-  const auto *mariadb = std::get_if<MariadbUrl>(&*parsed);
-  if (!mariadb)
-    return Error::msg(role + " URL '" + url + "' is not a mariadb:// URL");
-  auto conn = MariadbConnection::open(*mariadb);
-  if (!conn)
-    return conn.error();
-  return MariadbTarget{std::move(*conn), mariadb->display()};
-}
-
-} // namespace
-
-Result<std::unique_ptr<MariadbStore>> MariadbStore::open(const std::string &url,
-                                                         std::string node) {
-  auto target = connect_mariadb(url, "state");
-  if (!target)
-    return target.error();
-  std::unique_ptr<MariadbStore> store(
-      new MariadbStore(std::move(target->conn), std::move(node), "mariadb", true));
-  if (auto st = store->open_schema(); !st)
-    return st.error().context("database " + target->display);
-  return store;
-}
-
-Result<std::unique_ptr<MariadbStore>> MariadbStore::open_replica(const std::string &url,
-                                                                 std::string node) {
-  auto target = connect_mariadb(url, "replica");
-  if (!target)
-    return target.error();
-  auto version = schema_version(*target->conn);
-  if (!version)
-    return Error::msg("replica " + target->display +
-                      " has no readable mcf2b schema version (is it replicating the master?): " +
-                      version.error().message());
-  if (*version != kSchemaVersion)
-    return Error::msg("replica " + target->display + " is at schema version " +
-                      std::to_string(*version) + ", not " + std::to_string(kSchemaVersion) +
-                      ": is it replicating the master?");
-  return std::unique_ptr<MariadbStore>(
-      new MariadbStore(std::move(target->conn), std::move(node), "mariadb", true));
 }
 
 } // namespace mcf2b
