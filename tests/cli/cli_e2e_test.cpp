@@ -11,6 +11,7 @@
 
 #include "tests/cli/ctl_runner.h"
 #include "tests/fixtures/daemon_process.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -22,19 +23,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char *kAttacker = "203.0.113.5";
-constexpr const char *kOther = "203.0.113.7";
-constexpr const char *kBystander = "203.0.113.6";
+// A second attacker, besides the scenario's kAttacker.
+constexpr const char *kOther = kSpammer;
 constexpr const char *kClusterNode = "192.0.2.200";
 
-const char *kJails = R"([mc-exim]
-enabled = true
-logpath = {logs}/exim.log
-
-[mc-ssh]
-enabled = true
-logpath = {logs}/auth.log
-)";
+const std::string kJails = mailcleaner_jail_file({"mc-exim", "mc-ssh"});
 
 class CliE2E : public ::testing::Test {
 protected:
