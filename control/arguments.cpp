@@ -13,25 +13,6 @@ Result<IpPrefix> parse_ip_argument(std::string_view text) {
   return prefix;
 }
 
-Status check_jail_name(std::string_view name) {
-  auto bad = [&](const std::string &why) {
-    return Error::msg("invalid jail name '" + std::string(name) + "': " + why);
-  };
-  if (name.empty())
-    return Error::msg("the jail name is empty");
-  if (name.size() > 150)
-    return bad("longer than 150 characters");
-  if (name.front() == '-')
-    return bad("it starts with '-'");
-  for (char c : name) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_' || c == '.';
-    if (!allowed)
-      return bad("only letters, digits, '.', '_' and '-' are allowed");
-  }
-  return {};
-}
-
 Result<Seconds> parse_time_argument(std::string_view option, std::string_view text,
                                     bool permanent_allowed) {
   if (permanent_allowed && (text == "permanent" || text == "-1"))

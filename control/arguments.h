@@ -7,6 +7,7 @@
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/jail_name.h"
 
 namespace mcf2b::control {
 
@@ -16,9 +17,8 @@ namespace mcf2b::control {
 // An address or CIDR prefix ("203.0.113.5", "198.51.100.0/24", "2001:db8::/48").
 Result<IpPrefix> parse_ip_argument(std::string_view text);
 
-// A jail name or family root: letters, digits, '.', '_' and '-', not starting with '-',
-// at most 150 characters (MailCleaner's column).
-Status check_jail_name(std::string_view name);
+// A jail name or family root, by the one rule every layer applies (model/jail_name.h).
+using mcf2b::check_jail_name;
 
 // A time value with fail2ban's units ("600", "10m", "1d", "1h30m"); with
 // `permanent_allowed`, also "-1" and "permanent" (both -1). Zero is refused.
