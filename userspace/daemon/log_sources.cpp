@@ -203,7 +203,6 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   return failures;
 }
 
-bool LogSources::watching(size_t i) const { return sources_[i]->follower.watching(); }
 
 void LogSources::save_positions() {
   for (auto &s : sources_) {

@@ -61,8 +61,6 @@ public:
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
-  // Whether source i's folder is watched; while not, process() it now and then.
-  [[nodiscard]] bool watching(size_t i) const;
   // Persists every source's position now (at shutdown).
   void save_positions();
   // Enabled jails that read nothing since build(): their filter could not be found,
