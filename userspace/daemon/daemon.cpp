@@ -97,6 +97,7 @@ struct Daemon::Impl : DecisionSink {
   std::optional<MetricsServer> metrics;
   LogSources sources;
   std::map<std::string, matcher::UseDns> jail_use_dns; // the jail files' own usedns
+  std::map<std::string, JailLocalOptions> jail_local_options; // ... and the rest beyond the row
   std::vector<IpPrefix> global_whitelist;
   Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
   bool mirror_armed = false;
@@ -168,6 +169,7 @@ struct Daemon::Impl : DecisionSink {
     options.timezone = config.log_timezone;
     options.use_dns = config.use_dns;
     options.jail_use_dns = jail_use_dns;
+    options.jail_local_options = jail_local_options;
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
@@ -333,6 +335,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   for (const auto &e : imported.errors)
     log_error(e.message());
   d->jail_use_dns = std::move(imported.use_dns);
+  d->jail_local_options = std::move(imported.local_options);
   for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
     log_error(e.message());
   if (!imported.files.empty())

@@ -11,6 +11,7 @@
 #include "matcher/use_dns.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/jail_local_options.h"
 
 namespace mcf2b {
 
@@ -24,6 +25,9 @@ struct JailImport {
   // jail row has no column for it, so it lives with the files: jails without one use
   // the daemon's [mcf2bd] usedns.
   std::map<std::string, matcher::UseDns> use_dns;
+  // What the files say beyond the row (several log paths, the journal, actions, ...), by
+  // jail name; a jail not named here reads its row's logpath.
+  std::map<std::string, JailLocalOptions> local_options;
 };
 
 // Reads every *.conf then *.local file of `dir` (in name order, fail2ban's jail.d

@@ -15,6 +15,7 @@
 #include "matcher/log_follower.h"
 #include "matcher/use_dns.h"
 #include "userspace/controller/jail_controller.h"
+#include "userspace/model/jail_local_options.h"
 #include "userspace/store/state_store.h"
 
 namespace mcf2b {
@@ -31,6 +32,9 @@ struct LogSourceOptions {
   // reports it.
   matcher::UseDns use_dns = matcher::UseDns::no;
   std::map<std::string, matcher::UseDns> jail_use_dns;
+  // Jail name -> where it reads beyond its row's logpath (several files, globs, the
+  // journal), from the jail files.
+  std::map<std::string, JailLocalOptions> jail_local_options;
   matcher::NameLookup lookup; // empty: the system resolver
 };
 
