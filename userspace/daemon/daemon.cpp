@@ -212,6 +212,11 @@ struct Daemon::Impl : DecisionSink {
   }
 
   void tick() {
+    // Clients that broke a connection limit (idle, slow, never reading) make room.
+    if (control)
+      control->expire_stale();
+    if (metrics)
+      metrics->expire_stale();
     // Each source is looked at every second too: a folder removed (and made again) sends
     // no further inotify event. Cheap when nothing is new.
     for (size_t i = 0; i < sources.size(); ++i)
