@@ -51,7 +51,7 @@ public:
                                     bool owes_output) const {
     if (owes_output)
       return now - last_write_ > limits.write_timeout ? "client does not read its replies"
-                                                       : nullptr;
+                                                      : nullptr;
     if (request_started_ && now - *request_started_ > limits.request_timeout)
       return "request not completed in time";
     if (!request_started_ && now - last_activity_ > limits.idle_timeout)

@@ -25,7 +25,7 @@ bool someone_listens(const std::string &path) {
 } // namespace
 
 Result<ControlServer> ControlServer::listen(const std::string &path, uid_t allowed_uid,
-                                           ConnectionLimits limits) {
+                                            ConnectionLimits limits) {
   sockaddr_un addr{};
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return Error::msg("invalid control socket path '" + path + "'");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstring>
@@ -44,8 +44,8 @@ TEST(ControlProtocol, RoundTripsRequestsAndResponses) {
 TEST(ControlProtocol, RejectsMalformedRequestsWithAUsageError) {
   for (std::string bad : std::vector<std::string>{
            "", "{", "[]", "null", "{\"cmd\":\"status\"}", "{\"v\":1}", "{\"v\":1,\"cmd\":\"\"}",
-        "{\"v\":99,\"cmd\":\"status\"}", "{\"v\":1,\"cmd\":\"x\",\"args\":[]}",
-        std::string("\xff\xfe\x00garbage", 10)}) {
+           "{\"v\":99,\"cmd\":\"status\"}", "{\"v\":1,\"cmd\":\"x\",\"args\":[]}",
+           std::string("\xff\xfe\x00garbage", 10)}) {
     Response failure;
     auto r = decode_request(bad, &failure);
     EXPECT_FALSE(r.ok()) << bad;
@@ -171,9 +171,8 @@ TEST(ControlServer, IdleAndSlowClientsAreClosedAndNeverLockANewClientOut) {
   ASSERT_TRUE(ok(dir));
   auto server = ControlServer::listen(dir->file("ctl.sock"), ::geteuid(), short_limits());
   ASSERT_TRUE(ok(server));
-  ServerThread loop(*server, [](const Request &, const PeerCredentials &) {
-    return Response::success("pong");
-  });
+  ServerThread loop(
+      *server, [](const Request &, const PeerCredentials &) { return Response::success("pong"); });
   // As many silent connections as the server takes, then one more that sends half a
   // request a byte at a time: the client that comes next is still answered.
   std::vector<Fd> idle;

@@ -15,7 +15,7 @@ constexpr size_t kMaxRequest = 8192;
 } // namespace
 
 Result<MetricsServer> MetricsServer::listen(const std::string &address, uint16_t port,
-                                           ConnectionLimits limits) {
+                                            ConnectionLimits limits) {
   auto ip = IpAddress::parse(address);
   if (!ip)
     return ip.error();
