@@ -96,7 +96,7 @@ struct Daemon::Impl : DecisionSink {
   std::optional<control::ControlServer> control;
   std::optional<MetricsServer> metrics;
   LogSources sources;
-  std::map<std::string, matcher::UseDns> jail_use_dns; // the jail files' own usedns
+  std::map<std::string, matcher::UseDns> jail_use_dns;        // the jail files' own usedns
   std::map<std::string, JailLocalOptions> jail_local_options; // ... and the rest beyond the row
   std::vector<IpPrefix> global_whitelist;
   Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
@@ -304,6 +304,21 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return std::string(text);
   };
 
+  // The sockets first, before anything is written anywhere: a second daemon started by
+  // mistake (same socket, another pin root or store) stops here, having changed nothing
+  // (no jail written to a shared store, no firewall chain left behind).
+  auto control = control::ControlServer::listen(cfg.socket_path);
+  if (!control)
+    return control.error().context("control socket");
+  d->control.emplace(std::move(*control));
+  if (cfg.metrics_address) {
+    auto metrics = MetricsServer::listen(*cfg.metrics_address, cfg.metrics_port);
+    if (!metrics)
+      return metrics.error();
+    d->metrics.emplace(std::move(*metrics));
+    log_info("metrics on " + *cfg.metrics_address + ":" + std::to_string(d->metrics->port()));
+  }
+
   StoreOptions so;
   so.node = cfg.node;
   so.journal_path = cfg.journal_path;
@@ -428,23 +443,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                        return it == broken.end() ? std::string() : it->second;
                      }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
-  auto control = control::ControlServer::listen(cfg.socket_path);
-  if (!control)
-    return control.error().context("control socket");
-  d->control.emplace(std::move(*control));
-  if (cfg.metrics_address) {
-    auto metrics = MetricsServer::listen(*cfg.metrics_address, cfg.metrics_port);
-    if (!metrics)
-      return metrics.error();
-    d->metrics.emplace(std::move(*metrics));
-    log_info("metrics on " + *cfg.metrics_address + ":" + std::to_string(d->metrics->port()));
-  }
 
-  for (auto [fd, tag] : {std::pair{d->control->fd(), kControl},
-                         std::pair{d->tick_timer.get(), kTick},
-                         std::pair{d->mirror_timer.get(), kMirror},
-                         std::pair{d->signals.get(), kSignal},
-                         std::pair{d->stop_event.get(), kStop}})
+  for (auto [fd, tag] :
+       {std::pair{d->control->fd(), kControl}, std::pair{d->tick_timer.get(), kTick},
+        std::pair{d->mirror_timer.get(), kMirror}, std::pair{d->signals.get(), kSignal},
+        std::pair{d->stop_event.get(), kStop}})
     if (auto st = d->watch(fd, tag); !st)
       return st.error();
   if (d->metrics)
@@ -459,12 +462,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return st.error();
   log_info("start-up: " + std::to_string(live_count) + " active bans; " + timing + "; total " +
            since(started));
-  log_info("mcf2bd " + std::string(kVersion) + " ready: " +
-           std::to_string(d->controller->jails().size()) + " jails, " +
+  log_info("mcf2bd " + std::string(kVersion) +
+           " ready: " + std::to_string(d->controller->jails().size()) + " jails, " +
            std::to_string(d->sources.size()) + " log file(s), " +
            std::to_string(d->sources.broken_jails().size()) +
-           " broken jail(s) (see status), control socket " +
-           cfg.socket_path);
+           " broken jail(s) (see status), control socket " + cfg.socket_path);
   return std::unique_ptr<Daemon>(new Daemon(std::move(d)));
 }
 
