@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "base/fd.h"
@@ -22,6 +23,7 @@
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
+#include "userspace/daemon/store_writer.h"
 #include "userspace/enforce/kernel_enforcer.h"
 #include "userspace/service/command_handler.h"
 #include "userspace/service/controller_bootstrap.h"
@@ -104,6 +106,7 @@ struct Daemon::Impl : DecisionSink {
   bool sources_dirty = false;
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
+  std::optional<StoreWriter> writer;      // every store write of enforced decisions
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
 
@@ -127,17 +130,19 @@ struct Daemon::Impl : DecisionSink {
       mirror_armed = true;
     }
   }
-  // The store write of decisions already enforced.
+  // The store write of decisions already enforced: stored now, or kept by the writer
+  // and retried until stored (what is enforced is what is stored).
   Status record(const Decisions &d) {
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
-    auto st = store->apply(mutations);
-    if (!st) {
+    auto written = writer->write(std::move(mutations), clock.now());
+    if (!written) {
       ++store_errors;
-      log_error("store: " + st.error().message());
+      log_error("store: " + written.error().message());
+      return written.error();
     }
-    return st;
+    return {};
   }
   void jails_changed() override {
     if (auto st = enforcement->configure_jails(controller->jails()); !st)
@@ -221,6 +226,7 @@ struct Daemon::Impl : DecisionSink {
     // no further inotify event. Cheap when nothing is new.
     for (size_t i = 0; i < sources.size(); ++i)
       process_source(i);
+    writer->retry(clock.now());
     Decisions d = controller->tick();
     if (cluster)
       drop_expiry_records_of_other_nodes(d, store->node());
@@ -266,7 +272,10 @@ struct Daemon::Impl : DecisionSink {
     for (auto &f : sources.per_file())
       s.log_files.push_back({std::move(f.path), f.counters, f.follower});
     s.resolver = sources.resolver_counters();
-    s.store_errors = store_errors;
+    auto w = writer->counters();
+    s.store_errors = store_errors + w.failures;
+    s.store_pending = w.pending;
+    s.store_dropped = w.dropped;
     s.source_errors = source_errors;
     s.replicated = replicated;
     s.ban_capacity = config.ban_capacity;
@@ -328,6 +337,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return store.error().context("open the state store");
   d->store = std::move(*store);
   log_info("state store: " + std::string(d->store->backend()) + ", node " + d->store->node());
+  // Changes a previous daemon enforced but could not store go in before the store is
+  // read; they wait beside the control socket (the run folder, off the store's disk).
+  d->writer.emplace(*d->store,
+                    StoreWriter::Options{.spill_path = std::filesystem::path(cfg.socket_path)
+                                                           .replace_filename("unstored-changes")
+                                                           .string()});
+  if (auto st = d->writer->recover(); !st)
+    log_error(st.error().message());
 
   JailControllerOptions co;
   co.max_tracked = cfg.max_tracked;
