@@ -6,3 +6,11 @@ if(MCF2B_SANITIZE)
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# Coverage feedback for libFuzzer in every library a harness links; the harnesses
+# themselves link libFuzzer's main (fuzz/CMakeLists.txt).
+if(MCF2B_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "MCF2B_FUZZ needs clang (CXX=clang++ CC=clang)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
