@@ -184,7 +184,7 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
   const auto &options = daemon_options();
   for (const auto &[key, value] : it->second) {
     auto option = std::find_if(options.begin(), options.end(),
-                               [&](const DaemonOption &o) { return o.key == key; });
+                               [&key = key](const DaemonOption &o) { return o.key == key; });
     if (option == options.end())
       return Error::msg(value.where.to_string() + ": unknown key '" + key + "'");
     Values values = option->list ? split_word_list(value.text) : Values{value.text};

@@ -183,7 +183,11 @@ void JournalingStore::replay() {
       journaled_ = 0;
       return;
     }
-    for (auto &[seq, text] : entries) {
+    for (auto &entry : entries) {
+      // Named copies, not structured bindings: the lambda below captures them, which
+      // C++20 allows but clang before 16 refuses (the fuzz build uses clang).
+      const auto seq = entry.first;
+      const auto &text = entry.second;
       std::optional<Error> refused;
       auto batch = decode_batch(text);
       if (!batch) {
