@@ -539,4 +539,17 @@ Fail2banImport import_fail2ban_tree(const std::string &dir, const std::vector<Ja
   return out;
 }
 
+std::vector<std::string> filter_dirs_with_tree(std::vector<std::string> dirs,
+                                               const std::string &fail2ban_dir) {
+  std::string tree_filters = fail2ban_dir;
+  while (tree_filters.size() > 1 && tree_filters.back() == '/')
+    tree_filters.pop_back();
+  tree_filters += "/filter.d";
+  if (std::find(dirs.begin(), dirs.end(), tree_filters) != dirs.end())
+    return dirs;
+  auto stock = std::find(dirs.begin(), dirs.end(), "/etc/fail2ban/filter.d");
+  dirs.insert(stock, tree_filters);
+  return dirs;
+}
+
 } // namespace mcf2b

@@ -66,4 +66,10 @@ struct Fail2banImport {
 Fail2banImport import_fail2ban_tree(const std::string &dir, const std::vector<JailConfig> &existing,
                                     const Fail2banJailOptions &options);
 
+// The daemon's filter folders with the tree's filter.d added: after mcf2b's own folders
+// (a name mcf2b ships, such as sshd, stays mcf2b's), before the stock
+// /etc/fail2ban/filter.d where that is listed, else last.
+std::vector<std::string> filter_dirs_with_tree(std::vector<std::string> dirs,
+                                               const std::string &fail2ban_dir);
+
 } // namespace mcf2b
