@@ -366,7 +366,12 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
     combined[k] = v; // init options win over definition options
 
   auto status = substitute_tags(combined, [&](const std::string &tag) {
-    return interp.get("Definition", lower(tag));
+    // fail2ban's get_ex: in <Section/option> the section keeps its case (guacamole's
+    // <L_<logging>/failregex> is [L_catalina]'s), the option is lower-cased.
+    size_t slash = tag.find('/');
+    return interp.get("Definition", slash == std::string::npos
+                                        ? lower(tag)
+                                        : tag.substr(0, slash + 1) + lower(tag.substr(slash + 1)));
   });
   if (!status)
     return status.error().context(*path);

@@ -151,6 +151,82 @@ protected:
     return out;
   }
 
+  // Jail by jail, what mcf2b read against what fail2ban dumped for the same tree.
+  void compare_with_fail2ban(const json &reference, const Fail2banImport &imported) {
+    for (const auto &[name, ref] : reference.items()) {
+      SCOPED_TRACE("jail " + name);
+      const Fail2banJail *jail = find(imported, name);
+      ASSERT_NE(jail, nullptr);
+      const JailConfig &row = jail->config;
+      const JailLocalOptions &local = jail->local;
+      EXPECT_EQ(imported.jails.local_options.at(name), local);
+
+      // The filter: the same failregexes, in order, and the same prefregex.
+      std::vector<std::string> failregex;
+      for (const auto &r : jail->filter.failregex)
+        failregex.push_back(r.text);
+      EXPECT_EQ(failregex, ref.at("failregex").get<std::vector<std::string>>());
+      EXPECT_FALSE(failregex.empty());
+      if (ref.contains("prefregex")) {
+        ASSERT_TRUE(jail->filter.prefregex.has_value());
+        EXPECT_EQ(jail->filter.prefregex->text, ref.at("prefregex").get<std::string>());
+      } else {
+        EXPECT_FALSE(jail->filter.prefregex.has_value());
+      }
+      // The row's filter is what the daemon loads again: the same regexes.
+      auto again = matcher::load_filter(row.filter, options.filters);
+      ASSERT_TRUE(ok(again)) << again.error().message();
+      EXPECT_EQ(again->failregex.size(), failregex.size());
+
+      // Where the jail reads: the journal, or the files (globs expanded as fail2ban does).
+      if (ref.at("backend") == "systemd") {
+        EXPECT_EQ(local.backend, JailLocalOptions::Backend::systemd);
+        EXPECT_TRUE(local.logpaths.empty());
+        EXPECT_TRUE(ref.at("logpaths").empty());
+      } else {
+        EXPECT_EQ(ref.at("backend"), "auto");
+        EXPECT_EQ(local.backend, JailLocalOptions::Backend::auto_detect);
+        EXPECT_EQ(expand(local.logpaths), ref.at("logpaths").get<std::vector<std::string>>());
+        // The row keeps the first file, or the first pattern while none exists.
+        if (ref.at("logpaths").empty())
+          EXPECT_EQ(row.logpath, local.logpaths.at(0));
+        else
+          EXPECT_EQ(row.logpath, ref.at("logpaths").at(0).get<std::string>());
+      }
+      EXPECT_EQ(lines(local.journal_match), ref.at("journalmatch").get<std::vector<std::string>>());
+
+      EXPECT_EQ(row.maxretry, ref.at("maxretry").get<int>());
+      EXPECT_EQ(local.maxmatches, ref.at("maxmatches").get<int>());
+      EXPECT_EQ(row.findtime, ref.at("findtime").get<Seconds>());
+      EXPECT_EQ(row.bantime, ref.at("bantime").get<Seconds>());
+      EXPECT_EQ(imported.jails.use_dns.at(name),
+                matcher::parse_use_dns(ref.at("usedns").get<std::string>()).value());
+
+      // Actions: the same ones, with the same parameters; the ports are the firewall
+      // action's.
+      ASSERT_EQ(local.actions.size(), ref.at("actions").size());
+      for (size_t i = 0; i < local.actions.size(); ++i) {
+        auto spec = parse_fail2ban_action(local.actions[i], name);
+        ASSERT_TRUE(ok(spec)) << local.actions[i] << ": " << spec.error().message();
+        const json &action = ref.at("actions").at(i);
+        EXPECT_EQ(spec->name, action.at("name").get<std::string>());
+        for (const auto &[key, value] : spec->params) {
+          ASSERT_TRUE(action.at("params").contains(key)) << key;
+          const json &theirs = action.at("params").at(key);
+          if (theirs.is_boolean()) // fail2ban converts its bool options (actionstart_on_demand)
+            EXPECT_EQ(value == "true" || value == "yes" || value == "on" || value == "1",
+                      theirs.get<bool>())
+                << key;
+          else
+            EXPECT_EQ(value, theirs.get<std::string>()) << key;
+        }
+      }
+      const json &firewall = ref.at("actions").at(0);
+      EXPECT_EQ(row.banaction, parse_fail2ban_action(local.actions.at(0), name)->file);
+      EXPECT_EQ(ports(row.port), ports(firewall.at("params").at("port").get<std::string>()));
+    }
+  }
+
   std::string tree;
   Fail2banJailOptions options;
 };
@@ -164,17 +240,26 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
   // The paths through the tree's own variables (paths-common.conf's postfix_log is
   // %(syslog_mail_warn)s), nginx-http-auth with a glob and a second line.
   write("fail2ban/jail.local", "[DEFAULT]\n"
-                               "syslog_mail_warn = " + logs + "/mail.warn\n"
-                               "exim_main_log = " + logs + "/exim/mainlog\n"
-                               "nginx_error_log = " + logs + "/nginx/*error.log\n"
-                               "\n[sshd]\nbackend = systemd\n"
-                               "\n[postfix]\nenabled = true\n"
-                               "\n[dovecot]\nenabled = true\n"
-                               "\n[exim]\nenabled = true\n"
-                               "\n[recidive]\nenabled = true\nlogpath = " + logs + "/fail2ban.log\n"
-                               "\n[nginx-http-auth]\nenabled = true\n"
-                               "logpath = %(nginx_error_log)s\n"
-                               "          " + logs + "/nginx/other.log\n");
+                               "syslog_mail_warn = " +
+                                   logs +
+                                   "/mail.warn\n"
+                                   "exim_main_log = " +
+                                   logs +
+                                   "/exim/mainlog\n"
+                                   "nginx_error_log = " +
+                                   logs +
+                                   "/nginx/*error.log\n"
+                                   "\n[sshd]\nbackend = systemd\n"
+                                   "\n[postfix]\nenabled = true\n"
+                                   "\n[dovecot]\nenabled = true\n"
+                                   "\n[exim]\nenabled = true\n"
+                                   "\n[recidive]\nenabled = true\nlogpath = " +
+                                   logs +
+                                   "/fail2ban.log\n"
+                                   "\n[nginx-http-auth]\nenabled = true\n"
+                                   "logpath = %(nginx_error_log)s\n"
+                                   "          " +
+                                   logs + "/nginx/other.log\n");
   write("dump.py", kDumpToJson);
   std::string dumped = run(std::string(kPython) + " " + dir->file("dump.py") + " " + tree);
   json reference = json::parse(dumped, nullptr, false);
@@ -192,68 +277,7 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
                                          "nginx-http-auth"}));
   EXPECT_EQ(ours, theirs);
 
-  for (const auto &[name, ref] : reference.items()) {
-    SCOPED_TRACE("jail " + name);
-    const Fail2banJail *jail = find(imported, name);
-    ASSERT_NE(jail, nullptr);
-    const JailConfig &row = jail->config;
-    const JailLocalOptions &local = jail->local;
-    EXPECT_EQ(imported.jails.local_options.at(name), local);
-
-    // The filter: the same failregexes, in order, and the same prefregex.
-    std::vector<std::string> failregex;
-    for (const auto &r : jail->filter.failregex)
-      failregex.push_back(r.text);
-    EXPECT_EQ(failregex, ref["failregex"].get<std::vector<std::string>>());
-    EXPECT_FALSE(failregex.empty());
-    if (ref.contains("prefregex")) {
-      ASSERT_TRUE(jail->filter.prefregex.has_value());
-      EXPECT_EQ(jail->filter.prefregex->text, ref["prefregex"].get<std::string>());
-    } else {
-      EXPECT_FALSE(jail->filter.prefregex.has_value());
-    }
-    // The row's filter is what the daemon loads again: the same regexes.
-    auto again = matcher::load_filter(row.filter, options.filters);
-    ASSERT_TRUE(ok(again)) << again.error().message();
-    EXPECT_EQ(again->failregex.size(), failregex.size());
-
-    // Where the jail reads: the journal, or the files (globs expanded as fail2ban does).
-    if (ref["backend"] == "systemd") {
-      EXPECT_EQ(local.backend, JailLocalOptions::Backend::systemd);
-      EXPECT_TRUE(local.logpaths.empty());
-      EXPECT_TRUE(ref["logpaths"].empty());
-    } else {
-      EXPECT_EQ(ref["backend"], "auto");
-      EXPECT_EQ(local.backend, JailLocalOptions::Backend::auto_detect);
-      EXPECT_EQ(expand(local.logpaths), ref["logpaths"].get<std::vector<std::string>>());
-      EXPECT_EQ(row.logpath, ref["logpaths"][0].get<std::string>());
-    }
-    EXPECT_EQ(lines(local.journal_match), ref["journalmatch"].get<std::vector<std::string>>());
-
-    EXPECT_EQ(row.maxretry, ref["maxretry"].get<int>());
-    EXPECT_EQ(local.maxmatches, ref["maxmatches"].get<int>());
-    EXPECT_EQ(row.findtime, ref["findtime"].get<Seconds>());
-    EXPECT_EQ(row.bantime, ref["bantime"].get<Seconds>());
-    EXPECT_EQ(imported.jails.use_dns.at(name),
-              matcher::parse_use_dns(ref["usedns"].get<std::string>()).value());
-
-    // Actions: the same ones, with the same parameters; the ports are the firewall
-    // action's.
-    ASSERT_EQ(local.actions.size(), ref["actions"].size());
-    for (size_t i = 0; i < local.actions.size(); ++i) {
-      auto spec = matcher::FilterSpec::parse(local.actions[i]);
-      ASSERT_TRUE(ok(spec)) << local.actions[i];
-      const json &action = ref["actions"][i];
-      EXPECT_EQ(spec->name, action["name"].get<std::string>());
-      for (const auto &[key, value] : spec->params) {
-        ASSERT_TRUE(action["params"].contains(key)) << key;
-        EXPECT_EQ(value, action["params"][key].get<std::string>()) << key;
-      }
-    }
-    const json &firewall = ref["actions"][0];
-    EXPECT_EQ(row.banaction, firewall["name"].get<std::string>());
-    EXPECT_EQ(ports(row.port), ports(firewall["params"]["port"].get<std::string>()));
-  }
+  compare_with_fail2ban(reference, imported);
   // Spot checks that the comparison above is not vacuous.
   EXPECT_EQ(find(imported, "postfix")->config.port, "smtp,465,submission");
   EXPECT_EQ(find(imported, "recidive")->config.port, ""); // 0:65535, every port
@@ -261,6 +285,25 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
   EXPECT_EQ(find(imported, "nginx-http-auth")->local.logpaths.size(), 2u);
   EXPECT_EQ(find(imported, "sshd")->config.filter, "sshd[logtype=journal, mode=normal]");
   EXPECT_EQ(find(imported, "postfix")->config.filter, "postfix[mode=more]");
+}
+
+TEST_F(Fail2banTree, EveryStockJailEnabledReadsAsFail2banDumpsIt) {
+  // fail2ban's whole jail.conf at once: every filter, log path variable and action of
+  // the package, whether or not its logs exist here.
+  write("fail2ban/jail.local", "[DEFAULT]\nenabled = true\n");
+  write("dump.py", kDumpToJson);
+  std::string dumped = run(std::string(kPython) + " " + dir->file("dump.py") + " " + tree);
+  json reference = json::parse(dumped, nullptr, false);
+  ASSERT_FALSE(reference.is_discarded()) << "fail2ban-client -d gave: " << dumped;
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  std::set<std::string> theirs, ours;
+  for (const auto &[name, j] : reference.items())
+    theirs.insert(name);
+  for (const auto &j : imported.enabled)
+    ours.insert(j.config.name);
+  EXPECT_GT(theirs.size(), 80u);
+  EXPECT_EQ(ours, theirs) << messages(imported);
+  compare_with_fail2ban(reference, imported);
 }
 
 TEST_F(Fail2banTree, TheStockTreeAloneLoadsSshdWithoutErrors) {
@@ -274,9 +317,9 @@ TEST_F(Fail2banTree, TheStockTreeAloneLoadsSshdWithoutErrors) {
   EXPECT_EQ(sshd.local.logpaths, std::vector<std::string>{"/var/log/auth.log"});
   EXPECT_EQ(sshd.local.backend, JailLocalOptions::Backend::auto_detect);
   EXPECT_EQ(sshd.local.journal_match, "_SYSTEMD_UNIT=sshd.service + _COMM=sshd");
-  EXPECT_EQ(sshd.local.actions, std::vector<std::string>{
-                                    "iptables-multiport[port=\"ssh\", protocol=\"tcp\", "
-                                    "chain=\"<known/chain>\"]"});
+  EXPECT_EQ(sshd.local.actions,
+            std::vector<std::string>{"iptables-multiport[port=\"ssh\", protocol=\"tcp\", "
+                                     "chain=\"<known/chain>\"]"});
   // The only warning allowed is the one fail2ban gives too: no /var/log/auth.log here
   // ("Have not found any log file for sshd jail").
   for (const auto &w : imported.warnings)
@@ -286,10 +329,10 @@ TEST_F(Fail2banTree, TheStockTreeAloneLoadsSshdWithoutErrors) {
 }
 
 TEST_F(Fail2banTree, TimesAreReadAsFail2bansStr2seconds) {
-  const std::vector<std::string> values = {"600",  "10m",      "1h",        "1d",     "5w",
-                                           "1mo",  "1y",       "1h 30m",    "-1",     "1d12h",
-                                           "6 months", "1year-6mo", "1 h", "1.5h", "2W",
-                                           "90s",  "1hour+30min", "0d 1h 30m", "48h", "3 days"};
+  const std::vector<std::string> values = {
+      "600",    "10m", "1h",          "1d",        "5w",        "1mo",   "1y",
+      "1h 30m", "-1",  "1d12h",       "6 months",  "1year-6mo", "1 h",   "1.5h",
+      "2W",     "90s", "1hour+30min", "0d 1h 30m", "48h",       "3 days"};
   std::string script = "from fail2ban.server.mytime import MyTime\n";
   for (const auto &v : values)
     script += "print(int(MyTime.str2seconds('" + v + "')))\n";
@@ -364,15 +407,15 @@ TEST_F(Fail2banTree, AnIncludeLoopIsRefusedAndTheRestLoads) {
   write("fail2ban/loop-b.conf", "[INCLUDES]\nafter = loop-a.conf\n[DEFAULT]\nb = 2\n");
   Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
   ASSERT_EQ(imported.jails.errors.size(), 1u) << messages(imported);
-  EXPECT_NE(imported.jails.errors[0].message().find("loop-b.conf: include loop"),
-            std::string::npos)
+  EXPECT_NE(imported.jails.errors[0].message().find("loop-b.conf: include loop"), std::string::npos)
       << messages(imported);
   ASSERT_EQ(imported.enabled.size(), 1u);
   EXPECT_EQ(imported.enabled[0].config.maxretry, 3);
 }
 
 TEST_F(Fail2banTree, SelfReferencesAndDoublingInterpolationsStopTheJailOnly) {
-  std::string doubling = "[DEFAULT]\nx0 = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  std::string doubling =
+      "[DEFAULT]\nx0 = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   for (int i = 1; i <= 8; ++i) // 64 * 4^8 bytes: 4 MiB, 9 levels deep
     doubling += "x" + std::to_string(i) + " = %(x" + std::to_string(i - 1) + ")s%(x" +
                 std::to_string(i - 1) + ")s%(x" + std::to_string(i - 1) + ")s%(x" +
@@ -430,11 +473,13 @@ TEST_F(Fail2banTree, BadValuesAreReportedWithFileAndLineAndOthersGoOn) {
   std::string all = messages(imported);
   ASSERT_EQ(imported.jails.errors.size(), 5u) << all;
   EXPECT_NE(all.find(tree + "/jail.local:2: [sshd] maxretry: not a whole number"),
-            std::string::npos) << all;
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find(tree + "/jail.local:7: [postfix] bantime: not a time fail2ban reads"),
-            std::string::npos) << all;
-  EXPECT_NE(all.find(tree + "/jail.local:11: [dovecot] filter no-such-filter:"),
-            std::string::npos) << all;
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find(tree + "/jail.local:11: [dovecot] filter no-such-filter:"), std::string::npos)
+      << all;
   EXPECT_NE(all.find(tree + "/jail.local:15: [exim] port:"), std::string::npos) << all;
   EXPECT_NE(all.find("[this-jail-name-is-far-too-long-for-ipset]"), std::string::npos) << all;
   EXPECT_EQ(all.find("lots"), std::string::npos) << "a value echoed back";

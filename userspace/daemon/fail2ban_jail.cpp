@@ -37,25 +37,65 @@ bool exists(const std::string &path) {
 }
 
 // What fail2ban's JailReader reads from a jail section (its own options and its filter's).
-const std::set<std::string> kJailOptions = {
-    "enabled",        "backend",          "maxretry",        "maxmatches",
-    "findtime",       "bantime",          "bantime.increment", "bantime.factor",
-    "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime",
-    "bantime.overalljails", "ignorecommand", "ignoreself",     "ignoreip",
-    "ignorecache",    "filter",           "logtimezone",     "logencoding",
-    "logpath",        "action",           "usedns",          "prefregex",
-    "ignoreregex",    "failregex",        "maxlines",        "datepattern",
-    "journalmatch"};
+const std::set<std::string> kJailOptions = {"enabled",
+                                            "backend",
+                                            "maxretry",
+                                            "maxmatches",
+                                            "findtime",
+                                            "bantime",
+                                            "bantime.increment",
+                                            "bantime.factor",
+                                            "bantime.formula",
+                                            "bantime.multipliers",
+                                            "bantime.maxtime",
+                                            "bantime.rndtime",
+                                            "bantime.overalljails",
+                                            "ignorecommand",
+                                            "ignoreself",
+                                            "ignoreip",
+                                            "ignorecache",
+                                            "filter",
+                                            "logtimezone",
+                                            "logencoding",
+                                            "logpath",
+                                            "action",
+                                            "usedns",
+                                            "prefregex",
+                                            "ignoreregex",
+                                            "failregex",
+                                            "maxlines",
+                                            "datepattern",
+                                            "journalmatch"};
 
 // Actions mcf2b's own enforcement carries out: the firewall ones, on the jail's ports.
 bool is_firewall_action(const std::string &name) {
-  static const char *const kPrefixes[] = {"iptables", "ip6tables", "nftables", "firewallcmd",
-                                          "shorewall", "ufw",      "route",    "pf",
-                                          "bsd-ipfw",  "ipfw",     "npf",      "apf",
-                                          "ipfilter",  "osx-ipfw", "osx-afctl", "hostsdeny",
-                                          "symbiosis-blacklist"};
+  static const char *const kPrefixes[] = {
+      "iptables",           "ip6tables", "nftables",  "firewallcmd",
+      "shorewall",          "ufw",       "route",     "pf",
+      "bsd-ipfw",           "ipfw",      "npf",       "apf",
+      "ipfilter",           "osx-ipfw",  "osx-afctl", "hostsdeny",
+      "symbiosis-blacklist"};
   return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
                      [&](const char *p) { return name.rfind(p, 0) == 0; });
+}
+
+constexpr size_t kPortColumn = 50; // MailCleaner's fail2ban_jail.port
+
+// Ports as numbers, sorted, runs as ranges ("25,110,143,465,587,993,995,1080:1081").
+std::string port_numbers(std::vector<uint16_t> ports) {
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  std::string out;
+  for (size_t i = 0; i < ports.size();) {
+    size_t j = i;
+    while (j + 1 < ports.size() && ports[j + 1] == ports[j] + 1)
+      ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(ports[i]);
+    if (j > i)
+      out += ":" + std::to_string(ports[j]);
+    i = j + 1;
+  }
+  return out;
 }
 
 // fail2ban's splitWithOptions: action lines are "name" or "name[params]" (params may span
@@ -94,6 +134,71 @@ Result<std::vector<std::string>> split_actions(const std::string &text) {
     out.push_back(trim(std::string_view(text).substr(start, i - start)));
   }
   return out;
+}
+
+bool is_option_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+}
+
+// fail2ban's OPTION_EXTRACT_CRE over the text between the first '[' and the last ']':
+// key=value pairs, values "quoted", 'quoted' or bare up to ',' or ']'; pairs separated
+// by ',' or by "][" (a further group).
+Status extract_options(std::string_view text, std::map<std::string, std::string> &out) {
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+  };
+  while (true) {
+    skip();
+    if (i >= text.size())
+      return {};
+    if (text[i] == ',') { // ",?\s*$": a trailing comma
+      ++i;
+      skip();
+      if (i >= text.size())
+        return {};
+      return Error::msg("expected key=value after ','");
+    }
+    size_t key_start = i;
+    while (i < text.size() && is_option_name_char(text[i]))
+      ++i;
+    if (i == key_start || i >= text.size() || text[i] != '=')
+      return Error::msg("expected key=value");
+    std::string key(text.substr(key_start, i - key_start));
+    ++i;
+    std::string value;
+    if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
+      char quote = text[i++];
+      size_t close = text.find(quote, i);
+      if (close == std::string_view::npos)
+        return Error::msg("unterminated quote");
+      value = text.substr(i, close - i);
+      i = close + 1;
+    } else {
+      size_t end = text.find_first_of(",]", i);
+      if (end == std::string_view::npos)
+        end = text.size();
+      value = text.substr(i, end - i);
+      i = end;
+    }
+    out[key] = trim(value);
+    if (i >= text.size())
+      return {};
+    if (text[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (text[i] == ']') { // "]\s*[": the next group
+      ++i;
+      skip();
+      if (i < text.size() && text[i] == '[') {
+        ++i;
+        continue;
+      }
+    }
+    return Error::msg("unexpected text after a value");
+  }
 }
 
 struct Reader {
@@ -305,8 +410,8 @@ Status read_times(const Reader &r, JailConfig &row, JailLocalOptions &local) {
   if (!formula)
     return formula.error();
   inc.formula = *formula;
-  for (auto [key, field] : {std::pair{"bantime.maxtime", &inc.maxtime},
-                            std::pair{"bantime.rndtime", &inc.rndtime}}) {
+  for (auto [key, field] :
+       {std::pair{"bantime.maxtime", &inc.maxtime}, std::pair{"bantime.rndtime", &inc.rndtime}}) {
     auto d = r.duration(key);
     if (!d)
       return d.error();
@@ -373,16 +478,16 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
   }
   bool ports_set = false;
   for (const auto &line : *lines) {
-    auto spec = matcher::FilterSpec::parse(line);
+    auto spec = parse_fail2ban_action(line, r.name);
     if (!spec)
-      return r.fail("action", "an action is not name[key=value, ...]");
-    const std::string &action = spec->name;
+      return r.fail("action", "an action is not name[key=value, ...]: " + spec.error().message());
+    const std::string &action = spec->file;
     bool python = action.ends_with(".py");
     if (python ? !exists(dir + "/action.d/" + action)
                : !exists(dir + "/action.d/" + action + ".conf") &&
                      !exists(dir + "/action.d/" + action + ".local"))
-      return r.fail("action", "action " + action.substr(0, 64) + " not found in " + dir +
-                                  "/action.d");
+      return r.fail("action",
+                    "action " + action.substr(0, 64) + " not found in " + dir + "/action.d");
     jail.local.actions.push_back(line);
     if (ports_set || !(is_firewall_action(action) || banactions.count(action)))
       continue;
@@ -405,13 +510,16 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
   }
   if (jail.local.actions.empty())
     r.warn("action", "no action: mcf2b's enforcement still bans on the jail's ports");
-  std::erase_if(jail.config.port, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+  std::erase_if(jail.config.port,
+                [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
   std::string why;
   auto ports = parse_port_list(jail.config.port, &why);
   if (!ports)
     return r.fail("port", why.substr(0, 80));
   if (ports->empty())
     jail.config.port.clear(); // 0:65535 and the like: every port
+  else if (jail.config.port.size() > kPortColumn)
+    jail.config.port = port_numbers(*ports); // names spelled as numbers to fit the row
   return {};
 }
 
@@ -437,6 +545,35 @@ void warn_unused(const Reader &r) {
 }
 
 } // namespace
+
+Result<Fail2banAction> parse_fail2ban_action(std::string_view line, const std::string &jail) {
+  Fail2banAction action;
+  size_t open = line.find('[');
+  action.file = trim(line.substr(0, open));
+  if (action.file.empty())
+    return Error::msg("no action name");
+  if (open != std::string_view::npos) {
+    size_t close = line.rfind(']');
+    if (close == std::string_view::npos || close < open || !trim(line.substr(close + 1)).empty())
+      return Error::msg("'[' without a closing ']' at the end");
+    if (auto st = extract_options(line.substr(open + 1, close - open - 1), action.params); !st)
+      return st.error();
+  }
+  // ActionReader: the name parameter defaults to the jail's; the action's own name is
+  // the file's, suffixed when that differs, unless actname says otherwise.
+  std::string stem =
+      action.file.ends_with(".py") ? action.file.substr(0, action.file.size() - 3) : action.file;
+  auto name = action.params.find("name");
+  if (auto actname = action.params.find("actname"); actname != action.params.end())
+    action.name = actname->second;
+  else if (name == action.params.end() || name->second == jail)
+    action.name = stem;
+  else if (name->second.starts_with(jail))
+    action.name = stem + name->second.substr(jail.size());
+  else
+    action.name = stem + "-" + name->second;
+  return action;
+}
 
 Result<bool> fail2ban_jail_enabled(const Fail2banTree &tree, const std::string &name,
                                    std::vector<std::string> &warnings) {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/ip_address.h"
@@ -28,13 +30,24 @@ struct Fail2banJailOptions {
 
 // One enabled jail of a fail2ban tree, as mcf2b takes it.
 struct Fail2banJail {
-  JailConfig config;     // the row: maxretry, findtime, bantime, ports, filter, first log path
+  JailConfig config;      // the row: maxretry, findtime, bantime, ports, filter, first log path
   JailLocalOptions local; // log paths, backend, journal match, actions, increment, ...
   std::vector<IpPrefix> ignoreip;
   std::optional<matcher::UseDns> use_dns;
   // The filter as loaded (its failregexes), for reports and tests.
   matcher::FilterDefinition filter;
 };
+
+// One action line of a jail, as fail2ban's extractOptions and ActionReader read it:
+// "file[key=value, ...][key=value]" (later groups override), the action's name being the
+// file's, suffixed when its name parameter differs from the jail's ("iptables-multiport"
+// with name=asterisk-tcp in jail asterisk is "iptables-multiport-tcp").
+struct Fail2banAction {
+  std::string file;                          // action.d/FILE.conf ("smtp.py" for Python)
+  std::string name;                          // fail2ban's actname
+  std::map<std::string, std::string> params; // as written, names keep their case
+};
+Result<Fail2banAction> parse_fail2ban_action(std::string_view line, const std::string &jail);
 
 // Whether fail2ban would start the jail of section `name` (enabled = true/yes/on/1).
 Result<bool> fail2ban_jail_enabled(const Fail2banTree &tree, const std::string &name,

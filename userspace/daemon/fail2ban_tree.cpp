@@ -95,7 +95,9 @@ struct Fail2banTree::Reading {
   }
 
   void add(const std::string &path) {
-    auto fail = [&](const std::string &why) { tree.errors_.push_back(Error::msg(path + ": " + why)); };
+    auto fail = [&](const std::string &why) {
+      tree.errors_.push_back(Error::msg(path + ": " + why));
+    };
     if (!exists(path))
       return; // a missing include (typically a *.local) is not an error, as in fail2ban
     if (tree.files_.size() >= limits.max_files)
@@ -203,7 +205,8 @@ const std::map<std::string, IniValue> *Fail2banTree::own(const std::string &sect
   return it == sections_.end() ? nullptr : &it->second;
 }
 
-std::optional<IniValue> Fail2banTree::raw(const std::string &section, const std::string &key) const {
+std::optional<IniValue> Fail2banTree::raw(const std::string &section,
+                                          const std::string &key) const {
   if (key.starts_with("known/")) {
     auto k = known_.find(section);
     if (k == known_.end())

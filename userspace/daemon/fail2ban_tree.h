@@ -43,7 +43,8 @@ public:
   // INCLUDES is a jail to fail2ban).
   [[nodiscard]] const std::vector<std::string> &jail_names() const { return order_; }
   // A section's own keys (without [DEFAULT]'s); nullptr for an unknown section.
-  [[nodiscard]] const std::map<std::string, matcher::IniValue> *own(const std::string &section) const;
+  [[nodiscard]] const std::map<std::string, matcher::IniValue> *
+  own(const std::string &section) const;
   // The raw value of key seen from section: its own, else [DEFAULT]'s; "known/<key>" is
   // what the section's value overrode.
   [[nodiscard]] std::optional<matcher::IniValue> raw(const std::string &section,
