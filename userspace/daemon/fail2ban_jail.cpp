@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/word_list.h"
+#include "userspace/daemon/fail2ban_action.h"
 #include "userspace/daemon/fail2ban_time.h"
 #include "userspace/model/jail_name.h"
 
@@ -66,140 +67,6 @@ const std::set<std::string> kJailOptions = {"enabled",
                                             "maxlines",
                                             "datepattern",
                                             "journalmatch"};
-
-// Actions mcf2b's own enforcement carries out: the firewall ones, on the jail's ports.
-bool is_firewall_action(const std::string &name) {
-  static const char *const kPrefixes[] = {
-      "iptables",           "ip6tables", "nftables",  "firewallcmd",
-      "shorewall",          "ufw",       "route",     "pf",
-      "bsd-ipfw",           "ipfw",      "npf",       "apf",
-      "ipfilter",           "osx-ipfw",  "osx-afctl", "hostsdeny",
-      "symbiosis-blacklist"};
-  return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
-                     [&](const char *p) { return name.rfind(p, 0) == 0; });
-}
-
-constexpr size_t kPortColumn = 50; // MailCleaner's fail2ban_jail.port
-
-// Ports as numbers, sorted, runs as ranges ("25,110,143,465,587,993,995,1080:1081").
-std::string port_numbers(std::vector<uint16_t> ports) {
-  std::sort(ports.begin(), ports.end());
-  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
-  std::string out;
-  for (size_t i = 0; i < ports.size();) {
-    size_t j = i;
-    while (j + 1 < ports.size() && ports[j + 1] == ports[j] + 1)
-      ++j;
-    out += (out.empty() ? "" : ",") + std::to_string(ports[i]);
-    if (j > i)
-      out += ":" + std::to_string(ports[j]);
-    i = j + 1;
-  }
-  return out;
-}
-
-// fail2ban's splitWithOptions: action lines are "name" or "name[params]" (params may span
-// lines and hold quoted spaces), separated by white space.
-Result<std::vector<std::string>> split_actions(const std::string &text) {
-  std::vector<std::string> out;
-  size_t i = 0, n = text.size();
-  auto space = [&](size_t k) { return std::isspace(static_cast<unsigned char>(text[k])); };
-  while (i < n) {
-    while (i < n && space(i))
-      ++i;
-    if (i >= n)
-      break;
-    size_t start = i;
-    while (i < n && !space(i) && text[i] != '[')
-      ++i;
-    for (;;) {
-      size_t k = i;
-      while (k < n && space(k))
-        ++k;
-      if (k >= n || text[k] != '[')
-        break;
-      i = k + 1;
-      char quote = 0;
-      while (i < n && (quote || text[i] != ']')) {
-        if (quote && text[i] == quote)
-          quote = 0;
-        else if (!quote && (text[i] == '"' || text[i] == '\''))
-          quote = text[i];
-        ++i;
-      }
-      if (i >= n)
-        return Error::msg("an action's '[' has no closing ']'");
-      ++i;
-    }
-    out.push_back(trim(std::string_view(text).substr(start, i - start)));
-  }
-  return out;
-}
-
-bool is_option_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-}
-
-// fail2ban's OPTION_EXTRACT_CRE over the text between the first '[' and the last ']':
-// key=value pairs, values "quoted", 'quoted' or bare up to ',' or ']'; pairs separated
-// by ',' or by "][" (a further group).
-Status extract_options(std::string_view text, std::map<std::string, std::string> &out) {
-  size_t i = 0;
-  auto skip = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
-      ++i;
-  };
-  while (true) {
-    skip();
-    if (i >= text.size())
-      return {};
-    if (text[i] == ',') { // ",?\s*$": a trailing comma
-      ++i;
-      skip();
-      if (i >= text.size())
-        return {};
-      return Error::msg("expected key=value after ','");
-    }
-    size_t key_start = i;
-    while (i < text.size() && is_option_name_char(text[i]))
-      ++i;
-    if (i == key_start || i >= text.size() || text[i] != '=')
-      return Error::msg("expected key=value");
-    std::string key(text.substr(key_start, i - key_start));
-    ++i;
-    std::string value;
-    if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
-      char quote = text[i++];
-      size_t close = text.find(quote, i);
-      if (close == std::string_view::npos)
-        return Error::msg("unterminated quote");
-      value = text.substr(i, close - i);
-      i = close + 1;
-    } else {
-      size_t end = text.find_first_of(",]", i);
-      if (end == std::string_view::npos)
-        end = text.size();
-      value = text.substr(i, end - i);
-      i = end;
-    }
-    out[key] = trim(value);
-    if (i >= text.size())
-      return {};
-    if (text[i] == ',') {
-      ++i;
-      continue;
-    }
-    if (text[i] == ']') { // "]\s*[": the next group
-      ++i;
-      skip();
-      if (i < text.size() && text[i] == '[') {
-        ++i;
-        continue;
-      }
-    }
-    return Error::msg("unexpected text after a value");
-  }
-}
 
 struct Reader {
   const Fail2banTree &tree;
@@ -465,7 +332,7 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
   auto text = r.text("action");
   if (!text)
     return text.error();
-  auto lines = split_actions(*text);
+  auto lines = split_fail2ban_actions(*text);
   if (!lines)
     return r.fail("action", lines.error().message());
   std::set<std::string> banactions;
@@ -545,35 +412,6 @@ void warn_unused(const Reader &r) {
 }
 
 } // namespace
-
-Result<Fail2banAction> parse_fail2ban_action(std::string_view line, const std::string &jail) {
-  Fail2banAction action;
-  size_t open = line.find('[');
-  action.file = trim(line.substr(0, open));
-  if (action.file.empty())
-    return Error::msg("no action name");
-  if (open != std::string_view::npos) {
-    size_t close = line.rfind(']');
-    if (close == std::string_view::npos || close < open || !trim(line.substr(close + 1)).empty())
-      return Error::msg("'[' without a closing ']' at the end");
-    if (auto st = extract_options(line.substr(open + 1, close - open - 1), action.params); !st)
-      return st.error();
-  }
-  // ActionReader: the name parameter defaults to the jail's; the action's own name is
-  // the file's, suffixed when that differs, unless actname says otherwise.
-  std::string stem =
-      action.file.ends_with(".py") ? action.file.substr(0, action.file.size() - 3) : action.file;
-  auto name = action.params.find("name");
-  if (auto actname = action.params.find("actname"); actname != action.params.end())
-    action.name = actname->second;
-  else if (name == action.params.end() || name->second == jail)
-    action.name = stem;
-  else if (name->second.starts_with(jail))
-    action.name = stem + name->second.substr(jail.size());
-  else
-    action.name = stem + "-" + name->second;
-  return action;
-}
 
 Result<bool> fail2ban_jail_enabled(const Fail2banTree &tree, const std::string &name,
                                    std::vector<std::string> &warnings) {

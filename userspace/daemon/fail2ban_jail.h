@@ -12,6 +12,7 @@
 #include "matcher/filter_definition.h"
 #include "matcher/host_name_resolver.h"
 #include "matcher/use_dns.h"
+#include "userspace/daemon/fail2ban_action.h"
 #include "userspace/daemon/fail2ban_tree.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/model/jail.h"
@@ -37,17 +38,6 @@ struct Fail2banJail {
   // The filter as loaded (its failregexes), for reports and tests.
   matcher::FilterDefinition filter;
 };
-
-// One action line of a jail, as fail2ban's extractOptions and ActionReader read it:
-// "file[key=value, ...][key=value]" (later groups override), the action's name being the
-// file's, suffixed when its name parameter differs from the jail's ("iptables-multiport"
-// with name=asterisk-tcp in jail asterisk is "iptables-multiport-tcp").
-struct Fail2banAction {
-  std::string file;                          // action.d/FILE.conf ("smtp.py" for Python)
-  std::string name;                          // fail2ban's actname
-  std::map<std::string, std::string> params; // as written, names keep their case
-};
-Result<Fail2banAction> parse_fail2ban_action(std::string_view line, const std::string &jail);
 
 // Whether fail2ban would start the jail of section `name` (enabled = true/yes/on/1).
 Result<bool> fail2ban_jail_enabled(const Fail2banTree &tree, const std::string &name,
