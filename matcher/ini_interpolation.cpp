@@ -99,7 +99,7 @@ Result<std::string> IniInterpolator::interpolate(const std::string &text,
       if (!inner)
         return inner;
       if (out.size() + inner->size() > kMaxExpandedSize)
-        return Error::msg(where.to_string() + ": %(" + name + ")s expands beyond " +
+        return Error::msg(where.to_string() + ": %(" + name.substr(0, 64) + ")s expands beyond " +
                           std::to_string(kMaxExpandedSize / 1024) + " KiB");
       out += *inner;
       i = close + 2;

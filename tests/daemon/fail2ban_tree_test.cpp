@@ -397,6 +397,25 @@ TEST_F(Fail2banTree, FailTwoBanOptionsBeyondTheRowAreRead) {
                                    "dest=\"root@localhost\", protocol=\"tcp\", "
                                    "chain=\"<known/chain>\"]");
   EXPECT_EQ(sshd.config.banaction, "iptables-multiport");
+  ASSERT_EQ(imported.notes.size(), 1u);
+  EXPECT_EQ(imported.notes[0], "[sshd] actions: iptables-multiport carried out by mcf2b's "
+                               "enforcement; sendmail-whois kept for mcf2b's action runner");
+}
+
+TEST_F(Fail2banTree, IncludesNestedTooDeeplyAreRefused) {
+  std::string chain = "[INCLUDES]\nbefore = inc1.conf\n\n[sshd]\nmaxretry = 3\n";
+  write("fail2ban/jail.local", chain);
+  for (int i = 1; i <= 12; ++i)
+    write("fail2ban/inc" + std::to_string(i) + ".conf",
+          "[INCLUDES]\nbefore = inc" + std::to_string(i + 1) + ".conf\n[DEFAULT]\nv" +
+              std::to_string(i) + " = 1\n");
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  ASSERT_EQ(imported.jails.errors.size(), 1u) << messages(imported);
+  EXPECT_NE(imported.jails.errors[0].message().find("includes nested more than 8 levels deep"),
+            std::string::npos)
+      << messages(imported);
+  ASSERT_EQ(imported.enabled.size(), 1u);
+  EXPECT_EQ(imported.enabled[0].config.maxretry, 3);
 }
 
 // --- hostile trees ----------------------------------------------------------------

@@ -379,6 +379,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                                tree_options);
     for (const auto &w : tree.warnings)
       log_warning(w);
+    for (const auto &n : tree.notes)
+      log_info(n);
     for (const auto &e : tree.jails.errors)
       log_error(e.message());
     for (auto &[name, mode] : tree.jails.use_dns)

@@ -210,6 +210,8 @@ Status read_filter(const Reader &r, const Fail2banJailOptions &options, Fail2ban
   auto spec = matcher::FilterSpec::parse(*text);
   if (!spec)
     return r.fail("filter", "not name[key=value, ...]");
+  if (spec->name.size() > 255)
+    return r.fail("filter", "a filter name longer than 255 characters");
   // fail2ban's FilterReader.applyAutoOptions: a journal jail's filter reads journal lines.
   if (jail.local.backend == JailLocalOptions::Backend::systemd && !spec->params.count("logtype"))
     spec->params["logtype"] = "journal";
@@ -343,7 +345,8 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
     if (!v->empty())
       banactions.insert(*v);
   }
-  bool ports_set = false;
+  bool firewall_seen = false, ports_set = false;
+  std::string enforced, kept;
   for (const auto &line : *lines) {
     auto spec = parse_fail2ban_action(line, r.name);
     if (!spec)
@@ -356,19 +359,26 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
       return r.fail("action",
                     "action " + action.substr(0, 64) + " not found in " + dir + "/action.d");
     jail.local.actions.push_back(line);
-    if (ports_set || !(is_firewall_action(action) || banactions.count(action)))
+    const bool firewall = is_firewall_action(action) || banactions.count(action);
+    std::string &list = firewall ? enforced : kept;
+    list += (list.empty() ? "" : ", ") + spec->name;
+    if (!firewall || firewall_seen)
       continue;
-    ports_set = true;
+    firewall_seen = true;
     jail.config.banaction = action;
+    auto port = spec->params.find("port");
     if (action.find("allports") != std::string::npos) {
       jail.config.port.clear(); // every port
-      continue;
-    }
-    auto port = spec->params.find("port");
-    if (port == spec->params.end())
-      continue; // the action's own default: keep the jail's port below
-    jail.config.port = port->second;
+      ports_set = true;
+    } else if (port != spec->params.end()) {
+      jail.config.port = port->second;
+      ports_set = true;
+    } // else the action's own default port: the jail's port key below stands for it
   }
+  jail.actions_note =
+      "[" + r.name + "] actions: " +
+      (enforced.empty() ? "no firewall action" : enforced + " carried out by mcf2b's enforcement") +
+      (kept.empty() ? "" : "; " + kept + " kept for mcf2b's action runner");
   if (!ports_set) {
     auto port = r.text("port");
     if (!port)
@@ -509,6 +519,7 @@ Fail2banImport import_fail2ban_tree(const std::string &dir, const std::vector<Ja
     if (jail->use_dns)
       out.jails.use_dns[name] = *jail->use_dns;
     out.jails.local_options[name] = jail->local;
+    out.notes.push_back(jail->actions_note);
     out.enabled.push_back(std::move(*jail));
   }
   return out;

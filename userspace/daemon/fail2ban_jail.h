@@ -37,6 +37,9 @@ struct Fail2banJail {
   std::optional<matcher::UseDns> use_dns;
   // The filter as loaded (its failregexes), for reports and tests.
   matcher::FilterDefinition filter;
+  // Which actions mcf2b's enforcement carries out and which are kept for the action
+  // runner, for the start log.
+  std::string actions_note;
 };
 
 // Whether fail2ban would start the jail of section `name` (enabled = true/yes/on/1).
@@ -60,6 +63,7 @@ Result<Fail2banJail> read_fail2ban_jail(const Fail2banTree &tree, const std::str
 struct Fail2banImport {
   JailImport jails; // what the daemon merges, as it merges its own jail folder
   std::vector<std::string> warnings;
+  std::vector<std::string> notes;    // one per enabled jail: its actions_note
   std::vector<Fail2banJail> enabled; // each enabled jail read, in the tree's order
 };
 
