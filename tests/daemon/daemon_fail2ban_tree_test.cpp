@@ -5,6 +5,7 @@
 // The real daemon code over the in-memory enforcer: no root.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +17,8 @@
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"
+#include "userspace/daemon/daemon_config.h"
+#include "userspace/daemon/fail2ban_jail.h"
 #include "userspace/enforce/memory_enforcer.h"
 
 using namespace mcf2b;
@@ -146,6 +149,26 @@ TEST_F(DaemonFail2banTree, McfTwoBsOwnJailFolderWinsAndARestartKeepsIt) {
   append_mail_log(kAttacker, 2);
   ASSERT_TRUE(eventually(
       [&] { return kernel_->bans("postfix").count(IpPrefix::parse(kAttacker).value()) == 1; }));
+}
+
+TEST_F(DaemonFail2banTree, TheSettingIsAConfigKeyAndAFlagAndItsFiltersComeAfterMcfTwoBs) {
+  std::ofstream(dir->file("mcf2bd.conf")) << "[mcf2bd]\nfail2ban_dir = /etc/fail2ban\n";
+  DaemonConfig c;
+  ASSERT_TRUE(ok(read_daemon_config(dir->file("mcf2bd.conf"), c)));
+  EXPECT_EQ(c.fail2ban_dir, "/etc/fail2ban");
+  EXPECT_TRUE(DaemonConfig{}.fail2ban_dir.empty()) << "no fail2ban tree unless asked";
+  const auto &options = daemon_options();
+  auto option = std::find_if(options.begin(), options.end(),
+                             [](const DaemonOption &o) { return o.key == "fail2ban_dir"; });
+  ASSERT_NE(option, options.end());
+  EXPECT_EQ(option->flag, "--fail2ban-dir");
+  // The tree's filter.d: after mcf2b's own, before the stock one; not twice.
+  const std::vector<std::string> dirs = {"/etc/mcf2b/filter.d", "/usr/share/mcf2b/filter.d",
+                                         "/etc/fail2ban/filter.d"};
+  EXPECT_EQ(filter_dirs_with_tree(dirs, "/srv/f2b/"),
+            (std::vector<std::string>{"/etc/mcf2b/filter.d", "/usr/share/mcf2b/filter.d",
+                                      "/srv/f2b/filter.d", "/etc/fail2ban/filter.d"}));
+  EXPECT_EQ(filter_dirs_with_tree(dirs, "/etc/fail2ban"), dirs);
 }
 
 } // namespace

@@ -466,6 +466,16 @@ TEST_F(Fail2banTree, AHugeFileIsRefusedWithAClearError) {
   EXPECT_EQ(imported.enabled[0].config.maxretry, 5);
 }
 
+TEST_F(Fail2banTree, TooManyJailSectionsAreRefusedBeyondTheLimit) {
+  options.limits.max_jails = 50; // the stock jail.conf alone has more
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  ASSERT_EQ(imported.jails.errors.size(), 1u) << messages(imported);
+  EXPECT_NE(imported.jails.errors[0].message().find("more than 50 jail sections"),
+            std::string::npos)
+      << messages(imported);
+  EXPECT_EQ(imported.enabled.size(), 1u); // sshd comes early in jail.conf
+}
+
 TEST_F(Fail2banTree, AnUnknownKeyWarnsWithFileAndLineAndTheJailLoads) {
   write("fail2ban/jail.local", "[sshd]\nmaxretyr = 3\nport = 2222\n");
   Fail2banImport imported = import_fail2ban_tree(tree, {}, options);

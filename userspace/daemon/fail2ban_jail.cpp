@@ -492,7 +492,14 @@ Fail2banImport import_fail2ban_tree(const std::string &dir, const std::vector<Ja
   }
   out.jails.files = tree->files();
   out.jails.errors = tree->errors();
+  size_t sections = 0;
   for (const auto &name : tree->jail_names()) {
+    if (++sections > options.limits.max_jails) {
+      out.jails.errors.push_back(Error::msg(
+          dir + ": more than " + std::to_string(options.limits.max_jails) + " jail sections; [" +
+          name.substr(0, 64) + "] and the ones after it not read"));
+      break;
+    }
     auto enabled = fail2ban_jail_enabled(*tree, name, out.warnings);
     if (!enabled) {
       out.jails.errors.push_back(enabled.error());

@@ -19,6 +19,7 @@ struct Fail2banTreeLimits {
   size_t max_file_size = 1024 * 1024; // bytes per file
   size_t max_files = 256;             // files read, includes counted
   int max_include_depth = 8;
+  size_t max_jails = 1024; // jail sections read; the stock jail.conf has about 100
 };
 
 // An existing fail2ban configuration tree's jail configuration, read as fail2ban's
