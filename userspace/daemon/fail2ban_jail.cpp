@@ -73,6 +73,8 @@ struct Reader {
   const std::string &name;
   std::vector<std::string> &warnings;
 
+  // The section's name as errors show it: a hostile one is cut.
+  std::string shown() const { return name.size() > 64 ? name.substr(0, 64) + "..." : name; }
   std::string where(const std::string &key) const {
     if (auto v = tree.raw(name, key))
       return v->where.to_string();
@@ -97,7 +99,7 @@ struct Reader {
   Result<std::string> text(const std::string &key, const std::string &fallback = "") const {
     auto v = tree.get(name, key);
     if (!v)
-      return Error::msg(v.error().message() + " (in [" + name + "] " + key + ")");
+      return Error::msg(v.error().message() + " (in [" + shown() + "] " + key + ")");
     return v->has_value() ? trim(**v) : fallback;
   }
   Result<std::optional<bool>> flag(const std::string &key) const {
