@@ -238,28 +238,30 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
     write(log, "");
   const std::string logs = dir->file("logs");
   // The paths through the tree's own variables (paths-common.conf's postfix_log is
-  // %(syslog_mail_warn)s), nginx-http-auth with a glob and a second line.
-  write("fail2ban/jail.local", "[DEFAULT]\n"
-                               "syslog_mail_warn = " +
-                                   logs +
-                                   "/mail.warn\n"
-                                   "exim_main_log = " +
-                                   logs +
-                                   "/exim/mainlog\n"
-                                   "nginx_error_log = " +
-                                   logs +
-                                   "/nginx/*error.log\n"
-                                   "\n[sshd]\nbackend = systemd\n"
-                                   "\n[postfix]\nenabled = true\n"
-                                   "\n[dovecot]\nenabled = true\n"
-                                   "\n[exim]\nenabled = true\n"
-                                   "\n[recidive]\nenabled = true\nlogpath = " +
-                                   logs +
-                                   "/fail2ban.log\n"
-                                   "\n[nginx-http-auth]\nenabled = true\n"
-                                   "logpath = %(nginx_error_log)s\n"
-                                   "          " +
-                                   logs + "/nginx/other.log\n");
+  // %(syslog_mail_warn)s), nginx-http-auth with a glob and a second line, and its
+  // port extended through %(known/port)s.
+  write("fail2ban/jail.local",
+        "[DEFAULT]\n"
+        "syslog_mail_warn = " +
+            logs +
+            "/mail.warn\n"
+            "exim_main_log = " +
+            logs +
+            "/exim/mainlog\n"
+            "nginx_error_log = " +
+            logs +
+            "/nginx/*error.log\n"
+            "\n[sshd]\nbackend = systemd\n"
+            "\n[postfix]\nenabled = true\n"
+            "\n[dovecot]\nenabled = true\n"
+            "\n[exim]\nenabled = true\n"
+            "\n[recidive]\nenabled = true\nlogpath = " +
+            logs +
+            "/fail2ban.log\n"
+            "\n[nginx-http-auth]\nenabled = true\nport = %(known/port)s,8080\n"
+            "logpath = %(nginx_error_log)s\n"
+            "          " +
+            logs + "/nginx/other.log\n");
   write("dump.py", kDumpToJson);
   std::string dumped = run(std::string(kPython) + " " + dir->file("dump.py") + " " + tree);
   json reference = json::parse(dumped, nullptr, false);
@@ -283,6 +285,7 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
   EXPECT_EQ(find(imported, "recidive")->config.port, ""); // 0:65535, every port
   EXPECT_EQ(find(imported, "recidive")->config.bantime, 604800);
   EXPECT_EQ(find(imported, "nginx-http-auth")->local.logpaths.size(), 2u);
+  EXPECT_EQ(find(imported, "nginx-http-auth")->config.port, "http,https,8080"); // known/
   EXPECT_EQ(find(imported, "sshd")->config.filter, "sshd[logtype=journal, mode=normal]");
   EXPECT_EQ(find(imported, "postfix")->config.filter, "postfix[mode=more]");
 }
