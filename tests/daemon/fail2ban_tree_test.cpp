@@ -479,6 +479,19 @@ TEST_F(Fail2banTree, TooManyJailSectionsAreRefusedBeyondTheLimit) {
   EXPECT_EQ(imported.enabled.size(), 1u); // sshd comes early in jail.conf
 }
 
+TEST_F(Fail2banTree, AFloodOfFilesIsCutAtTheLimitWithOneError) {
+  for (int i = 0; i < 300; ++i)
+    write("fail2ban/jail.d/flood-" + std::to_string(1000 + i) + ".conf", "[sshd]\nmaxretry = 4\n");
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  ASSERT_EQ(imported.jails.errors.size(), 1u) << messages(imported);
+  EXPECT_NE(imported.jails.errors[0].message().find("the tree already has 256 files"),
+            std::string::npos)
+      << messages(imported);
+  EXPECT_EQ(imported.jails.files.size(), 256u);
+  ASSERT_EQ(imported.enabled.size(), 1u);
+  EXPECT_EQ(imported.enabled[0].config.maxretry, 4);
+}
+
 TEST_F(Fail2banTree, AnUnknownKeyWarnsWithFileAndLineAndTheJailLoads) {
   write("fail2ban/jail.local", "[sshd]\nmaxretyr = 3\nport = 2222\n");
   Fail2banImport imported = import_fail2ban_tree(tree, {}, options);

@@ -79,6 +79,7 @@ struct Fail2banTree::Reading {
   Fail2banTree &tree;
   const Fail2banTreeLimits &limits;
   std::vector<std::string> stack;
+  bool too_many_files = false;
 
   // fail2ban's _getIncludes: each file followed by its .local when that exists and is
   // not listed already.
@@ -100,9 +101,13 @@ struct Fail2banTree::Reading {
     };
     if (!exists(path))
       return; // a missing include (typically a *.local) is not an error, as in fail2ban
-    if (tree.files_.size() >= limits.max_files)
-      return fail("not read: the tree already has " + std::to_string(limits.max_files) +
-                  " files, the most it may have");
+    if (tree.files_.size() >= limits.max_files) {
+      if (!too_many_files) // said once, not for each of a flood of files
+        fail("not read, nor any file after it: the tree already has " +
+             std::to_string(limits.max_files) + " files, the most it may have");
+      too_many_files = true;
+      return;
+    }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
       return fail("not a regular file");
@@ -159,7 +164,7 @@ Result<Fail2banTree> Fail2banTree::read(const std::string &dir, const Fail2banTr
   std::erase_if(top, [](const std::string &p) { return !exists(p); });
   if (top.empty())
     return Error::msg(dir + " has no jail.conf, jail.local or jail.d/: not a fail2ban tree");
-  Reading reading{tree, limits, {}};
+  Reading reading{tree, limits, {}, false};
   reading.add_with_locals(top);
   return tree;
 }
