@@ -375,8 +375,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (!cfg.fail2ban_dir.empty()) {
     Fail2banJailOptions tree_options;
     tree_options.filters.dirs = cfg.filter_dirs;
-    Fail2banImport tree = import_fail2ban_tree(cfg.fail2ban_dir, d->controller->jails(),
-                                               tree_options);
+    Fail2banImport tree =
+        import_fail2ban_tree(cfg.fail2ban_dir, d->controller->jails(), tree_options);
     for (const auto &w : tree.warnings)
       log_warning(w);
     for (const auto &n : tree.notes)
@@ -391,7 +391,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
       log_error(e.message());
     log_info("fail2ban tree " + cfg.fail2ban_dir + ": " + std::to_string(tree.enabled.size()) +
              " enabled jail(s) taken from " + std::to_string(tree.jails.files.size()) +
-             " file(s), " + std::to_string(tree.jails.errors.size()) + " refused");
+             " file(s), " + std::to_string(tree.jails.errors.size()) + " error(s)");
   }
   // Jail files, for admins who prefer files to commands.
   JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
