@@ -20,6 +20,7 @@
 #include "userspace/controller/clock.h"
 #include "userspace/daemon/cluster_follower.h"
 #include "userspace/daemon/daemon_stats.h"
+#include "userspace/daemon/fail2ban_jail.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
@@ -302,6 +303,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                               const EnforcerFactory &open_enforcer) {
   auto d = std::make_unique<Impl>();
   d->config = std::move(config);
+  if (!d->config.fail2ban_dir.empty())
+    d->config.filter_dirs = filter_dirs_with_tree(d->config.filter_dirs, d->config.fail2ban_dir);
   const DaemonConfig &cfg = d->config;
   // Start-up phases, logged once ready: with a million bans they take seconds.
   using StartClock = std::chrono::steady_clock;
@@ -367,12 +370,37 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (boot->seeded)
     log_info("seeded MailCleaner's 15 default jails");
 
+  // An existing fail2ban tree's enabled jails, then mcf2b's own jail files, which win
+  // where both name a jail (README, "Jail files").
+  if (!cfg.fail2ban_dir.empty()) {
+    Fail2banJailOptions tree_options;
+    tree_options.filters.dirs = cfg.filter_dirs;
+    Fail2banImport tree =
+        import_fail2ban_tree(cfg.fail2ban_dir, d->controller->jails(), tree_options);
+    for (const auto &w : tree.warnings)
+      log_warning(w);
+    for (const auto &n : tree.notes)
+      log_info(n);
+    for (const auto &e : tree.jails.errors)
+      log_error(e.message());
+    for (auto &[name, mode] : tree.jails.use_dns)
+      d->jail_use_dns[name] = mode;
+    for (auto &[name, local] : tree.jails.local_options)
+      d->jail_local_options[name] = local;
+    for (const auto &e : merge_jail_files(*d->controller, tree.jails, boot->decisions))
+      log_error(e.message());
+    log_info("fail2ban tree " + cfg.fail2ban_dir + ": " + std::to_string(tree.enabled.size()) +
+             " enabled jail(s) taken from " + std::to_string(tree.jails.files.size()) +
+             " file(s), " + std::to_string(tree.jails.errors.size()) + " error(s)");
+  }
   // Jail files, for admins who prefer files to commands.
   JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
   for (const auto &e : imported.errors)
     log_error(e.message());
-  d->jail_use_dns = std::move(imported.use_dns);
-  d->jail_local_options = std::move(imported.local_options);
+  for (auto &[name, mode] : imported.use_dns)
+    d->jail_use_dns[name] = mode;
+  for (auto &[name, local] : imported.local_options)
+    d->jail_local_options[name] = local;
   for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
     log_error(e.message());
   if (!imported.files.empty())
