@@ -432,8 +432,8 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
   Interpolator interp(config, vars);
 
   // The options FilterReader sends, interpolated in [Definition].
-  static const char *const kOptions[] = {"prefregex", "failregex", "ignoreregex", "datepattern",
-                                         "maxlines"};
+  static const char *const kOptions[] = {"prefregex",   "failregex", "ignoreregex",
+                                         "datepattern", "maxlines",  "journalmatch"};
   std::map<std::string, std::string> combined;
   std::map<std::string, SourceLocation> origin;
   for (const char *opt : kOptions) {
@@ -483,6 +483,8 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
     split_regexes(it->second, where("ignoreregex"), def.ignoreregex);
   if (auto it = combined.find("datepattern"); it != combined.end())
     def.datepattern = std::string(trim(it->second));
+  if (auto it = combined.find("journalmatch"); it != combined.end())
+    def.journalmatch = std::string(trim(it->second));
   if (auto it = combined.find("maxlines"); it != combined.end() && !trim(it->second).empty()) {
     try {
       def.maxlines = std::stoi(it->second);

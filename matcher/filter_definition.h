@@ -42,6 +42,9 @@ struct FilterDefinition {
   std::vector<Regex> failregex;
   std::vector<Regex> ignoreregex;
   std::string datepattern; // empty: fail2ban's default templates
+  // fail2ban's journalmatch (read from [Definition], then [Init]): the journal entries a
+  // jail with backend = systemd reads, when the jail has no journalmatch of its own.
+  std::string journalmatch;
   int maxlines = 1;
   // mcf2b extension ([Definition] require_date = true; fail2ban ignores the key): a line
   // without a timestamp never matches. For logs that interleave attacker text on lines
