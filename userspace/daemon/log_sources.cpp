@@ -39,6 +39,16 @@ std::vector<std::string> expand(const std::string &pattern) {
   return files;
 }
 
+// The filter a journal jail reads with: fail2ban's FilterReader.applyAutoOptions gives
+// it logtype = journal (the stock filters' short prefix line) unless the jail set one.
+std::string journal_filter_spec(const std::string &spec) {
+  auto parsed = matcher::FilterSpec::parse(spec);
+  if (!parsed || parsed->params.count("logtype"))
+    return spec;
+  parsed->params["logtype"] = "journal";
+  return parsed->to_string();
+}
+
 bool exists(const std::string &path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
@@ -218,10 +228,20 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
         out.broken_.emplace(j.name, why.message());
         continue;
       }
+      const std::string spec = journal_filter_spec(j.filter);
+      auto [journal_def, first_journal_load] = loaded.try_emplace(spec, Error::msg(""));
+      if (first_journal_load)
+        journal_def->second = matcher::load_filter(spec, search);
+      if (!journal_def->second) {
+        Error why = journal_def->second.error().context("filter " + spec + " for jail " + j.name);
+        errors.push_back(why);
+        out.broken_.emplace(j.name, why.message());
+        continue;
+      }
       const std::string name = selection->name();
       journals.emplace(name, *selection);
       journal_findtime[name] = std::max(journal_findtime[name], j.findtime);
-      plan[name].add(j.filter, *family, j.name);
+      plan[name].add(spec, *family, j.name);
       continue;
     }
     bool reads_something = false;
