@@ -15,6 +15,7 @@
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/controller/clock.h"
 #include "userspace/controller/jail_controller.h"
+#include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/store/state_store.h"
 
@@ -218,6 +219,27 @@ TEST_F(JournalJail, AJournalThatCannotBeOpenedIsABrokenJailWithItsReason) {
   build();
   EXPECT_EQ(sources.size(), 0u);
   EXPECT_EQ(sources.broken_jails().count("sshd"), 1u);
+}
+
+TEST_F(JailLogPaths, AJailFileSaysWhereItsJailReads) {
+  std::filesystem::create_directory(dir->file("jail.d"));
+  std::ofstream(dir->file("jail.d/web.conf"))
+      << "[web]\nenabled = true\nfilter = auth\nlogpath = /var/log/a.log\n"
+         "          /var/log/vhosts/*.log\n\n"
+         "[ssh]\nenabled = true\nfilter = sshd\n"
+         "backend = systemd[journalpath=/run/log/journal, journalflags=1]\n"
+         "journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd\n";
+  JailImport imported = import_jail_files(dir->file("jail.d"), {});
+  ASSERT_TRUE(imported.errors.empty()) << imported.errors.front().message();
+  ASSERT_EQ(imported.local_options.count("web"), 1u);
+  EXPECT_EQ(imported.local_options["web"].logpaths,
+            (std::vector<std::string>{"/var/log/a.log", "/var/log/vhosts/*.log"}));
+  ASSERT_EQ(imported.local_options.count("ssh"), 1u);
+  const JailLocalOptions &ssh = imported.local_options["ssh"];
+  EXPECT_EQ(ssh.backend, JailLocalOptions::Backend::systemd);
+  EXPECT_EQ(ssh.journal_match, "_SYSTEMD_UNIT=ssh.service + _COMM=sshd");
+  EXPECT_EQ(ssh.journal_options, (std::map<std::string, std::string>{
+                                     {"journalpath", "/run/log/journal"}, {"journalflags", "1"}}));
 }
 
 } // namespace
