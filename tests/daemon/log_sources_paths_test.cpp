@@ -5,6 +5,7 @@
 // a restart resumes after the saved cursor with nothing counted twice, and a journal
 // that cannot be opened makes a broken jail with its reason.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -219,6 +220,23 @@ TEST_F(JournalJail, AJournalThatCannotBeOpenedIsABrokenJailWithItsReason) {
   build();
   EXPECT_EQ(sources.size(), 0u);
   EXPECT_EQ(sources.broken_jails().count("sshd"), 1u);
+}
+
+TEST_F(JailLogPaths, AVersion3DatabaseWithoutTheCursorColumnGetsItAtOpen) {
+  store.reset();
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir->file("state.sqlite3").c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "ALTER TABLE mcf2b_positions DROP COLUMN journal_cursor", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store("sqlite:" + dir->file("state.sqlite3"));
+  ASSERT_TRUE(ok(s));
+  ASSERT_TRUE(ok((*s)->set_position({"journal:_COMM=sshd", 0, 0, 0, "s=1;i=2;t=3"})));
+  auto back = (*s)->get_position("journal:_COMM=sshd");
+  ASSERT_TRUE(ok(back));
+  ASSERT_TRUE(back->has_value());
+  EXPECT_EQ((*back)->journal_cursor, "s=1;i=2;t=3");
 }
 
 TEST_F(JailLogPaths, AJailFileSaysWhereItsJailReads) {
