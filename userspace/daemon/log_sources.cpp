@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "base/log.h"
 #include "matcher/deferred_host_names.h"
@@ -70,6 +71,7 @@ struct LogSources::Source {
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
   std::string saved_cursor;
+  bool position_failing = false; // said once when saving starts and stops failing
 
   [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }
   [[nodiscard]] const matcher::FollowerCounters &follower_counters() const {
@@ -303,7 +305,8 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     }
     auto stored = store.get_position(path);
     const LogPosition *pos = stored && *stored ? &**stored : nullptr;
-    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {}, {}};
+    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {},
+                  {},   false};
     if (journal != journals.end()) {
       std::optional<std::string> cursor;
       if (pos && !pos->journal_cursor.empty())
@@ -384,7 +387,8 @@ std::vector<size_t> LogSources::pick_up_new_files() {
       refuse(follower.error().context("follow " + path));
       continue;
     }
-    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {}, {}};
+    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {},
+                  {},   false};
     source.saved = resume.value_or(matcher::FilePosition{});
     source.file.emplace(std::move(*follower));
     sources_.push_back(std::make_unique<Source>(std::move(source)));
@@ -443,10 +447,14 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     // As for files: saved once the failures it covers were handed over.
     if (s.journal->cursor() != s.saved_cursor && store_) {
       LogPosition pos{s.path, 0, 0, 0, s.journal->cursor()};
-      if (auto st = store_->set_position(pos); st)
+      if (auto st = store_->set_position(pos); st) {
         s.saved_cursor = pos.journal_cursor;
-      else
-        log_warning("save position of " + s.path + ": " + st.error().message());
+        if (std::exchange(s.position_failing, false))
+          log_info("save position of " + s.path + ": works again");
+      } else if (!std::exchange(s.position_failing, true)) {
+        log_warning("save position of " + s.path + ": " + st.error().message() +
+                    " (retried with every batch; said again when it works)");
+      }
     }
     if (!read)
       return read.error();
@@ -458,10 +466,15 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   // in between re-reads those lines rather than skipping them.
   matcher::FilePosition pos = s.file->position();
   if (pos != s.saved && store_) {
-    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st)
+    // A failing store is said once, and once when it recovers, never per batch.
+    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st) {
       s.saved = pos;
-    else
-      log_warning("save position of " + s.path + ": " + st.error().message());
+      if (std::exchange(s.position_failing, false))
+        log_info("save position of " + s.path + ": works again");
+    } else if (!std::exchange(s.position_failing, true)) {
+      log_warning("save position of " + s.path + ": " + st.error().message() +
+                  " (retried with every batch; said again when it works)");
+    }
   }
   // Said once per change: a folder that went away is polled by the caller meanwhile.
   if (was_watching && !s.file->watching())
