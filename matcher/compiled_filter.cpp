@@ -159,7 +159,8 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
       return fail_at(src, "ignoreregex " + std::to_string(i), re.error());
     f.ignores_.push_back(std::move(*re));
   }
-  auto parser = LogTimeParser::create(definition.datepattern, zone);
+  auto parser = options.journal_entries ? Result<LogTimeParser>(LogTimeParser::journal_entries())
+                                         : LogTimeParser::create(definition.datepattern, zone);
   if (!parser)
     return parser.error().context(definition.path);
   f.time_parser_ = std::make_unique<LogTimeParser>(std::move(*parser));

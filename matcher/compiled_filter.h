@@ -29,6 +29,9 @@ struct FilterJudgeOptions {
   // process id reused hours later must not join the earlier session either.
   int64_t session_max_age = 300;
   Pcre2Regex::Limits limits;
+  // Lines are journal entries formatted by JournalFollower: the entry's own time leads
+  // each line and the filter's datepattern does not apply (as in fail2ban's journal mode).
+  bool journal_entries = false;
 };
 
 // One filter compiled for exact confirmation: the prefregex, failregexes and

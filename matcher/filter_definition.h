@@ -42,10 +42,10 @@ struct FilterDefinition {
   std::vector<Regex> failregex;
   std::vector<Regex> ignoreregex;
   std::string datepattern; // empty: fail2ban's default templates
-  int maxlines = 1;
-  // The filter's journalmatch (fail2ban's syntax: "FIELD=value" terms, "+" between
-  // alternatives, one match per line), for jails that read the systemd journal.
+  // fail2ban's journalmatch (read from [Definition], then [Init]): the journal entries a
+  // jail with backend = systemd reads, when the jail has no journalmatch of its own.
   std::string journalmatch;
+  int maxlines = 1;
   // mcf2b extension ([Definition] require_date = true; fail2ban ignores the key): a line
   // without a timestamp never matches. For logs that interleave attacker text on lines
   // of their own (exim's reject log dumps the rejected message's headers).

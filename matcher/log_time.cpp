@@ -464,6 +464,14 @@ LogTimeParser::LogTimeParser(LogTimeParser &&) noexcept = default;
 LogTimeParser &LogTimeParser::operator=(LogTimeParser &&) noexcept = default;
 LogTimeParser::~LogTimeParser() = default;
 
+LogTimeParser LogTimeParser::journal_entries() {
+  LogTimeParser p;
+  p.mode_ = Mode::epoch;
+  p.line_begin_only_ = true;
+  p.cut_space_after_ = true;
+  return p;
+}
+
 Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const TimeZone *zone) {
   LogTimeParser p;
   p.zone_ = zone;
@@ -633,8 +641,11 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
         continue;
       size_t end = 0;
       int64_t e = 0;
-      if (tai64n_ ? tai64n(Cursor{line, k}, e, end) : epoch(Cursor{line, k}, long_epoch_, e, end))
+      if (tai64n_ ? tai64n(Cursor{line, k}, e, end) : epoch(Cursor{line, k}, long_epoch_, e, end)) {
+        if (cut_space_after_ && end < line.size() && line[end] == ' ')
+          ++end;
         return LogTime{k, end, e, true};
+      }
     }
     return std::nullopt;
   }

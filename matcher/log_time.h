@@ -93,6 +93,10 @@ std::optional<int64_t> resolve_wall_clock(const WallClock &w, const TimeZone &zo
 class LogTimeParser {
 public:
   static Result<LogTimeParser> create(std::string_view datepattern, const TimeZone *zone);
+  // The timestamps of journal entries as JournalFollower writes them: epoch seconds and
+  // microseconds at the line start, then one space, all cut out (fail2ban hands the
+  // journal's own time and the formatted entry to the regexes, never a date to find).
+  static LogTimeParser journal_entries();
   LogTimeParser(LogTimeParser &&) noexcept;
   LogTimeParser &operator=(LogTimeParser &&) noexcept;
   ~LogTimeParser();
@@ -118,6 +122,7 @@ private:
   bool line_begin_only_ = true;
   bool long_epoch_ = false;
   bool tai64n_ = false; // epoch mode: TAI64N instead of decimal seconds
+  bool cut_space_after_ = false; // epoch mode: the space after the timestamp is cut too
   const TimeZone *zone_ = nullptr;
   // PCRE2 match data is per object; the parser is used by one thread at a time.
   mutable std::unique_ptr<Pcre2Regex> regex_;

@@ -17,17 +17,19 @@
 // The four earlier failures of each address are written and counted by the daemon
 // before the timed line, so only the crossing line's path is measured.
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <ctime>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -42,6 +44,7 @@
 #include "tests/fixtures/daemon_process.h"
 #include "tests/fixtures/netns_pair.h"
 #include "tests/fixtures/requirements.h"
+#include "tests/fixtures/temp_dir.h"
 
 #ifndef MCF2B_FILTER_DIR
 #define MCF2B_FILTER_DIR ""
@@ -104,9 +107,12 @@ struct Side {
   std::optional<SpoofedUdpSender> sender;
   std::optional<UdpReceiver> receiver;
   std::optional<IpsetProbe> ipset;
-  int pid = -1; // the daemon's, for its CPU time
-  Fd log;
-  uint64_t written = 0; // failure lines written so far
+  int pid = -1;         // the daemon's, for its CPU time
+  Fd log;               // the log file, or the pipe into the journal writer
+  bool journal = false; // lines go to the journal as entries (journal variant)
+  uint64_t own_written = 0;
+  uint64_t *written_ptr = nullptr; // sides of one daemon count together
+  uint64_t &written() { return written_ptr ? *written_ptr : own_written; }
   uint64_t tag = 0;
   Samples samples;
 };
@@ -135,24 +141,76 @@ Status open_probes(Side &s) {
   return {};
 }
 
+// The journal variant's lines as journal entries in the export format: each exim line's
+// text after its timestamp is the MESSAGE (fail2ban's journal line for an entry with no
+// host or identifier is the message alone), stamped now.
+std::string journal_entries(const std::string &lines) {
+  std::string out;
+  size_t at = 0;
+  while (at < lines.size()) {
+    size_t end = lines.find('\n', at);
+    std::string line = lines.substr(at, end - at);
+    at = end + 1;
+    timespec rt{}, mono{};
+    ::clock_gettime(CLOCK_REALTIME, &rt);
+    ::clock_gettime(CLOCK_MONOTONIC, &mono);
+    out += "__REALTIME_TIMESTAMP=" +
+           std::to_string(uint64_t(rt.tv_sec) * 1000000 + uint64_t(rt.tv_nsec) / 1000) + "\n";
+    out += "__MONOTONIC_TIMESTAMP=" +
+           std::to_string(uint64_t(mono.tv_sec) * 1000000 + uint64_t(mono.tv_nsec) / 1000) + "\n";
+    out += "_BOOT_ID=6d63663262206c6174656e6379206a6f\nMCF2B_BENCH=exim\n";
+    out += "MESSAGE=" + line.substr(19) + "\n\n"; // after "YYYY-mm-dd HH:MM:SS"
+  }
+  return out;
+}
+
 Status write_all(Side &s, const std::string &text, uint64_t lines) {
-  if (::write(s.log.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+  const std::string data = s.journal ? journal_entries(text) : text;
+  if (::write(s.log.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
     return Error::sys("write " + s.log_path);
-  s.written += lines;
+  s.written() += lines;
   return {};
 }
+
+// systemd's own journal writer, fed the export format through a pipe: the journal
+// variant's entries are written as journald writes them.
+struct JournalWriterProcess {
+  pid_t pid = -1;
+  ~JournalWriterProcess() {
+    if (pid > 0)
+      ::waitpid(pid, nullptr, 0); // its stdin (the side's pipe) is closed first
+  }
+  // Starts it writing `file`; returns the pipe's write end.
+  Result<Fd> start(const std::string &file) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      return Error::sys("pipe");
+    Fd read_end(fds[0]), write_end(fds[1]);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, read_end.get(), 0);
+    std::string output = "--output=" + file;
+    std::string program = "/lib/systemd/systemd-journal-remote";
+    char *argv[] = {program.data(), output.data(), const_cast<char *>("-"), nullptr};
+    int r = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (r != 0)
+      return Error::sys("start " + program, r);
+    return write_end;
+  }
+};
 
 Status wait_counted(Side &s) {
   auto deadline = Clock::now() + std::chrono::seconds(60);
   for (;;) {
     auto n = s.failures_counted();
-    if (n && *n >= s.written)
+    if (n && *n >= s.written())
       return {};
     if (Clock::now() > deadline)
-      return Error::msg(s.name + " did not take in " + std::to_string(s.written) +
+      return Error::msg(s.name + " did not take in " + std::to_string(s.written()) +
                         " lines within 60 s (" + (n ? std::to_string(*n) : n.error().message()) +
                         ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(n && *n + 50 >= s.written ? 2 : 100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(n && *n + 50 >= s.written() ? 2 : 100));
   }
 }
 
@@ -268,7 +326,11 @@ int fail(const std::string &what) {
 
 } // namespace
 
+int journal_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  if (argc > 1 && std::string(argv[1]) == "journal")
+    return journal_main(argc - 1, argv + 1);
   uint32_t bans = argc > 1 ? uint32_t(std::strtoul(argv[1], nullptr, 10)) : 1000;
   uint32_t f2b_bans = argc > 2 ? uint32_t(std::strtoul(argv[2], nullptr, 10)) : 1000;
   uint32_t rounds = argc > 3 ? uint32_t(std::strtoul(argv[3], nullptr, 10)) : 10;
@@ -413,5 +475,124 @@ int main(int argc, char **argv) {
       b.drop.empty() ? 0 : *std::max_element(b.drop.begin(), b.drop.end()),
       percentile(b.ipset, 0.5), percentile(b.ipset, 0.99), b.lost, their_bans,
       p50 > 0 ? f50 / p50 : 0, p99 > 0 ? f99 / p99 : 0, cpu_ours, cpu_theirs, load[0]);
+  return 0;
+}
+
+// scripts/bench latency journal [BANS [ROUNDS]]: one mcf2bd with two jails on port 25,
+// mc-exim reading its log file and jrnl-exim reading the systemd journal (entries written
+// by systemd-journal-remote into the folder the jail's journalpath names), timed in
+// alternating blocks: line or entry written -> packet dropped, the journal's figure next
+// to the file path's.
+int journal_main(int argc, char **argv) {
+  uint32_t bans = argc > 1 ? uint32_t(std::strtoul(argv[1], nullptr, 10)) : 200;
+  uint32_t rounds = argc > 2 ? uint32_t(std::strtoul(argv[2], nullptr, 10)) : 10;
+  if (bans == 0 || rounds == 0 || bans % rounds || bans > 20000) {
+    std::fprintf(stderr, "usage: latency_bench journal [BANS [ROUNDS]]\n");
+    return 2;
+  }
+  if (!require_root() || !require_program("ipset") || !require_program("nsenter") ||
+      !require_program("/lib/systemd/systemd-journal-remote"))
+    return fail("needs root, ipset, nsenter and systemd-journal-remote");
+  auto pair = NetnsPair::create();
+  auto pins = BpffsPinDir::create();
+  auto journal_dir = TempDir::create("benchjournal");
+  if (!pair || !pins || !journal_dir)
+    return fail("namespaces, bpffs folder or journal folder");
+  // The writer runs from the start: the daemon finds the journal's file when it opens it.
+  JournalWriterProcess writer;
+  auto journal_log = writer.start(journal_dir->file("bench.journal"));
+  if (!journal_log)
+    return fail(journal_log.error().message());
+  uint64_t total_written = 0;
+  Side s;
+  s.name = "mcf2bd";
+  s.pair = &*pair;
+  s.written_ptr = &total_written;
+  s.log = std::move(*journal_log);
+  s.journal = true;
+  if (auto st = write_all(s, exim_line(attacker(60000), 0), 1); !st)
+    return fail(st.error().message());
+  Fd file_log;
+
+  DaemonOptions o;
+  o.netns = pair->b().ns;
+  o.interfaces = {pair->b().ifname};
+  o.pin_root = pins->path() + "/mcf2b";
+  o.jail_file = "[mc-exim]\nenabled = true\nlogpath = {logs}/exim.log\n\n"
+                "[jrnl-exim]\nenabled = true\nfilter = mc-exim-filter\nport = 25\n"
+                "maxretry = 5\nfindtime = 1d\nbantime = 1d\n"
+                "backend = systemd[journalpath=" +
+                journal_dir->path() +
+                "]\n"
+                "journalmatch = MCF2B_BENCH=exim\n";
+  o.config_lines = "log_level = info\n";
+  auto daemon = DaemonProcess::start(o);
+  if (!daemon)
+    return fail(daemon.error().message());
+  s.log_path = daemon->log_file("exim.log");
+  s.set_name = kJail;
+  auto maps = PinnedBanMaps::open(o.pin_root, o.interfaces[0]);
+  if (!maps)
+    return fail(maps.error().message());
+  s.maps.emplace(std::move(*maps));
+  s.pid = peer_pid(daemon->socket_path());
+  s.failures_counted = [&]() -> Result<uint64_t> {
+    auto r = daemon->call("stats");
+    if (!r)
+      return r.error();
+    return r->result["daemon"]["lines"].get<uint64_t>();
+  };
+  Fd pipe = std::move(s.log);
+  if (auto st = open_probes(s); !st) // opens the file log
+    return fail(st.error().message());
+  file_log = std::move(s.log);
+
+  // One side, two logs: each block writes to the file or to the journal.
+  Samples file_samples, journal_samples;
+  auto block = [&](bool journal, uint32_t first, uint32_t count, bool record) {
+    s.journal = journal;
+    s.log = std::move(journal ? pipe : file_log);
+    s.set_name = journal ? "jrnl-exim" : kJail;
+    s.samples = {};
+    auto st = run_block(s, first, count, record);
+    (journal ? pipe : file_log) = std::move(s.log);
+    Samples &into = journal ? journal_samples : file_samples;
+    into.map.insert(into.map.end(), s.samples.map.begin(), s.samples.map.end());
+    into.ipset.insert(into.ipset.end(), s.samples.ipset.begin(), s.samples.ipset.end());
+    into.drop.insert(into.drop.end(), s.samples.drop.begin(), s.samples.drop.end());
+    into.lost += s.samples.lost;
+    into.cpu_s += s.samples.cpu_s;
+    return st;
+  };
+  std::fprintf(stderr, "latency journal: warm-up ban on each side\n");
+  for (bool journal : {false, true})
+    if (auto st = block(journal, journal ? 30000 : 0, 1, false); !st)
+      return fail(std::string(journal ? "journal" : "file") + ": " + st.error().message() + "\n" +
+                  daemon->output());
+  uint32_t per = bans / rounds;
+  for (uint32_t r = 0; r < rounds; ++r) {
+    uint32_t first = 1 + r * per;
+    for (bool journal : {false, true})
+      if (auto st = block(journal, journal ? 30001 + first : first, per, true); !st)
+        return fail(std::string(journal ? "journal" : "file") + ": " + st.error().message() + "\n" +
+                    daemon->output());
+    std::fprintf(stderr, "  round %u/%u: file drop p50 %.0f us, journal drop p50 %.0f us\n", r + 1,
+                 rounds, percentile(file_samples.drop, 0.5), percentile(journal_samples.drop, 0.5));
+  }
+  std::fprintf(stderr, "latency journal: write of the crossing line or entry -> enforced\n");
+  print_side("file", file_samples);
+  print_side("journal", journal_samples);
+  const auto &f = file_samples, &j = journal_samples;
+  double load[3] = {};
+  ::getloadavg(load, 3);
+  std::printf("{\"bans\":%zu,\"journal_drop_p50_us\":%.0f,\"journal_drop_p99_us\":%.0f,"
+              "\"journal_max_us\":%.0f,\"journal_lost\":%" PRIu64 ","
+              "\"file_drop_p50_us\":%.0f,\"file_drop_p99_us\":%.0f,\"file_lost\":%" PRIu64
+              ",\"loadavg\":%.2f,\"enforced_at\":\"first dropped packet\","
+              "\"target_journal_p99_us\":5000}\n",
+              j.drop.size(), percentile(j.drop, 0.5), percentile(j.drop, 0.99),
+              j.drop.empty() ? 0 : *std::max_element(j.drop.begin(), j.drop.end()), j.lost,
+              percentile(f.drop, 0.5), percentile(f.drop, 0.99), f.lost, load[0]);
+  pipe.reset(); // ends the writer
   return 0;
 }

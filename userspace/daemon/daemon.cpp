@@ -217,12 +217,22 @@ struct Daemon::Impl : DecisionSink {
     }
   }
 
+  // Files that appeared under a jail's glob since the last look.
+  void pick_up_new_files() {
+    for (size_t i : sources.pick_up_new_files()) {
+      if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
+        log_error("poll " + sources.path(i) + ": " + st.error().message());
+      log_info("following " + sources.path(i));
+    }
+  }
+
   void tick() {
     // Clients that broke a connection limit (idle, slow, never reading) make room.
     if (control)
       control->expire_stale();
     if (metrics)
       metrics->expire_stale();
+    pick_up_new_files();
     // Each source is looked at every second too: a folder removed (and made again) sends
     // no further inotify event. Cheap when nothing is new.
     for (size_t i = 0; i < sources.size(); ++i)

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/word_list.h"
+#include "matcher/filter_definition.h"
 #include "matcher/ini_file.h"
 #include "userspace/model/jail_name.h"
 
@@ -24,18 +25,25 @@ bool parse_int(const std::string &text, int &out) {
 }
 
 // Keys a family root section may set: the ones that are the same on every tier.
-const std::set<std::string> kFamilyKeys = {"enabled", "logpath", "port", "filter", "ignoreip",
-                                           "usedns"};
-const std::set<std::string> kJailKeys = {"enabled",  "filter",   "logpath",   "port",
-                                         "maxretry", "findtime", "bantime",   "ignoreip",
-                                         "max_count", "banaction", "action", "backend",
-                                         "protocol", "usedns", "ignoreself"};
+const std::set<std::string> kFamilyKeys = {"enabled",  "logpath", "port",    "filter",
+                                           "ignoreip", "usedns",  "backend", "journalmatch"};
+const std::set<std::string> kJailKeys = {"enabled",   "filter",    "logpath",    "port",
+                                         "maxretry",  "findtime",  "bantime",    "ignoreip",
+                                         "max_count", "banaction", "action",     "backend",
+                                         "protocol",  "usedns",    "ignoreself", "journalmatch"};
+
+// Whether a jail file said where its jail reads beyond the row's one logpath.
+bool reads_beyond_row(const JailLocalOptions &local) {
+  return !local.logpaths.empty() || local.backend != JailLocalOptions::Backend::file ||
+         !local.journal_match.empty() || !local.journal_options.empty();
+}
 
 // Applies one section's keys to a jail (usedns, which the stored jail row has no column
 // for, to `use_dns`); returns an error naming the offending line.
 Status apply_keys(const Section &keys, JailConfig &jail,
                   std::vector<std::pair<std::string, IpPrefix>> &whitelist,
-                  std::optional<matcher::UseDns> &use_dns, bool family_root) {
+                  std::optional<matcher::UseDns> &use_dns, JailLocalOptions &local,
+                  bool family_root) {
   for (const auto &[key, value] : keys) {
     auto fail = [&](const std::string &why) {
       return Error::msg(value.where.to_string() + ": " + why);
@@ -56,10 +64,30 @@ Status apply_keys(const Section &keys, JailConfig &jail,
     } else if (key == "filter") {
       jail.filter = v;
     } else if (key == "logpath") {
+      // Several files or globs are this node's (JailLocalOptions); the row keeps one.
       auto paths = split_word_list(v);
-      if (paths.size() != 1)
-        return fail("logpath must name exactly one file");
+      if (paths.empty())
+        return fail("logpath names no file");
       jail.logpath = paths.front();
+      local.logpaths.clear();
+      if (paths.size() > 1 || paths.front().find_first_of("*?[") != std::string::npos)
+        local.logpaths = paths;
+    } else if (key == "backend") {
+      // fail2ban's backend: auto, systemd[journalpath=..., ...], or a file backend.
+      auto spec = matcher::FilterSpec::parse(v);
+      if (!spec)
+        return fail("backend: " + spec.error().message());
+      if (spec->name == "systemd")
+        local.backend = JailLocalOptions::Backend::systemd;
+      else if (spec->name == "auto")
+        local.backend = JailLocalOptions::Backend::auto_detect;
+      else if (spec->name == "polling" || spec->name == "pyinotify" || spec->name == "gamin")
+        local.backend = JailLocalOptions::Backend::file;
+      else
+        return fail("backend must be auto, systemd, polling, pyinotify or gamin, not '" + v + "'");
+      local.journal_options = spec->params;
+    } else if (key == "journalmatch") {
+      local.journal_match = v;
     } else if (key == "port") {
       std::string why;
       if (!parse_port_list(v, &why))
@@ -90,8 +118,8 @@ Status apply_keys(const Section &keys, JailConfig &jail,
       if (!use_dns)
         return fail("usedns must be yes, warn, no or raw, not '" + v + "'");
     }
-    // backend, protocol, ignoreself: accepted for compatibility; mcf2b follows files
-    // with inotify, covers TCP, UDP and SCTP, and never bans itself.
+    // protocol, ignoreself: accepted for compatibility; mcf2b covers TCP, UDP and SCTP,
+    // and never bans itself.
   }
   return {};
 }
@@ -150,10 +178,11 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
           family_keys[k] = v; // [DEFAULT] keys are for jails, not family roots
         std::map<std::string, JailConfig> updated;
         std::optional<matcher::UseDns> use_dns;
+        JailLocalOptions family_local;
         Status st;
         for (const auto &jname : family) {
           JailConfig j = jails[jname];
-          st = apply_keys(family_keys, j, wl, use_dns, true);
+          st = apply_keys(family_keys, j, wl, use_dns, family_local, true);
           if (!st)
             break;
           updated[jname] = j;
@@ -167,6 +196,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
           changed.insert(jname);
           if (use_dns)
             out.use_dns[jname] = *use_dns;
+          if (reads_beyond_row(family_local))
+            out.local_options[jname] = family_local;
         }
         // A family root's ignoreip whitelists the root (all tiers and -bl), once.
         std::set<std::string> seen;
@@ -188,14 +219,17 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
         j = jails[name];
       }
       std::optional<matcher::UseDns> use_dns;
-      auto st = apply_keys(keys, j, wl, use_dns, false);
+      JailLocalOptions reads;
+      auto st = apply_keys(keys, j, wl, use_dns, reads, false);
       const auto &where = ini->sections[name].empty()
                               ? file
                               : ini->sections[name].begin()->second.where.to_string();
       if (st)
         if (auto valid = check_jail_config(j); !valid)
           st = valid.error().context(where);
-      if (st && is_new && (j.filter.empty() || j.logpath.empty()))
+      if (st && is_new &&
+          (j.filter.empty() ||
+           (j.logpath.empty() && reads.backend != JailLocalOptions::Backend::systemd)))
         st = Error::msg(where + ": new jail [" + name + "] needs filter and logpath");
       if (!st) {
         out.errors.push_back(st.error());
@@ -206,6 +240,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
       out.whitelist.insert(out.whitelist.end(), wl.begin(), wl.end());
       if (use_dns)
         out.use_dns[name] = *use_dns;
+      if (reads_beyond_row(reads))
+        out.local_options[name] = reads;
     }
   }
   for (const auto &name : changed)

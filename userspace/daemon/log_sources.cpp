@@ -1,19 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/daemon/log_sources.h"
 
+#include <fnmatch.h>
+#include <glob.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "base/log.h"
 #include "matcher/deferred_host_names.h"
 #include "matcher/filter_definition.h"
+#include "matcher/journal_follower.h"
 #include "matcher/log_follower.h"
 #include "matcher/log_matcher.h"
 
 namespace mcf2b {
+namespace {
+
+bool is_glob(const std::string &pattern) {
+  return pattern.find_first_of("*?[") != std::string::npos;
+}
+
+// The files a glob names now, sorted (glob(3), as fail2ban's glob.glob).
+std::vector<std::string> expand(const std::string &pattern) {
+  std::vector<std::string> files;
+  glob_t g{};
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      struct stat st {};
+      if (::stat(g.gl_pathv[i], &st) == 0 && !S_ISDIR(st.st_mode))
+        files.emplace_back(g.gl_pathv[i]);
+    }
+  ::globfree(&g);
+  return files;
+}
+
+// The filter a journal jail reads with: fail2ban's FilterReader.applyAutoOptions gives
+// it logtype = journal (the stock filters' short prefix line) unless the jail set one.
+std::string journal_filter_spec(const std::string &spec) {
+  auto parsed = matcher::FilterSpec::parse(spec);
+  if (!parsed || parsed->params.count("logtype"))
+    return spec;
+  parsed->params["logtype"] = "journal";
+  return parsed->to_string();
+}
+
+bool exists(const std::string &path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+} // namespace
 
 // A family that takes the failures of one of a source's filters, and its usedns.
 struct Reader {
@@ -22,13 +64,19 @@ struct Reader {
 };
 
 struct LogSources::Source {
-  std::string path;
+  std::string path; // a file's path, or a journal source's name
   matcher::LogMatcher matcher;
-  matcher::LogFollower follower;
+  std::optional<matcher::LogFollower> file;
+  std::optional<matcher::JournalFollower> journal;
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
+  std::string saved_cursor;
   bool position_failing = false; // said once when saving starts and stops failing
 
+  [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }
+  [[nodiscard]] const matcher::FollowerCounters &follower_counters() const {
+    return file ? file->counters() : journal->counters();
+  }
   // Whether some reader of filter `f` resolves host names; whether one also logs them.
   [[nodiscard]] bool resolves_names(uint32_t f) const {
     return any_reader(f, [](matcher::UseDns m) { return matcher::resolves_names(m); });
@@ -44,16 +92,77 @@ private:
   }
 };
 
+// Who reads a log: filter spec -> families, and the jails behind them.
+struct LogReaders {
+  std::map<std::string, std::set<JailFamilyId>> families;
+  std::map<std::string, std::vector<std::string>> jails;
+  void add(const std::string &spec, JailFamilyId family, const std::string &jail) {
+    families[spec].insert(family);
+    auto &names = jails[spec];
+    if (std::find(names.begin(), names.end(), jail) == names.end())
+      names.push_back(jail);
+  }
+  void merge(const LogReaders &other) {
+    for (const auto &[spec, fams] : other.families)
+      families[spec].insert(fams.begin(), fams.end());
+    for (const auto &[spec, names] : other.jails)
+      for (const auto &n : names)
+        if (std::find(jails[spec].begin(), jails[spec].end(), n) == jails[spec].end())
+          jails[spec].push_back(n);
+  }
+};
+
+// What pick_up_new_files() needs: the globs and who reads them, the loaded filters and
+// how to compile them.
+struct LogSources::Discovery {
+  std::map<std::string, LogReaders> globs;
+  std::map<std::string, matcher::FilterDefinition> definitions; // by spec
+  std::map<JailFamilyId, matcher::UseDns> family_dns;
+  matcher::MatcherOptions options;
+  std::set<std::string> refused; // new files that could not be followed (said once)
+};
+
 LogSources::LogSources() = default;
 LogSources::~LogSources() = default;
 LogSources::LogSources(LogSources &&) noexcept = default;
 LogSources &LogSources::operator=(LogSources &&) noexcept = default;
 
+namespace {
+
+// A source's filters and their readers, from the loaded definitions.
+struct Compiled {
+  std::vector<matcher::FilterDefinition> definitions;
+  std::vector<std::vector<Reader>> readers;
+};
+Compiled filters_of(const LogReaders &readers,
+                    const std::map<std::string, matcher::FilterDefinition> &definitions,
+                    const std::map<JailFamilyId, matcher::UseDns> &family_dns) {
+  Compiled c;
+  for (const auto &[spec, fams] : readers.families) {
+    auto def = definitions.find(spec);
+    if (def == definitions.end())
+      continue; // not loaded: reported at build
+    c.definitions.push_back(def->second);
+    auto &of_filter = c.readers.emplace_back();
+    for (JailFamilyId family : fams)
+      of_filter.push_back({family, family_dns.at(family)});
+  }
+  return c;
+}
+
+} // namespace
+
 Result<LogSources> LogSources::build(const JailController &controller, StateStore &store,
                                      const LogSourceOptions &options, std::vector<Error> &errors) {
-  // logpath -> filter spec -> families reading it, and the jails behind them
-  std::map<std::string, std::map<std::string, std::set<JailFamilyId>>> plan;
-  std::map<std::string, std::map<std::string, std::vector<std::string>>> jails_of;
+  matcher::FilterSearchPath search;
+  search.dirs = options.filter_dirs;
+  auto discovery = std::make_unique<Discovery>();
+  std::map<std::string, Result<matcher::FilterDefinition>> loaded; // by spec
+  // Log file path or journal source name -> who reads it.
+  std::map<std::string, LogReaders> plan;
+  std::map<std::string, matcher::JournalSelection> journals; // by source name
+  std::map<std::string, Seconds> journal_findtime;           // the longest of its jails
+  std::map<std::string, std::string> unfound;                // jail -> globs naming nothing
   // Each family's usedns, and the jail it was first read from.
   struct FamilyUseDns {
     matcher::UseDns mode;
@@ -61,16 +170,35 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     bool conflict = false;
   };
   std::map<JailFamilyId, FamilyUseDns> family_dns;
+  LogSources out;
+  out.store_ = &store;
+
   for (const auto &j : controller.jails()) {
-    if (!j.enabled || j.logpath.empty() || j.filter.empty())
+    if (!j.enabled || j.filter.empty())
       continue;
+    auto local_it = options.jail_local_options.find(j.name);
+    const JailLocalOptions local =
+        local_it != options.jail_local_options.end() ? local_it->second : JailLocalOptions{};
+    std::vector<std::string> patterns = local.logpaths;
+    if (patterns.empty() && !j.logpath.empty())
+      patterns.push_back(j.logpath);
+    if (patterns.empty() && local.backend == JailLocalOptions::Backend::file)
+      continue; // nothing to read: the jail only enforces its bans
     auto family = controller.family(jail_family(j.name));
     if (!family) {
       errors.push_back(family.error().context("jail " + j.name));
       continue;
     }
-    plan[j.logpath][j.filter].insert(*family);
-    jails_of[j.logpath][j.filter].push_back(j.name);
+    auto [def, first_load] = loaded.try_emplace(j.filter, Error::msg(""));
+    if (first_load)
+      def->second = matcher::load_filter(j.filter, search);
+    if (!def->second) {
+      const std::string where = patterns.empty() ? std::string("jail ") + j.name : patterns.front();
+      Error why = def->second.error().context("filter " + j.filter + " for " + where);
+      errors.push_back(why);
+      out.broken_.emplace(j.name, why.message());
+      continue;
+    }
     auto own = options.jail_use_dns.find(j.name);
     matcher::UseDns mode = own != options.jail_use_dns.end() ? own->second : options.use_dns;
     auto [known, first] = family_dns.try_emplace(*family, FamilyUseDns{mode, j.name});
@@ -84,78 +212,200 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
           "keeps [mcf2bd] usedns = " +
           std::string(matcher::to_string(options.use_dns))));
     }
+
+    // fail2ban's backend choice: auto reads the journal when none of the files exists
+    // and there is a journalmatch.
+    const std::string journal_match =
+        !local.journal_match.empty() ? local.journal_match : def->second->journalmatch;
+    bool use_journal = local.backend == JailLocalOptions::Backend::systemd;
+    if (local.backend == JailLocalOptions::Backend::auto_detect && !journal_match.empty())
+      use_journal = std::none_of(patterns.begin(), patterns.end(), [](const std::string &p) {
+        return is_glob(p) ? !expand(p).empty() : exists(p);
+      });
+    if (use_journal) {
+      auto selection = matcher::JournalSelection::from(journal_match, local.journal_options);
+      if (!selection) {
+        Error why = selection.error().context("jail " + j.name + ": the journal");
+        errors.push_back(why);
+        out.broken_.emplace(j.name, why.message());
+        continue;
+      }
+      const std::string spec = journal_filter_spec(j.filter);
+      auto [journal_def, first_journal_load] = loaded.try_emplace(spec, Error::msg(""));
+      if (first_journal_load)
+        journal_def->second = matcher::load_filter(spec, search);
+      if (!journal_def->second) {
+        Error why = journal_def->second.error().context("filter " + spec + " for jail " + j.name);
+        errors.push_back(why);
+        out.broken_.emplace(j.name, why.message());
+        continue;
+      }
+      const std::string name = selection->name();
+      journals.emplace(name, *selection);
+      journal_findtime[name] = std::max(journal_findtime[name], j.findtime);
+      plan[name].add(spec, *family, j.name);
+      continue;
+    }
+    bool reads_something = false;
+    std::string globs;
+    for (const auto &pattern : patterns) {
+      if (!is_glob(pattern)) {
+        plan[pattern].add(j.filter, *family, j.name);
+        reads_something = true;
+        continue;
+      }
+      discovery->globs[pattern].add(j.filter, *family, j.name);
+      for (const auto &file : expand(pattern)) {
+        plan[file].add(j.filter, *family, j.name);
+        reads_something = true;
+      }
+      globs += (globs.empty() ? "" : ", ") + pattern;
+    }
+    if (!reads_something)
+      unfound[j.name] = globs;
   }
   for (auto &[family, dns] : family_dns)
-    if (dns.conflict)
-      dns.mode = options.use_dns;
+    discovery->family_dns[family] = dns.conflict ? options.use_dns : dns.mode;
+  for (auto &[spec, def] : loaded)
+    if (def)
+      discovery->definitions.emplace(spec, *def);
+  for (const auto &[jail, globs] : unfound)
+    out.broken_.emplace(jail, "no file matches " + globs + " yet (looked for every second)");
 
-  matcher::MatcherOptions mo;
+  matcher::MatcherOptions &mo = discovery->options;
   mo.cache_dir = options.cache_dir;
   auto zone = matcher::TimeZone::load(options.timezone.empty() ? "local" : options.timezone);
   if (!zone)
     return zone.error().context("log time zone");
   mo.zone = *zone;
-  matcher::FilterSearchPath search;
-  search.dirs = options.filter_dirs;
 
-  LogSources out;
-  out.store_ = &store;
   // A jail that reads nothing is broken: said in status and metrics, not only logged.
-  auto broken = [&](const std::string &path, const std::string *spec, const Error &why) {
-    for (const auto &[s, jails] : jails_of[path])
-      if (!spec || s == *spec)
-        for (const auto &jail : jails)
-          out.broken_.emplace(jail, why.message());
+  auto broken = [&](const LogReaders &readers, const Error &why) {
+    for (const auto &[spec, jails] : readers.jails)
+      for (const auto &jail : jails)
+        out.broken_.emplace(jail, why.message());
   };
   if (std::any_of(family_dns.begin(), family_dns.end(),
                   [](const auto &f) { return matcher::resolves_names(f.second.mode); }))
     out.resolver_ = std::make_unique<matcher::HostNameResolver>(
         options.lookup ? options.lookup : matcher::system_name_lookup());
-  for (const auto &[path, filters] : plan) {
-    std::vector<matcher::FilterDefinition> definitions;
-    std::vector<std::vector<Reader>> readers;
-    for (const auto &[spec, fams] : filters) {
-      auto def = matcher::load_filter(spec, search);
-      if (!def) {
-        errors.push_back(def.error().context("filter " + spec + " for " + path));
-        broken(path, &spec, errors.back());
-        continue;
-      }
-      definitions.push_back(std::move(*def));
-      auto &of_filter = readers.emplace_back();
-      for (JailFamilyId family : fams)
-        of_filter.push_back({family, family_dns.at(family).mode});
-    }
-    if (definitions.empty())
+  const Seconds now = static_cast<Seconds>(::time(nullptr));
+  for (const auto &[path, readers] : plan) {
+    Compiled c = filters_of(readers, discovery->definitions, discovery->family_dns);
+    if (c.definitions.empty())
       continue;
-    auto m = matcher::LogMatcher::create(std::move(definitions), mo);
+    auto journal = journals.find(path);
+    matcher::MatcherOptions source_options = mo;
+    source_options.judge.journal_entries = journal != journals.end();
+    auto m = matcher::LogMatcher::create(std::move(c.definitions), source_options);
     if (!m) {
       errors.push_back(m.error().context("compile the filters of " + path));
-      broken(path, nullptr, errors.back());
+      broken(readers, errors.back());
+      continue;
+    }
+    auto stored = store.get_position(path);
+    const LogPosition *pos = stored && *stored ? &**stored : nullptr;
+    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {},
+                  {},   false};
+    if (journal != journals.end()) {
+      std::optional<std::string> cursor;
+      if (pos && !pos->journal_cursor.empty())
+        cursor = source.saved_cursor = pos->journal_cursor;
+      // fail2ban starts a journal jail at now - findtime, or later where it stopped.
+      const Seconds since = now - journal_findtime[path];
+      auto follower = matcher::JournalFollower::open(
+          journal->second, cursor, since > 0 ? static_cast<uint64_t>(since) * 1000000 : 0);
+      if (!follower) {
+        errors.push_back(follower.error().context("follow " + path));
+        broken(readers, errors.back());
+        continue;
+      }
+      source.journal.emplace(std::move(*follower));
+    } else {
+      std::optional<matcher::FilePosition> resume;
+      if (pos)
+        resume = matcher::FilePosition{0, pos->inode, pos->offset, pos->first_line_hash};
+      auto follower = matcher::LogFollower::create(path, resume);
+      if (!follower) {
+        errors.push_back(follower.error().context("follow " + path));
+        broken(readers, errors.back());
+        continue;
+      }
+      source.saved = resume.value_or(matcher::FilePosition{});
+      source.file.emplace(std::move(*follower));
+    }
+    out.sources_.push_back(std::make_unique<Source>(std::move(source)));
+  }
+  out.discovery_ = std::move(discovery);
+  return out;
+}
+
+std::vector<size_t> LogSources::pick_up_new_files() {
+  std::vector<size_t> added;
+  if (!discovery_ || discovery_->globs.empty())
+    return added;
+  std::set<std::string> followed;
+  std::set<std::pair<uint64_t, uint64_t>> followed_files; // (device, inode) being read
+  for (const auto &s : sources_) {
+    followed.insert(s->path);
+    if (s->file && s->file->file_open()) {
+      auto p = s->file->position();
+      followed_files.emplace(p.device, p.inode);
+    }
+  }
+  std::map<std::string, LogReaders> appeared;
+  for (const auto &[pattern, readers] : discovery_->globs)
+    for (const auto &file : expand(pattern))
+      if (!followed.count(file) && !discovery_->refused.count(file))
+        appeared[file].merge(readers);
+  for (const auto &[path, readers] : appeared) {
+    Compiled c = filters_of(readers, discovery_->definitions, discovery_->family_dns);
+    auto refuse = [&](const Error &why) {
+      discovery_->refused.insert(path);
+      log_warning(why.message());
+    };
+    if (c.definitions.empty())
+      continue;
+    auto m = matcher::LogMatcher::create(std::move(c.definitions), discovery_->options);
+    if (!m) {
+      refuse(m.error().context("compile the filters of " + path));
       continue;
     }
     std::optional<matcher::FilePosition> resume;
-    if (auto pos = store.get_position(path); pos && *pos)
-      resume = matcher::FilePosition{0, (*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
-    auto follower = matcher::LogFollower::create(path, resume);
+    if (store_)
+      if (auto pos = store_->get_position(path); pos && *pos)
+        resume = matcher::FilePosition{0, (*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
+    matcher::LogFollower::Options fo;
+    // A file that is one already read under another name (a rotated copy a glob also
+    // names) is taken from its end: its lines were counted.
+    struct stat st {};
+    fo.start_at_end =
+        !resume && ::stat(path.c_str(), &st) == 0 &&
+        followed_files.count({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)});
+    auto follower = matcher::LogFollower::create(path, resume, fo);
     if (!follower) {
-      errors.push_back(follower.error().context("follow " + path));
-      broken(path, nullptr, errors.back());
+      refuse(follower.error().context("follow " + path));
       continue;
     }
-    auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),
-                                                  std::move(readers),
-                                                  resume.value_or(matcher::FilePosition{})});
-    out.sources_.push_back(std::move(source));
+    Source source{path, std::move(*m), std::nullopt, std::nullopt, std::move(c.readers), {},
+                  {},   false};
+    source.saved = resume.value_or(matcher::FilePosition{});
+    source.file.emplace(std::move(*follower));
+    sources_.push_back(std::make_unique<Source>(std::move(source)));
+    added.push_back(sources_.size() - 1);
+    for (const auto &[spec, jails] : readers.jails)
+      for (const auto &jail : jails)
+        if (auto b = broken_.find(jail); b != broken_.end() && b->second.starts_with("no file"))
+          broken_.erase(b);
   }
-  return out;
+  return added;
 }
 
 size_t LogSources::size() const {
   return sources_.size();
 }
 int LogSources::fd(size_t i) const {
-  return sources_[i]->follower.fd();
+  return sources_[i]->fd();
 }
 const std::string &LogSources::path(size_t i) const {
   return sources_[i]->path;
@@ -177,8 +427,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     }
   };
   matcher::DeferredHostNames names(resolver_ ? matcher::UseDns::yes : matcher::UseDns::no);
-  const bool was_watching = s.follower.watching();
-  auto read = s.follower.read_available([&](std::string_view lines) {
+  auto scan = [&](std::string_view lines) {
     s.matcher.scan(lines, [&](const matcher::Match &m) {
       if (!(s.resolves_names(m.filter) && names.defer(m)))
         hand_over(m, false);
@@ -192,10 +441,30 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
             if (s.warns(m.filter))
               log_warning(s.path + ": " + matcher::resolution_warning(m, addresses));
           });
-  });
+  };
+  if (s.journal) {
+    auto read = s.journal->read_available(scan);
+    // As for files: saved once the failures it covers were handed over.
+    if (s.journal->cursor() != s.saved_cursor && store_) {
+      LogPosition pos{s.path, 0, 0, 0, s.journal->cursor()};
+      if (auto st = store_->set_position(pos); st) {
+        s.saved_cursor = pos.journal_cursor;
+        if (std::exchange(s.position_failing, false))
+          log_info("save position of " + s.path + ": works again");
+      } else if (!std::exchange(s.position_failing, true)) {
+        log_warning("save position of " + s.path + ": " + st.error().message() +
+                    " (retried with every batch; said again when it works)");
+      }
+    }
+    if (!read)
+      return read.error();
+    return failures;
+  }
+  const bool was_watching = s.file->watching();
+  auto read = s.file->read_available(scan);
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.
-  matcher::FilePosition pos = s.follower.position();
+  matcher::FilePosition pos = s.file->position();
   if (pos != s.saved && store_) {
     // A failing store is said once, and once when it recovers, never per batch.
     if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st) {
@@ -208,9 +477,9 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     }
   }
   // Said once per change: a folder that went away is polled by the caller meanwhile.
-  if (was_watching && !s.follower.watching())
+  if (was_watching && !s.file->watching())
     log_warning(s.path + ": its folder went away; looking for it every second until it is back");
-  else if (!was_watching && s.follower.watching())
+  else if (!was_watching && s.file->watching())
     log_info(s.path + ": its folder is back; following it again");
   if (!read)
     return read.error();
@@ -218,9 +487,17 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
 }
 
 void LogSources::save_positions() {
+  if (!store_)
+    return;
   for (auto &s : sources_) {
-    matcher::FilePosition pos = s->follower.position();
-    if (pos != s->saved && store_ &&
+    if (s->journal) {
+      if (s->journal->cursor() != s->saved_cursor &&
+          store_->set_position({s->path, 0, 0, 0, s->journal->cursor()}))
+        s->saved_cursor = s->journal->cursor();
+      continue;
+    }
+    matcher::FilePosition pos = s->file->position();
+    if (pos != s->saved &&
         store_->set_position({s->path, pos.inode, pos.offset, pos.first_line_hash}))
       s->saved = pos;
   }
@@ -252,7 +529,7 @@ matcher::HostNameResolverCounters LogSources::resolver_counters() const {
 std::vector<LogSources::PerFile> LogSources::per_file() const {
   std::vector<PerFile> out;
   for (const auto &s : sources_)
-    out.push_back({s->path, s->matcher.counters(), s->follower.counters()});
+    out.push_back({s->path, s->matcher.counters(), s->follower_counters()});
   return out;
 }
 

@@ -39,11 +39,14 @@ struct LogSourceOptions {
 };
 
 // The logs the enabled jails read: one source per log file, whatever number of jails
-// and filters read it (the four tiers of a service scan their file once). Each source
-// follows its file (rotation included), scans what is new with the file's one compiled
-// matcher, and turns matches into failures for the families whose jails use the
-// matching filter. Positions are resumed from the store and written back after each
-// batch, so a restart neither loses nor repeats a line.
+// and filters read it (the four tiers of a service scan their file once), and one per
+// journal selection (journalmatch and backend parameters) that jails with backend =
+// systemd read. A jail reads its row's logpath, or its jail file's logpaths: several
+// files and globs, expanded at build and again by pick_up_new_files(). Each source
+// follows its file (rotation included) or the journal, scans what is new with its one
+// compiled matcher, and turns matches into failures for the families whose jails use
+// the matching filter. Positions (a journal's cursor) are resumed from the store and
+// written back after each batch, so a restart neither loses nor repeats a line.
 class LogSources {
 public:
   // What failed: an address (a host prefix), or the prefix a rule captured (<SUBNET>).
@@ -59,9 +62,15 @@ public:
   LogSources &operator=(LogSources &&) noexcept;
 
   [[nodiscard]] size_t size() const;
-  // The fd to poll for source i (readable when its file may have grown or rotated).
+  // The fd to poll for source i (readable when its file may have grown or rotated, or
+  // the journal has new entries).
   [[nodiscard]] int fd(size_t i) const;
+  // A file's path, or a journal source's name ("journal:MATCH").
   [[nodiscard]] const std::string &path(size_t i) const;
+  // Expands the jails' globs again and adds a source for each file that appeared since
+  // (read from its start); returns their indices, to poll. Call it now and then (the
+  // daemon does each second).
+  std::vector<size_t> pick_up_new_files();
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
@@ -84,7 +93,9 @@ public:
 
 private:
   struct Source;
+  struct Discovery;
   std::vector<std::unique_ptr<Source>> sources_;
+  std::unique_ptr<Discovery> discovery_; // the globs, and what a new file needs
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   StateStore *store_ = nullptr;
   std::map<std::string, std::string> broken_;

@@ -272,6 +272,17 @@ Status step_mcf2b_tables(SqlConnection &conn) {
   });
 }
 
+// Columns added within version 3, each with a default that older builds never notice:
+// checked at every open (one catalogue query each), so a database already at version 3
+// gets them too.
+//   mcf2b_positions.journal_cursor: where a journal source stopped (an sd-journal
+//   cursor, about 150 characters); empty for files.
+Status add_defaulted_columns(SqlConnection &conn) {
+  return add_column(conn, "mcf2b_positions", "journal_cursor",
+                    is_sqlite(conn) ? "TEXT NOT NULL DEFAULT ''"
+                                    : "varchar(512) NOT NULL DEFAULT ''");
+}
+
 using Step = Status (*)(SqlConnection &);
 constexpr Step kSteps[kSchemaVersion] = {step_mailcleaner_tables, step_unique_bans,
                                          step_mcf2b_tables};
@@ -305,7 +316,7 @@ Status run_steps(SqlConnection &conn) {
     if (auto st = record_version(conn, v + 1); !st)
       return st;
   }
-  return {};
+  return add_defaulted_columns(conn);
 }
 
 } // namespace

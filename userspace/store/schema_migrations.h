@@ -12,8 +12,9 @@ namespace mcf2b {
 //   2  fail2ban_ips made unique per (ip, jail): addresses canonicalised and duplicate
 //      rows merged, then a unique index; ban_start/ban_end columns (filled for active
 //      MailCleaner rows from last_hit + the jail's bantime); jail widened to 150;
-//   3  the mcf2b_* tables: settings, change log and its sequence, log positions, the
-//      per-node client sequence of replayed writes.
+//   3  the mcf2b_* tables: settings, change log and its sequence, log positions (with
+//      a journal cursor column, added to version-3 databases at open), the per-node
+//      client sequence of replayed writes.
 // Every step only adds, so MailCleaner's own readers keep working.
 inline constexpr int kSchemaVersion = 3;
 

@@ -142,9 +142,10 @@ SqlStateStore::SqlStateStore(std::unique_ptr<SqlConnection> conn, std::string no
   upsert_setting_ = "INSERT INTO mcf2b_settings (name, value) VALUES (?, ?)" +
                     sql::upsert_tail(d, {"name"}, {"value"});
   upsert_position_ = "INSERT INTO mcf2b_positions (node, path, inode, file_offset,"
-                     " first_line_hash, updated) VALUES (?, ?, ?, ?, ?, ?)" +
+                     " first_line_hash, updated, journal_cursor) VALUES (?, ?, ?, ?, ?, ?, ?)" +
                      sql::upsert_tail(d, {"node", "path"},
-                                      {"inode", "file_offset", "first_line_hash", "updated"});
+                                      {"inode", "file_offset", "first_line_hash", "updated",
+                                       "journal_cursor"});
   upsert_node_ops_ = "INSERT INTO mcf2b_node_ops (node, client_seq) VALUES (?, ?)" +
                      sql::upsert_tail(d, {"node"}, {"client_seq"});
 }
@@ -423,12 +424,15 @@ Result<bool> SqlStateStore::seed_default_jails() {
 Status SqlStateStore::set_position(const LogPosition &p) {
   if (auto st = check_column_text("log path", p.path, 512, true); !st)
     return st;
+  if (auto st = check_column_text("journal cursor", p.journal_cursor, 512, false); !st)
+    return st;
   std::lock_guard lock(mutex_);
   return transaction([&]() -> Status {
     return status_of(conn_->run(upsert_position_,
                                 {node_, p.path, static_cast<int64_t>(p.inode),
                                  static_cast<int64_t>(p.offset),
-                                 static_cast<int64_t>(p.first_line_hash), wall_clock()}));
+                                 static_cast<int64_t>(p.first_line_hash), wall_clock(),
+                                 p.journal_cursor}));
   });
 }
 
@@ -560,14 +564,14 @@ namespace {
 LogPosition position_from_row(const SqlRow &row) {
   return LogPosition{std::string(row.text(0)), static_cast<uint64_t>(row.integer(1)),
                      static_cast<uint64_t>(row.integer(2)),
-                     static_cast<uint64_t>(row.integer(3))};
+                     static_cast<uint64_t>(row.integer(3)), std::string(row.text(4))};
 }
 } // namespace
 
 Result<std::optional<LogPosition>> SqlStateStore::get_position(std::string_view path) {
   std::lock_guard lock(mutex_);
   std::optional<LogPosition> position;
-  auto r = conn_->run("SELECT path, inode, file_offset, first_line_hash FROM mcf2b_positions"
+  auto r = conn_->run("SELECT path, inode, file_offset, first_line_hash, journal_cursor FROM mcf2b_positions"
                       " WHERE node = ? AND path = ?",
                       {node_, path}, [&](const SqlRow &row) { position = position_from_row(row); });
   if (!r)
@@ -579,7 +583,7 @@ Result<std::vector<LogPosition>> SqlStateStore::list_positions() {
   std::lock_guard lock(mutex_);
   std::vector<LogPosition> positions;
   auto r =
-      conn_->run("SELECT path, inode, file_offset, first_line_hash FROM mcf2b_positions"
+      conn_->run("SELECT path, inode, file_offset, first_line_hash, journal_cursor FROM mcf2b_positions"
                  " WHERE node = ? ORDER BY path",
                  {node_}, [&](const SqlRow &row) { positions.push_back(position_from_row(row)); });
   if (!r)

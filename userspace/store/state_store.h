@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -21,12 +22,22 @@
 namespace mcf2b {
 
 // Where a log follower stopped in a file, per node: the file is identified by its inode
-// and a hash of its first line (so a rotated file with a recycled inode is recognised).
+// and a hash of its first line (so a rotated file with a recycled inode is recognised);
+// or where a journal follower stopped: its cursor.
 struct LogPosition {
+  LogPosition() = default;
+  LogPosition(std::string path_, uint64_t inode_, uint64_t offset_, uint64_t first_line_hash_,
+              std::string journal_cursor_ = {})
+      : path(std::move(path_)), inode(inode_), offset(offset_),
+        first_line_hash(first_line_hash_), journal_cursor(std::move(journal_cursor_)) {}
+
   std::string path;
   uint64_t inode = 0;
   uint64_t offset = 0;
   uint64_t first_line_hash = 0;
+  // A journal source's position instead (`path` is its name, "journal:..."): the
+  // sd-journal cursor of the last entry read. Empty for files.
+  std::string journal_cursor;
 };
 
 // A per-(ip, jail) whitelist entry (MailCleaner's whitelisted flag on fail2ban_ips).
