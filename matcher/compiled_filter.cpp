@@ -463,6 +463,8 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCoun
     m.line = b.line_no;
     m.host_kind = kind;
     m.host_text = host;
+    m.line_text = b.line;
+    m.user = value(field::user);
     m.time = b.time;
     m.dated = b.dated;
     ++counters.matched;

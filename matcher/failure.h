@@ -27,6 +27,10 @@ struct Match {
   // bits of `address` are cleared.
   std::optional<uint8_t> prefix_length;
   std::string_view host_text; // as written in the log; valid during the callback only
+  // The matched line and its <F-USER>, for actions and mails (fail2ban's <matches>,
+  // <F-USER>): log text, never to reach a shell. Valid during the callback only.
+  std::string_view line_text;
+  std::string_view user;
   int64_t time = 0;           // seconds since the epoch (UTC)
   bool dated = true;          // false: no timestamp on the line, `time` is a fallback
 

@@ -31,11 +31,30 @@ const std::set<std::string> kJailKeys = {"enabled",  "filter",   "logpath",   "p
                                          "max_count", "banaction", "action", "backend",
                                          "protocol", "usedns", "ignoreself"};
 
+// The non-empty lines of a multi-line value, each trimmed.
+std::vector<std::string> split_lines(const std::string &value) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t nl = value.find('\n', pos);
+    if (nl == std::string::npos)
+      nl = value.size();
+    std::string line = value.substr(pos, nl - pos);
+    line.erase(0, line.find_first_not_of(" \t"));
+    line.erase(line.find_last_not_of(" \t") + 1);
+    if (!line.empty())
+      out.push_back(line);
+    pos = nl + 1;
+  }
+  return out;
+}
+
 // Applies one section's keys to a jail (usedns, which the stored jail row has no column
 // for, to `use_dns`); returns an error naming the offending line.
 Status apply_keys(const Section &keys, JailConfig &jail,
                   std::vector<std::pair<std::string, IpPrefix>> &whitelist,
-                  std::optional<matcher::UseDns> &use_dns, bool family_root) {
+                  std::optional<matcher::UseDns> &use_dns, bool family_root,
+                  std::optional<std::vector<std::string>> &actions) {
   for (const auto &[key, value] : keys) {
     auto fail = [&](const std::string &why) {
       return Error::msg(value.where.to_string() + ": " + why);
@@ -76,8 +95,13 @@ Status apply_keys(const Section &keys, JailConfig &jail,
     } else if (key == "max_count") {
       if (!parse_int(v, jail.max_count) || jail.max_count < -1)
         return fail("max_count must be -1, 0 (off) or a positive number, not '" + v + "'");
-    } else if (key == "banaction" || key == "action") {
+    } else if (key == "banaction") {
       jail.banaction = v;
+    } else if (key == "action") {
+      // fail2ban's action lines, one action.d call per line (run by userspace/actions).
+      actions.emplace();
+      for (const auto &line : split_lines(v))
+        actions->push_back(line);
     } else if (key == "ignoreip") {
       for (const auto &item : split_word_list(v)) {
         auto p = IpPrefix::parse(item);
@@ -150,10 +174,11 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
           family_keys[k] = v; // [DEFAULT] keys are for jails, not family roots
         std::map<std::string, JailConfig> updated;
         std::optional<matcher::UseDns> use_dns;
+        std::optional<std::vector<std::string>> no_actions; // not a family key
         Status st;
         for (const auto &jname : family) {
           JailConfig j = jails[jname];
-          st = apply_keys(family_keys, j, wl, use_dns, true);
+          st = apply_keys(family_keys, j, wl, use_dns, true, no_actions);
           if (!st)
             break;
           updated[jname] = j;
@@ -188,7 +213,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
         j = jails[name];
       }
       std::optional<matcher::UseDns> use_dns;
-      auto st = apply_keys(keys, j, wl, use_dns, false);
+      std::optional<std::vector<std::string>> actions;
+      auto st = apply_keys(keys, j, wl, use_dns, false, actions);
       const auto &where = ini->sections[name].empty()
                               ? file
                               : ini->sections[name].begin()->second.where.to_string();
@@ -206,6 +232,8 @@ JailImport import_jail_files(const std::string &dir, const std::vector<JailConfi
       out.whitelist.insert(out.whitelist.end(), wl.begin(), wl.end());
       if (use_dns)
         out.use_dns[name] = *use_dns;
+      if (actions)
+        out.local_options[name].actions = *actions;
     }
   }
   for (const auto &name : changed)
