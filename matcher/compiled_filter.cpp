@@ -464,7 +464,7 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCoun
     m.host_kind = kind;
     m.host_text = host;
     m.line_text = b.line;
-    m.user = value(field::user);
+    m.user = fail->get(field::user); // the line's own (a session keeps no user)
     m.time = b.time;
     m.dated = b.dated;
     ++counters.matched;

@@ -35,6 +35,9 @@ DaemonActions::DaemonActions(const DaemonConfig &config, const JailController &c
 
 void DaemonActions::matched_line(JailFamilyId family, const IpPrefix &address, Seconds time,
                                  std::string_view line, std::string_view user) {
+  // fail2ban's matches are the lines without their line ends.
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
   recent_.record(address, family, time, line, user);
 }
 
