@@ -8,11 +8,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/actions/action_service.h"
+#include "userspace/actions/tag_substitution.h"
 
 using namespace mcf2b;
 using namespace mcf2b::actions;
@@ -227,6 +229,38 @@ TEST_F(ActionRunnerTest, UnspliceablePortIsRefused) {
   auto errors = service.start_jail("sshd", {"a[port=\"22;reboot\"]"}, 600);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(service.status("sshd")[0].mode, ActionState::Mode::broken);
+}
+
+} // namespace
+
+namespace {
+
+// Every action file of the installed fail2ban loads and every operation of it expands,
+// in both families: nothing of the loader or of the static stage refuses a stock file.
+TEST(StockActions, EveryInstalledActionLoadsAndExpands) {
+  const std::string dir = "/etc/fail2ban/action.d";
+  ASSERT_TRUE(exists(dir + "/iptables.conf")) << "fail2ban's action.d is not installed";
+  ActionSearchPath search{{dir}};
+  int loaded = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(dir)) {
+    std::string file = entry.path().filename().string();
+    if (!file.ends_with(".conf"))
+      continue;
+    auto def = load_action({file.substr(0, file.size() - 5), {{"port", "ssh"}, {"protocol", "tcp"}}},
+                           "sshd", search);
+    if (!def && def.error().message().find("no [Definition]") != std::string::npos)
+      continue; // an include only (e.g. a *-common.conf without operations of its own)
+    ASSERT_TRUE(def.ok()) << file << ": " << def.error().message();
+    ++loaded;
+    for (Operation op : {Operation::start, Operation::check, Operation::repair, Operation::ban,
+                         Operation::unban, Operation::flush, Operation::stop})
+      for (const char *family : {"", "inet4", "inet6"}) {
+        auto cmd = expand_static(def->command(op), def->properties, family);
+        EXPECT_TRUE(cmd.ok()) << file << " " << operation_key(op) << " " << family << ": "
+                              << cmd.error().message();
+      }
+  }
+  EXPECT_GT(loaded, 50);
 }
 
 } // namespace

@@ -10,10 +10,19 @@
 namespace mcf2b::actions {
 namespace {
 
+// One environment string stays far below the kernel's 128 KiB per string: the most
+// recent lines that fit in 64 KiB.
+constexpr size_t kMaxLogValue = 64 * 1024;
+
 std::string joined(const std::vector<std::string> &lines) {
   std::string out;
   for (const auto &l : lines)
     out += (out.empty() ? "" : "\n") + l;
+  if (out.size() > kMaxLogValue) {
+    size_t from = out.size() - kMaxLogValue;
+    size_t nl = out.find('\n', from);
+    out.erase(0, nl == std::string::npos ? from : nl + 1);
+  }
   return out;
 }
 
