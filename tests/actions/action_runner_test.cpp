@@ -82,24 +82,23 @@ std::string probe_commands(const std::vector<std::string> &tags) {
 
 TEST_F(ActionRunnerTest, LogValuesNeverReachTheShellAndArriveWhole) {
   const std::string pwned = dir->file("pwned");
-  const std::string user = "root$(touch " + pwned + "1)`touch " + pwned + "2`; touch " +
-                           pwned + "3 | touch " + pwned + "4 && echo '\"\nsecond $(touch " +
-                           pwned + "5) line' \\\\ \"*\" ";
+  const std::string user = "root$(touch " + pwned + "1)`touch " + pwned + "2`; touch " + pwned +
+                           "3 | touch " + pwned + "4 && echo '\"\nsecond $(touch " + pwned +
+                           "5) line' \\\\ \"*\" ";
   const std::vector<std::string> lines = {
       "Dec  7 10:00:01 host sshd[1]: Failed password for " + user + " from 192.0.2.7",
-      "x'; touch " + pwned + "6; echo '",
-      "y\"; touch " + pwned + "7; echo \"",
+      "x'; touch " + pwned + "6; echo '", "y\"; touch " + pwned + "7; echo \"",
       "`touch " + pwned + "8` $(touch " + pwned + "9) ${IFS} <ip> <F-USER> %s \\n"};
   const std::vector<std::string> tags = {"<matches>", "<ipmatches>", "<ipjailmatches>",
-                                         "<F-USER>", "<F-ID>", "<F-CUSTOM_1>"};
-  write_file(dir->file("probe.conf"), "[Definition]\n" + probe_commands(tags) +
-                                          "\n[Init]\nout = " + dir->path() + "\n");
+                                         "<F-USER>",  "<F-ID>",      "<F-CUSTOM_1>"};
+  write_file(dir->file("probe.conf"),
+             "[Definition]\n" + probe_commands(tags) + "\n[Init]\nout = " + dir->path() + "\n");
   std::string joined;
   for (const auto &l : lines)
     joined += (joined.empty() ? "" : "\n") + l;
   std::map<std::string, std::string> expected = {
-      {"matches", joined},   {"ipmatches", joined}, {"ipjailmatches", joined},
-      {"F-USER", user},      {"F-ID", "id " + user}, {"F-CUSTOM_1", "custom|" + user}};
+      {"matches", joined}, {"ipmatches", joined},  {"ipjailmatches", joined},
+      {"F-USER", user},    {"F-ID", "id " + user}, {"F-CUSTOM_1", "custom|" + user}};
 
   ActionService service(options());
   auto errors = service.start_jail("sshd", {"probe"}, 600);
@@ -129,8 +128,8 @@ TEST_F(ActionRunnerTest, LogValuesNeverReachTheShellAndArriveWhole) {
 TEST_F(ActionRunnerTest, FamilyConditionalInit) {
   write_file(dir->file("fam.conf"),
              "[Definition]\nactionban = printf '%%s' '<blocktype> <family> <ip>' >> <out>/fam\n"
-             "[Init]\nblocktype = REJECT\nout = " + dir->path() +
-                 "\n[Init?family=inet6]\nblocktype = REJECT6\n");
+             "[Init]\nblocktype = REJECT\nout = " +
+                 dir->path() + "\n[Init?family=inet6]\nblocktype = REJECT6\n");
   ActionService service(options());
   ASSERT_TRUE(service.start_jail("sshd", {"fam"}, 600).empty());
   service.banned(ban("sshd", "192.0.2.7"));
@@ -142,7 +141,8 @@ TEST_F(ActionRunnerTest, FamilyConditionalInit) {
 TEST_F(ActionRunnerTest, CommandPastItsTimeoutIsKilledWithItsGroupAndCounted) {
   write_file(dir->file("slow.conf"),
              "[Definition]\nactionban = sleep 300 & echo $! >> <out>/pids; wait; touch <out>/late\n"
-             "[Init]\ntimeout = 1\nout = " + dir->path() + "\n");
+             "[Init]\ntimeout = 1\nout = " +
+                 dir->path() + "\n");
   ActionService service(options());
   ASSERT_TRUE(service.start_jail("sshd", {"slow"}, 600).empty());
   service.banned(ban("sshd"));
@@ -190,7 +190,8 @@ TEST_F(ActionRunnerTest, CheckAndRepairAfterAFailedBan) {
              "actionrepair = echo repair >> <out>/log; touch <out>/repaired\n"
              "actionban = echo ban >> <out>/log; test -e <out>/repaired\n"
              "actionstop = echo stop >> <out>/log\n"
-             "[Init]\nout = " + dir->path() + "\n");
+             "[Init]\nout = " +
+                 dir->path() + "\n");
   {
     ActionService service(options());
     ASSERT_TRUE(service.start_jail("sshd", {"repairable"}, 600).empty());
@@ -246,8 +247,8 @@ TEST(StockActions, EveryInstalledActionLoadsAndExpands) {
     std::string file = entry.path().filename().string();
     if (!file.ends_with(".conf"))
       continue;
-    auto def = load_action({file.substr(0, file.size() - 5), {{"port", "ssh"}, {"protocol", "tcp"}}},
-                           "sshd", search);
+    auto def = load_action(
+        {file.substr(0, file.size() - 5), {{"port", "ssh"}, {"protocol", "tcp"}}}, "sshd", search);
     if (!def && def.error().message().find("no [Definition]") != std::string::npos)
       continue; // an include only (e.g. a *-common.conf without operations of its own)
     ASSERT_TRUE(def.ok()) << file << ": " << def.error().message();

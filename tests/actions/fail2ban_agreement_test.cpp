@@ -122,7 +122,8 @@ protected:
         << "fail2ban's action.d is not installed (apt-get install fail2ban)";
     for (const char *d : {"conf", "conf/action.d", "conf/filter.d", "bin", "rec-f2b", "rec-mcf2b"})
       ::mkdir(dir->file(d).c_str(), 0755);
-    auto copied = run_program({"sh", "-c", "cp /etc/fail2ban/action.d/* \"$0\"", dir->file("conf/action.d")});
+    auto copied =
+        run_program({"sh", "-c", "cp /etc/fail2ban/action.d/* \"$0\"", dir->file("conf/action.d")});
     ASSERT_TRUE(copied && copied->exit_code == 0);
     write_file(dir->file("conf/action.d/sendmail-common.local"),
                "[Init]\nmailcmd = sendmail -f \"<sender>\" \"<dest>\"\n");
@@ -147,19 +148,25 @@ protected:
                    "\ndbfile = :memory:\ndbpurgeage = 1d\ndbmaxmatches = 10\n[Thread]\n");
     std::string jails = "[DEFAULT]\nbackend = polling\nusedns = no\n"
                         "[test]\nenabled = true\nfilter = mcf2b-test\nlogpath = " +
-                        dir->file("empty.log") + "\nport = smtp,465\nprotocol = tcp\nbantime = 600\n"
-                        "action = " + test_actions()[0] + "\n         " + test_actions()[1] +
-                        "\n         " + test_actions()[2] + "\n"
+                        dir->file("empty.log") +
+                        "\nport = smtp,465\nprotocol = tcp\nbantime = 600\n"
+                        "action = " +
+                        test_actions()[0] + "\n         " + test_actions()[1] + "\n         " +
+                        test_actions()[2] +
+                        "\n"
                         "[logs]\nenabled = true\nfilter = mcf2b-test\nlogpath = " +
-                        dir->file("auth.log") + "\nmaxretry = 2\nfindtime = 600\nbantime = 600\n"
-                        "action = " + log_actions()[0] + "\n         " + log_actions()[1] + "\n";
+                        dir->file("auth.log") +
+                        "\nmaxretry = 2\nfindtime = 600\nbantime = 600\n"
+                        "action = " +
+                        log_actions()[0] + "\n         " + log_actions()[1] + "\n";
     write_file(dir->file("auth.log"), "");
     write_file(dir->file("conf/jail.conf"), jails);
   }
 
   std::vector<std::string> test_actions() const {
     return {"sendmail-whois-lines[name=test, dest=\"admin@example.org\", "
-            "sender=\"f2b@example.org\", logpath=\"" + dir->file("lines.log") + "\"]",
+            "sender=\"f2b@example.org\", logpath=\"" +
+                dir->file("lines.log") + "\"]",
             "abuseipdb[abuseipdb_apikey=\"k3y\", abuseipdb_category=\"18,22\"]", "mc-send-rbl"};
   }
   std::vector<std::string> log_actions() const {
@@ -188,8 +195,8 @@ TEST_F(Fail2banAgreementTest, StockActionsRunTheSameCommandsAsFail2ban) {
   ASSERT_TRUE(server.ok()) << server.error().message();
   ASSERT_TRUE(wait_for(dir->file("rec-f2b/sendmail.0.argv")))
       << "fail2ban did not start the jail: " << read_file(dir->file("f2b.log"));
-  auto banned = run_program({"fail2ban-client", "-s", dir->file("f2b.sock"), "set", "test",
-                             "banip", kAddress});
+  auto banned = run_program(
+      {"fail2ban-client", "-s", dir->file("f2b.sock"), "set", "test", "banip", kAddress});
   ASSERT_TRUE(banned && banned->exit_code == 0) << read_file(dir->file("f2b.log"));
   ASSERT_TRUE(wait_for(dir->file("rec-f2b/mc-send-rbl.0.argv")));
   ASSERT_TRUE(wait_for(dir->file("rec-f2b/sendmail.1.argv")));
@@ -249,8 +256,8 @@ TEST_F(Fail2banAgreementTest, StockActionsRunTheSameCommandsAsFail2ban) {
     EXPECT_EQ(printable(it->second), printable(text)) << name;
   }
   for (const auto &[name, text] : ours)
-    EXPECT_TRUE(theirs.count(name)) << "mcf2b ran more than fail2ban: " << name << ": "
-                                    << printable(text);
+    EXPECT_TRUE(theirs.count(name))
+        << "mcf2b ran more than fail2ban: " << name << ": " << printable(text);
   EXPECT_FALSE(exists(dir->file("pwned"))) << "a log value reached a shell";
   // What the log ban carried, as both sides passed it.
   EXPECT_EQ(printable(ours["mc-send-rbl.1.argv"]),

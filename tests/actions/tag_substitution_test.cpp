@@ -46,7 +46,8 @@ TEST(DynamicTags, CheckedValuesAreSplicedLogValuesReferenced) {
   BoundCommand b = bind_dynamic_tags("ban <ip> after <failures>: <matches> by <F-USER>", sample());
   EXPECT_EQ(b.script, "ban 192.0.2.7 after 3: \"${MCF2B_MATCHES}\" by \"${MCF2B_F_USER}\"");
   ASSERT_EQ(b.environment.size(), 2u);
-  EXPECT_EQ(b.environment[0], (std::pair<std::string, std::string>{"MCF2B_MATCHES", "line one\nline two"}));
+  EXPECT_EQ(b.environment[0],
+            (std::pair<std::string, std::string>{"MCF2B_MATCHES", "line one\nline two"}));
   EXPECT_EQ(b.environment[1], (std::pair<std::string, std::string>{"MCF2B_F_USER", "alice"}));
 }
 

@@ -20,7 +20,8 @@ bool file_exists(const std::string &path) {
 }
 
 std::string base_name(std::string_view file) {
-  std::string name(file.substr(file.rfind('/') == std::string_view::npos ? 0 : file.rfind('/') + 1));
+  std::string name(
+      file.substr(file.rfind('/') == std::string_view::npos ? 0 : file.rfind('/') + 1));
   for (const char *ext : {".conf", ".local"})
     if (name.size() > std::strlen(ext) && name.ends_with(ext))
       name.resize(name.size() - std::strlen(ext));
@@ -37,7 +38,8 @@ bool spliceable(std::string_view v) {
 // fail2ban's str2seconds for `timeout`: a number of seconds, or with s/m/h/d.
 Result<Seconds> timeout_seconds(std::string_view text) {
   std::string t(text);
-  t.erase(std::remove_if(t.begin(), t.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+  t.erase(std::remove_if(t.begin(), t.end(),
+                         [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
           t.end());
   if (t.empty())
     return Seconds{60};
@@ -47,7 +49,9 @@ Result<Seconds> timeout_seconds(std::string_view text) {
     unit = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : 86400;
     t.pop_back();
   }
-  if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }))
     return Error::msg("timeout '" + std::string(text) + "' is not a number of seconds");
   Seconds v = std::stoll(t) * unit;
   if (v <= 0)
@@ -116,14 +120,14 @@ std::string ActionDefinition::command(Operation op) const {
 }
 
 bool ActionDefinition::has_family_conditions() const {
-  return std::any_of(properties.begin(), properties.end(), [](const auto &kv) {
-    return kv.first.find("?family=") != std::string::npos;
-  });
+  return std::any_of(properties.begin(), properties.end(),
+                     [](const auto &kv) { return kv.first.find("?family=") != std::string::npos; });
 }
 
 bool is_firewall_action(std::string_view file) {
   std::string name = base_name(file);
-  for (const char *prefix : {"iptables", "nftables", "ipset", "firewallcmd", "shorewall", "mc-ipset"})
+  for (const char *prefix :
+       {"iptables", "nftables", "ipset", "firewallcmd", "shorewall", "mc-ipset"})
     if (name.starts_with(prefix))
       return true;
   return name == "route" || name == "ufw";

@@ -23,9 +23,9 @@ struct BanEvent {
   uint32_t failures = 0; // <failures>
   uint32_t bancount = 0; // <bancount>: bans of this address in this jail, this one included
   bool restored = false; // <restored>: re-applied at start, not a new ban
-  std::vector<std::string> matches;       // <matches>: this jail's lines of this address
-  std::vector<std::string> ipjailmatches; // <ipjailmatches>: same jail, all that is kept
-  std::vector<std::string> ipmatches;     // <ipmatches>: every jail's lines of this address
+  std::vector<std::string> matches;          // <matches>: this jail's lines of this address
+  std::vector<std::string> ipjailmatches;    // <ipjailmatches>: same jail, all that is kept
+  std::vector<std::string> ipmatches;        // <ipmatches>: every jail's lines of this address
   std::map<std::string, std::string> fields; // <F-*>: the last line's captures ("user")
 };
 

@@ -26,7 +26,9 @@ std::string joined(const std::vector<std::string> &lines) {
   return out;
 }
 
-std::string family_of(const IpPrefix &p) { return p.address().is_v4() ? "inet4" : "inet6"; }
+std::string family_of(const IpPrefix &p) {
+  return p.address().is_v4() ? "inet4" : "inet6";
+}
 
 // fail2ban's <ip-rev>: the PTR name's address part ("4.3.2.1.").
 std::string reverse_of(const IpAddress &a) {
@@ -198,8 +200,9 @@ struct ActionService::Instance {
       return 1;
     if (!repair)
       return -1;
-    log_error("action " + label() + ": invariant check failed, trying to restore a sane "
-                                    "environment");
+    log_error("action " + label() +
+              ": invariant check failed, trying to restore a sane "
+              "environment");
     if (!def.command(Operation::repair).empty()) {
       if (!run(Operation::repair, family, empty_ticket(family))) {
         started[family] = 0;
@@ -240,7 +243,9 @@ struct ActionService::Instance {
 ActionService::ActionService(ActionServiceOptions options)
     : options_(std::move(options)), pool_(options_.workers, options_.queue_capacity) {}
 
-ActionService::~ActionService() { stop(); }
+ActionService::~ActionService() {
+  stop();
+}
 
 void ActionService::submit(const std::shared_ptr<Instance> &instance,
                            std::function<void(Instance &)> work) {
@@ -259,7 +264,8 @@ std::vector<Error> ActionService::start_jail(const std::string &jail,
   std::vector<ActionState> states;
   for (const auto &line : lines) {
     auto call = ActionCall::parse(line);
-    auto def = call ? load_action(*call, jail, options_.search) : Result<ActionDefinition>(call.error());
+    auto def =
+        call ? load_action(*call, jail, options_.search) : Result<ActionDefinition>(call.error());
     if (!def) {
       errors.push_back(def.error().context("jail " + jail + ", action " + line));
       states.push_back({line, ActionState::Mode::broken, def.error().message()});
@@ -407,7 +413,9 @@ void ActionService::stop() {
   pool_.drain();
 }
 
-void ActionService::drain() { pool_.drain(); }
+void ActionService::drain() {
+  pool_.drain();
+}
 
 std::vector<ActionState> ActionService::status(const std::string &jail) const {
   std::lock_guard lock(mutex_);

@@ -31,7 +31,7 @@ struct ShellOutcome {
   enum class Kind { exited, signalled, timed_out, not_started } kind = Kind::not_started;
   int exit_code = -1; // the status when exited, the signal when signalled
   std::string out, err;
-  bool truncated = false; // some output was read and dropped beyond output_limit
+  bool truncated = false;  // some output was read and dropped beyond output_limit
   std::string start_error; // when not_started
   [[nodiscard]] bool ok() const { return kind == Kind::exited && exit_code == 0; }
   [[nodiscard]] std::string describe() const; // "exit 3", "timed out after 60 s"...

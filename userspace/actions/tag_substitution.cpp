@@ -51,8 +51,8 @@ std::optional<std::string> field_key(const std::string &tag) {
   std::string key;
   for (size_t i = 2; i < tag.size(); ++i) {
     char c = tag[i];
-    if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '_' || c == '-'))
+    if (!(std::isupper(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
       return std::nullopt;
     key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
@@ -206,7 +206,8 @@ BoundCommand bind_dynamic_tags(const std::string &text, const TagValues &values)
         } else if (auto key = field_key(tag)) {
           auto f = values.fields.find(*key);
           // fail2ban: a field the failure did not capture is the empty string.
-          replacement = f == values.fields.end() ? std::string() : reference(variable(tag, f->second));
+          replacement =
+              f == values.fields.end() ? std::string() : reference(variable(tag, f->second));
         } else if (auto add = additional_tag(tag)) {
           replacement = *add;
         }
@@ -259,7 +260,8 @@ BoundCommand bind_dynamic_tags(const std::string &text, const TagValues &values)
       } else {
         stack.push_back({Context::backticks});
       }
-      quoting = stack.back().kind == Context::double_quotes ? Quoting::double_quoted : Quoting::none;
+      quoting =
+          stack.back().kind == Context::double_quotes ? Quoting::double_quoted : Quoting::none;
       out += c;
       ++i;
       continue;
@@ -267,8 +269,8 @@ BoundCommand bind_dynamic_tags(const std::string &text, const TagValues &values)
     if (ctx.kind == Context::double_quotes) {
       if (c == '"') {
         stack.pop_back();
-        quoting = stack.back().kind == Context::double_quotes ? Quoting::double_quoted
-                                                              : Quoting::none;
+        quoting =
+            stack.back().kind == Context::double_quotes ? Quoting::double_quoted : Quoting::none;
       }
       out += c;
       ++i;
@@ -288,8 +290,8 @@ BoundCommand bind_dynamic_tags(const std::string &text, const TagValues &values)
         --ctx.parens;
       } else {
         stack.pop_back();
-        quoting = stack.back().kind == Context::double_quotes ? Quoting::double_quoted
-                                                              : Quoting::none;
+        quoting =
+            stack.back().kind == Context::double_quotes ? Quoting::double_quoted : Quoting::none;
       }
     }
     out += c;

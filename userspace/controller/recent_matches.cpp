@@ -22,11 +22,11 @@ void RecentMatches::record(const IpPrefix &address, uint16_t family, Seconds tim
   auto &lines = it->second->lines;
   lines.push_back(Line{family, time, std::string(line.substr(0, limits_.line_bytes)),
                        std::string(user.substr(0, limits_.line_bytes))});
-  size_t of_family = std::count_if(lines.begin(), lines.end(),
-                                   [&](const Line &l) { return l.family == family; });
+  size_t of_family =
+      std::count_if(lines.begin(), lines.end(), [&](const Line &l) { return l.family == family; });
   if (of_family > limits_.lines_per_family) {
-    auto oldest = std::find_if(lines.begin(), lines.end(),
-                               [&](const Line &l) { return l.family == family; });
+    auto oldest =
+        std::find_if(lines.begin(), lines.end(), [&](const Line &l) { return l.family == family; });
     lines.erase(oldest);
   }
 }
