@@ -201,6 +201,28 @@ TEST_F(ActionRunnerTest, CheckAndRepairAfterAFailedBan) {
   EXPECT_EQ(read_file(dir->file("log")), "start\nban\ncheck\nrepair\ncheck\nban\nstop\n");
 }
 
+TEST_F(ActionRunnerTest, AFullQueueDropsAndCountsInsteadOfGrowing) {
+  write_file(dir->file("busy.conf"),
+             "[Definition]\nactionban = sleep 1; echo <ip> >> <out>/ran\n[Init]\nout = " +
+                 dir->path() + "\n");
+  ActionServiceOptions o = options();
+  o.workers = 1;
+  o.queue_capacity = 1;
+  ActionService service(o);
+  ASSERT_TRUE(service.start_jail("sshd", {"busy"}, 600).empty());
+  service.drain();
+  for (int n = 1; n <= 6; ++n)
+    service.banned(ban("sshd", ("192.0.2." + std::to_string(n)).c_str()));
+  service.drain();
+  // Each ban either ran or was dropped and counted; at most one ran and one waited.
+  std::istringstream ran(read_file(dir->file("ran")));
+  int ran_count = 0;
+  for (std::string line; std::getline(ran, line);)
+    ++ran_count;
+  EXPECT_EQ(ran_count + static_cast<int>(service.counters().dropped), 6);
+  EXPECT_GE(service.counters().dropped, 4u);
+}
+
 TEST_F(ActionRunnerTest, FirewallActionsAreReplacedUnlessAsked) {
   write_file(dir->file("iptables-multiport.conf"),
              "[Definition]\nactionban = touch <out>/ran\n[Init]\nout = " + dir->path() + "\n");
