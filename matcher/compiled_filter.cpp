@@ -464,7 +464,8 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCoun
     m.host_kind = kind;
     m.host_text = host;
     m.line_text = b.line;
-    m.user = fail->get(field::user); // the line's own (a session keeps no user)
+    m.fields = fail; // the line's own (a session keeps only what host extraction reads)
+    m.field_names = &schema_;
     m.time = b.time;
     m.dated = b.dated;
     ++counters.matched;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // mcf2bd runs a jail's action.d actions: a jail file's action lines, a ban made from log
 // lines whose user name holds shell syntax (the action gets the matched lines, the
-// failures and <F-USER> as data), a firewall action replaced by the enforcement and shown
-// so by status, the unban and the stop. The real daemon over the in-memory enforcer.
+// failures, <F-USER> and the filter's own <F-GATE> as data), a firewall action replaced by the
+// enforcement and shown so by status, the unban and the stop. The real daemon over the in-memory
+// enforcer.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -51,11 +52,11 @@ protected:
   DaemonActions() : TempDirTest("daemon-actions") {}
   void SetUp() override {
     TempDirTest::SetUp();
-    for (const char *d : {"jail.d", "action.d", "out"})
+    for (const char *d : {"jail.d", "action.d", "filter.d", "out"})
       ASSERT_EQ(::mkdir(dir->file(d).c_str(), 0755), 0);
     std::ofstream(dir->file("auth.log")).flush();
     std::ofstream(dir->file("jail.d/probe.conf"))
-        << "[probe]\nenabled = true\nfilter = sshd\nlogpath = " << dir->file("auth.log")
+        << "[probe]\nenabled = true\nfilter = probe-filter\nlogpath = " << dir->file("auth.log")
         << "\nmaxretry = 2\nfindtime = 600\nbantime = 600\n"
         << "action = probe-action[out=\"" << dir->file("out") << "\"]\n"
         << "         iptables-multiport[port=ssh]\n";
@@ -65,8 +66,13 @@ protected:
            "actionban = printf '%%s' \"<F-USER>\" > <out>/user\n"
            "            printf '%%s' '<matches>' > <out>/matches\n"
            "            printf '%%s' <ip> <failures> <bantime> > <out>/ban\n"
+           "            printf '%%s' <F-GATE> > <out>/gate\n"
            "actionunban = touch <out>/unbanned\n"
            "actionstop = touch <out>/stopped\n";
+    // sshd's failure line with one more capture of the filter's own, <F-GATE>.
+    std::ofstream(dir->file("filter.d/probe-filter.conf"))
+        << "[Definition]\nfailregex = ^\\s*gw sshd\\[\\d+\\]: Failed password for invalid user "
+           "<F-USER>\\S+</F-USER> from <HOST> port <F-GATE>\\d+</F-GATE> ssh2$\n";
     std::ofstream(dir->file("action.d/iptables-multiport.conf"))
         << "[Definition]\nactionban = touch " << dir->file("out/firewall") << "\n";
   }
@@ -89,7 +95,7 @@ protected:
     c.state_url = "sqlite:" + dir->file("state.sqlite3");
     c.socket_path = dir->file("mcf2bd.sock");
     c.jail_dir = dir->file("jail.d");
-    c.filter_dirs = {MCF2B_FILTER_DIR};
+    c.filter_dirs = {dir->file("filter.d"), MCF2B_FILTER_DIR};
     c.action_dirs = {dir->file("action.d")};
     c.cache_dir = dir->file("cache");
     c.interfaces = {"gw0"};
@@ -146,6 +152,7 @@ TEST_F(DaemonActions, ABanFromLogsRunsTheJailsActionsWithItsLinesAsData) {
   ASSERT_TRUE(eventually([&] { return read_file(dir->file("out/matches")) == lines; }))
       << read_file(dir->file("out/matches"));
   EXPECT_EQ(read_file(dir->file("out/user")), user);
+  EXPECT_EQ(read_file(dir->file("out/gate")), "2222");
   EXPECT_FALSE(exists(pwned)) << "a log value reached a shell";
   EXPECT_FALSE(exists(dir->file("out/firewall"))) << "a replaced firewall action ran";
 

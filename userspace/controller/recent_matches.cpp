@@ -6,7 +6,7 @@
 namespace mcf2b {
 
 void RecentMatches::record(const IpPrefix &address, uint16_t family, Seconds time,
-                           std::string_view line, std::string_view user) {
+                           std::string_view line, std::map<std::string, std::string> fields) {
   std::string key = address.to_string();
   auto it = index_.find(key);
   if (it == index_.end()) {
@@ -20,8 +20,11 @@ void RecentMatches::record(const IpPrefix &address, uint16_t family, Seconds tim
     recent_.splice(recent_.begin(), recent_, it->second);
   }
   auto &lines = it->second->lines;
-  lines.push_back(Line{family, time, std::string(line.substr(0, limits_.line_bytes)),
-                       std::string(user.substr(0, limits_.line_bytes))});
+  for (auto &[name, value] : fields)
+    if (value.size() > limits_.line_bytes)
+      value.resize(limits_.line_bytes);
+  lines.push_back(
+      Line{family, time, std::string(line.substr(0, limits_.line_bytes)), std::move(fields)});
   size_t of_family =
       std::count_if(lines.begin(), lines.end(), [&](const Line &l) { return l.family == family; });
   if (of_family > limits_.lines_per_family) {

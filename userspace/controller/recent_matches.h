@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,14 +31,15 @@ public:
     uint16_t family = 0; // the controller's JailFamilyId
     Seconds time = 0;
     std::string text;
-    std::string user; // the line's <F-USER>, empty when it had none
+    std::map<std::string, std::string> fields; // the line's captures: "user" for <F-USER>
   };
 
   RecentMatches() = default;
   explicit RecentMatches(Limits limits) : limits_(limits) {}
 
+  // Fields and the line are cut at line_bytes each.
   void record(const IpPrefix &address, uint16_t family, Seconds time, std::string_view line,
-              std::string_view user);
+              std::map<std::string, std::string> fields);
   // The address's lines, oldest first: of one family, or of all.
   [[nodiscard]] std::vector<Line> of_family(const IpPrefix &address, uint16_t family) const;
   [[nodiscard]] std::vector<Line> of_address(const IpPrefix &address) const;

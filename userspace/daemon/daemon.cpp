@@ -182,8 +182,9 @@ struct Daemon::Impl : DecisionSink {
     sources = std::move(*built);
     if (actions)
       sources.set_matched_line_observer(
-          [this](JailFamilyId family, const IpPrefix &prefix, Seconds time, std::string_view line,
-                 std::string_view user) { actions->matched_line(family, prefix, time, line, user); });
+          [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
+            actions->matched_line(family, prefix, m);
+          });
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;

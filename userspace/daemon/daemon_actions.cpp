@@ -2,6 +2,7 @@
 #include "userspace/daemon/daemon_actions.h"
 
 #include <ctime>
+#include <set>
 
 #include "base/log.h"
 
@@ -33,12 +34,25 @@ DaemonActions::DaemonActions(const DaemonConfig &config, const JailController &c
   }
 }
 
-void DaemonActions::matched_line(JailFamilyId family, const IpPrefix &address, Seconds time,
-                                 std::string_view line, std::string_view user) {
+void DaemonActions::matched_line(JailFamilyId family, const IpPrefix &address,
+                                 const matcher::Match &match) {
   // fail2ban's matches are the lines without their line ends.
+  std::string_view line = match.line_text;
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.remove_suffix(1);
-  recent_.record(address, family, time, line, user);
+  // The captures an action can name as <F-NAME> (fail2ban's ticket data), not the
+  // matcher's own bookkeeping groups.
+  std::map<std::string, std::string> fields;
+  if (match.fields && match.field_names)
+    match.fields->for_each([&](matcher::FieldId id, std::string_view value) {
+      static const std::set<std::string> internal{"content",    "mlfid",  "ip4",       "ip6",
+                                                  "dns",        "nofail", "mlfgained", "mlfforget",
+                                                  "mlfpending", "cidr"};
+      const std::string &name = match.field_names->name(id);
+      if (!internal.count(name))
+        fields.emplace(name, std::string(value));
+    });
+  recent_.record(address, family, match.time, line, std::move(fields));
 }
 
 void DaemonActions::decided(const Decisions &decisions) {
@@ -56,8 +70,8 @@ void DaemonActions::decided(const Decisions &decisions) {
         // fail2ban's failures: those of the window that led to the ban.
         if (!jail || l.time > b.start - jail->findtime)
           ++e.failures;
-        if (!l.user.empty())
-          e.fields["user"] = l.user;
+        for (const auto &[name, value] : l.fields)
+          e.fields[name] = value; // a later line's capture wins, as in fail2ban's ticket
       }
     }
     e.ipjailmatches = e.matches;

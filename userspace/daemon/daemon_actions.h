@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "matcher/failure.h"
 #include "userspace/actions/action_service.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/controller/recent_matches.h"
@@ -23,8 +24,7 @@ public:
   DaemonActions(const DaemonConfig &config, const JailController &controller,
                 const std::map<std::string, JailLocalOptions> &local_options);
 
-  void matched_line(JailFamilyId family, const IpPrefix &address, Seconds time,
-                    std::string_view line, std::string_view user);
+  void matched_line(JailFamilyId family, const IpPrefix &address, const matcher::Match &match);
   void decided(const Decisions &decisions);
   // actionflush and actionstop, waiting for every queued command.
   void stop() { service_.stop(); }

@@ -165,7 +165,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
         continue;
       on_failure(r.family, m.prefix(), m.time);
       if (on_line_)
-        on_line_(r.family, m.prefix(), m.time, m.line_text, m.user);
+        on_line_(r.family, m.prefix(), m);
       ++failures;
     }
   };

@@ -65,10 +65,10 @@ public:
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
-  // Told every matched line that became a failure, with its <F-USER> (the text for
-  // actions' <matches>); valid during the call only.
-  using OnMatchedLine = std::function<void(JailFamilyId, const IpPrefix &, Seconds,
-                                           std::string_view line, std::string_view user)>;
+  // Told every matched line that became a failure, with its fields (the text for
+  // actions' <matches> and <F-*>); the match's views are valid during the call only.
+  using OnMatchedLine =
+      std::function<void(JailFamilyId, const IpPrefix &, const matcher::Match &)>;
   void set_matched_line_observer(OnMatchedLine observer) { on_line_ = std::move(observer); }
   // Persists every source's position now (at shutdown).
   void save_positions();
