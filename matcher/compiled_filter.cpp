@@ -464,6 +464,9 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCoun
     m.line = b.line_no;
     m.host_kind = kind;
     m.host_text = host;
+    m.line_text = b.line;
+    m.fields = fail; // the line's own (a session keeps only what host extraction reads)
+    m.field_names = &schema_;
     m.time = b.time;
     m.dated = b.dated;
     ++counters.matched;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/ip_address.h"
+#include "matcher/fields.h"
 
 namespace mcf2b::matcher {
 
@@ -27,6 +28,12 @@ struct Match {
   // bits of `address` are cleared.
   std::optional<uint8_t> prefix_length;
   std::string_view host_text; // as written in the log; valid during the callback only
+  // The matched line and its fields (<F-USER> and the others, by group name), for
+  // actions and mails (fail2ban's <matches> and <F-*>): log text, never to reach a
+  // shell. Valid during the callback only.
+  std::string_view line_text;
+  const Fields *fields = nullptr;
+  const FieldSchema *field_names = nullptr;
   int64_t time = 0;           // seconds since the epoch (UTC)
   bool dated = true;          // false: no timestamp on the line, `time` is a fallback
 

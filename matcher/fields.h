@@ -42,6 +42,7 @@ public:
     return static_cast<FieldId>(names_.size() - 1);
   }
   [[nodiscard]] size_t size() const { return names_.size(); }
+  [[nodiscard]] const std::string &name(FieldId id) const { return names_[id]; }
 
 private:
   std::vector<std::string> names_;

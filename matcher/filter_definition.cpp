@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <functional>
 #include <optional>
 
-#include "matcher/ini_interpolation.h"
+#include "matcher/fail2ban_config.h"
 #include "matcher/shipped_filters.h"
 
 namespace mcf2b::matcher {
@@ -35,172 +34,6 @@ bool file_exists(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::string dir_of(const std::string &path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-// All files of one filter merged in fail2ban's read order: includes "before" (each
-// expanded the same way), the file, its .local, includes "after". A later file's value
-// overrides an earlier one; the earlier one stays reachable as "known/<key>".
-class MergedConfig {
-public:
-  Status add_file_with_includes(const std::string &path, int depth) {
-    if (depth > 16)
-      return Error::msg(path + ": includes nested too deeply (a loop?)");
-    auto file = IniFile::read(path);
-    if (!file)
-      return file.error();
-    std::vector<std::string> before, after;
-    auto inc = file->sections.find("INCLUDES");
-    if (inc != file->sections.end()) {
-      auto split = [&](const char *key, std::vector<std::string> &out) {
-        auto it = inc->second.find(key);
-        if (it == inc->second.end())
-          return;
-        size_t pos = 0;
-        const std::string &v = it->second.text;
-        while (pos <= v.size()) {
-          size_t nl = v.find('\n', pos);
-          if (nl == std::string::npos)
-            nl = v.size();
-          std::string name(trim(std::string_view(v).substr(pos, nl - pos)));
-          if (!name.empty())
-            out.push_back(name.front() == '/' ? name : dir_of(path) + "/" + name);
-          pos = nl + 1;
-        }
-      };
-      split("before", before);
-      split("after", after);
-    }
-    for (const auto &b : before)
-      if (auto s = add_optional(b, depth); !s)
-        return s;
-    merge(*file);
-    std::string local = path.substr(0, path.rfind('.')) + ".local";
-    if (local != path && file_exists(local))
-      if (auto s = add_file_with_includes(local, depth + 1); !s)
-        return s;
-    for (const auto &a : after)
-      if (auto s = add_optional(a, depth); !s)
-        return s;
-    return {};
-  }
-
-  // A raw value: section's own key, else [DEFAULT].
-  const IniValue *raw(const std::string &section, const std::string &key) const {
-    auto s = sections_.find(section);
-    if (s != sections_.end()) {
-      auto k = s->second.find(key);
-      if (k != s->second.end())
-        return &k->second;
-    }
-    auto d = sections_.find("DEFAULT");
-    if (d != sections_.end()) {
-      auto k = d->second.find(key);
-      if (k != d->second.end())
-        return &k->second;
-    }
-    return nullptr;
-  }
-
-  bool has_section(const std::string &s) const { return sections_.count(s) != 0; }
-  const std::map<std::string, IniValue> *section(const std::string &s) const {
-    auto it = sections_.find(s);
-    return it == sections_.end() ? nullptr : &it->second;
-  }
-
-private:
-  Status add_optional(const std::string &path, int depth) {
-    // Missing includes (typically the *.local ones) are not an error, as in fail2ban.
-    if (!file_exists(path))
-      return {};
-    return add_file_with_includes(path, depth + 1);
-  }
-
-  void merge(const IniFile &file) {
-    for (const auto &[name, keys] : file.sections) {
-      if (name == "INCLUDES")
-        continue;
-      auto &target = sections_[name];
-      for (const auto &[key, value] : keys) {
-        auto it = target.find(key);
-        if (it != target.end())
-          target["known/" + key] = it->second;
-        target[key] = value;
-      }
-    }
-  }
-
-  std::map<std::string, std::map<std::string, IniValue>> sections_;
-};
-
-using Vars = std::map<std::string, std::string>;
-
-constexpr int kMaxTagReplacements = 25;
-
-// fail2ban's substituteRecursiveTags: every <tag> whose name is an option (of the combined
-// set, else of [Definition]) is replaced, repeatedly, so tags nest (<mdre-<mode>>). Tags
-// that name nothing (<HOST>, <F-USER>, (?P<name>...)) are left for the regex stage.
-Status substitute_tags(std::map<std::string, std::string> &opts,
-                       const std::function<Result<std::optional<std::string>>(const std::string &)>
-                           &lookup) {
-  auto find_tag = [](const std::string &v, size_t from, size_t &start, size_t &end) {
-    for (size_t i = from; i < v.size(); ++i) {
-      if (v[i] != '<')
-        continue;
-      size_t j = i + 1;
-      while (j < v.size() && v[j] != '<' && v[j] != '>' && v[j] != ' ')
-        ++j;
-      if (j < v.size() && v[j] == '>' && j > i + 1) {
-        start = i;
-        end = j + 1;
-        return true;
-      }
-    }
-    return false;
-  };
-  for (auto &[tag, value] : opts) {
-    std::map<std::string, int> counts;
-    // Rescanned from the start after each round of replacements, so that a tag built
-    // by an inner replacement (<mdre-<mode>> -> <mdre-normal>) is resolved too.
-    for (bool changed = true; changed;) {
-    changed = false;
-    size_t start = 0, end = 0, from = 0;
-    while (find_tag(value, from, start, end)) {
-      std::string name = value.substr(start + 1, end - start - 2);
-      if (name == tag || counts[name] >= kMaxTagReplacements)
-        return Error::msg("option '" + tag + "' refers to itself through <" + name + ">");
-      std::optional<std::string> repl;
-      if (auto it = opts.find(name); it != opts.end() && name != tag)
-        repl = it->second;
-      else {
-        auto looked = lookup(name);
-        if (!looked)
-          return looked.error();
-        repl = *looked;
-      }
-      if (!repl) {
-        from = end;
-        continue;
-      }
-      std::string needle = "<" + name + ">";
-      for (size_t p = value.find(needle); p != std::string::npos;
-           p = value.find(needle, p + repl->size())) {
-        if (value.size() - needle.size() + repl->size() > kMaxExpandedSize)
-          return Error::msg("option '" + tag + "' expands beyond " +
-                            std::to_string(kMaxExpandedSize / 1024) + " KiB through <" + name +
-                            ">");
-        value.replace(p, needle.size(), *repl);
-      }
-      ++counts[name];
-      changed = true;
-      from = start;
-    }
-    }
-  }
-  return {};
-}
 
 void split_regexes(const std::string &value, const SourceLocation &where,
                    std::vector<FilterDefinition::Regex> &out) {
@@ -326,13 +159,8 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
   if (!config.has_section("Definition"))
     return Error::msg(*path + ": no [Definition] section");
 
-  const Vars &vars = spec.params;
-  IniInterpolator interp(
-      [&config](const std::string &section, const std::string &key) -> std::optional<IniValue> {
-        const IniValue *value = config.raw(section, key);
-        return value ? std::optional<IniValue>(*value) : std::nullopt;
-      },
-      vars);
+  const ConfigVars &vars = spec.params;
+  Interpolator interp(config, vars);
 
   // The options FilterReader sends, interpolated in [Definition].
   static const char *const kOptions[] = {"prefregex",   "failregex", "ignoreregex",
@@ -365,14 +193,16 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
   for (auto &[k, v] : init)
     combined[k] = v; // init options win over definition options
 
-  auto status = substitute_tags(combined, [&](const std::string &tag) {
+  TagSubstitution how;
+  how.lookup = [&](const std::string &tag) {
     // fail2ban's get_ex: in <Section/option> the section keeps its case (guacamole's
     // <L_<logging>/failregex> is [L_catalina]'s), the option is lower-cased.
     size_t slash = tag.find('/');
     return interp.get("Definition", slash == std::string::npos
                                         ? lower(tag)
                                         : tag.substr(0, slash + 1) + lower(tag.substr(slash + 1)));
-  });
+  };
+  auto status = substitute_recursive_tags(combined, how);
   if (!status)
     return status.error().context(*path);
 

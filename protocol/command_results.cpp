@@ -67,6 +67,16 @@ json to_json(const JailStatus &s) {
               {"banned", s.banned}};
   if (!s.broken.empty())
     out["broken"] = s.broken;
+  if (!s.actions.empty()) {
+    json actions = json::array();
+    for (const auto &a : s.actions) {
+      json one = {{"action", a.action}, {"mode", a.mode}};
+      if (!a.reason.empty())
+        one["reason"] = a.reason;
+      actions.push_back(std::move(one));
+    }
+    out["actions"] = std::move(actions);
+  }
   return out;
 }
 
@@ -95,6 +105,19 @@ Result<JailStatus> jail_status_from_json(const json &j) {
   s.banned = std::move(*banned);
   if (j.contains("broken") && j["broken"].is_string())
     s.broken = j["broken"].get<std::string>();
+  if (j.contains("actions")) {
+    if (!j["actions"].is_array())
+      return Error::msg("status: actions is not a list");
+    for (const auto &a : j["actions"]) {
+      if (!a.is_object() || !a.contains("action") || !a["action"].is_string() ||
+          !a.contains("mode") || !a["mode"].is_string())
+        return Error::msg("status: an action without action and mode");
+      JailActionState state{a["action"].get<std::string>(), a["mode"].get<std::string>()};
+      if (a.contains("reason") && a["reason"].is_string())
+        state.reason = a["reason"].get<std::string>();
+      s.actions.push_back(std::move(state));
+    }
+  }
   return s;
 }
 

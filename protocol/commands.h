@@ -93,6 +93,15 @@ struct WhitelistRow {
   std::string host;
 };
 
+// One fail2ban action.d action of a jail, as `status` shows it: `mode` is "runs",
+// "replaced" (a firewall action whose work mcf2b's enforcement does) or "broken" (could
+// not be loaded; `reason` says why).
+struct JailActionState {
+  std::string action;
+  std::string mode;
+  std::string reason = {};
+};
+
 // What `fail2ban-client status JAIL` shows of one jail (the STATUS object).
 struct JailStatus {
   std::string name;
@@ -104,6 +113,8 @@ struct JailStatus {
   std::vector<std::string> banned;
   // Why the jail reads no log (its filter or log could not be used); empty when it reads.
   std::string broken = {};
+  // Its action.d actions (only from a running daemon).
+  std::vector<JailActionState> actions = {};
 };
 nlohmann::json to_json(const JailStatus &status);
 Result<JailStatus> jail_status_from_json(const nlohmann::json &j);

@@ -44,6 +44,12 @@ void append_jail_tree(std::string &out, const JailStatus &s, const std::string &
   };
   if (!s.broken.empty())
     out += prefix + "|- Broken: " + s.broken + "\n";
+  // action.d actions (mcf2b's addition to fail2ban's layout, only when the jail has any).
+  for (const auto &a : s.actions)
+    out += prefix + "|- Action " + a.action + ": " +
+           (a.mode == "replaced" ? std::string("replaced by mcf2b's enforcement")
+                                 : a.reason.empty() ? a.mode : a.mode + " (" + a.reason + ")") +
+           "\n";
   for (size_t n = 0; n < std::size(sections); ++n) {
     bool last_section = n + 1 == std::size(sections);
     out += prefix + branch(last_section) + " " + sections[n].title + "\n";

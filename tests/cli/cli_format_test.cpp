@@ -79,6 +79,21 @@ TEST(StatusText, SeveralFilesAndIPv6AreSpaceSeparated) {
   EXPECT_NE(text.find("   `- Banned IP list:\t2001:db8::1 198.51.100.0/24\n"), std::string::npos);
 }
 
+TEST(StatusText, ActionsAreListedOnlyForAJailThatHasThem) {
+  JailStatus s{"sshd", 0, 0, {}, 0, 0, {}};
+  EXPECT_EQ(format_jail_status(s).find("Action "), std::string::npos);
+  s.actions = {{"sendmail-whois-lines", "runs"},
+               {"iptables-multiport", "replaced"},
+               {"nope", "broken", "action 'nope' not found"}};
+  std::string text = format_jail_status(s);
+  EXPECT_NE(text.find("|- Action sendmail-whois-lines: runs\n"
+                      "|- Action iptables-multiport: replaced by mcf2b's enforcement\n"
+                      "|- Action nope: broken (action 'nope' not found)\n"
+                      "|- Filter\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(StatusText, AllMatchesFail2banClientStatusAll) {
   JailStatus exim{"mc-exim-1d", 2, 10, {"/var/log/exim.log"}, 1, 3, {"203.0.113.5"}};
   EXPECT_EQ(format_status_all({exim, ssh_status()}),

@@ -96,8 +96,13 @@ PingCommand::Result sample(std::type_identity<PingCommand::Result>) {
   return {"0.1.0", "mx1"};
 }
 StatusCommand::Result sample(std::type_identity<StatusCommand::Result>) {
-  return {{}, {{"mc-exim-1d", 3, 40, {"/var/log/exim4/mainlog"}, 1, 7, {"203.0.113.5"}, ""},
-               {"custom-smtp", 0, 0, {}, 0, 0, {}, "filter not found"}}};
+  return {{},
+          {{"mc-exim-1d", 3, 40, {"/var/log/exim4/mainlog"}, 1, 7, {"203.0.113.5"}, ""},
+           {"custom-smtp", 0, 0, {}, 0, 0, {}, "filter not found"},
+           {"sshd", 0, 0, {}, 0, 0, {}, "",
+            {{"sendmail-whois-lines", "runs"},
+             {"iptables-multiport", "replaced"},
+             {"nope", "broken", "action 'nope' not found in /etc/fail2ban/action.d"}}}}};
 }
 BansResult sample(std::type_identity<BansResult>) {
   return {{sample_ban()}};

@@ -19,6 +19,7 @@
 #include "protocol/control_server.h"
 #include "userspace/controller/clock.h"
 #include "userspace/daemon/cluster_follower.h"
+#include "userspace/daemon/daemon_actions.h"
 #include "userspace/daemon/daemon_stats.h"
 #include "userspace/daemon/fail2ban_jail.h"
 #include "userspace/daemon/jail_files.h"
@@ -96,6 +97,7 @@ struct Daemon::Impl : DecisionSink {
   std::unique_ptr<JailController> controller;
   std::unique_ptr<Enforcer> enforcement;
   std::unique_ptr<CommandHandler> handler;
+  std::unique_ptr<DaemonActions> actions; // fail2ban action.d, told this node's decisions
   std::optional<control::ControlServer> control;
   std::optional<MetricsServer> metrics;
   LogSources sources;
@@ -134,6 +136,8 @@ struct Daemon::Impl : DecisionSink {
   // The store write of decisions already enforced: stored now, or kept by the writer
   // and retried until stored (what is enforced is what is stored).
   Status record(const Decisions &d) {
+    if (actions)
+      actions->decided(d);
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
@@ -182,6 +186,11 @@ struct Daemon::Impl : DecisionSink {
     if (!built)
       return built.error();
     sources = std::move(*built);
+    if (actions)
+      sources.set_matched_line_observer(
+          [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
+            actions->matched_line(family, prefix, m);
+          });
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;
@@ -295,6 +304,8 @@ struct Daemon::Impl : DecisionSink {
         j.broken = b->second;
     s.store_backend = std::string(store->backend());
     s.node = store->node();
+    if (actions)
+      s.actions = actions->counters();
     return s;
   }
 };
@@ -467,6 +478,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (auto st = d->apply(boot->decisions); !st)
     log_error("could not store the start-up changes; they are enforced and retried by the store");
   d->whitelist_changed();
+  d->actions = std::make_unique<DaemonActions>(cfg, *d->controller, d->jail_local_options);
   if (auto st = d->enforcement->flush(); !st)
     log_error(st.error().message());
 
@@ -496,6 +508,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                        const auto &broken = impl->sources.broken_jails();
                        auto it = broken.find(jail);
                        return it == broken.end() ? std::string() : it->second;
+                     },
+                     [impl = d.get()](const std::string &jail) {
+                       std::vector<control::JailActionState> out;
+                       for (const auto &a : impl->actions->status(jail))
+                         out.push_back({a.action, std::string(actions::to_string(a.mode)), a.reason});
+                       return out;
                      }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
 
@@ -594,6 +612,8 @@ int Daemon::run() {
   if (auto st = d.enforcement->flush(); !st)
     log_error(st.error().message());
   d.enforcement->wait_idle();
+  if (d.actions)
+    d.actions->stop();
   // The XDP program and its maps stay pinned: bans hold while no daemon runs.
   log_info("stopped; bans stay enforced by the pinned XDP program");
   return 0;

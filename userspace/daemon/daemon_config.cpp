@@ -154,6 +154,10 @@ std::vector<DaemonOption> make_options() {
       {"enable_default_jails", "", "seed MailCleaner's 15 jails enabled", false,
        flag(&DaemonConfig::enable_default_jails)},
       {"ipset_mirror", "", "keep one ipset per jail", false, flag(&DaemonConfig::ipset_mirror)},
+      {"action_dir", "", "folders of fail2ban action.d files, searched in order", true,
+       words(&DaemonConfig::action_dirs, true)},
+      {"run_firewall_actions", "", "also run firewall actions mcf2b's enforcement replaces",
+       false, flag(&DaemonConfig::run_firewall_actions)},
       {"usedns", "", "fail2ban's usedns for jails that set none: yes, warn, no or raw", false,
        [](DaemonConfig &c, const Values &v) -> Status {
          auto mode = matcher::parse_use_dns(v.front());

@@ -50,6 +50,11 @@ struct DaemonConfig {
   int sync_interval_ms = 500;          // cluster: how often other nodes' changes are read
   bool enable_default_jails = false;   // seed the 15 MailCleaner jails enabled (first start)
   bool ipset_mirror = true;            // keep ipset sets named after the jails
+  // fail2ban action.d files by name, searched in order.
+  std::vector<std::string> action_dirs = {"/etc/mcf2b/action.d", "/etc/fail2ban/action.d"};
+  // Run firewall actions (iptables*, nftables*, ...) too instead of leaving their work
+  // to mcf2b's enforcement.
+  bool run_firewall_actions = false;
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

@@ -97,6 +97,15 @@ std::string to_prometheus(const DaemonStats &s) {
             double(es.mirror_errors));
   t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
             double(s.replicated));
+  t.counter("mcf2b_action_commands_total", "action.d commands run", double(s.actions.commands));
+  for (const auto &[action, n] : s.actions.failures_by_action)
+    t.counter("mcf2b_action_failures_total",
+              "action.d commands that failed or timed out, per action file", double(n),
+              {{"action", action}});
+  t.counter("mcf2b_action_timeouts_total", "action.d commands killed at their timeout",
+            double(s.actions.timeouts));
+  t.counter("mcf2b_action_dropped_total", "action.d commands dropped by the full queue",
+            double(s.actions.dropped));
   return t.str();
 }
 
@@ -125,6 +134,10 @@ nlohmann::json to_json(const DaemonStats &s) {
             {"store_dropped", s.store_dropped},
             {"source_errors", s.source_errors},
             {"replicated_changes", s.replicated},
+            {"action_commands", s.actions.commands},
+            {"action_failures", s.actions.failures},
+            {"action_timeouts", s.actions.timeouts},
+            {"action_dropped", s.actions.dropped},
             {"store", s.store_backend},
             {"node", s.node}}},
           {"xdp",

@@ -10,6 +10,7 @@
 #include "matcher/host_name_resolver.h"
 #include "matcher/log_follower.h"
 #include "matcher/failure.h"
+#include "userspace/actions/action_service.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/enforce/enforcer.h"
 
@@ -40,6 +41,7 @@ struct DaemonStats {
   uint64_t store_dropped = 0; // ... dropped because too many waited
   uint64_t ban_capacity = 0; // bans per address family the maps and ipsets hold
   std::string store_backend, node;
+  actions::ActionCounters actions; // fail2ban action.d commands
 };
 
 DaemonStats read_daemon_stats(const JailController &controller, const Enforcer &enforcer);

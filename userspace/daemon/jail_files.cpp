@@ -32,10 +32,30 @@ const std::set<std::string> kJailKeys = {"enabled",   "filter",    "logpath",   
                                          "max_count", "banaction", "action",     "backend",
                                          "protocol",  "usedns",    "ignoreself", "journalmatch"};
 
-// Whether a jail file said where its jail reads beyond the row's one logpath.
+// Whether a jail file said more than the row holds: where its jail reads beyond the
+// row's one logpath, or actions.
 bool reads_beyond_row(const JailLocalOptions &local) {
   return !local.logpaths.empty() || local.backend != JailLocalOptions::Backend::file ||
-         !local.journal_match.empty() || !local.journal_options.empty();
+         !local.journal_match.empty() || !local.journal_options.empty() ||
+         !local.actions.empty();
+}
+
+// The non-empty lines of a multi-line value, each trimmed.
+std::vector<std::string> split_lines(const std::string &value) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t nl = value.find('\n', pos);
+    if (nl == std::string::npos)
+      nl = value.size();
+    std::string line = value.substr(pos, nl - pos);
+    line.erase(0, line.find_first_not_of(" \t"));
+    line.erase(line.find_last_not_of(" \t") + 1);
+    if (!line.empty())
+      out.push_back(line);
+    pos = nl + 1;
+  }
+  return out;
 }
 
 // Applies one section's keys to a jail (usedns, which the stored jail row has no column
@@ -104,8 +124,11 @@ Status apply_keys(const Section &keys, JailConfig &jail,
     } else if (key == "max_count") {
       if (!parse_int(v, jail.max_count) || jail.max_count < -1)
         return fail("max_count must be -1, 0 (off) or a positive number, not '" + v + "'");
-    } else if (key == "banaction" || key == "action") {
+    } else if (key == "banaction") {
       jail.banaction = v;
+    } else if (key == "action") {
+      // fail2ban's action lines, one action.d call per line (run by userspace/actions).
+      local.actions = split_lines(v);
     } else if (key == "ignoreip") {
       for (const auto &item : split_word_list(v)) {
         auto p = IpPrefix::parse(item);

@@ -423,6 +423,8 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
       if (of_a_name && !matcher::resolves_names(r.use_dns))
         continue;
       on_failure(r.family, m.prefix(), m.time);
+      if (on_line_)
+        on_line_(r.family, m.prefix(), m);
       ++failures;
     }
   };

@@ -74,6 +74,11 @@ public:
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
+  // Told every matched line that became a failure, with its fields (the text for
+  // actions' <matches> and <F-*>); the match's views are valid during the call only.
+  using OnMatchedLine =
+      std::function<void(JailFamilyId, const IpPrefix &, const matcher::Match &)>;
+  void set_matched_line_observer(OnMatchedLine observer) { on_line_ = std::move(observer); }
   // Persists every source's position now (at shutdown).
   void save_positions();
   // Enabled jails that read nothing since build(): their filter could not be found,
@@ -97,6 +102,7 @@ private:
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<Discovery> discovery_; // the globs, and what a new file needs
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
+  OnMatchedLine on_line_;
   StateStore *store_ = nullptr;
   std::map<std::string, std::string> broken_;
 };

@@ -133,6 +133,8 @@ JailStatus CommandHandler::jail_status(const std::string &jail) const {
   s.total_banned = js ? static_cast<int64_t>(js->bans) : 0;
   if (context_.broken)
     s.broken = context_.broken(jail);
+  if (context_.actions)
+    s.actions = context_.actions(jail);
   return s;
 }
 

@@ -24,6 +24,8 @@ struct CommandContext {
   std::function<nlohmann::json()> stats;
   // Why a jail reads no log, "" when it reads one (null offline: not known).
   std::function<std::string(const std::string &jail)> broken;
+  // The jail's action.d actions and whether each runs (null offline: not known).
+  std::function<std::vector<control::JailActionState>(const std::string &jail)> actions;
 };
 
 // Carries out the control protocol's commands (protocol/COMMANDS.md): reads the typed

@@ -28,7 +28,7 @@ Result<control::Response> execute_offline(const std::string &state_url,
   // Bans that ended while nobody ran are closed in the store now, as the daemon would.
   if (auto st = sink.apply(boot->decisions); !st)
     return st.error();
-  CommandHandler handler(controller, **store, sink, {(*store)->node(), kVersion, nullptr, nullptr});
+  CommandHandler handler(controller, **store, sink, {(*store)->node(), kVersion, nullptr, nullptr, nullptr});
   return handler.handle(request);
 }
 
