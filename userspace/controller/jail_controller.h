@@ -161,6 +161,15 @@ public:
   // and for a never-banned or whitelisted prefix.
   Result<Decisions> adopt_kernel_ban(std::string_view jail, const IpPrefix &prefix, Seconds end);
 
+  // A ban in force in another tool (fail2ban's database), taken with its own start, end
+  // (0 = permanent) and ban count: enforced and stored, but not counted as a ban decided
+  // here and never promoted to the -bl jail now; the count carries on from it. One jail,
+  // never a family root. Refused, with the reason, for an unknown jail (the closest names)
+  // or a disabled one, an end already passed, a never-banned or whitelisted prefix, and
+  // an address already banned there.
+  ControllerResult<Decisions> import_ban(std::string_view jail, const IpPrefix &prefix,
+                                         Seconds start, Seconds end, int count);
+
   // Time passed: lifts the bans that have ended, drops aged-out failure windows.
   Decisions tick();
   // When tick() next has something to do (for a timer), if anything is scheduled.
