@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "base/ip_address.h"
 #include "base/result.h"
+#include "userspace/controller/ban_escalation.h"
 #include "userspace/controller/ban_table.h"
 #include "userspace/controller/clock.h"
 #include "userspace/controller/controller_error.h"
@@ -18,6 +20,7 @@
 #include "userspace/controller/prefix_set.h"
 #include "userspace/model/ban.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/jail_local_options.h"
 
 namespace mcf2b {
 
@@ -109,6 +112,16 @@ public:
   // blacklist disable -j NAME: max_count off for that jail (or family); the family's -bl
   // jail is disabled and emptied once no jail of the family blacklists any more.
   ControllerResult<Decisions> disable_blacklist(std::string_view name);
+
+  // What a jail file says beyond the stored row; the controller uses its
+  // bantime.increment (fail2ban's escalation: the nth ban of an address lasts longer).
+  // Refused, and the jail keeps its fixed bantime, for an unknown jail, a formula mcf2b
+  // cannot evaluate, and a jail of a MailCleaner family with tiers or its -bl jail (the
+  // tiers are that family's escalation). Options without increment clear it.
+  ControllerStatus set_local_options(std::string_view name, const JailLocalOptions &options);
+  // Where bantime.rndtime's random fraction in [0, 1) comes from (fail2ban's random());
+  // unset: a generator seeded at random. Tests inject a fixed one.
+  void set_random_source(std::function<double()> fraction) { random_ = std::move(fraction); }
 
   // Never-ban lists. Own addresses and cluster nodes also make manual bans fail.
   void set_own_addresses(const std::vector<IpAddress> &addresses);
@@ -228,7 +241,12 @@ private:
   struct JailRuntime {
     PrefixSet whitelist;
     JailStats stats;
+    std::optional<BanEscalation> escalation; // bantime.increment, when the jail has it
   };
+
+  // The length of the next ban of `prefix` in `jail`: its bantime, escalated by the
+  // jail's bantime.increment over the address's earlier bans (jail_escalation.cpp).
+  Seconds escalated_bantime(JailId jail, const IpPrefix &prefix, Seconds bantime);
 
   void sync_family(JailFamilyId family);
   // The whitelist, window and threshold part of a failure (Target: IpAddress or
@@ -261,6 +279,7 @@ private:
   BanTable table_;
   PrefixSet own_, cluster_, ignore_;
   JailControllerStats stats_;
+  std::function<double()> random_;
 };
 
 } // namespace mcf2b
