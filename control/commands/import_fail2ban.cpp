@@ -22,7 +22,8 @@ struct ImportOutcome {
 // The reason the daemon gives for an address banned there already (a second import).
 constexpr std::string_view kAlreadyBanned = "already banned";
 
-std::optional<ImportOutcome> import_bans(CtlSession &session, const std::vector<ImportedBan> &bans) {
+std::optional<ImportOutcome> import_bans(CtlSession &session,
+                                         const std::vector<ImportedBan> &bans) {
   ImportOutcome out;
   for (size_t first = 0; first < bans.size(); first += kBansPerRequest) {
     BanImportCommand::Request request;
@@ -108,8 +109,8 @@ void register_import_fail2ban(CLI::App &app, CtlSession &session) {
     std::string bans;
   };
   auto o = std::make_shared<Options>();
-  CLI::App *cmd = app.add_subcommand(
-      "import-fail2ban", "Carry over what an existing fail2ban has: its bans in force");
+  CLI::App *cmd = app.add_subcommand("import-fail2ban",
+                                     "Carry over what an existing fail2ban has: its bans in force");
   cmd->add_option("--bans", o->bans,
                   "fail2ban's ban database (/var/lib/fail2ban/fail2ban.sqlite3), read-only")
       ->required();

@@ -83,10 +83,9 @@ Result<Fail2banBanDatabase> read_fail2ban_bans(const std::string &path) {
   // bans row of each pair is the same thing (SQLite takes the bare columns from the row
   // max() chose).
   out.table = *has_bips ? "bips" : "bans";
-  const char *sql = *has_bips
-                        ? "SELECT jail, ip, timeofban, bantime, bancount FROM bips"
-                        : "SELECT jail, ip, max(timeofban), bantime, bancount FROM bans "
-                          "GROUP BY jail, ip";
+  const char *sql = *has_bips ? "SELECT jail, ip, timeofban, bantime, bancount FROM bips"
+                              : "SELECT jail, ip, max(timeofban), bantime, bancount FROM bans "
+                                "GROUP BY jail, ip";
   auto rows = prepare(db.get(), path, sql);
   if (!rows)
     return rows.error();

@@ -133,8 +133,7 @@ JailLocalOptions with_increment(Settings s) {
 
 class EscalatingController : public ::testing::Test {
 protected:
-  EscalatingController()
-      : clock(kT0), controller(clock, JailControllerOptions{1000, "node-a"}) {
+  EscalatingController() : clock(kT0), controller(clock, JailControllerOptions{1000, "node-a"}) {
     controller.set_random_source([] { return 0.5; });
     controller.configure({sshd(), sshd("postfix"), sshd("dovecot")});
   }

@@ -21,15 +21,50 @@ struct Value {
 };
 
 enum class Op {
-  number, time, count, factor, // leaves
-  neg, pos, logical_not,       // unary
-  add, sub, mul, div, floordiv, mod, pow, shl, shr, // binary
-  lt, le, gt, ge, eq, ne,      // comparisons (a chain is an `and` of them)
-  logical_and, logical_or, conditional, call,
+  number,
+  time,
+  count,
+  factor, // leaves
+  neg,
+  pos,
+  logical_not, // unary
+  add,
+  sub,
+  mul,
+  div,
+  floordiv,
+  mod,
+  pow,
+  shl,
+  shr, // binary
+  lt,
+  le,
+  gt,
+  ge,
+  eq,
+  ne, // comparisons (a chain is an `and` of them)
+  logical_and,
+  logical_or,
+  conditional,
+  call,
 };
 
-enum class Function { exp, log, log2, log10, sqrt, pow, floor, ceil, to_float, to_int, min, max,
-                      abs, round };
+enum class Function {
+  exp,
+  log,
+  log2,
+  log10,
+  sqrt,
+  pow,
+  floor,
+  ceil,
+  to_float,
+  to_int,
+  min,
+  max,
+  abs,
+  round
+};
 
 } // namespace
 
@@ -78,7 +113,8 @@ private:
       Token t;
       t.at = i;
       if (std::isdigit(static_cast<unsigned char>(c)) ||
-          (c == '.' && i + 1 < text_.size() && std::isdigit(static_cast<unsigned char>(text_[i + 1])))) {
+          (c == '.' && i + 1 < text_.size() &&
+           std::isdigit(static_cast<unsigned char>(text_[i + 1])))) {
         size_t end = i;
         bool is_float = false;
         while (end < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[end])) ||
@@ -112,8 +148,8 @@ private:
         t.text = std::string(text_.substr(i, end - i));
         i = end;
       } else {
-        static const char *kSymbols[] = {"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "<",
-                                         ">",  "+",  "-",  "*",  "/",  "%",  "(",  ")",  ",", "."};
+        static const char *kSymbols[] = {"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "<", ">",
+                                         "+",  "-",  "*",  "/",  "%",  "(",  ")",  ",",  "."};
         t.kind = Token::symbol;
         for (const char *s : kSymbols)
           if (text_.substr(i).starts_with(s)) {
@@ -236,11 +272,13 @@ private:
     }
     return left;
   }
-  Result<NodePtr> shift() { return binary_level(&Parser::arith, {{"<<", Op::shl}, {">>", Op::shr}}); }
+  Result<NodePtr> shift() {
+    return binary_level(&Parser::arith, {{"<<", Op::shl}, {">>", Op::shr}});
+  }
   Result<NodePtr> arith() { return binary_level(&Parser::term, {{"+", Op::add}, {"-", Op::sub}}); }
   Result<NodePtr> term() {
-    return binary_level(&Parser::unary, {{"*", Op::mul}, {"/", Op::div}, {"//", Op::floordiv},
-                                         {"%", Op::mod}});
+    return binary_level(&Parser::unary,
+                        {{"*", Op::mul}, {"/", Op::div}, {"//", Op::floordiv}, {"%", Op::mod}});
   }
 
   Result<NodePtr> unary() {
@@ -299,14 +337,14 @@ private:
     static const std::map<std::string, Op> kVariables = {
         {"ban.Time", Op::time}, {"ban.Count", Op::count}, {"banFactor", Op::factor}};
     static const std::map<std::string, double> kConstants = {{"math.e", M_E}, {"math.pi", M_PI}};
-    static const std::map<std::string, std::pair<Function, std::pair<size_t, size_t>>> kFunctions = {
-        {"math.exp", {Function::exp, {1, 1}}},     {"math.log", {Function::log, {1, 2}}},
-        {"math.log2", {Function::log2, {1, 1}}},   {"math.log10", {Function::log10, {1, 1}}},
-        {"math.sqrt", {Function::sqrt, {1, 1}}},   {"math.pow", {Function::pow, {2, 2}}},
-        {"math.floor", {Function::floor, {1, 1}}}, {"math.ceil", {Function::ceil, {1, 1}}},
-        {"float", {Function::to_float, {1, 1}}},   {"int", {Function::to_int, {1, 1}}},
-        {"min", {Function::min, {1, 64}}},         {"max", {Function::max, {1, 64}}},
-        {"abs", {Function::abs, {1, 1}}},          {"round", {Function::round, {1, 1}}}};
+    static const std::map<std::string, std::pair<Function, std::pair<size_t, size_t>>> kFunctions =
+        {{"math.exp", {Function::exp, {1, 1}}},     {"math.log", {Function::log, {1, 2}}},
+         {"math.log2", {Function::log2, {1, 1}}},   {"math.log10", {Function::log10, {1, 1}}},
+         {"math.sqrt", {Function::sqrt, {1, 1}}},   {"math.pow", {Function::pow, {2, 2}}},
+         {"math.floor", {Function::floor, {1, 1}}}, {"math.ceil", {Function::ceil, {1, 1}}},
+         {"float", {Function::to_float, {1, 1}}},   {"int", {Function::to_int, {1, 1}}},
+         {"min", {Function::min, {1, 64}}},         {"max", {Function::max, {1, 64}}},
+         {"abs", {Function::abs, {1, 1}}},          {"round", {Function::round, {1, 1}}}};
     if (auto v = kVariables.find(name); v != kVariables.end())
       return node(v->second, {});
     if (auto c = kConstants.find(name); c != kConstants.end()) {
@@ -333,10 +371,9 @@ private:
     }
     auto [min_args, max_args] = f->second.second;
     if (args.size() < min_args || args.size() > max_args)
-      return Error::msg("bantime.formula: " + name + "() at " + std::to_string(at + 1) +
-                        " takes " + std::to_string(min_args) +
-                        (max_args != min_args ? " or more" : "") + " argument(s), not " +
-                        std::to_string(args.size()));
+      return Error::msg("bantime.formula: " + name + "() at " + std::to_string(at + 1) + " takes " +
+                        std::to_string(min_args) + (max_args != min_args ? " or more" : "") +
+                        " argument(s), not " + std::to_string(args.size()));
     auto n = std::make_shared<BanFormula::Node>();
     n->op = Op::call;
     n->function = f->second.first;
@@ -431,8 +468,9 @@ Maybe arithmetic(Op op, Value l, Value r) {
     // Python shifts integers only, by a count >= 0.
     if (!ints || !integral(l.v) || !integral(r.v) || r.v < 0)
       return std::nullopt;
-    return Value{op == Op::shl ? std::ldexp(l.v, static_cast<int>(std::min(r.v, 4096.0)))
-                               : std::floor(std::ldexp(l.v, -static_cast<int>(std::min(r.v, 4096.0)))),
+    return Value{op == Op::shl
+                     ? std::ldexp(l.v, static_cast<int>(std::min(r.v, 4096.0)))
+                     : std::floor(std::ldexp(l.v, -static_cast<int>(std::min(r.v, 4096.0)))),
                  true};
   case Op::lt:
     return boolean(l.v < r.v);
