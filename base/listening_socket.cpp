@@ -23,7 +23,8 @@ Result<ListeningSocket> ListeningSocket::watch(Fd listener) {
 }
 
 void ListeningSocket::dispatch(size_t open_connections, size_t max_connections,
-                               const Accept &accept, const Ready &ready) {
+                               const MakeRoom &make_room, const Accept &accept,
+                               const Ready &ready) {
   epoll_event events[32];
   int n = ::epoll_wait(epoll_.get(), events, 32, 0);
   for (int i = 0; i < n; ++i) {
@@ -36,9 +37,14 @@ void ListeningSocket::dispatch(size_t open_connections, size_t max_connections,
       Fd connection(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
       if (!connection)
         break;
-      // Closed by Fd: a client flood must not exhaust the daemon's fds.
-      if (open_connections >= max_connections)
-        continue;
+      // A full server closes its quietest client for the newcomer, so clients that
+      // hold connections open cannot lock everyone else out; when it will not, the
+      // newcomer is closed by Fd (a flood must not exhaust the daemon's fds).
+      if (open_connections >= max_connections) {
+        if (!make_room())
+          continue;
+        --open_connections;
+      }
       accept(connection);
       if (!connection) // taken
         ++open_connections;

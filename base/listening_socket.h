@@ -27,9 +27,12 @@ public:
   using Accept = std::function<void(Fd &connection)>;
   // Called for each connection with events (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR bits).
   using Ready = std::function<void(int fd, uint32_t events)>;
+  // Called when a connection arrives while `max_connections` are open: closes one
+  // (the server's choice) and returns true, or returns false to turn the newcomer away.
+  using MakeRoom = std::function<bool()>;
   // Accepts and reports whatever is ready, without blocking.
-  void dispatch(size_t open_connections, size_t max_connections, const Accept &accept,
-                const Ready &ready);
+  void dispatch(size_t open_connections, size_t max_connections, const MakeRoom &make_room,
+                const Accept &accept, const Ready &ready);
 
   // Watches a connection accept() took, edge-triggered for reading and writing; false
   // when epoll refused it (the caller drops it).

@@ -2,6 +2,7 @@
 #include "control/arguments.h"
 
 #include <charconv>
+#include <limits>
 
 namespace mcf2b::control {
 
@@ -31,6 +32,9 @@ Result<Seconds> parse_time_argument(std::string_view option, std::string_view te
 Result<int> parse_count_argument(std::string_view option, std::string_view text, int minimum) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    return Error::msg("invalid " + std::string(option) + " " + std::string(text) +
+                      ": it must be at most " + std::to_string(std::numeric_limits<int>::max()));
   if (ec != std::errc() || end != text.data() + text.size())
     return Error::msg("invalid " + std::string(option) + " '" + std::string(text) +
                       "': expected a whole number");

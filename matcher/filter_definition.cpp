@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 
+#include "matcher/ini_interpolation.h"
 #include "matcher/shipped_filters.h"
 
 namespace mcf2b::matcher {
@@ -135,109 +136,6 @@ private:
 };
 
 using Vars = std::map<std::string, std::string>;
-
-// Python's BasicInterpolation (with fail2ban's "%(section/option)s" extension), done in
-// the context of one section, with `vars` (the filter's parameters) taking precedence.
-// No expanded option grows beyond this: a value that doubles at each of its ten levels
-// of %(...)s or of its <tag>s stops with an error instead of eating memory (the largest
-// stock failregex expands to a few KiB).
-constexpr size_t kMaxExpandedSize = 1024 * 1024;
-
-class Interpolator {
-public:
-  Interpolator(const MergedConfig &config, const Vars &vars) : config_(config), vars_(vars) {}
-
-  // The interpolated value of section/key, or nullopt when it does not exist.
-  Result<std::optional<std::string>> get(const std::string &section, const std::string &key) {
-    std::string sec = section, opt = key;
-    if (auto slash = key.find('/'); slash != std::string::npos && key.rfind("known/", 0) != 0) {
-      sec = key.substr(0, slash);
-      opt = key.substr(slash + 1);
-      if (lower(sec) == "default")
-        sec = "DEFAULT";
-    }
-    std::string raw_text;
-    SourceLocation where;
-    if (auto v = vars_.find(opt); v != vars_.end() && sec == section) {
-      raw_text = v->second;
-    } else if (const IniValue *value = config_.raw(sec, opt)) {
-      raw_text = value->text;
-      where = value->where;
-    } else {
-      return std::optional<std::string>{};
-    }
-    // fail2ban's get_ex reads <section/option> in that section: its %(...)s are that
-    // section's options (asterisk's [lt_journal] __extra_timestamp).
-    auto out = interpolate(raw_text, sec, where, 0);
-    if (!out)
-      return out.error();
-    return std::optional<std::string>{std::move(*out)};
-  }
-
-private:
-  Result<std::string> interpolate(const std::string &text, const std::string &section,
-                                  const SourceLocation &where, int depth) {
-    if (depth > 10)
-      return Error::msg(where.to_string() + ": interpolation nested too deeply");
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size();) {
-      if (text[i] != '%') {
-        out += text[i++];
-        continue;
-      }
-      if (i + 1 < text.size() && text[i + 1] == '%') {
-        out += '%';
-        i += 2;
-        continue;
-      }
-      if (i + 1 < text.size() && text[i + 1] == '(') {
-        size_t close = text.find(")s", i + 2);
-        if (close == std::string::npos)
-          return Error::msg(where.to_string() + ": bad interpolation syntax in: " + text);
-        std::string name = lower(text.substr(i + 2, close - i - 2));
-        std::string sec = section, opt = name;
-        if (auto slash = name.find('/'); slash != std::string::npos && name.rfind("known/", 0)) {
-          sec = text.substr(i + 2, slash); // section names keep their case
-          opt = name.substr(slash + 1);
-          if (lower(sec) == "default")
-            sec = "DEFAULT";
-        }
-        std::string raw_text;
-        SourceLocation inner_where = where;
-        if (auto v = vars_.find(opt); v != vars_.end() && sec == section) {
-          raw_text = v->second;
-        } else if (const IniValue *value = config_.raw(sec, opt)) {
-          raw_text = value->text;
-          inner_where = value->where;
-        } else if (opt.rfind("known/", 0) == 0 && config_.raw("DEFAULT", opt.substr(6))) {
-          // Nothing of this section was overridden: fail2ban falls back to [DEFAULT]'s x
-          // (never to the section's own x, which may be the very value referring here).
-          const IniValue *known = config_.raw("DEFAULT", opt.substr(6));
-          raw_text = known->text;
-          inner_where = known->where;
-        } else {
-          return Error::msg(where.to_string() + ": %(" + name + ")s refers to an option that " +
-                            "does not exist in [" + section + "]");
-        }
-        auto inner = interpolate(raw_text, section, inner_where, depth + 1);
-        if (!inner)
-          return inner;
-        if (out.size() + inner->size() > kMaxExpandedSize)
-          return Error::msg(where.to_string() + ": %(" + name + ")s expands beyond " +
-                            std::to_string(kMaxExpandedSize / 1024) + " KiB");
-        out += *inner;
-        i = close + 2;
-        continue;
-      }
-      return Error::msg(where.to_string() + ": '%' must be followed by '%' or '(': " + text);
-    }
-    return out;
-  }
-
-  const MergedConfig &config_;
-  const Vars &vars_;
-};
 
 constexpr int kMaxTagReplacements = 25;
 
@@ -429,11 +327,16 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
     return Error::msg(*path + ": no [Definition] section");
 
   const Vars &vars = spec.params;
-  Interpolator interp(config, vars);
+  IniInterpolator interp(
+      [&config](const std::string &section, const std::string &key) -> std::optional<IniValue> {
+        const IniValue *value = config.raw(section, key);
+        return value ? std::optional<IniValue>(*value) : std::nullopt;
+      },
+      vars);
 
   // The options FilterReader sends, interpolated in [Definition].
-  static const char *const kOptions[] = {"prefregex", "failregex", "ignoreregex", "datepattern",
-                                         "maxlines"};
+  static const char *const kOptions[] = {"prefregex",   "failregex", "ignoreregex",
+                                         "datepattern", "maxlines",  "journalmatch"};
   std::map<std::string, std::string> combined;
   std::map<std::string, SourceLocation> origin;
   for (const char *opt : kOptions) {
@@ -463,7 +366,12 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
     combined[k] = v; // init options win over definition options
 
   auto status = substitute_tags(combined, [&](const std::string &tag) {
-    return interp.get("Definition", lower(tag));
+    // fail2ban's get_ex: in <Section/option> the section keeps its case (guacamole's
+    // <L_<logging>/failregex> is [L_catalina]'s), the option is lower-cased.
+    size_t slash = tag.find('/');
+    return interp.get("Definition", slash == std::string::npos
+                                        ? lower(tag)
+                                        : tag.substr(0, slash + 1) + lower(tag.substr(slash + 1)));
   });
   if (!status)
     return status.error().context(*path);
@@ -483,6 +391,8 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
     split_regexes(it->second, where("ignoreregex"), def.ignoreregex);
   if (auto it = combined.find("datepattern"); it != combined.end())
     def.datepattern = std::string(trim(it->second));
+  if (auto it = combined.find("journalmatch"); it != combined.end())
+    def.journalmatch = std::string(trim(it->second));
   if (auto it = combined.find("maxlines"); it != combined.end() && !trim(it->second).empty()) {
     try {
       def.maxlines = std::stoi(it->second);

@@ -43,6 +43,9 @@ struct FilterDefinition {
   std::vector<Regex> ignoreregex;
   std::string datepattern; // empty: fail2ban's default templates
   int maxlines = 1;
+  // The filter's journalmatch (fail2ban's syntax: "FIELD=value" terms, "+" between
+  // alternatives, one match per line), for jails that read the systemd journal.
+  std::string journalmatch;
   // mcf2b extension ([Definition] require_date = true; fail2ban ignores the key): a line
   // without a timestamp never matches. For logs that interleave attacker text on lines
   // of their own (exim's reject log dumps the rejected message's headers).

@@ -108,13 +108,15 @@ Result<IniFile> IniFile::parse(const std::string &text, const std::string &path)
       section = &file.sections[name];
       continue;
     }
+    // The line itself is never quoted: an include or filter path may name any file
+    // (`before = /etc/shadow`), and its content must not reach an error or a log.
     if (!section)
       return Error::msg(path + ":" + std::to_string(line_no) +
-                        ": option outside of any [section]: " + std::string(content));
+                        ": text outside of any [section] (not a fail2ban configuration file?)");
     size_t delim = content.find_first_of("=:");
     if (delim == std::string_view::npos || delim == 0)
       return Error::msg(path + ":" + std::to_string(line_no) +
-                        ": not a 'key = value' line: " + std::string(content));
+                        ": not a 'key = value' line (not a fail2ban configuration file?)");
     std::string key = lower(strip(content.substr(0, delim)));
     IniValue &slot = (*section)[key];
     slot.where = SourceLocation{path, line_no};

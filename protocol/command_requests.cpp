@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The requests' to_json/from_json (commands.h).
+#include <cstdint>
+
 #include "protocol/commands.h"
 #include "protocol/json_fields.h"
 #include "protocol/model_json.h"
@@ -129,7 +131,9 @@ Parsed<JailChangeCommand::Request> JailChangeCommand::Request::from_json(const j
   if (v == args.end())
     return CommandError(ErrorKind::usage, "missing argument: value");
   int64_t value = 0;
-  if (v->is_number_integer()) {
+  if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX)) {
+    return CommandError(ErrorKind::invalid, "value " + v->dump() + " is out of range");
+  } else if (v->is_number_integer()) {
     value = v->get<int64_t>();
   } else if (v->is_string()) {
     // findtime and bantime accept fail2ban's units (10m, 1h, 1d, 1w, 1mo, 1y, -1).
@@ -192,21 +196,21 @@ BlacklistEnableCommand::Request::from_json(const json &args) {
   return Request{*jail, *value};
 }
 
-json BlacklistAddCommand::Request::to_json() const {
+json ConfirmedJailAndIp::to_json() const {
   json out = JailAndIp{jail, ip}.to_json();
   if (yes)
     out["yes"] = true;
   return out;
 }
 
-Parsed<BlacklistAddCommand::Request> BlacklistAddCommand::Request::from_json(const json &args) {
+Parsed<ConfirmedJailAndIp> ConfirmedJailAndIp::from_json(const json &args) {
   auto target = JailAndIp::from_json(args);
   if (!target)
     return target.error();
   auto yes = fields::flag(args, "yes");
   if (!yes)
     return yes.error();
-  return Request{target->jail, target->ip, *yes};
+  return ConfirmedJailAndIp{target->jail, target->ip, *yes};
 }
 
 json ListCommand::Request::to_json() const {

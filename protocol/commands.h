@@ -68,6 +68,17 @@ struct JailAndIp {
   static Parsed<JailAndIp> from_json(const nlohmann::json &args);
 };
 
+// An address or prefix in a jail or family, with `yes` confirming a range wider than
+// /24 or /48 (blacklist.add, whitelist.add: a whitelisted range lifts every ban in it).
+struct ConfirmedJailAndIp {
+  std::string jail;
+  IpPrefix ip;
+  bool yes = false;
+  static constexpr std::array<std::string_view, 3> kFields{"jail", "ip", "yes?"};
+  [[nodiscard]] nlohmann::json to_json() const;
+  static Parsed<ConfirmedJailAndIp> from_json(const nlohmann::json &args);
+};
+
 // A ban lifted: where, what, and why (to_string(UnbanReason)).
 struct LiftedBan {
   std::string jail;
@@ -293,14 +304,7 @@ struct BlacklistDisableCommand {
 
 struct BlacklistAddCommand {
   static constexpr std::string_view kName = "blacklist.add";
-  struct Request {
-    std::string jail;
-    IpPrefix ip;
-    bool yes = false;
-    static constexpr std::array<std::string_view, 3> kFields{"jail", "ip", "yes?"};
-    [[nodiscard]] nlohmann::json to_json() const;
-    static Parsed<Request> from_json(const nlohmann::json &args);
-  };
+  using Request = ConfirmedJailAndIp;
   using Result = BansResult;
 };
 
@@ -327,7 +331,7 @@ struct WhitelistChangeResult {
 
 struct WhitelistAddCommand {
   static constexpr std::string_view kName = "whitelist.add";
-  using Request = JailAndIp;
+  using Request = ConfirmedJailAndIp;
   using Result = WhitelistChangeResult;
 };
 

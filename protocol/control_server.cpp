@@ -9,11 +9,10 @@
 
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace mcf2b::control {
 namespace {
-
-constexpr size_t kMaxConnections = 64;
 
 bool someone_listens(const std::string &path) {
   Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -25,7 +24,8 @@ bool someone_listens(const std::string &path) {
 
 } // namespace
 
-Result<ControlServer> ControlServer::listen(const std::string &path, uid_t allowed_uid) {
+Result<ControlServer> ControlServer::listen(const std::string &path, uid_t allowed_uid,
+                                            ConnectionLimits limits) {
   sockaddr_un addr{};
   if (path.empty() || path.size() >= sizeof addr.sun_path)
     return Error::msg("invalid control socket path '" + path + "'");
@@ -57,11 +57,13 @@ Result<ControlServer> ControlServer::listen(const std::string &path, uid_t allow
   auto socket = ListeningSocket::watch(std::move(listener));
   if (!socket)
     return socket.error();
-  return ControlServer(std::move(*socket), path, allowed_uid);
+  return ControlServer(std::move(*socket), path, allowed_uid, limits);
 }
 
-ControlServer::ControlServer(ListeningSocket socket, std::string path, uid_t allowed_uid)
-    : socket_(std::move(socket)), path_(std::move(path)), allowed_uid_(allowed_uid) {}
+ControlServer::ControlServer(ListeningSocket socket, std::string path, uid_t allowed_uid,
+                             ConnectionLimits limits)
+    : socket_(std::move(socket)), path_(std::move(path)), allowed_uid_(allowed_uid),
+      limits_(limits) {}
 
 ControlServer::~ControlServer() {
   if (!path_.empty())
@@ -70,20 +72,67 @@ ControlServer::~ControlServer() {
 
 void ControlServer::process(const Handler &handler) {
   socket_.dispatch(
-      connections_.size(), kMaxConnections, [this](Fd &fd) { accept(fd); },
-      [&](int fd, uint32_t events) {
+      connections_.size(), limits_.max_connections,
+      [this] {
+        auto victim = least_recently_active(connections_);
+        if (victim)
+          drop(*victim);
+        return victim.has_value();
+      },
+      [this](Fd &fd) { accept(fd); },
+      [&](int fd, uint32_t) {
         auto it = connections_.find(fd);
-        if (it == connections_.end())
-          return;
-        Connection &c = it->second;
-        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-          if (receive_available(fd, c.in, kMaxMessageBytes + 1))
-            c.closing = true;
-          serve(c, handler);
-        }
-        if (!send_pending(fd, c.out) || (c.closing && c.out.empty()))
+        if (it != connections_.end() && !pump(fd, it->second, handler))
           drop(fd);
       });
+}
+
+bool ControlServer::pump(int fd, Connection &c, const Handler &handler) {
+  // Edge-triggered: read and answer until the socket is empty, except while the client
+  // is owed max_output or more; then its requests wait in the kernel's buffer (which
+  // stops the sender) and the write edge that follows its next read resumes here.
+  for (;;) {
+    auto now = ConnectionTimes::Clock::now();
+    size_t owed = c.out.size();
+    if (!send_pending(fd, c.out))
+      return false;
+    if (c.out.size() < owed)
+      c.times.wrote(now);
+    if (c.closing)
+      return !c.out.empty();
+    if (c.out.size() >= limits_.max_output)
+      return true;
+    size_t before = c.in.size();
+    bool peer_done = receive_available(fd, c.in, kMaxMessageBytes + 1);
+    bool got = c.in.size() != before;
+    bool owing = !c.out.empty();
+    size_t served = serve(c, handler);
+    if (got || served > 0)
+      c.times.received(now, !c.in.empty());
+    if (!owing && !c.out.empty())
+      c.times.started_owing(now);
+    if (peer_done)
+      c.closing = true;
+    if (!got && served == 0 && !peer_done)
+      return true; // nothing more now; what is owed went out above or waits for the edge
+  }
+}
+
+void ControlServer::expire_stale() {
+  auto now = ConnectionTimes::Clock::now();
+  std::vector<int> stale;
+  for (const auto &[fd, c] : connections_)
+    if (c.times.expired(now, limits_, !c.out.empty()))
+      stale.push_back(fd);
+  for (int fd : stale)
+    drop(fd);
+}
+
+size_t ControlServer::bytes_buffered() const {
+  size_t total = 0;
+  for (const auto &[fd, c] : connections_)
+    total += c.in.size() + c.out.size();
+  return total;
 }
 
 void ControlServer::accept(Fd &fd) {
@@ -107,13 +156,14 @@ void ControlServer::accept(Fd &fd) {
     drop(raw);
 }
 
-void ControlServer::serve(Connection &c, const Handler &handler) {
+size_t ControlServer::serve(Connection &c, const Handler &handler) {
   if (c.closing && c.peer.uid != allowed_uid_)
-    return;
-  size_t nl;
-  while ((nl = c.in.find('\n')) != std::string::npos) {
+    return 0;
+  size_t served = 0, nl;
+  while (c.out.size() < limits_.max_output && (nl = c.in.find('\n')) != std::string::npos) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
+    ++served;
     Response failure;
     auto request = decode_request(line, &failure);
     if (!request) {
@@ -129,11 +179,12 @@ void ControlServer::serve(Connection &c, const Handler &handler) {
     }
     c.out += encode(response);
   }
-  if (c.in.size() > kMaxMessageBytes) {
+  if (c.in.size() > kMaxMessageBytes && c.in.find('\n') == std::string::npos) {
     c.out += encode(Response::failure(ErrorKind::usage, "request too large"));
     c.in.clear();
     c.closing = true;
   }
+  return served;
 }
 
 void ControlServer::drop(int fd) {

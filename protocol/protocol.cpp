@@ -70,7 +70,9 @@ Result<Request> decode_request(std::string_view line, Response *failure) {
   auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer())
     return fail("malformed request: no protocol version");
-  if (v->get<int>() != kProtocolVersion)
+  // Compared as the number sent: 4294967297 is not version 1.
+  if (v->is_number_unsigned() ? v->get<uint64_t>() != uint64_t(kProtocolVersion)
+                              : v->get<int64_t>() != kProtocolVersion)
     return fail("protocol version " + std::to_string(v->get<long long>()) +
                 " not supported; this daemon speaks version " + std::to_string(kProtocolVersion));
   auto cmd = j.find("cmd");

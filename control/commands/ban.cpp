@@ -16,7 +16,7 @@ void register_ban(CLI::App &app, CtlSession &session) {
   CLI::App *cmd = app.add_subcommand("ban", "Ban an address or a range in a jail (or a family)");
   add_jail_option(*cmd, o->jail);
   add_ip_option(*cmd, o->ip);
-  cmd->add_flag("--yes", o->yes, "confirm a range wider than /24 (IPv4) or /48 (IPv6)");
+  add_confirm_wide_flag(*cmd, o->yes);
   cmd->add_option("--bantime", o->bantime,
                   "ban length instead of the jail's (600, 10m, 1d, 1w, -1 = permanent)");
   session.add_json_flag(*cmd);
@@ -35,8 +35,7 @@ void register_ban(CLI::App &app, CtlSession &session) {
         return;
       request.bantime = *bantime;
     }
-    auto result = session.call<BanCommand>(
-        request, target->ip.is_host() || o->yes ? "" : "use --yes to confirm");
+    auto result = session.call<BanCommand>(request, confirm_wide_hint(target->ip, o->yes));
     if (!result)
       return;
     for (const auto &b : result->bans)

@@ -55,16 +55,19 @@ void register_disable(CLI::App &group, CtlSession &session) {
 }
 
 void register_add(CLI::App &group, CtlSession &session) {
-  add_jail_address_command(
+  auto yes = std::make_shared<bool>(false);
+  CLI::App *cmd = add_jail_address_command(
       group, session, "add", "Blacklist an address now: banned for good in the family's -bl jail",
       "Example:\n  mcf2b-ctl blacklist add -j mc-exim -i 203.0.113.5",
-      [&session](const JailAndIp &target) {
-        auto result = session.call<BlacklistAddCommand>({target.jail, target.ip, false});
+      [yes, &session](const JailAndIp &target) {
+        auto result = session.call<BlacklistAddCommand>({target.jail, target.ip, *yes},
+                                                        confirm_wide_hint(target.ip, *yes));
         if (!result)
           return;
         for (const auto &b : result->bans)
           session.confirm("Blacklisted " + b.ip.to_string() + " in " + b.jail);
       });
+  add_confirm_wide_flag(*cmd, *yes);
 }
 
 void register_remove(CLI::App &group, CtlSession &session) {

@@ -28,9 +28,9 @@ std::optional<JailAndIp> checked_jail_and_address(CtlSession &session, const std
   return JailAndIp{jail, *prefix};
 }
 
-void add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
-                              const std::string &description, const std::string &footer,
-                              std::function<void(const JailAndIp &)> run) {
+CLI::App *add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
+                                   const std::string &description, const std::string &footer,
+                                   std::function<void(const JailAndIp &)> run) {
   struct Options {
     std::string jail, ip;
   };
@@ -44,6 +44,15 @@ void add_jail_address_command(CLI::App &group, CtlSession &session, const std::s
     if (auto target = checked_jail_and_address(session, o->jail, o->ip))
       run(*target);
   });
+  return cmd;
+}
+
+void add_confirm_wide_flag(CLI::App &cmd, bool &yes) {
+  cmd.add_flag("--yes", yes, "confirm a range wider than /24 (IPv4) or /48 (IPv6)");
+}
+
+std::string confirm_wide_hint(const IpPrefix &ip, bool yes) {
+  return ip.is_host() || yes ? "" : "use --yes to confirm";
 }
 
 bool checked_jail_filter(CtlSession &session, const std::string &jail,

@@ -30,10 +30,16 @@ std::optional<JailAndIp> checked_jail_and_address(CtlSession &session, const std
                                                   const std::string &ip);
 
 // A subcommand of `group` that takes -j JAIL and -i IP and nothing else (blacklist add and
-// remove, whitelist add and remove): `run` gets them checked.
-void add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
-                              const std::string &description, const std::string &footer,
-                              std::function<void(const JailAndIp &)> run);
+// remove, whitelist add and remove): `run` gets them checked. Returns the subcommand, for
+// a caller that adds a flag of its own.
+CLI::App *add_jail_address_command(CLI::App &group, CtlSession &session, const std::string &name,
+                                   const std::string &description, const std::string &footer,
+                                   std::function<void(const JailAndIp &)> run);
+
+// --yes on `cmd`: confirms a range wider than /24 (IPv4) or /48 (IPv6).
+void add_confirm_wide_flag(CLI::App &cmd, bool &yes);
+// The hint a refusal of a wide range carries, unless the range is a host or confirmed.
+std::string confirm_wide_hint(const IpPrefix &ip, bool yes);
 
 // A listing's optional jail filter once its name passes the check; false when it did
 // not (reported).

@@ -9,24 +9,28 @@ namespace {
 
 void register_add_remove(CLI::App &group, CtlSession &session, bool add) {
   const std::string name = add ? "add" : "remove";
-  add_jail_address_command(group, session, name,
-                           add ? "Never ban an address or range in a jail (lifts its current bans)"
-                               : "Remove an address or range from a jail's whitelist",
-                           "Examples:\n  mcf2b-ctl whitelist " + name +
-                               " -j mc-exim -i 192.0.2.25\n  mcf2b-ctl whitelist " + name +
-                               " -j mc-ssh-1d -i 198.51.100.0/24",
-                           [add, &session](const JailAndIp &target) {
-                             auto result = add ? session.call<WhitelistAddCommand>(target)
-                                               : session.call<WhitelistRemoveCommand>(target);
-                             if (!result)
-                               return;
-                             for (const auto &e : result->whitelist)
-                               session.confirm(add ? "Whitelisted " + e.ip + " in " + e.jail
-                                                   : "Removed " + e.ip + " from the whitelist of " +
-                                                         e.jail);
-                             for (const auto &u : result->unbanned)
-                               session.confirm("Lifted the ban of " + u.ip + " in " + u.jail);
-                           });
+  auto yes = std::make_shared<bool>(false);
+  CLI::App *cmd = add_jail_address_command(
+      group, session, name,
+      add ? "Never ban an address or range in a jail (lifts its current bans)"
+          : "Remove an address or range from a jail's whitelist",
+      "Examples:\n  mcf2b-ctl whitelist " + name +
+          " -j mc-exim -i 192.0.2.25\n  mcf2b-ctl whitelist " + name +
+          " -j mc-ssh-1d -i 198.51.100.0/24",
+      [add, yes, &session](const JailAndIp &target) {
+        auto result = add ? session.call<WhitelistAddCommand>({target.jail, target.ip, *yes},
+                                                              confirm_wide_hint(target.ip, *yes))
+                          : session.call<WhitelistRemoveCommand>(target);
+        if (!result)
+          return;
+        for (const auto &e : result->whitelist)
+          session.confirm(add ? "Whitelisted " + e.ip + " in " + e.jail
+                              : "Removed " + e.ip + " from the whitelist of " + e.jail);
+        for (const auto &u : result->unbanned)
+          session.confirm("Lifted the ban of " + u.ip + " in " + u.jail);
+      });
+  if (add)
+    add_confirm_wide_flag(*cmd, *yes);
 }
 
 void register_list(CLI::App &group, CtlSession &session) {

@@ -172,6 +172,8 @@ TEST_F(OfflineCtl, MalformedValuesExitOneBeforeAnythingIsContacted) {
       {{"jail", "change", "-j", "mc-ssh-1d", "--option", "findtime", "-v", "-1"},
        "invalid findtime"},
       {{"jail", "change", "-j", "mc-ssh-1d", "--option", "maxretry", "-v", "0"}, "at least 1"},
+      {{"jail", "change", "-j", "mc-ssh-1d", "--option", "maxretry", "-v", "4294967301"},
+       "at most 2147483647"},
       {{"jail", "add", "custom-1d", "--maxretry", "3", "--findtime", "1h", "--bantime", "1d",
         "--port", "25,nonsense", "--filter", "f", "--logpath", "/var/log/x"},
        "invalid port list"},
@@ -307,6 +309,28 @@ TEST_F(OfflineCtl, UnknownJailsAndRefusedBansExitOneWithAReason) {
   EXPECT_CTL(r, 0);
   r = ctl({"ban", "-j", "mc-exim-1d", "-i", "127.0.0.1"});
   EXPECT_CTL(r, 1);
+}
+
+TEST_F(OfflineCtl, WhitelistingAWideRangeNeedsConfirmationAsABanDoes) {
+  // A whitelisted range lifts every ban inside it: 0.0.0.0/0 would lift them all.
+  auto r = ctl({"jail", "enable", "-j", "mc-exim-1d"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = ctl({"ban", "-j", "mc-exim-1d", "-i", "203.0.113.5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char *range : {"0.0.0.0/0", "203.0.0.0/16", "::/0"}) {
+    r = ctl({"whitelist", "add", "-j", "mc-exim", "-i", range});
+    EXPECT_CTL(r, 1);
+    EXPECT_NE(r.err.find("wider than"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--yes"), std::string::npos) << r.err;
+  }
+  r = ctl({"list", "--active"});
+  EXPECT_NE(r.out.find("203.0.113.5"), std::string::npos) << "the ban was lifted: " << r.out;
+  r = ctl({"blacklist", "add", "-j", "mc-exim", "-i", "198.51.0.0/16"});
+  EXPECT_CTL(r, 1);
+  r = ctl({"whitelist", "add", "-j", "mc-exim", "-i", "203.0.113.0/24"});
+  EXPECT_CTL(r, 0);
+  r = ctl({"whitelist", "add", "-j", "mc-exim", "-i", "0.0.0.0/0", "--yes"});
+  EXPECT_CTL(r, 0);
 }
 
 TEST_F(OfflineCtl, AStaleSocketCountsAsNoDaemon) {

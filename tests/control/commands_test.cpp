@@ -207,6 +207,38 @@ TEST(Commands, RequestsRefuseMalformedArguments) {
             ErrorKind::usage);
 }
 
+// Any argument of any request with a value of the wrong type or out of range is a usage
+// or invalid-value error naming it: never an exception, never kind "internal".
+template <class Request> void expect_wrong_types_refused(const std::string &what) {
+  const json wrong[] = {nullptr, true,         1,    -1,          4294967301LL, 1e300,
+                        "",      "x",          "-1", json::array(), json::object(),
+                        json::array({1, 2})};
+  json valid = sample(std::type_identity<Request>{}).to_json();
+  for (const auto &[key, value] : valid.items()) {
+    for (const json &bad : wrong) {
+      json args = valid;
+      args[key] = bad;
+      try {
+        auto read = Request::from_json(args);
+        if (!read.ok()) {
+          EXPECT_NE(read.error().kind, ErrorKind::internal)
+              << what << " " << args.dump() << ": " << read.error().message();
+        }
+      } catch (const std::exception &e) {
+        ADD_FAILURE() << what << " " << args.dump() << " threw: " << e.what();
+      }
+    }
+  }
+}
+
+template <class... Commands> void expect_all_wrong_types_refused(std::tuple<Commands...> *) {
+  (expect_wrong_types_refused<typename Commands::Request>(std::string(Commands::kName)), ...);
+}
+
+TEST(Commands, ArgumentsOfTheWrongTypeAreRefusedNeverInternal) {
+  expect_all_wrong_types_refused(static_cast<AllCommands *>(nullptr));
+}
+
 // ---- COMMANDS.md -----------------------------------------------------------------
 
 struct DocRow {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -28,7 +29,9 @@ namespace {
 
 constexpr const char *kJail = "mc-exim-1d";
 
-IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+IpPrefix P(const char *text) {
+  return IpPrefix::parse(text).value();
+}
 
 // Polls `condition` until it holds or 20 s have passed (a bound, not a timing claim).
 template <class F> bool eventually(F condition) {
@@ -234,12 +237,37 @@ TEST_F(DaemonLogic, AJailWhoseFilterCannotBeFoundIsShownBrokenNotSilent) {
   auto status = call("status", {{"jail", "custom-smtp"}});
   ASSERT_TRUE(status.ok) << status.error.message;
   ASSERT_EQ(status.result["jails"].size(), 1u);
-  EXPECT_NE(status.result["jails"][0].value("broken", "").find("no-such-filter"),
-            std::string::npos)
+  EXPECT_NE(status.result["jails"][0].value("broken", "").find("no-such-filter"), std::string::npos)
       << status.result.dump();
   auto healthy = call("status", {{"jail", kJail}});
   ASSERT_TRUE(healthy.ok);
   EXPECT_FALSE(healthy.result["jails"][0].contains("broken")) << healthy.result.dump();
+}
+
+} // namespace
+
+namespace {
+
+// A second daemon started by mistake on the same socket, with its own store and
+// enforcement: it stops before writing anything anywhere (no store created, no jail
+// written, its enforcer never opened) and the first one keeps answering.
+TEST_F(DaemonLogic, ASecondDaemonOnTheSameSocketChangesNothing) {
+  start();
+  DaemonConfig second = config();
+  second.state_url = "sqlite:" + dir->file("second.sqlite3");
+  second.jail_dir = dir->file("jail.d");
+  bool enforcer_opened = false;
+  auto d = Daemon::start(second, [&](const DaemonConfig &) {
+    enforcer_opened = true;
+    return Result<std::unique_ptr<Enforcer>>(
+        std::make_unique<MemoryEnforcer>(std::make_shared<MemoryEnforcer::Kernel>()));
+  });
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("another daemon"), std::string::npos) << d.error().message();
+  EXPECT_FALSE(enforcer_opened);
+  EXPECT_FALSE(std::filesystem::exists(dir->file("second.sqlite3")));
+  auto pong = call("ping");
+  EXPECT_TRUE(pong.ok) << pong.error.message;
 }
 
 } // namespace

@@ -56,6 +56,25 @@ TEST_F(FilterLoader, KnownIsTheOverriddenValueOfTheSameSection) {
   EXPECT_EQ(def->failregex[0].text, "^(?:sshd|dropbear): failed from <HOST>$");
 }
 
+// An include or a filter path may name any file: a file that is no configuration is
+// refused with its name and line, never with its content (a secret must not reach an
+// error message or the daemon's log).
+TEST_F(FilterLoader, AFileThatIsNoConfigurationIsNeverQuoted) {
+  const std::string secret = "root:$y$j9T$SECRETHASH:20228:0:99999:7:::";
+  write("secret", secret + "\n");
+  write("via-before.conf", "[INCLUDES]\nbefore = secret\n[Definition]\nfailregex = ^x <HOST>$\n");
+  write("via-after.conf", "[INCLUDES]\nafter = secret\n[Definition]\nfailregex = ^x <HOST>$\n");
+  for (const std::string &spec :
+       {dir_->file("secret"), std::string("via-before"), std::string("via-after")}) {
+    auto def = load(spec);
+    ASSERT_FALSE(ok(def)) << spec;
+    const std::string message = def.error().message();
+    EXPECT_EQ(message.find("SECRETHASH"), std::string::npos) << message;
+    EXPECT_EQ(message.find("root:"), std::string::npos) << message;
+    EXPECT_NE(message.find(":1:"), std::string::npos) << "no line in: " << message;
+  }
+}
+
 // Python's configparser stops at ten levels; so does the loader.
 TEST_F(FilterLoader, InterpolationLoopIsRefused) {
   write("f.conf", "[Definition]\na = %(b)s\nb = %(a)s\nfailregex = %(a)s <HOST>\n");

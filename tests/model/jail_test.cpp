@@ -67,4 +67,14 @@ TEST(ParsePortList, NumbersServicesRangesAndAll) {
   EXPECT_NE(err.find("nosuchservice"), std::string::npos);
 }
 
+TEST(ParsePortList, ServiceNamesWithADashAreNotRanges) {
+  // fail2ban's stock ftp jails: "port = ftp,ftp-data,ftps,ftps-data".
+  std::string err;
+  auto ports = parse_port_list("ftp,ftp-data,ftps,ftps-data", &err);
+  ASSERT_TRUE(ports.has_value()) << err;
+  EXPECT_EQ(*ports, (std::vector<uint16_t>{21, 20, 990, 989}));
+  EXPECT_EQ(*parse_port_list("8000-8002", &err), (std::vector<uint16_t>{8000, 8001, 8002}));
+  EXPECT_FALSE(parse_port_list("no-such-service", &err).has_value());
+}
+
 } // namespace

@@ -135,8 +135,13 @@ ControllerResult<Decisions> JailController::blacklist_remove(std::string_view na
   return out;
 }
 
-ControllerResult<Decisions> JailController::whitelist_add(std::string_view name,
-                                                          const IpPrefix &prefix) {
+ControllerResult<Decisions>
+JailController::whitelist_add(std::string_view name, const IpPrefix &prefix, bool confirm_wide) {
+  if (needs_confirmation(prefix) && !confirm_wide)
+    return ControllerError::too_wide(
+        "refusing to whitelist " + prefix.to_string() + ": wider than /" +
+        std::to_string(prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6) +
+        " (confirm to lift every ban in a range this wide)");
   auto ids = catalog_.resolve(name, JailCatalog::Scope::tiers_and_blacklist);
   if (!ids)
     return ids.error();

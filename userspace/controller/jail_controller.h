@@ -159,7 +159,10 @@ public:
   ControllerResult<Decisions> blacklist_remove(std::string_view name, const IpPrefix &prefix);
   // whitelist add / remove -j NAME -i PREFIX; a family root means its tiers and its -bl
   // jail. Adding lifts the bans it covers at once.
-  ControllerResult<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix);
+  // A range wider than /24 (IPv4) or /48 (IPv6) lifts every ban inside it: like a ban
+  // of that width it needs `confirm_wide`.
+  ControllerResult<Decisions> whitelist_add(std::string_view name, const IpPrefix &prefix,
+                                            bool confirm_wide = false);
   ControllerResult<Decisions> whitelist_remove(std::string_view name, const IpPrefix &prefix);
 
   // A fail2ban_ips row another cluster node wrote (read from the change log): the

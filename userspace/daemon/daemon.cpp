@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "base/fd.h"
@@ -19,9 +20,11 @@
 #include "userspace/controller/clock.h"
 #include "userspace/daemon/cluster_follower.h"
 #include "userspace/daemon/daemon_stats.h"
+#include "userspace/daemon/fail2ban_jail.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
+#include "userspace/daemon/store_writer.h"
 #include "userspace/enforce/kernel_enforcer.h"
 #include "userspace/service/command_handler.h"
 #include "userspace/service/controller_bootstrap.h"
@@ -96,7 +99,7 @@ struct Daemon::Impl : DecisionSink {
   std::optional<control::ControlServer> control;
   std::optional<MetricsServer> metrics;
   LogSources sources;
-  std::map<std::string, matcher::UseDns> jail_use_dns; // the jail files' own usedns
+  std::map<std::string, matcher::UseDns> jail_use_dns;        // the jail files' own usedns
   std::map<std::string, JailLocalOptions> jail_local_options; // ... and the rest beyond the row
   std::vector<IpPrefix> global_whitelist;
   Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
@@ -104,6 +107,7 @@ struct Daemon::Impl : DecisionSink {
   bool sources_dirty = false;
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
+  std::optional<StoreWriter> writer;      // every store write of enforced decisions
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
 
@@ -127,17 +131,19 @@ struct Daemon::Impl : DecisionSink {
       mirror_armed = true;
     }
   }
-  // The store write of decisions already enforced.
+  // The store write of decisions already enforced: stored now, or kept by the writer
+  // and retried until stored (what is enforced is what is stored).
   Status record(const Decisions &d) {
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
-    auto st = store->apply(mutations);
-    if (!st) {
+    auto written = writer->write(std::move(mutations), clock.now());
+    if (!written) {
       ++store_errors;
-      log_error("store: " + st.error().message());
+      log_error("store: " + written.error().message());
+      return written.error();
     }
-    return st;
+    return {};
   }
   void jails_changed() override {
     if (auto st = enforcement->configure_jails(controller->jails()); !st)
@@ -212,10 +218,16 @@ struct Daemon::Impl : DecisionSink {
   }
 
   void tick() {
+    // Clients that broke a connection limit (idle, slow, never reading) make room.
+    if (control)
+      control->expire_stale();
+    if (metrics)
+      metrics->expire_stale();
     // Each source is looked at every second too: a folder removed (and made again) sends
     // no further inotify event. Cheap when nothing is new.
     for (size_t i = 0; i < sources.size(); ++i)
       process_source(i);
+    writer->retry(clock.now());
     Decisions d = controller->tick();
     if (cluster)
       drop_expiry_records_of_other_nodes(d, store->node());
@@ -261,7 +273,10 @@ struct Daemon::Impl : DecisionSink {
     for (auto &f : sources.per_file())
       s.log_files.push_back({std::move(f.path), f.counters, f.follower});
     s.resolver = sources.resolver_counters();
-    s.store_errors = store_errors;
+    auto w = writer->counters();
+    s.store_errors = store_errors + w.failures;
+    s.store_pending = w.pending;
+    s.store_dropped = w.dropped;
     s.source_errors = source_errors;
     s.replicated = replicated;
     s.ban_capacity = config.ban_capacity;
@@ -288,6 +303,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                               const EnforcerFactory &open_enforcer) {
   auto d = std::make_unique<Impl>();
   d->config = std::move(config);
+  if (!d->config.fail2ban_dir.empty())
+    d->config.filter_dirs = filter_dirs_with_tree(d->config.filter_dirs, d->config.fail2ban_dir);
   const DaemonConfig &cfg = d->config;
   // Start-up phases, logged once ready: with a million bans they take seconds.
   using StartClock = std::chrono::steady_clock;
@@ -299,6 +316,21 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return std::string(text);
   };
 
+  // The sockets first, before anything is written anywhere: a second daemon started by
+  // mistake (same socket, another pin root or store) stops here, having changed nothing
+  // (no jail written to a shared store, no firewall chain left behind).
+  auto control = control::ControlServer::listen(cfg.socket_path);
+  if (!control)
+    return control.error().context("control socket");
+  d->control.emplace(std::move(*control));
+  if (cfg.metrics_address) {
+    auto metrics = MetricsServer::listen(*cfg.metrics_address, cfg.metrics_port);
+    if (!metrics)
+      return metrics.error();
+    d->metrics.emplace(std::move(*metrics));
+    log_info("metrics on " + *cfg.metrics_address + ":" + std::to_string(d->metrics->port()));
+  }
+
   StoreOptions so;
   so.node = cfg.node;
   so.journal_path = cfg.journal_path;
@@ -308,6 +340,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return store.error().context("open the state store");
   d->store = std::move(*store);
   log_info("state store: " + std::string(d->store->backend()) + ", node " + d->store->node());
+  // Changes a previous daemon enforced but could not store go in before the store is
+  // read; they wait beside the control socket (the run folder, off the store's disk).
+  d->writer.emplace(*d->store,
+                    StoreWriter::Options{.spill_path = std::filesystem::path(cfg.socket_path)
+                                                           .replace_filename("unstored-changes")
+                                                           .string()});
+  if (auto st = d->writer->recover(); !st)
+    log_error(st.error().message());
 
   JailControllerOptions co;
   co.max_tracked = cfg.max_tracked;
@@ -330,12 +370,37 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (boot->seeded)
     log_info("seeded MailCleaner's 15 default jails");
 
+  // An existing fail2ban tree's enabled jails, then mcf2b's own jail files, which win
+  // where both name a jail (README, "Jail files").
+  if (!cfg.fail2ban_dir.empty()) {
+    Fail2banJailOptions tree_options;
+    tree_options.filters.dirs = cfg.filter_dirs;
+    Fail2banImport tree = import_fail2ban_tree(cfg.fail2ban_dir, d->controller->jails(),
+                                               tree_options);
+    for (const auto &w : tree.warnings)
+      log_warning(w);
+    for (const auto &n : tree.notes)
+      log_info(n);
+    for (const auto &e : tree.jails.errors)
+      log_error(e.message());
+    for (auto &[name, mode] : tree.jails.use_dns)
+      d->jail_use_dns[name] = mode;
+    for (auto &[name, local] : tree.jails.local_options)
+      d->jail_local_options[name] = local;
+    for (const auto &e : merge_jail_files(*d->controller, tree.jails, boot->decisions))
+      log_error(e.message());
+    log_info("fail2ban tree " + cfg.fail2ban_dir + ": " + std::to_string(tree.enabled.size()) +
+             " enabled jail(s) taken from " + std::to_string(tree.jails.files.size()) +
+             " file(s), " + std::to_string(tree.jails.errors.size()) + " refused");
+  }
   // Jail files, for admins who prefer files to commands.
   JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
   for (const auto &e : imported.errors)
     log_error(e.message());
-  d->jail_use_dns = std::move(imported.use_dns);
-  d->jail_local_options = std::move(imported.local_options);
+  for (auto &[name, mode] : imported.use_dns)
+    d->jail_use_dns[name] = mode;
+  for (auto &[name, local] : imported.local_options)
+    d->jail_local_options[name] = local;
   for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
     log_error(e.message());
   // fail2ban's bantime.increment, which the stored row cannot hold.
@@ -428,23 +493,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                        return it == broken.end() ? std::string() : it->second;
                      }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
-  auto control = control::ControlServer::listen(cfg.socket_path);
-  if (!control)
-    return control.error().context("control socket");
-  d->control.emplace(std::move(*control));
-  if (cfg.metrics_address) {
-    auto metrics = MetricsServer::listen(*cfg.metrics_address, cfg.metrics_port);
-    if (!metrics)
-      return metrics.error();
-    d->metrics.emplace(std::move(*metrics));
-    log_info("metrics on " + *cfg.metrics_address + ":" + std::to_string(d->metrics->port()));
-  }
 
-  for (auto [fd, tag] : {std::pair{d->control->fd(), kControl},
-                         std::pair{d->tick_timer.get(), kTick},
-                         std::pair{d->mirror_timer.get(), kMirror},
-                         std::pair{d->signals.get(), kSignal},
-                         std::pair{d->stop_event.get(), kStop}})
+  for (auto [fd, tag] :
+       {std::pair{d->control->fd(), kControl}, std::pair{d->tick_timer.get(), kTick},
+        std::pair{d->mirror_timer.get(), kMirror}, std::pair{d->signals.get(), kSignal},
+        std::pair{d->stop_event.get(), kStop}})
     if (auto st = d->watch(fd, tag); !st)
       return st.error();
   if (d->metrics)
@@ -459,12 +512,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return st.error();
   log_info("start-up: " + std::to_string(live_count) + " active bans; " + timing + "; total " +
            since(started));
-  log_info("mcf2bd " + std::string(kVersion) + " ready: " +
-           std::to_string(d->controller->jails().size()) + " jails, " +
+  log_info("mcf2bd " + std::string(kVersion) +
+           " ready: " + std::to_string(d->controller->jails().size()) + " jails, " +
            std::to_string(d->sources.size()) + " log file(s), " +
            std::to_string(d->sources.broken_jails().size()) +
-           " broken jail(s) (see status), control socket " +
-           cfg.socket_path);
+           " broken jail(s) (see status), control socket " + cfg.socket_path);
   return std::unique_ptr<Daemon>(new Daemon(std::move(d)));
 }
 

@@ -97,6 +97,10 @@ std::vector<DaemonOption> make_options() {
       {"socket", "--socket", "control socket path", false, text(&DaemonConfig::socket_path)},
       {"jail_dir", "--jail-dir", "folder of jail files (fail2ban jail syntax)", false,
        text(&DaemonConfig::jail_dir)},
+      {"fail2ban_dir", "--fail2ban-dir",
+       "an existing fail2ban configuration folder (e.g. /etc/fail2ban) whose enabled jails are "
+       "taken as fail2ban reads them",
+       false, text(&DaemonConfig::fail2ban_dir)},
       {"filter_dir", "--filter-dir", "folder of filters (repeatable, searched in order)", true,
        words(&DaemonConfig::filter_dirs, true)},
       {"cache_dir", "--cache-dir", "folder for compiled Hyperscan databases", false,

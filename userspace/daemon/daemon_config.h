@@ -26,6 +26,9 @@ struct DaemonConfig {
   std::string pin_root = "/sys/fs/bpf/mcf2b";
   std::string socket_path = "/run/mcf2b/mcf2bd.sock";
   std::string jail_dir = "/etc/mcf2b/jail.d";
+  // An existing fail2ban configuration folder (/etc/fail2ban) whose enabled jails are
+  // taken as fail2ban reads them; empty: none.
+  std::string fail2ban_dir;
   // Filters by name: local overrides, our shipped ones, then fail2ban's stock filters.
   std::vector<std::string> filter_dirs = matcher::default_filter_dirs();
   std::string cache_dir = "/var/cache/mcf2b"; // compiled Hyperscan databases

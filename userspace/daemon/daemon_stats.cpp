@@ -87,6 +87,12 @@ std::string to_prometheus(const DaemonStats &s) {
   t.gauge("mcf2b_ban_capacity", "Bans per address family the kernel maps and ipsets hold",
           double(s.ban_capacity));
   t.counter("mcf2b_store_errors_total", "Store writes that failed", double(s.store_errors));
+  t.gauge("mcf2b_store_pending_changes",
+          "Enforced changes waiting for the store (retried until stored)",
+          double(s.store_pending));
+  t.counter("mcf2b_store_dropped_changes_total",
+            "Enforced changes dropped because too many waited for the store",
+            double(s.store_dropped));
   t.counter("mcf2b_mirror_errors_total", "ipset restore streams that failed",
             double(es.mirror_errors));
   t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
@@ -115,6 +121,8 @@ nlohmann::json to_json(const DaemonStats &s) {
             {"unparsable", c.unparsable()},
             {"host_names", c.host_names},
             {"store_errors", s.store_errors},
+            {"store_pending", s.store_pending},
+            {"store_dropped", s.store_dropped},
             {"source_errors", s.source_errors},
             {"replicated_changes", s.replicated},
             {"store", s.store_backend},

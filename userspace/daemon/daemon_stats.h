@@ -36,6 +36,8 @@ struct DaemonStats {
   std::vector<Jail> jails;
   EnforcementCounters enforcement;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
+  uint64_t store_pending = 0; // enforced changes waiting for the store to take them
+  uint64_t store_dropped = 0; // ... dropped because too many waited
   uint64_t ban_capacity = 0; // bans per address family the maps and ipsets hold
   std::string store_backend, node;
 };

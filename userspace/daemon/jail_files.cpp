@@ -243,7 +243,8 @@ std::vector<Error> merge_jail_files(JailController &controller, const JailImport
     });
     if (known)
       continue;
-    if (auto w = controller.whitelist_add(jail, prefix); w)
+    // ignoreip in a file the admin wrote: any width, as in fail2ban.
+    if (auto w = controller.whitelist_add(jail, prefix, true); w)
       out.append(std::move(*w));
   }
   return errors;

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "base/log.h"
 #include "matcher/deferred_host_names.h"
@@ -26,6 +27,7 @@ struct LogSources::Source {
   matcher::LogFollower follower;
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
+  bool position_failing = false; // said once when saving starts and stops failing
 
   // Whether some reader of filter `f` resolves host names; whether one also logs them.
   [[nodiscard]] bool resolves_names(uint32_t f) const {
@@ -75,11 +77,12 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     if (!first && known->second.mode != mode && !known->second.conflict) {
       known->second.conflict = true;
       errors.push_back(Error::msg(
-          "jail " + j.name + ": usedns = " + std::string(matcher::to_string(mode)) +
-          ", but jail " + known->second.jail + " of the same family has " +
+          "jail " + j.name + ": usedns = " + std::string(matcher::to_string(mode)) + ", but jail " +
+          known->second.jail + " of the same family has " +
           std::string(matcher::to_string(known->second.mode)) +
           ": the tiers of a family count failures together and need one usedns; the family "
-          "keeps [mcf2bd] usedns = " + std::string(matcher::to_string(options.use_dns))));
+          "keeps [mcf2bd] usedns = " +
+          std::string(matcher::to_string(options.use_dns))));
     }
   }
   for (auto &[family, dns] : family_dns)
@@ -141,16 +144,22 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       continue;
     }
     auto source = std::make_unique<Source>(Source{path, std::move(*m), std::move(*follower),
-                                                  std::move(readers), resume.value_or(
-                                                      matcher::FilePosition{})});
+                                                  std::move(readers),
+                                                  resume.value_or(matcher::FilePosition{})});
     out.sources_.push_back(std::move(source));
   }
   return out;
 }
 
-size_t LogSources::size() const { return sources_.size(); }
-int LogSources::fd(size_t i) const { return sources_[i]->follower.fd(); }
-const std::string &LogSources::path(size_t i) const { return sources_[i]->path; }
+size_t LogSources::size() const {
+  return sources_.size();
+}
+int LogSources::fd(size_t i) const {
+  return sources_[i]->follower.fd();
+}
+const std::string &LogSources::path(size_t i) const {
+  return sources_[i]->path;
+}
 
 Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   Source &s = *sources_[i];
@@ -188,10 +197,15 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   // in between re-reads those lines rather than skipping them.
   matcher::FilePosition pos = s.follower.position();
   if (pos != s.saved && store_) {
-    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st)
+    // A failing store is said once, and once when it recovers, never per batch.
+    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st) {
       s.saved = pos;
-    else
-      log_warning("save position of " + s.path + ": " + st.error().message());
+      if (std::exchange(s.position_failing, false))
+        log_info("save position of " + s.path + ": works again");
+    } else if (!std::exchange(s.position_failing, true)) {
+      log_warning("save position of " + s.path + ": " + st.error().message() +
+                  " (retried with every batch; said again when it works)");
+    }
   }
   // Said once per change: a folder that went away is polled by the caller meanwhile.
   if (was_watching && !s.follower.watching())
@@ -202,7 +216,6 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     return read.error();
   return failures;
 }
-
 
 void LogSources::save_positions() {
   for (auto &s : sources_) {

@@ -12,16 +12,17 @@
 namespace mcf2b {
 namespace {
 constexpr size_t kMaxRequest = 8192;
-constexpr size_t kMaxConnections = 16;
 } // namespace
 
-Result<MetricsServer> MetricsServer::listen(const std::string &address, uint16_t port) {
+Result<MetricsServer> MetricsServer::listen(const std::string &address, uint16_t port,
+                                            ConnectionLimits limits) {
   auto ip = IpAddress::parse(address);
   if (!ip)
     return ip.error();
   if (!ip->is_loopback())
     return Error::msg("metrics are served on a loopback address only, not " + address);
   MetricsServer server;
+  server.limits_ = limits;
   Fd listener;
   int family = ip->is_v4() ? AF_INET : AF_INET6;
   listener.reset(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -60,7 +61,15 @@ Result<MetricsServer> MetricsServer::listen(const std::string &address, uint16_t
 
 void MetricsServer::process(const Render &render) {
   socket_->dispatch(
-      connections_.size(), kMaxConnections,
+      connections_.size(), limits_.max_connections,
+      [this] {
+        auto victim = least_recently_active(connections_);
+        if (victim) {
+          socket_->remove(*victim);
+          connections_.erase(*victim);
+        }
+        return victim.has_value();
+      },
       [this](Fd &conn) {
         int raw = conn.get();
         if (socket_->add(raw))
@@ -71,13 +80,21 @@ void MetricsServer::process(const Render &render) {
         if (it == connections_.end())
           return;
         Connection &c = it->second;
+        auto now = ConnectionTimes::Clock::now();
+        size_t before = c.in.size();
         bool peer_closed = receive_available(fd, c.in, kMaxRequest);
+        if (c.in.size() != before)
+          c.times.received(now, !c.answered);
         if (!c.answered &&
             (c.in.find("\r\n\r\n") != std::string::npos || c.in.size() > kMaxRequest)) {
           answer(c, render);
           c.answered = true;
+          c.times.started_owing(now);
         }
+        size_t owed = c.out.size();
         bool send_failed = !send_pending(fd, c.out);
+        if (c.out.size() < owed)
+          c.times.wrote(now);
         // HTTP/1.0: one response per connection, closed once it is written.
         bool dead = send_failed || (c.answered && c.out.empty()) || (peer_closed && !c.answered);
         if (dead) {
@@ -85,6 +102,18 @@ void MetricsServer::process(const Render &render) {
           connections_.erase(it);
         }
       });
+}
+
+void MetricsServer::expire_stale() {
+  auto now = ConnectionTimes::Clock::now();
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->second.times.expired(now, limits_, !it->second.out.empty())) {
+      socket_->remove(it->first);
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void MetricsServer::answer(Connection &c, const Render &render) {

@@ -3,6 +3,7 @@
 
 #include <netdb.h>
 
+#include <cctype>
 #include <charconv>
 
 namespace mcf2b {
@@ -103,7 +104,10 @@ std::optional<std::vector<uint16_t>> parse_port_list(std::string_view text, std:
     size_t colon = item.find(':');
     if (colon == std::string_view::npos)
       colon = item.find('-');
-    if (colon != std::string_view::npos) {
+    // "ftp-data", "ftps-data": a service name with a dash, not a range.
+    const bool dashed_name = colon != std::string_view::npos && item[colon] == '-' &&
+                             !std::isdigit(static_cast<unsigned char>(item.front()));
+    if (colon != std::string_view::npos && !dashed_name) {
       unsigned lo = 0, hi = 0;
       if (!number(item.substr(0, colon), lo) || !number(item.substr(colon + 1), hi) || lo > hi)
         return fail("invalid port range '" + std::string(item) + "'");

@@ -40,6 +40,7 @@ struct JailLocalOptions {
     Seconds maxtime = 0;              // 0: no limit
     Seconds rndtime = 0;
     bool overall_jails = false;
+    bool operator==(const BantimeIncrement &) const = default;
   };
   std::optional<BantimeIncrement> increment;
 

@@ -399,7 +399,7 @@ CommandHandler::Answer<BansResult> CommandHandler::run(BlacklistListCommand, con
 }
 
 CommandHandler::Answer<WhitelistChangeResult> CommandHandler::run(WhitelistAddCommand,
-                                                                  const JailAndIp &r) {
+                                                                  const ConfirmedJailAndIp &r) {
   auto names = resolve(r.jail);
   if (!names)
     return names.error();
@@ -409,7 +409,7 @@ CommandHandler::Answer<WhitelistChangeResult> CommandHandler::run(WhitelistAddCo
   });
   if (all_there)
     return fail(ErrorKind::already, r.ip.to_string() + " is already whitelisted in " + r.jail);
-  auto d = controller_.whitelist_add(r.jail, r.ip);
+  auto d = controller_.whitelist_add(r.jail, r.ip, r.yes);
   if (auto failed = commit(d))
     return *failed;
   sink_.whitelist_changed();

@@ -70,7 +70,7 @@ public:
   Answer<control::UnbannedResult> run(control::BlacklistRemoveCommand, const control::JailAndIp &r);
   Answer<control::BansResult> run(control::BlacklistListCommand, const control::JailFilter &r);
   Answer<control::WhitelistChangeResult> run(control::WhitelistAddCommand,
-                                             const control::JailAndIp &r);
+                                             const control::ConfirmedJailAndIp &r);
   Answer<control::WhitelistChangeResult> run(control::WhitelistRemoveCommand,
                                              const control::JailAndIp &r);
   Answer<control::WhitelistListCommand::Result> run(control::WhitelistListCommand,
