@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "control/fail2ban/ban_database.h"
@@ -200,7 +202,51 @@ TEST_F(ImportFail2banOffline, MissingAndForeignFilesAreClearErrors) {
   r = ctl({"import-fail2ban", "--bans", "/etc/hostname"});
   EXPECT_CTL(r, 1);
   EXPECT_NE(r.err.find("is not a fail2ban database"), std::string::npos) << r.err;
-  EXPECT_CTL(ctl({"import-fail2ban"}), 2);
+  EXPECT_CTL(ctl({"import-fail2ban", "--bans"}), 2);
+  r = ctl({"import-fail2ban", dir->file("no-such-tree")});
+  EXPECT_CTL(r, 1);
+  EXPECT_TRUE(one_line(r.err)) << r.err;
+}
+
+// import-fail2ban DIR on a copy of the installed package's /etc/fail2ban with a
+// jail.local: what the jails become, and --apply storing the one a row can hold.
+TEST_F(ImportFail2banOffline, ATreeIsReportedJailByJailAndApplied) {
+  const std::string tree = dir->file("fail2ban");
+  std::filesystem::copy("/etc/fail2ban", tree, std::filesystem::copy_options::recursive);
+  std::ofstream(tree + "/jail.local")
+      << "[sshd]\nenabled = true\nbackend = systemd\nbantime.increment = true\n"
+         "bantime.maxtime = 1w\n\n[postfix]\nenabled = true\nlogpath = /var/log/mail.log\n"
+         "action = %(action_mw)s\n";
+  auto r = ctl({"import-fail2ban", tree});
+  EXPECT_CTL(r, 0);
+  for (const char *expected :
+       {"[sshd]\n", "reads:     journal matching _SYSTEMD_UNIT=sshd.service + _COMM=sshd",
+        "escalates: bantime.increment: formula ban.Time * (1<<(ban.Count if ban.Count<20 else "
+        "20)) * banFactor, factor 1, maxtime 7d",
+        "[postfix]\n", "ports:     smtp,465,submission", "maxretry 5, findtime 10m, bantime 10m",
+        "iptables-multiport carried out by mcf2b's enforcement"})
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  auto j = json::parse(ctl({"import-fail2ban", tree, "--json"}).out, nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["jails"].size(), 2u);
+  EXPECT_EQ(j["jails"][0]["name"], "sshd");
+  EXPECT_EQ(j["jails"][0]["backend"], "systemd");
+  EXPECT_EQ(j["jails"][1]["logpaths"], json::array({"/var/log/mail.log"}));
+  EXPECT_FALSE(row("203.0.113.5", "postfix")); // nothing stored without --apply
+  r = ctl({"import-fail2ban", tree, "--apply"});
+  EXPECT_CTL(r, 0);
+  EXPECT_NE(r.out.find("stored postfix\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not stored sshd: it reads the journal"), std::string::npos) << r.out;
+  auto s = open_store(state);
+  ASSERT_TRUE(ok(s));
+  auto postfix = (*s)->get_jail("postfix");
+  ASSERT_TRUE(ok(postfix));
+  ASSERT_TRUE(postfix->has_value());
+  EXPECT_EQ((*postfix)->port, "smtp,465,submission");
+  EXPECT_EQ((*postfix)->logpath, "/var/log/mail.log");
+  EXPECT_EQ((*postfix)->bantime, 600);
+  r = ctl({"import-fail2ban", tree, "--apply"});
+  EXPECT_NE(r.out.find("kept postfix: mcf2b has this jail already"), std::string::npos) << r.out;
 }
 
 } // namespace
