@@ -69,6 +69,19 @@ public:
     return std::move(*typed);
   }
 
+  // The same, but the typed result comes back with --json too, for a command that
+  // sends several requests and prints one answer of its own.
+  template <class Command>
+  std::optional<typename Command::Result> fetch(const typename Command::Request &request) {
+    auto result = call_raw(request_for<Command>(request), {});
+    if (!result)
+      return std::nullopt;
+    auto typed = Command::Result::from_json(*result);
+    if (!check(typed))
+      return std::nullopt;
+    return std::move(*typed);
+  }
+
   // Whether `r` succeeded; reports its error (exit 1) when not.
   template <class R> bool check(const R &r) {
     if (r.ok())

@@ -376,6 +376,42 @@ struct ListCommand {
   using Result = BansResult;
 };
 
+// One ban carried over from another tool (fail2ban's database): where, what, from when
+// until when (end 0 = permanent), and how many times the address was banned there.
+struct ImportedBan {
+  std::string jail;
+  IpPrefix ip;
+  Seconds start = 0;
+  Seconds end = 0;
+  int count = 1;
+};
+
+// A ban an import left out, and why.
+struct SkippedBan {
+  std::string jail;
+  std::string ip;
+  std::string reason;
+};
+
+// Bans in force elsewhere, taken with their own end and count: enforced, stored, never
+// counted as new bans (no -bl promotion now; the count carries on from there).
+struct BanImportCommand {
+  static constexpr std::string_view kName = "ban.import";
+  struct Request {
+    std::vector<ImportedBan> bans;
+    static constexpr std::array<std::string_view, 1> kFields{"bans"};
+    [[nodiscard]] nlohmann::json to_json() const;
+    static Parsed<Request> from_json(const nlohmann::json &args);
+  };
+  struct Result {
+    std::vector<BanRecord> bans; // the rows as they are now, one per ban taken
+    std::vector<SkippedBan> skipped;
+    static constexpr std::array<std::string_view, 2> kFields{"bans", "skipped"};
+    [[nodiscard]] nlohmann::json to_json() const;
+    static Parsed<Result> from_json(const nlohmann::json &result);
+  };
+};
+
 // One jail's counters in `stats`; the XDP ones only when the daemon runs.
 struct JailCounters {
   std::string jail;
@@ -410,7 +446,8 @@ using AllCommands = std::tuple<
     JailChangeCommand, JailAddCommand, JailRemoveCommand, JailListCommand, GeneralEnableCommand,
     GeneralDisableCommand, GeneralEnableBlCommand, GeneralDisableBlCommand, BlacklistEnableCommand,
     BlacklistDisableCommand, BlacklistAddCommand, BlacklistRemoveCommand, BlacklistListCommand,
-    WhitelistAddCommand, WhitelistRemoveCommand, WhitelistListCommand, ListCommand, StatsCommand>;
+    WhitelistAddCommand, WhitelistRemoveCommand, WhitelistListCommand, ListCommand, StatsCommand,
+    BanImportCommand>;
 
 // The request envelope of a typed request.
 template <class Command> control::Request request_for(const typename Command::Request &request) {

@@ -125,6 +125,13 @@ WhitelistChangeResult sample(std::type_identity<WhitelistChangeResult>) {
 WhitelistListCommand::Result sample(std::type_identity<WhitelistListCommand::Result>) {
   return {{{"192.0.2.25", "mc-exim-1d", "mx2"}}};
 }
+BanImportCommand::Request sample(std::type_identity<BanImportCommand::Request>) {
+  return {{{"sshd", P("203.0.113.5"), 1700000000, 1700003600, 2},
+           {"sshd", P("2001:db8::5"), 1700000000, 0, 1}}};
+}
+BanImportCommand::Result sample(std::type_identity<BanImportCommand::Result>) {
+  return {{sample_ban()}, {{"recidive", "198.51.100.7", "unknown jail 'recidive'"}}};
+}
 StatsCommand::Result sample(std::type_identity<StatsCommand::Result>) {
   StatsCommand::Result r;
   r.jails = std::vector<JailCounters>{{"mc-exim-1d", 12, 3, 2, 1043, 62580, std::nullopt},

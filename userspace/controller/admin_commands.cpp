@@ -61,8 +61,11 @@ ControllerResult<Decisions> JailController::ban(std::string_view name, const IpP
   }
   const Seconds now = clock_.now();
   Decisions out;
+  // As fail2ban's banip: an explicit length is taken as given, the jail's escalates.
   for (JailId id : *ids)
-    apply_ban(id, prefix, now, request.bantime.value_or(catalog_.config(id).bantime),
+    apply_ban(id, prefix, now,
+              request.bantime ? *request.bantime
+                              : escalated_bantime(id, prefix, catalog_.config(id).bantime),
               BanCause::manual, out);
   return out;
 }

@@ -171,4 +171,42 @@ Result<Decisions> JailController::adopt_kernel_ban(std::string_view name, const 
   return out;
 }
 
+ControllerResult<Decisions> JailController::import_ban(std::string_view name,
+                                                       const IpPrefix &prefix, Seconds start,
+                                                       Seconds end, int count) {
+  auto id = catalog_.find(name);
+  if (!id)
+    return catalog_.unknown("jail", name);
+  const JailConfig &config = catalog_.config(*id);
+  if (!config.enabled)
+    return ControllerError::refused("jail " + config.name + " is disabled");
+  const Seconds now = clock_.now();
+  if (end != 0 && end <= now)
+    return ControllerError::invalid("the ban ended at " + std::to_string(end));
+  if (never_banned(prefix))
+    return ControllerError::refused(prefix.to_string() +
+                                    " is never banned (loopback, this host, a cluster node or "
+                                    "the ignore list)");
+  if (runtime_[*id].whitelist.overlaps(prefix))
+    return ControllerError::refused(prefix.to_string() + " is whitelisted in " + config.name);
+  BanTable::Key key{*id, prefix};
+  BanTable::Row &row = table_.get(key);
+  if (row.active)
+    return ControllerError::refused(prefix.to_string() + " is already banned in " + config.name);
+  row.count = std::max(row.count, std::max(count, 1));
+  row.active = true;
+  row.ban_start = std::min(start, now);
+  row.ban_end = end;
+  row.last_hit = row.ban_start;
+  row.host = node_host_;
+  if (row.ban_end != 0)
+    table_.schedule(key, row.ban_end);
+  ++runtime_[*id].stats.active;
+  Decisions out;
+  out.bans.push_back(BanDecision{config.name, prefix, row.ban_start, row.ban_end, row.count,
+                                 row.blacklisted, BanCause::imported});
+  emit_record(key, row, out);
+  return out;
+}
+
 } // namespace mcf2b

@@ -15,6 +15,8 @@ std::string_view to_string(BanCause cause) {
     return "blacklist";
   case BanCause::replicated:
     return "replicated";
+  case BanCause::imported:
+    return "imported";
   }
   return "unknown";
 }

@@ -17,6 +17,7 @@ enum class BanCause : uint8_t {
   manual,    // an admin's ban command
   blacklist, // the ban count went past max_count, or an admin's blacklist add
   replicated, // another cluster node decided it
+  imported,   // carried over from another tool's bans in force (fail2ban's database)
 };
 
 // Why a ban is lifted.

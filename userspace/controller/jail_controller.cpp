@@ -499,7 +499,8 @@ void JailController::count_failure(JailFamilyId family, const Target &target, Se
       banned = IpPrefix::host(target);
     else
       banned = target;
-    if (!apply_ban(jail, banned, now, config.bantime, BanCause::failures, out))
+    if (!apply_ban(jail, banned, now, escalated_bantime(jail, banned, config.bantime),
+                   BanCause::failures, out))
       ++stats_.already_banned;
   }
 }

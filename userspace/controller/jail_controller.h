@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "base/ip_address.h"
 #include "base/result.h"
+#include "userspace/controller/ban_escalation.h"
 #include "userspace/controller/ban_table.h"
 #include "userspace/controller/clock.h"
 #include "userspace/controller/controller_error.h"
@@ -18,6 +20,7 @@
 #include "userspace/controller/prefix_set.h"
 #include "userspace/model/ban.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/jail_local_options.h"
 
 namespace mcf2b {
 
@@ -110,6 +113,16 @@ public:
   // jail is disabled and emptied once no jail of the family blacklists any more.
   ControllerResult<Decisions> disable_blacklist(std::string_view name);
 
+  // What a jail file says beyond the stored row; the controller uses its
+  // bantime.increment (fail2ban's escalation: the nth ban of an address lasts longer).
+  // Refused, and the jail keeps its fixed bantime, for an unknown jail, a formula mcf2b
+  // cannot evaluate, and a jail of a MailCleaner family with tiers or its -bl jail (the
+  // tiers are that family's escalation). Options without increment clear it.
+  ControllerStatus set_local_options(std::string_view name, const JailLocalOptions &options);
+  // Where bantime.rndtime's random fraction in [0, 1) comes from (fail2ban's random());
+  // unset: a generator seeded at random. Tests inject a fixed one.
+  void set_random_source(std::function<double()> fraction) { random_ = std::move(fraction); }
+
   // Never-ban lists. Own addresses and cluster nodes also make manual bans fail.
   void set_own_addresses(const std::vector<IpAddress> &addresses);
   void set_cluster_nodes(const std::vector<IpAddress> &addresses);
@@ -163,6 +176,15 @@ public:
   // row to store; refused (and left to the kernel alone) for an unknown or disabled jail
   // and for a never-banned or whitelisted prefix.
   Result<Decisions> adopt_kernel_ban(std::string_view jail, const IpPrefix &prefix, Seconds end);
+
+  // A ban in force in another tool (fail2ban's database), taken with its own start, end
+  // (0 = permanent) and ban count: enforced and stored, but not counted as a ban decided
+  // here and never promoted to the -bl jail now; the count carries on from it. One jail,
+  // never a family root. Refused, with the reason, for an unknown jail (the closest names)
+  // or a disabled one, an end already passed, a never-banned or whitelisted prefix, and
+  // an address already banned there.
+  ControllerResult<Decisions> import_ban(std::string_view jail, const IpPrefix &prefix,
+                                         Seconds start, Seconds end, int count);
 
   // Time passed: lifts the bans that have ended, drops aged-out failure windows.
   Decisions tick();
@@ -222,7 +244,12 @@ private:
   struct JailRuntime {
     PrefixSet whitelist;
     JailStats stats;
+    std::optional<BanEscalation> escalation; // bantime.increment, when the jail has it
   };
+
+  // The length of the next ban of `prefix` in `jail`: its bantime, escalated by the
+  // jail's bantime.increment over the address's earlier bans (jail_escalation.cpp).
+  Seconds escalated_bantime(JailId jail, const IpPrefix &prefix, Seconds bantime);
 
   void sync_family(JailFamilyId family);
   // The whitelist, window and threshold part of a failure (Target: IpAddress or
@@ -255,6 +282,7 @@ private:
   BanTable table_;
   PrefixSet own_, cluster_, ignore_;
   JailControllerStats stats_;
+  std::function<double()> random_;
 };
 
 } // namespace mcf2b

@@ -424,6 +424,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     d->jail_local_options[name] = local;
   for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
     log_error(e.message());
+  // fail2ban's bantime.increment, which the stored row cannot hold.
+  for (const auto &[name, local] : d->jail_local_options)
+    if (local.increment)
+      if (auto st = d->controller->set_local_options(name, local); !st)
+        log_error(st.error().message());
   if (!imported.files.empty())
     log_info("imported " + std::to_string(imported.files.size()) + " jail file(s) from " +
              cfg.jail_dir);

@@ -505,4 +505,31 @@ CommandHandler::Answer<StatsCommand::Result> CommandHandler::run(StatsCommand, c
   return out;
 }
 
+CommandHandler::Answer<BanImportCommand::Result>
+CommandHandler::run(BanImportCommand, const BanImportCommand::Request &r) {
+  // Each ban on its own: one refused (an unknown jail, a whitelisted address) is reported
+  // and the others are taken.
+  BanImportCommand::Result out;
+  Decisions all;
+  for (const auto &ban : r.bans) {
+    // Said plainly, so that mcf2b-ctl can tell a second import from a refusal.
+    if (controller_.is_banned(ban.jail, ban.ip)) {
+      out.skipped.push_back({ban.jail, ban.ip.to_string(), "already banned"});
+      continue;
+    }
+    auto d = controller_.import_ban(ban.jail, ban.ip, ban.start, ban.end, ban.count);
+    if (!d) {
+      out.skipped.push_back({ban.jail, ban.ip.to_string(), d.error().message()});
+      continue;
+    }
+    all.append(std::move(*d));
+  }
+  if (auto failed = commit(all))
+    return *failed;
+  for (const auto &b : all.bans)
+    if (auto row = controller_.record(b.jail, b.prefix))
+      out.bans.push_back(std::move(*row));
+  return out;
+}
+
 } // namespace mcf2b

@@ -79,6 +79,8 @@ public:
                                                     const control::JailFilter &r);
   Answer<control::BansResult> run(control::ListCommand, const control::ListCommand::Request &r);
   Answer<control::StatsCommand::Result> run(control::StatsCommand, const control::NoArgs &);
+  Answer<control::BanImportCommand::Result> run(control::BanImportCommand,
+                                                const control::BanImportCommand::Request &r);
 
 private:
   // Applies decisions through the sink; the error when that failed.
