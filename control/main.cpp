@@ -8,6 +8,7 @@
 #include "control/commands/ban.h"
 #include "control/commands/blacklist.h"
 #include "control/commands/general.h"
+#include "control/commands/mail.h"
 #include "control/commands/jail.h"
 #include "control/commands/list.h"
 #include "control/commands/stats.h"
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
   mcf2b::control::register_whitelist(app, session);
   mcf2b::control::register_list(app, session);
   mcf2b::control::register_stats(app, session);
+  mcf2b::control::register_mail(app, session); // after register_jail: adds jail modify-mail
   mcf2b::control::register_test_filter(app, exit_code);
   try {
     app.parse(argc, argv);
