@@ -23,6 +23,7 @@
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/metrics_server.h"
 #include "userspace/enforce/kernel_enforcer.h"
+#include "userspace/notify/ban_mails.h"
 #include "userspace/service/command_handler.h"
 #include "userspace/service/controller_bootstrap.h"
 #include "userspace/service/store_sink.h"
@@ -84,6 +85,19 @@ std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController 
   return out;
 }
 
+MailerOptions mail_options(const DaemonConfig &cfg, const std::string &node) {
+  MailerOptions o;
+  o.smtp.relay = cfg.mail_relay;
+  o.smtp.helo = node;
+  o.spool_dir = cfg.mail_queue_dir;
+  o.queue_max = cfg.mail_queue_max;
+  o.digest.interval = std::chrono::seconds(cfg.mail_interval_s);
+  o.digest.retry_initial = std::chrono::seconds(cfg.mail_retry_s);
+  o.digest.retry_max = std::chrono::seconds(cfg.mail_retry_max_s);
+  o.node = node;
+  return o;
+}
+
 } // namespace
 
 struct Daemon::Impl : DecisionSink {
@@ -104,6 +118,7 @@ struct Daemon::Impl : DecisionSink {
   bool sources_dirty = false;
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
+  std::unique_ptr<BanMails> mails;        // MailCleaner's ban mails (off the ban path)
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
 
@@ -176,6 +191,7 @@ struct Daemon::Impl : DecisionSink {
     if (!built)
       return built.error();
     sources = std::move(*built);
+    mails->configure(*controller, jail_local_options);
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;
@@ -187,7 +203,9 @@ struct Daemon::Impl : DecisionSink {
 
   void process_source(size_t i) {
     Decisions batch;
-    auto n = sources.process(i, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
+    auto n = sources.process(i, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time,
+                                    std::string_view line) {
+      mails->matched(family, prefix, line);
       if (!prefix.is_host() && JailController::needs_confirmation(prefix))
         log_warning(sources.path(i) + ": a failure of " + prefix.to_string() +
                     " is not banned automatically: wider than /24 (IPv4) or /48 (IPv6)");
@@ -208,6 +226,7 @@ struct Daemon::Impl : DecisionSink {
         log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
                  std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
       (void)record(batch);
+      mails->banned(batch, *controller);
     }
   }
 
@@ -265,6 +284,7 @@ struct Daemon::Impl : DecisionSink {
     s.source_errors = source_errors;
     s.replicated = replicated;
     s.ban_capacity = config.ban_capacity;
+    s.mail = mails->stats();
     for (auto &j : s.jails)
       if (auto b = sources.broken_jails().find(j.name); b != sources.broken_jails().end())
         j.broken = b->second;
@@ -308,6 +328,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return store.error().context("open the state store");
   d->store = std::move(*store);
   log_info("state store: " + std::string(d->store->backend()) + ", node " + d->store->node());
+
+  d->mails = std::make_unique<BanMails>(
+      mail_options(cfg, d->store->node()),
+      [store = d->store.get()] { return store->get_mail_conf(); },
+      [](const std::string &message) { log_warning(message); });
 
   JailControllerOptions co;
   co.max_tracked = cfg.max_tracked;

@@ -47,6 +47,14 @@ struct DaemonConfig {
   int sync_interval_ms = 500;          // cluster: how often other nodes' changes are read
   bool enable_default_jails = false;   // seed the 15 MailCleaner jails enabled (first start)
   bool ipset_mirror = true;            // keep ipset sets named after the jails
+  // MailCleaner's ban mails (userspace/notify): the SMTP relay, the spool of notices
+  // waiting for their mail, its bound, a jail's digest interval, the retry back-off.
+  std::string mail_relay = "127.0.0.1:25";
+  std::string mail_queue_dir = "/var/lib/mcf2b/mail";
+  size_t mail_queue_max = 10000;
+  int64_t mail_interval_s = 300;
+  int64_t mail_retry_s = 10;     // first retry after a failed delivery; doubles
+  int64_t mail_retry_max_s = 600; // up to this
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

@@ -12,6 +12,7 @@
 #include "matcher/failure.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/enforce/enforcer.h"
+#include "userspace/notify/mailer.h"
 
 namespace mcf2b {
 
@@ -37,6 +38,7 @@ struct DaemonStats {
   EnforcementCounters enforcement;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
   uint64_t ban_capacity = 0; // bans per address family the maps and ipsets hold
+  MailerStats mail;          // MailCleaner's ban mails
   std::string store_backend, node;
 };
 

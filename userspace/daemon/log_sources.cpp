@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/daemon/log_sources.h"
 
+#include <functional>
+
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -152,9 +154,26 @@ size_t LogSources::size() const { return sources_.size(); }
 int LogSources::fd(size_t i) const { return sources_[i]->follower.fd(); }
 const std::string &LogSources::path(size_t i) const { return sources_[i]->path; }
 
-Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
+namespace {
+// The line of `chunk` that holds `inside` (a view into it), without its newline; empty
+// when `inside` is not in the chunk (a host name resolved later, copied).
+std::string_view line_around(std::string_view chunk, std::string_view inside) {
+  std::less<const char *> before;
+  if (inside.empty() || before(inside.data(), chunk.data()) ||
+      before(chunk.data() + chunk.size(), inside.data()))
+    return {};
+  size_t at = static_cast<size_t>(inside.data() - chunk.data());
+  size_t begin = chunk.rfind('\n', at == 0 ? 0 : at - 1);
+  begin = (begin == std::string_view::npos || begin >= at) ? 0 : begin + 1;
+  size_t end = chunk.find('\n', at);
+  return chunk.substr(begin, (end == std::string_view::npos ? chunk.size() : end) - begin);
+}
+} // namespace
+
+Result<size_t> LogSources::process(size_t i, const OnFailureLine &on_failure) {
   Source &s = *sources_[i];
   size_t failures = 0;
+  std::string_view chunk; // the lines being scanned, for the matched line's text
   // A failure of an address goes to every reader of its filter; one of an address a
   // host name resolved to, only to the readers that resolve names.
   auto hand_over = [&](const matcher::Match &m, bool of_a_name) {
@@ -163,13 +182,14 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     for (const Reader &r : s.readers[m.filter]) {
       if (of_a_name && !matcher::resolves_names(r.use_dns))
         continue;
-      on_failure(r.family, m.prefix(), m.time);
+      on_failure(r.family, m.prefix(), m.time, line_around(chunk, m.host_text));
       ++failures;
     }
   };
   matcher::DeferredHostNames names(resolver_ ? matcher::UseDns::yes : matcher::UseDns::no);
   const bool was_watching = s.follower.watching();
   auto read = s.follower.read_available([&](std::string_view lines) {
+    chunk = lines;
     s.matcher.scan(lines, [&](const matcher::Match &m) {
       if (!(s.resolves_names(m.filter) && names.defer(m)))
         hand_over(m, false);

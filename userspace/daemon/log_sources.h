@@ -48,6 +48,10 @@ class LogSources {
 public:
   // What failed: an address (a host prefix), or the prefix a rule captured (<SUBNET>).
   using OnFailure = std::function<void(JailFamilyId, const IpPrefix &, Seconds)>;
+  // The same with the log line the failure came from (without its newline; empty when
+  // not known): valid during the call only.
+  using OnFailureLine =
+      std::function<void(JailFamilyId, const IpPrefix &, Seconds, std::string_view line)>;
 
   // Builds sources for every enabled jail with a logpath. A jail whose filter cannot be
   // loaded is reported in `errors` (file, line, reason) and left out.
@@ -64,7 +68,11 @@ public:
   [[nodiscard]] const std::string &path(size_t i) const;
   // Reads and scans what is new in source i; calls on_failure per failure; then saves
   // the position. Returns the number of failures.
-  Result<size_t> process(size_t i, const OnFailure &on_failure);
+  Result<size_t> process(size_t i, const OnFailureLine &on_failure);
+  Result<size_t> process(size_t i, const OnFailure &on_failure) {
+    return process(i, OnFailureLine([&](JailFamilyId f, const IpPrefix &p, Seconds t,
+                                        std::string_view) { on_failure(f, p, t); }));
+  }
   // Persists every source's position now (at shutdown).
   void save_positions();
   // Enabled jails that read nothing since build(): their filter could not be found,

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "userspace/controller/recent_matches.h"
+
+namespace mcf2b {
+
+void RecentMatches::record(JailFamilyId family, const IpPrefix &address, std::string_view line,
+                           size_t lines) {
+  Key key{family, address};
+  auto [it, inserted] = entries_.try_emplace(key);
+  if (inserted) {
+    order_.push_back(key);
+    while (entries_.size() > max_addresses_ && !order_.empty()) {
+      Key oldest = order_.front();
+      order_.pop_front();
+      if (!(oldest == key))
+        entries_.erase(oldest);
+    }
+    // Forgotten keys linger in order_; compact when they dominate.
+    if (order_.size() > 2 * entries_.size() + 64) {
+      std::deque<Key> live;
+      for (const Key &k : order_)
+        if (entries_.count(k))
+          live.push_back(k);
+      order_.swap(live);
+    }
+    it = entries_.find(key);
+  }
+  Entry &e = it->second;
+  ++e.failures;
+  if (lines == 0)
+    return;
+  e.lines.emplace_back(line.substr(0, 2000));
+  while (e.lines.size() > lines)
+    e.lines.pop_front();
+}
+
+const RecentMatches::Entry *RecentMatches::find(JailFamilyId family,
+                                                const IpPrefix &address) const {
+  auto it = entries_.find(Key{family, address});
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void RecentMatches::forget(JailFamilyId family, const IpPrefix &address) {
+  entries_.erase(Key{family, address});
+}
+
+} // namespace mcf2b
