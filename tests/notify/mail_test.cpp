@@ -227,6 +227,7 @@ TEST_F(MailTest, APromotionToTheBlacklistIsMailedWhenSendMailBlIsOn) {
 }
 
 TEST_F(MailTest, AWaveOfAThousandBansIsOneDigestAfterTheFirstMail) {
+  // A flood is not a flood of mails: at most the first mail at once and one digest.
   auto sink = start_sink();
   ASSERT_TRUE(sink);
   auto mailer = start_mailer(options());
@@ -258,9 +259,13 @@ TEST_F(MailTest, AWaveOfAThousandBansIsOneDigestAfterTheFirstMail) {
       received.insert(a);
   EXPECT_EQ(received.size(), 1000u) << "each address listed once";
   EXPECT_EQ(std::set<std::string>(received.begin(), received.end()), sent_addresses);
-  const auto &digest = mails.back();
-  expect_exact_headers(digest);
-  EXPECT_GE(addresses_in(digest).size(), 999u);
+  // The first mail lists what had arrived when it went (one ban, or a few hundred when
+  // the wave came in faster than the worker woke); the digest lists all the rest.
+  for (const auto &m : mails)
+    expect_exact_headers(m);
+  if (mails.size() == 2) {
+    EXPECT_EQ(addresses_in(mails[0]).size() + addresses_in(mails[1]).size(), 1000u);
+  }
   EXPECT_EQ(mailer->stats().dropped, 0u);
 }
 

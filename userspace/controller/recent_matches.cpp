@@ -29,9 +29,26 @@ void RecentMatches::record(JailFamilyId family, const IpPrefix &address, std::st
   ++e.failures;
   if (lines == 0)
     return;
-  e.lines.emplace_back(line.substr(0, 2000));
-  while (e.lines.size() > lines)
-    e.lines.pop_front();
+  line = line.substr(0, 2000);
+  if (e.ring.size() > lines) { // the bound shrank: keep the newest
+    e.ring = e.lines();
+    e.ring.erase(e.ring.begin(), e.ring.end() - static_cast<std::ptrdiff_t>(lines));
+    e.next = 0;
+  }
+  if (e.ring.size() < lines) {
+    e.ring.emplace_back(line);
+    return;
+  }
+  e.ring[e.next].assign(line); // reuses the string's storage
+  e.next = (e.next + 1) % e.ring.size();
+}
+
+std::vector<std::string> RecentMatches::Entry::lines() const {
+  std::vector<std::string> out;
+  out.reserve(ring.size());
+  for (size_t i = 0; i < ring.size(); ++i)
+    out.push_back(ring[(next + i) % ring.size()]);
+  return out;
 }
 
 const RecentMatches::Entry *RecentMatches::find(JailFamilyId family,

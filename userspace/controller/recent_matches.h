@@ -27,8 +27,13 @@ public:
   // The kept lines, oldest first, and the failures recorded (all of them, not only the
   // kept lines) since the address was last forgotten.
   struct Entry {
-    std::deque<std::string> lines;
+    // A ring: the strings are reused, so a failure of an address seen before costs no
+    // allocation once its ring is full.
+    std::vector<std::string> ring;
+    size_t next = 0; // where the next line goes once the ring is full
     uint64_t failures = 0;
+    // The kept lines, oldest first.
+    [[nodiscard]] std::vector<std::string> lines() const;
   };
   [[nodiscard]] const Entry *find(JailFamilyId family, const IpPrefix &address) const;
   // Drops an address (its ban was reported: its next failures start a new count).

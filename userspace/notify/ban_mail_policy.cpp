@@ -17,7 +17,7 @@ std::optional<BanNotice> ban_notice_for(const BanDecision &ban, const JailConfig
   n.blacklisted = promoted;
   if (matches) {
     n.failures = matches->failures;
-    n.matches.assign(matches->lines.begin(), matches->lines.end());
+    n.matches = matches->lines();
   }
   return n;
 }
