@@ -9,6 +9,7 @@
 #include "control/commands/blacklist.h"
 #include "control/commands/general.h"
 #include "control/commands/import_fail2ban.h"
+#include "control/commands/mail.h"
 #include "control/commands/jail.h"
 #include "control/commands/list.h"
 #include "control/commands/stats.h"
@@ -35,6 +36,7 @@ int main(int argc, char **argv) {
   mcf2b::control::register_whitelist(app, session);
   mcf2b::control::register_list(app, session);
   mcf2b::control::register_stats(app, session);
+  mcf2b::control::register_mail(app, session); // after register_jail: adds jail modify-mail
   mcf2b::control::register_test_filter(app, exit_code);
   mcf2b::control::register_import_fail2ban(app, session);
   try {

@@ -13,7 +13,8 @@ using nlohmann::json;
 bool is_read_command(std::string_view command) {
   for (std::string_view read :
        {PingCommand::kName, StatusCommand::kName, ListCommand::kName, StatsCommand::kName,
-        JailListCommand::kName, BlacklistListCommand::kName, WhitelistListCommand::kName})
+        JailListCommand::kName, BlacklistListCommand::kName, WhitelistListCommand::kName,
+        MailShowCommand::kName})
     if (command == read)
       return true;
   return false;

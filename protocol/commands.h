@@ -16,6 +16,7 @@
 #include "protocol/protocol.h"
 #include "userspace/model/ban.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/mail_conf.h"
 
 namespace mcf2b::control {
 
@@ -440,6 +441,79 @@ struct StatsCommand {
   };
 };
 
+// ---- MailCleaner's ban mails (mail dest|src|name|modify, jail modify-mail) ----------
+
+// The one fail2ban_conf row, after a change (or as it is).
+struct MailConfResult {
+  MailConf conf;
+  static constexpr std::array<std::string_view, 3> kFields{"src_email", "src_name",
+                                                           "dest_email"};
+  [[nodiscard]] nlohmann::json to_json() const;
+  static Parsed<MailConfResult> from_json(const nlohmann::json &result);
+};
+
+// A mail address (checked: local@domain, no CR/LF, no spaces or brackets).
+struct MailAddressArgs {
+  std::string email;
+  static constexpr std::array<std::string_view, 1> kFields{"email"};
+  [[nodiscard]] nlohmann::json to_json() const;
+  static Parsed<MailAddressArgs> from_json(const nlohmann::json &args);
+};
+
+struct MailDestCommand {
+  static constexpr std::string_view kName = "mail.dest";
+  using Request = MailAddressArgs;
+  using Result = MailConfResult;
+};
+
+struct MailSrcCommand {
+  static constexpr std::string_view kName = "mail.src";
+  using Request = MailAddressArgs;
+  using Result = MailConfResult;
+};
+
+struct MailNameCommand {
+  static constexpr std::string_view kName = "mail.name";
+  struct Request {
+    std::string name;
+    static constexpr std::array<std::string_view, 1> kFields{"name"};
+    [[nodiscard]] nlohmann::json to_json() const;
+    static Parsed<Request> from_json(const nlohmann::json &args);
+  };
+  using Result = MailConfResult;
+};
+
+struct MailShowCommand {
+  static constexpr std::string_view kName = "mail.show";
+  using Request = NoArgs;
+  using Result = MailConfResult;
+};
+
+// send_mail_bl of every jail.
+struct MailModifyCommand {
+  static constexpr std::string_view kName = "mail.modify";
+  struct Request {
+    bool send = false;
+    static constexpr std::array<std::string_view, 1> kFields{"send"};
+    [[nodiscard]] nlohmann::json to_json() const;
+    static Parsed<Request> from_json(const nlohmann::json &args);
+  };
+  using Result = JailsResult;
+};
+
+// send_mail of one jail (or of a family's tiers).
+struct JailModifyMailCommand {
+  static constexpr std::string_view kName = "jail.modify-mail";
+  struct Request {
+    std::string jail;
+    bool send = false;
+    static constexpr std::array<std::string_view, 2> kFields{"jail", "send"};
+    [[nodiscard]] nlohmann::json to_json() const;
+    static Parsed<Request> from_json(const nlohmann::json &args);
+  };
+  using Result = JailsResult;
+};
+
 // Every command, in the order of COMMANDS.md.
 using AllCommands = std::tuple<
     PingCommand, StatusCommand, BanCommand, UnbanCommand, JailEnableCommand, JailDisableCommand,
@@ -447,7 +521,8 @@ using AllCommands = std::tuple<
     GeneralDisableCommand, GeneralEnableBlCommand, GeneralDisableBlCommand, BlacklistEnableCommand,
     BlacklistDisableCommand, BlacklistAddCommand, BlacklistRemoveCommand, BlacklistListCommand,
     WhitelistAddCommand, WhitelistRemoveCommand, WhitelistListCommand, ListCommand, StatsCommand,
-    BanImportCommand>;
+    BanImportCommand, MailDestCommand, MailSrcCommand, MailNameCommand, MailShowCommand, MailModifyCommand,
+    JailModifyMailCommand>;
 
 // The request envelope of a typed request.
 template <class Command> control::Request request_for(const typename Command::Request &request) {

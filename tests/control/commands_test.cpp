@@ -132,6 +132,21 @@ BanImportCommand::Request sample(std::type_identity<BanImportCommand::Request>) 
 BanImportCommand::Result sample(std::type_identity<BanImportCommand::Result>) {
   return {{sample_ban()}, {{"recidive", "198.51.100.7", "unknown jail 'recidive'"}}};
 }
+MailConfResult sample(std::type_identity<MailConfResult>) {
+  return {{"fail2ban@mx1.example.com", "MailCleaner mx1", "admin@example.com"}};
+}
+MailAddressArgs sample(std::type_identity<MailAddressArgs>) {
+  return {"admin@example.com"};
+}
+MailNameCommand::Request sample(std::type_identity<MailNameCommand::Request>) {
+  return {"MailCleaner mx1"};
+}
+MailModifyCommand::Request sample(std::type_identity<MailModifyCommand::Request>) {
+  return {true};
+}
+JailModifyMailCommand::Request sample(std::type_identity<JailModifyMailCommand::Request>) {
+  return {"mc-exim-1d", false};
+}
 StatsCommand::Result sample(std::type_identity<StatsCommand::Result>) {
   StatsCommand::Result r;
   r.jails = std::vector<JailCounters>{{"mc-exim-1d", 12, 3, 2, 1043, 62580, std::nullopt},
@@ -186,6 +201,16 @@ TEST(Commands, StatusWithoutJailRoundTripsItsNames) {
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->names, names.names);
   EXPECT_TRUE(read->jails.empty());
+}
+
+TEST(Commands, MailAddressesWithLineBreaksOrWithoutAtAreRefused) {
+  for (const char *bad : {"admin@example.com\r\nBcc: x@evil.example", "admin", "a@b@c",
+                          "<admin@example.com>", "admin @example.com", "@example.com"})
+    EXPECT_EQ(MailAddressArgs::from_json({{"email", bad}}).error().kind, ErrorKind::invalid) << bad;
+  EXPECT_EQ(MailNameCommand::Request::from_json({{"name", "x\r\nBcc: y@z"}}).error().kind,
+            ErrorKind::invalid);
+  EXPECT_EQ(MailModifyCommand::Request::from_json(json::object()).error().kind, ErrorKind::usage);
+  EXPECT_TRUE(MailAddressArgs::from_json({{"email", "fail2ban@mx1.example.com"}}).ok());
 }
 
 TEST(Commands, RequestsRefuseMalformedArguments) {

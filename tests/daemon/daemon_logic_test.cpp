@@ -63,6 +63,7 @@ protected:
     c.jail_dir = dir->file("jail.d");
     c.filter_dirs = {MCF2B_FILTER_DIR};
     c.cache_dir = dir->file("cache");
+    c.mail_queue_dir = dir->file("mail");
     c.interfaces = {"gw0"};
     c.node = "node-a";
     return c;

@@ -282,5 +282,36 @@ TEST_F(JournalingStoreTest, TwoNodesBanThroughAnOutageAndSeeEachOthersBansOnce) 
   ASSERT_TRUE(ok(server_->start()));
 }
 
+
+TEST_F(JournalingStoreTest, TheMailSettingsReachEveryNodeAndSurviveAnOutage) {
+  auto gw1 = open("gw1");
+  auto gw2 = open("gw2");
+  ASSERT_TRUE(gw1 && gw2);
+  MailConf conf{"fail2ban@gw1.example.com", "MailCleaner", "admin@example.com"};
+  ASSERT_TRUE(ok(gw1->put_mail_conf(conf)));
+  // gw2 follows the change log, as its daemon does; its snapshot takes the row.
+  auto changes = gw2->changes_since(0, 100);
+  ASSERT_TRUE(ok(changes));
+  ASSERT_FALSE(changes->empty());
+  EXPECT_EQ(changes->back().kind, ChangeKind::mail_conf_put);
+  server_->kill();
+  auto seen = gw2->get_mail_conf(); // from its snapshot now
+  ASSERT_TRUE(ok(seen));
+  EXPECT_EQ(*seen, conf);
+  // A change during the outage is journaled and reaches the master when it is back.
+  conf.dest_email = "security@example.com";
+  ASSERT_TRUE(ok(gw2->put_mail_conf(conf)));
+  ASSERT_TRUE(ok(server_->start()));
+  auto left = gw2->flush();
+  ASSERT_TRUE(ok(left));
+  EXPECT_EQ(*left, 0u);
+  auto m = master();
+  ASSERT_TRUE(m);
+  auto on_master = m->get_mail_conf();
+  ASSERT_TRUE(ok(on_master));
+  EXPECT_EQ(on_master->dest_email, "security@example.com");
+}
+
 } // namespace
+
 } // namespace mcf2b::testing

@@ -22,7 +22,8 @@ TEST(MutationCodec, RoundTripsEveryKindIncludingAwkwardText) {
                               RemoveJail{"custom"},
                               PutSetting{"ignoreip", "192.0.2.0/24 2001:db8::/32"},
                               PutSetting{"empty", ""},
-                              ResetBanCounts{"mc-exim-1d"}};
+                              ResetBanCounts{"mc-exim-1d"},
+                              PutMailConf{{"a@example.com", "Mail\tCleaner", "b@example.com"}}};
   std::string text = encode_batch(batch);
   auto decoded = decode_batch(text);
   ASSERT_TRUE(ok(decoded));

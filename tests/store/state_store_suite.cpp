@@ -468,6 +468,31 @@ TEST_P(StateStoreSuite, SkipsABatchWhoseClientSequenceWasAppliedBefore) {
   EXPECT_EQ((*changes)[1].seq, 2);
 }
 
+TEST_P(StateStoreSuite, KeepsTheMailSettingsInMailCleanersOneFail2banConfRow) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto empty = store->get_mail_conf();
+  ASSERT_TRUE(ok(empty));
+  EXPECT_EQ(*empty, MailConf{});
+  MailConf conf{"fail2ban@mx1.example.com", "MailCleaner mx1", "admin@example.com"};
+  ASSERT_TRUE(ok(store->put_mail_conf(conf)));
+  conf.dest_email = "security@example.com";
+  ASSERT_TRUE(ok(store->put_mail_conf(conf)));
+  auto got = store->get_mail_conf();
+  ASSERT_TRUE(ok(got));
+  EXPECT_EQ(*got, conf);
+  EXPECT_EQ(raw_single("SELECT COUNT(*) FROM fail2ban_conf"), "1");
+  EXPECT_EQ(raw_single("SELECT dest_email FROM fail2ban_conf"), "security@example.com");
+  // Replicated like every setting: the change log says so.
+  auto changes = store->changes_since(0, 10);
+  ASSERT_TRUE(ok(changes));
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[1].kind, ChangeKind::mail_conf_put);
+  // An address that could carry a header is refused by the store too.
+  conf.dest_email = "admin@example.com\r\nBcc: x@evil.example";
+  EXPECT_FALSE(store->put_mail_conf(conf).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, StateStoreSuite, ::testing::Values(store_backend()),
                          backend_name);
 

@@ -143,6 +143,7 @@ Result<ClusterPoll> ClusterFollower::poll(size_t batch) {
       break;
     case ChangeKind::setting_put:
     case ChangeKind::counts_reset:
+    case ChangeKind::mail_conf_put: // the mailer reads fail2ban_conf when it sends
       break;
     }
     ++out.applied;

@@ -27,6 +27,7 @@
 #include "userspace/daemon/metrics_server.h"
 #include "userspace/daemon/store_writer.h"
 #include "userspace/enforce/kernel_enforcer.h"
+#include "userspace/notify/ban_mails.h"
 #include "userspace/service/command_handler.h"
 #include "userspace/service/controller_bootstrap.h"
 #include "userspace/service/store_sink.h"
@@ -88,6 +89,19 @@ std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController 
   return out;
 }
 
+MailerOptions mail_options(const DaemonConfig &cfg, const std::string &node) {
+  MailerOptions o;
+  o.smtp.relay = cfg.mail_relay;
+  o.smtp.helo = node;
+  o.spool_dir = cfg.mail_queue_dir;
+  o.queue_max = cfg.mail_queue_max;
+  o.digest.interval = std::chrono::seconds(cfg.mail_interval_s);
+  o.digest.retry_initial = std::chrono::seconds(cfg.mail_retry_s);
+  o.digest.retry_max = std::chrono::seconds(cfg.mail_retry_max_s);
+  o.node = node;
+  return o;
+}
+
 } // namespace
 
 struct Daemon::Impl : DecisionSink {
@@ -110,6 +124,7 @@ struct Daemon::Impl : DecisionSink {
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
   std::optional<StoreWriter> writer;      // every store write of enforced decisions
+  std::unique_ptr<BanMails> mails;        // MailCleaner's ban mails (off the ban path)
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
 
@@ -186,11 +201,15 @@ struct Daemon::Impl : DecisionSink {
     if (!built)
       return built.error();
     sources = std::move(*built);
-    if (actions)
-      sources.set_matched_line_observer(
-          [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
+    // Every matched line that became a failure: kept for the actions' <matches> and
+    // <F-*> and for the ban mails (log text, kept as data only).
+    sources.set_matched_line_observer(
+        [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
+          if (actions)
             actions->matched_line(family, prefix, m);
-          });
+          mails->matched(family, prefix, m.line_text);
+        });
+    mails->configure(*controller, jail_local_options);
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;
@@ -223,6 +242,7 @@ struct Daemon::Impl : DecisionSink {
         log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
                  std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
       (void)record(batch);
+      mails->banned(batch, *controller);
     }
   }
 
@@ -299,6 +319,7 @@ struct Daemon::Impl : DecisionSink {
     s.source_errors = source_errors;
     s.replicated = replicated;
     s.ban_capacity = config.ban_capacity;
+    s.mail = mails->stats();
     for (auto &j : s.jails)
       if (auto b = sources.broken_jails().find(j.name); b != sources.broken_jails().end())
         j.broken = b->second;
@@ -369,6 +390,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                                            .string()});
   if (auto st = d->writer->recover(); !st)
     log_error(st.error().message());
+
+  d->mails = std::make_unique<BanMails>(
+      mail_options(cfg, d->store->node()),
+      [store = d->store.get()] { return store->get_mail_conf(); },
+      [](const std::string &message) { log_warning(message); });
 
   JailControllerOptions co;
   co.max_tracked = cfg.max_tracked;

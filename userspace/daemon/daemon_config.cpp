@@ -82,6 +82,17 @@ template <class Int> auto positive(Int DaemonConfig::*field, const char *expecte
   };
 }
 
+// A duration with fail2ban's units (600, 10m, 2h), at least one second.
+auto duration(int64_t DaemonConfig::*field) {
+  return [field](DaemonConfig &c, const Values &v) -> Status {
+    auto seconds = parse_duration(v.front());
+    if (!seconds || *seconds <= 0)
+      return Error::msg("expected a duration, e.g. 30, 5m or 1h");
+    c.*field = *seconds;
+    return {};
+  };
+}
+
 std::vector<DaemonOption> make_options() {
   return {
       {"state", "--state", "state store URL: sqlite:PATH or mariadb://...", false,
@@ -158,6 +169,18 @@ std::vector<DaemonOption> make_options() {
        words(&DaemonConfig::action_dirs, true)},
       {"run_firewall_actions", "", "also run firewall actions mcf2b's enforcement replaces",
        false, flag(&DaemonConfig::run_firewall_actions)},
+      {"mail_relay", "", "ban mails: the SMTP relay, HOST:PORT", false,
+       text(&DaemonConfig::mail_relay)},
+      {"mail_queue_dir", "", "ban mails: the spool of bans waiting for their mail", false,
+       text(&DaemonConfig::mail_queue_dir)},
+      {"mail_queue_max", "", "ban mails: bans spooled at most (the oldest dropped beyond)", false,
+       positive(&DaemonConfig::mail_queue_max)},
+      {"mail_interval", "", "ban mails: at most one mail per jail this often (5m)", false,
+       duration(&DaemonConfig::mail_interval_s)},
+      {"mail_retry", "", "ban mails: first retry after a failed delivery, then doubled", false,
+       duration(&DaemonConfig::mail_retry_s)},
+      {"mail_retry_max", "", "ban mails: the longest wait between two retries", false,
+       duration(&DaemonConfig::mail_retry_max_s)},
       {"usedns", "", "fail2ban's usedns for jails that set none: yes, warn, no or raw", false,
        [](DaemonConfig &c, const Values &v) -> Status {
          auto mode = matcher::parse_use_dns(v.front());

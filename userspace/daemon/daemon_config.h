@@ -55,6 +55,14 @@ struct DaemonConfig {
   // Run firewall actions (iptables*, nftables*, ...) too instead of leaving their work
   // to mcf2b's enforcement.
   bool run_firewall_actions = false;
+  // MailCleaner's ban mails (userspace/notify): the SMTP relay, the spool of notices
+  // waiting for their mail, its bound, a jail's digest interval, the retry back-off.
+  std::string mail_relay = "127.0.0.1:25";
+  std::string mail_queue_dir = "/var/lib/mcf2b/mail";
+  size_t mail_queue_max = 10000;
+  int64_t mail_interval_s = 300;
+  int64_t mail_retry_s = 10;     // first retry after a failed delivery; doubles
+  int64_t mail_retry_max_s = 600; // up to this
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

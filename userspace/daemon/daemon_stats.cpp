@@ -106,6 +106,13 @@ std::string to_prometheus(const DaemonStats &s) {
             double(s.actions.timeouts));
   t.counter("mcf2b_action_dropped_total", "action.d commands dropped by the full queue",
             double(s.actions.dropped));
+  t.counter("mcf2b_mail_sent_total", "Ban mails the SMTP relay accepted", double(s.mail.sent));
+  t.counter("mcf2b_mail_deferred_total", "Ban mail deliveries that failed and wait for a retry",
+            double(s.mail.deferred));
+  t.counter("mcf2b_mail_dropped_total",
+            "Bans never mailed: the mail queue was full, or no sender or recipient is set",
+            double(s.mail.dropped));
+  t.gauge("mcf2b_mail_queued", "Bans waiting for their mail", double(s.mail.queued));
   return t.str();
 }
 
@@ -138,6 +145,10 @@ nlohmann::json to_json(const DaemonStats &s) {
             {"action_failures", s.actions.failures},
             {"action_timeouts", s.actions.timeouts},
             {"action_dropped", s.actions.dropped},
+            {"mail_sent", s.mail.sent},
+            {"mail_deferred", s.mail.deferred},
+            {"mail_dropped", s.mail.dropped},
+            {"mail_queued", s.mail.queued},
             {"store", s.store_backend},
             {"node", s.node}}},
           {"xdp",

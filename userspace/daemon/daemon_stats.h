@@ -13,6 +13,7 @@
 #include "userspace/actions/action_service.h"
 #include "userspace/controller/jail_controller.h"
 #include "userspace/enforce/enforcer.h"
+#include "userspace/notify/mailer.h"
 
 namespace mcf2b {
 
@@ -40,6 +41,7 @@ struct DaemonStats {
   uint64_t store_pending = 0; // enforced changes waiting for the store to take them
   uint64_t store_dropped = 0; // ... dropped because too many waited
   uint64_t ban_capacity = 0; // bans per address family the maps and ipsets hold
+  MailerStats mail;          // MailCleaner's ban mails
   std::string store_backend, node;
   actions::ActionCounters actions; // fail2ban action.d commands
 };

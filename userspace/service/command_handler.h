@@ -81,6 +81,16 @@ public:
   Answer<control::StatsCommand::Result> run(control::StatsCommand, const control::NoArgs &);
   Answer<control::BanImportCommand::Result> run(control::BanImportCommand,
                                                 const control::BanImportCommand::Request &r);
+  // MailCleaner's ban mails (command_handler_mail.cpp).
+  Answer<control::MailConfResult> run(control::MailDestCommand, const control::MailAddressArgs &r);
+  Answer<control::MailConfResult> run(control::MailSrcCommand, const control::MailAddressArgs &r);
+  Answer<control::MailConfResult> run(control::MailNameCommand,
+                                      const control::MailNameCommand::Request &r);
+  Answer<control::MailConfResult> run(control::MailShowCommand, const control::NoArgs &);
+  Answer<control::JailsResult> run(control::MailModifyCommand,
+                                   const control::MailModifyCommand::Request &r);
+  Answer<control::JailsResult> run(control::JailModifyMailCommand,
+                                   const control::JailModifyMailCommand::Request &r);
 
 private:
   // Applies decisions through the sink; the error when that failed.
@@ -93,6 +103,12 @@ private:
   Answer<std::vector<std::string>> resolve(const std::string &jail) const;
   // The answer to a ban decided (or refused): the rows of its bans once committed.
   Answer<control::BansResult> committed_bans(const ControllerResult<Decisions> &d);
+  // Reads fail2ban_conf, lets `change` edit it and writes it back.
+  Answer<control::MailConfResult> change_mail_conf(const std::function<void(MailConf &)> &change);
+  // Sets send_mail (or send_mail_bl) on `names`; `already` when every one is so.
+  Answer<control::JailsResult> set_mail_flag(const std::vector<std::string> &names,
+                                             bool JailConfig::*flag, bool send,
+                                             const std::string &what);
 
   JailController &controller_;
   StateStore &store_;

@@ -21,6 +21,7 @@ enum class ChangeKind : uint8_t {
   jail_remove = 6,      // jail: its name
   setting_put = 7,      // key, value
   counts_reset = 8,     // jail: whose ban counts went back to 0
+  mail_conf_put = 9,    // fail2ban_conf changed; read it with get_mail_conf()
 };
 
 std::string_view to_string(ChangeKind kind);
@@ -34,7 +35,7 @@ struct Change {
   Seconds at = 0;    // wall-clock time of the write (informational)
   std::string node;  // the cluster node that made the change
   ChangeKind kind = ChangeKind::ban;
-  std::string jail;  // every kind except setting_put
+  std::string jail;  // every kind except setting_put and mail_conf_put
   BanRecord row;     // ban, unban, whitelist_add, whitelist_remove
   std::string key;   // setting_put
   std::string value; // setting_put

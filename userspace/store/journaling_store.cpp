@@ -248,7 +248,8 @@ void JournalingStore::refresh_snapshot() {
   }
   auto jails = master_->list_jails();
   auto settings = jails ? master_->list_settings() : jails.error();
-  auto bans = settings ? master_->list_bans({}) : settings.error();
+  auto mail = settings ? master_->get_mail_conf() : settings.error();
+  auto bans = mail ? master_->list_bans({}) : mail.error();
   if (!bans) {
     if (bans.error().code == kStoreUnreachable)
       mark_down(bans.error());
@@ -264,6 +265,7 @@ void JournalingStore::refresh_snapshot() {
     batch.emplace_back(PutSetting{key, value});
   for (auto &b : *bans)
     batch.emplace_back(PutBan{std::move(b)});
+  batch.emplace_back(PutMailConf{*mail});
   Status st = local_->apply_with(
       [](SqlConnection &c) -> Status {
         for (const char *sql : {"DELETE FROM fail2ban_jail", "DELETE FROM fail2ban_ips",
@@ -308,6 +310,12 @@ void JournalingStore::apply_to_snapshot(const std::vector<Change> &changes) {
       break;
     case ChangeKind::counts_reset:
       batch.emplace_back(ResetBanCounts{c.jail});
+      break;
+    case ChangeKind::mail_conf_put:
+      if (auto m = master_->get_mail_conf(); m)
+        batch.emplace_back(PutMailConf{*m});
+      else
+        needs_refresh_ = true;
       break;
     }
   }
@@ -403,6 +411,10 @@ Result<std::optional<std::string>> JournalingStore::get_setting(std::string_view
 }
 Result<std::map<std::string, std::string>> JournalingStore::list_settings() {
   return read<std::map<std::string, std::string>>([](StateStore &s) { return s.list_settings(); });
+}
+
+Result<MailConf> JournalingStore::get_mail_conf() {
+  return read<MailConf>([](StateStore &s) { return s.get_mail_conf(); });
 }
 
 Result<std::vector<Change>> JournalingStore::changes_since(int64_t since, size_t limit) {

@@ -58,6 +58,7 @@ public:
   Result<std::vector<WhitelistRow>> list_whitelist(std::string_view jail) override;
   Result<std::optional<std::string>> get_setting(std::string_view key) override;
   Result<std::map<std::string, std::string>> list_settings() override;
+  Result<MailConf> get_mail_conf() override;
   Result<std::optional<LogPosition>> get_position(std::string_view path) override;
   Result<std::vector<LogPosition>> list_positions() override;
   // Master only (an unreachable master is an Error with code kStoreUnreachable); the

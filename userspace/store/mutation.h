@@ -7,6 +7,7 @@
 #include "base/ip_address.h"
 #include "userspace/model/ban.h"
 #include "userspace/model/jail.h"
+#include "userspace/model/mail_conf.h"
 
 namespace mcf2b {
 
@@ -56,7 +57,12 @@ struct ResetBanCounts {
   std::string jail;
 };
 
+// Sets the one fail2ban_conf row (the ban mails' sender, sender name and recipient).
+struct PutMailConf {
+  MailConf conf;
+};
+
 using Mutation = std::variant<PutBan, Unban, AddWhitelist, RemoveWhitelist, PutJail, RemoveJail,
-                              PutSetting, ResetBanCounts>;
+                              PutSetting, ResetBanCounts, PutMailConf>;
 
 } // namespace mcf2b

@@ -65,6 +65,14 @@ Status check_mutation(const Mutation &m) {
           [](const RemoveJail &x) { return check_column_text("jail name", x.name, 150, true); },
           [](const PutSetting &x) { return check_column_text("setting name", x.key, 100, true); },
           [](const ResetBanCounts &x) { return check_column_text("jail name", x.jail, 150, true); },
+          [](const PutMailConf &x) -> Status {
+            // Empty means "not set"; anything else must be fit for a mail header.
+            for (const std::string *address : {&x.conf.src_email, &x.conf.dest_email})
+              if (!address->empty())
+                if (auto st = check_mail_address(*address); !st)
+                  return st;
+            return check_mail_name(x.conf.src_name);
+          },
       },
       m);
 }

@@ -174,6 +174,8 @@ Result<Mutation> decode_line(const LineReader &r) {
     return with(2, [&] { return Mutation(PutSetting{f.text(0), f.text(1)}); });
   if (kind == "counts_reset")
     return with(1, [&] { return Mutation(ResetBanCounts{f.text(0)}); });
+  if (kind == "mail_conf_put")
+    return with(3, [&] { return Mutation(PutMailConf{MailConf{f.text(0), f.text(1), f.text(2)}}); });
   return r.fail("unknown mutation kind '" + std::string(kind) + "'");
 }
 
@@ -227,6 +229,12 @@ std::string encode_batch(std::span<const Mutation> batch) {
                      LineWriter(out, "setting_put").text(x.key).text(x.value);
                    },
                    [&](const ResetBanCounts &x) { LineWriter(out, "counts_reset").text(x.jail); },
+                   [&](const PutMailConf &x) {
+                     LineWriter(out, "mail_conf_put")
+                         .text(x.conf.src_email)
+                         .text(x.conf.src_name)
+                         .text(x.conf.dest_email);
+                   },
                },
                m);
   }

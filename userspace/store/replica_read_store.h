@@ -48,6 +48,9 @@ public:
   Result<std::map<std::string, std::string>> list_settings() override {
     return read([](StateStore &s) { return s.list_settings(); });
   }
+  Result<MailConf> get_mail_conf() override {
+    return read([](StateStore &s) { return s.get_mail_conf(); });
+  }
   Result<std::optional<LogPosition>> get_position(std::string_view path) override {
     return primary_->get_position(path);
   }

@@ -95,12 +95,13 @@ std::string_view to_string(ChangeKind kind) {
   case ChangeKind::jail_remove: return "jail_remove";
   case ChangeKind::setting_put: return "setting_put";
   case ChangeKind::counts_reset: return "counts_reset";
+  case ChangeKind::mail_conf_put: return "mail_conf_put";
   }
   return "unknown";
 }
 
 std::optional<ChangeKind> change_kind_from_int(int64_t value) {
-  if (value < 1 || value > 8)
+  if (value < 1 || value > 9)
     return std::nullopt;
   return static_cast<ChangeKind>(value);
 }
@@ -298,6 +299,26 @@ Status SqlStateStore::apply_one(const Mutation &m, int64_t seq) {
             if (!r)
               return r.error();
             return append_change(seq, ChangeKind::counts_reset, x.jail, nullptr);
+          },
+          [&](const PutMailConf &x) -> Status {
+            // MailCleaner keeps one row; the oldest is the one it reads, the rest are left.
+            int64_t id = -1;
+            auto r = conn_->run("SELECT id FROM fail2ban_conf ORDER BY id LIMIT 1", {},
+                                [&](const SqlRow &row) { id = row.integer(0); });
+            if (!r)
+              return r.error();
+            const MailConf &c = x.conf;
+            if (id < 0)
+              r = conn_->run("INSERT INTO fail2ban_conf (src_email, src_name, dest_email)"
+                             " VALUES (?, ?, ?)",
+                             {c.src_email, c.src_name, c.dest_email});
+            else
+              r = conn_->run("UPDATE fail2ban_conf SET src_email = ?, src_name = ?,"
+                             " dest_email = ? WHERE id = ?",
+                             {c.src_email, c.src_name, c.dest_email, id});
+            if (!r)
+              return r.error();
+            return append_change(seq, ChangeKind::mail_conf_put, {}, nullptr);
           },
       },
       m);
@@ -558,6 +579,21 @@ Result<std::map<std::string, std::string>> SqlStateStore::list_settings() {
   if (!r)
     return r.error();
   return settings;
+}
+
+Result<MailConf> SqlStateStore::get_mail_conf() {
+  std::lock_guard lock(mutex_);
+  MailConf conf;
+  auto r = conn_->run("SELECT COALESCE(src_email, ''), COALESCE(src_name, ''),"
+                      " COALESCE(dest_email, '') FROM fail2ban_conf ORDER BY id LIMIT 1",
+                      {}, [&](const SqlRow &row) {
+                        conf.src_email = std::string(row.text(0));
+                        conf.src_name = std::string(row.text(1));
+                        conf.dest_email = std::string(row.text(2));
+                      });
+  if (!r)
+    return r.error();
+  return conf;
 }
 
 namespace {

@@ -109,6 +109,8 @@ public:
   virtual Result<std::vector<WhitelistRow>> list_whitelist(std::string_view jail) = 0;
   virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
   virtual Result<std::map<std::string, std::string>> list_settings() = 0;
+  // The fail2ban_conf row (empty fields when there is none).
+  virtual Result<MailConf> get_mail_conf() = 0;
   virtual Result<std::optional<LogPosition>> get_position(std::string_view path) = 0;
   virtual Result<std::vector<LogPosition>> list_positions() = 0;
 
@@ -136,6 +138,7 @@ public:
   Status set_setting(std::string_view key, std::string_view value) {
     return apply(PutSetting{std::string(key), std::string(value)});
   }
+  Status put_mail_conf(const MailConf &conf) { return apply(PutMailConf{conf}); }
 };
 
 struct StoreOptions {
