@@ -93,11 +93,13 @@ ListCommand::Request sample(std::type_identity<ListCommand::Request>) {
   return {true, "mc-exim", "mx2"};
 }
 PingCommand::Result sample(std::type_identity<PingCommand::Result>) {
-  return {"0.1.0", "mx1"};
+  return {"0.1.0", "mx1", {{"/var/log/exim4/rejectlog", 1 << 20, 5 << 20}}};
 }
 StatusCommand::Result sample(std::type_identity<StatusCommand::Result>) {
-  return {{}, {{"mc-exim-1d", 3, 40, {"/var/log/exim4/mainlog"}, 1, 7, {"203.0.113.5"}, ""},
-               {"custom-smtp", 0, 0, {}, 0, 0, {}, "filter not found"}}};
+  return {{},
+          {{"mc-exim-1d", 3, 40, {"/var/log/exim4/mainlog"}, 1, 7, {"203.0.113.5"}, ""},
+           {"custom-smtp", 0, 0, {}, 0, 0, {}, "filter not found"}},
+          {{"/var/log/exim4/rejectlog", 1 << 20, 5 << 20}}};
 }
 BansResult sample(std::type_identity<BansResult>) {
   return {{sample_ban()}};

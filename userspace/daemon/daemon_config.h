@@ -47,6 +47,10 @@ struct DaemonConfig {
   int sync_interval_ms = 500;          // cluster: how often other nodes' changes are read
   bool enable_default_jails = false;   // seed the 15 MailCleaner jails enabled (first start)
   bool ipset_mirror = true;            // keep ipset sets named after the jails
+  // A backlog is read in slices of about this many bytes, the event loop serving the
+  // control socket, metrics, the mirror and the cluster between two (a slice takes a few
+  // milliseconds at the daemon's speed).
+  uint64_t catchup_slice_bytes = 1u << 20;
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

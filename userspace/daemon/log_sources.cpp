@@ -26,6 +26,7 @@ struct LogSources::Source {
   matcher::LogFollower follower;
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
+  bool more = false; // the last process() stopped at its budget
 
   // Whether some reader of filter `f` resolves host names; whether one also logs them.
   [[nodiscard]] bool resolves_names(uint32_t f) const {
@@ -97,6 +98,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
 
   LogSources out;
   out.store_ = &store;
+  out.slice_bytes_ = options.slice_bytes;
   // A jail that reads nothing is broken: said in status and metrics, not only logged.
   auto broken = [&](const std::string &path, const std::string *spec, const Error &why) {
     for (const auto &[s, jails] : jails_of[path])
@@ -152,6 +154,13 @@ size_t LogSources::size() const { return sources_.size(); }
 int LogSources::fd(size_t i) const { return sources_[i]->follower.fd(); }
 const std::string &LogSources::path(size_t i) const { return sources_[i]->path; }
 
+bool LogSources::more(size_t i) const {
+  return sources_[i]->more;
+}
+uint64_t LogSources::bytes_behind(size_t i) const {
+  return sources_[i]->follower.bytes_behind();
+}
+
 Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   Source &s = *sources_[i];
   size_t failures = 0;
@@ -169,7 +178,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   };
   matcher::DeferredHostNames names(resolver_ ? matcher::UseDns::yes : matcher::UseDns::no);
   const bool was_watching = s.follower.watching();
-  auto read = s.follower.read_available([&](std::string_view lines) {
+  auto read = s.follower.read_available(slice_bytes_, [&](std::string_view lines) {
     s.matcher.scan(lines, [&](const matcher::Match &m) {
       if (!(s.resolves_names(m.filter) && names.defer(m)))
         hand_over(m, false);
@@ -184,6 +193,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
               log_warning(s.path + ": " + matcher::resolution_warning(m, addresses));
           });
   });
+  s.more = read && read->more;
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.
   matcher::FilePosition pos = s.follower.position();
@@ -239,7 +249,8 @@ matcher::HostNameResolverCounters LogSources::resolver_counters() const {
 std::vector<LogSources::PerFile> LogSources::per_file() const {
   std::vector<PerFile> out;
   for (const auto &s : sources_)
-    out.push_back({s->path, s->matcher.counters(), s->follower.counters()});
+    out.push_back(
+        {s->path, s->matcher.counters(), s->follower.counters(), s->follower.bytes_behind()});
   return out;
 }
 

@@ -36,6 +36,8 @@ struct LogSourceOptions {
   // journal), from the jail files.
   std::map<std::string, JailLocalOptions> jail_local_options;
   matcher::NameLookup lookup; // empty: the system resolver
+  // process() reads at most about this many bytes per call: a backlog is read in slices.
+  uint64_t slice_bytes = matcher::LogFollower::kNoBudget;
 };
 
 // The logs the enabled jails read: one source per log file, whatever number of jails
@@ -62,9 +64,14 @@ public:
   // The fd to poll for source i (readable when its file may have grown or rotated).
   [[nodiscard]] int fd(size_t i) const;
   [[nodiscard]] const std::string &path(size_t i) const;
-  // Reads and scans what is new in source i; calls on_failure per failure; then saves
-  // the position. Returns the number of failures.
+  // Reads and scans what is new in source i, at most about options.slice_bytes (a slice
+  // of a backlog); calls on_failure per failure; then saves the position. Returns the
+  // number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
+  // Whether the last process(i) stopped at its budget with more to read.
+  [[nodiscard]] bool more(size_t i) const;
+  // What source i's files hold past its position.
+  [[nodiscard]] uint64_t bytes_behind(size_t i) const;
   // Persists every source's position now (at shutdown).
   void save_positions();
   // Enabled jails that read nothing since build(): their filter could not be found,
@@ -77,6 +84,7 @@ public:
     std::string path;
     matcher::MatcherCounters counters;
     matcher::FollowerCounters follower;
+    uint64_t bytes_behind = 0;
   };
   [[nodiscard]] std::vector<PerFile> per_file() const;
   // Host name resolution (all zero unless usedns is yes or warn).
@@ -87,6 +95,7 @@ private:
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   StateStore *store_ = nullptr;
+  uint64_t slice_bytes_ = matcher::LogFollower::kNoBudget;
   std::map<std::string, std::string> broken_;
 };
 

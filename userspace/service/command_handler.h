@@ -24,6 +24,8 @@ struct CommandContext {
   std::function<nlohmann::json()> stats;
   // Why a jail reads no log, "" when it reads one (null offline: not known).
   std::function<std::string(const std::string &jail)> broken;
+  // The logs a running daemon is catching up on (empty offline, or when none).
+  std::function<std::vector<control::LogProgress>()> catching_up = {};
 };
 
 // Carries out the control protocol's commands (protocol/COMMANDS.md): reads the typed
