@@ -59,8 +59,9 @@ Result<Fail2banServer> Fail2banServer::start(const std::string &ns,
     std::ofstream jails(d.file("jail.conf"));
     jails << "[DEFAULT]\nbackend = " << jail.backend << "\n";
     for (const auto &j : all) {
-      jails << "\n[" << j.name << "]\nenabled = true\nfilter = bench-filter\nlogpath = "
-            << f.log_path() << "\nmaxretry = " << j.maxretry << "\nfindtime = " << j.findtime
+      jails << "\n[" << j.name
+            << "]\nenabled = true\nfilter = bench-filter\nlogpath = " << f.log_path()
+            << "\nmaxretry = " << j.maxretry << "\nfindtime = " << j.findtime
             << "\nbantime = " << j.bantime << "\naction = ";
       if (j.ipset_action)
         jails << "iptables-ipset[name=" << j.name << ", port=\"" << j.port

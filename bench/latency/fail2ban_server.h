@@ -38,7 +38,8 @@ public:
     return start(ns, std::vector<Fail2banJail>{jail});
   }
   // Several jails reading the same log with the same filter (MailCleaner's tiers).
-  static Result<Fail2banServer> start(const std::string &ns, const std::vector<Fail2banJail> &jails);
+  static Result<Fail2banServer> start(const std::string &ns,
+                                      const std::vector<Fail2banJail> &jails);
   ~Fail2banServer();
   Fail2banServer(Fail2banServer &&) noexcept = default;
   Fail2banServer &operator=(Fail2banServer &&) = delete;
