@@ -300,7 +300,7 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
     f.first_line_hash = first_line_hash(f.fd.get());
   std::vector<char> buf(options_.read_size);
   size_t handed = 0;
-  for (;;) {
+  while (budget_left_ > 0) {
     ssize_t n = ::pread(f.fd.get(), buf.data(), buf.size(), static_cast<off_t>(f.offset));
     if (n < 0) {
       if (errno == EINTR)
@@ -309,6 +309,7 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
     }
     if (n == 0)
       break;
+    budget_left_ -= std::min(budget_left_, static_cast<uint64_t>(n));
     f.offset += static_cast<uint64_t>(n);
     std::string_view chunk(buf.data(), static_cast<size_t>(n));
     handed += hand_out(chunk, sink);
@@ -320,14 +321,16 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
   return handed;
 }
 
-Result<LogFollower::Stats> LogFollower::read_available(const Sink &sink) {
+Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Sink &sink) {
   const FollowerCounters before = counters_;
+  budget_left_ = budget == 0 ? 1 : budget;
   auto stats = [&]() {
     Stats st;
     st.bytes = counters_.bytes - before.bytes;
     st.lines = counters_.lines - before.lines;
     st.rotations = static_cast<uint32_t>(counters_.rotations - before.rotations);
     st.truncations = static_cast<uint32_t>(counters_.truncations - before.truncations);
+    st.more = budget_left_ == 0;
     return st;
   };
   drain_events();
@@ -339,6 +342,10 @@ Result<LogFollower::Stats> LogFollower::read_available(const Sink &sink) {
       auto n = drain(*current_, sink);
       if (!n)
         return n.error();
+      // The budget ran out before the end of the file: nothing past it (a rotated file
+      // queued, the path naming a new one) may be looked at yet.
+      if (budget_left_ == 0)
+        return stats();
     }
     if (!queue_.empty()) {
       // Finished a rotated file; on to the next one.
@@ -405,6 +412,19 @@ bool LogFollower::finished(const OpenFile &f) const {
   // Inode numbers are recycled: the first line tells a new file from the old one.
   std::pair<uint64_t, uint64_t> id{f.inode, first_line_hash(f.fd.get())};
   return std::find(finished_.begin(), finished_.end(), id) != finished_.end();
+}
+
+uint64_t LogFollower::bytes_behind() const {
+  auto left = [](const OpenFile &f) -> uint64_t {
+    struct stat st{};
+    if (::fstat(f.fd.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) <= f.offset)
+      return 0;
+    return static_cast<uint64_t>(st.st_size) - f.offset;
+  };
+  uint64_t behind = current_ ? left(*current_) : 0;
+  for (const auto &f : queue_)
+    behind += left(f);
+  return behind;
 }
 
 FilePosition LogFollower::position() const {

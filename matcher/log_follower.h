@@ -73,7 +73,11 @@ public:
   struct Stats {
     uint64_t bytes = 0, lines = 0;
     uint32_t rotations = 0, truncations = 0;
+    // Stopped at the byte budget with more to read: call again (after serving whatever
+    // else waits) rather than waiting for the next inotify event.
+    bool more = false;
   };
+  static constexpr uint64_t kNoBudget = UINT64_MAX;
   // Lines longer than this are skipped whole (counted): no unbounded buffering.
   static constexpr size_t kMaxLine = 1 << 20;
   // Rotated generations (PATH.1 .. PATH.5) looked at for files rotated past us unread.
@@ -94,7 +98,15 @@ public:
   // cannot be read as a log (a folder, a FIFO, a device, no permission), the error is
   // returned once for that object and the follower waits, quietly, until the path names
   // another one: a log that stays broken is reported once, not at every wake-up.
-  Result<Stats> read_available(const Sink &sink);
+  Result<Stats> read_available(const Sink &sink) { return read_available(kNoBudget, sink); }
+  // The same, reading at most about `budget` bytes in this call (a slice of a backlog, so
+  // the caller's event loop serves others between slices); the budget is checked between
+  // reads, so a call reads at most budget + one read's worth.
+  Result<Stats> read_available(uint64_t budget, const Sink &sink);
+
+  // What the files being read still hold past the position (the current file and the
+  // rotated ones queued behind it): how far behind the writer this follower is.
+  [[nodiscard]] uint64_t bytes_behind() const;
 
   // The position after the last complete line handed out.
   [[nodiscard]] FilePosition position() const;
@@ -120,7 +132,7 @@ private:
   // Drops the watch when the path's folder is no longer the folder watched.
   void check_folder();
   void drain_events();
-  // Reads file `f` to its end, handing out complete lines.
+  // Reads file `f` to its end, or until the budget is spent, handing out complete lines.
   Result<size_t> drain(OpenFile &f, const Sink &sink);
   size_t hand_out(std::string_view data, const Sink &sink);
   // Leaves the current file: a partial last line there is complete as far as it will
@@ -141,6 +153,7 @@ private:
   std::string partial_;        // the incomplete last line of current_
   bool skipping_line_ = false; // inside an oversized line: drop until its newline
   FollowerCounters counters_;
+  uint64_t budget_left_ = kNoBudget; // bytes this read_available() may still read
   // Inodes of files read to their end and left behind, so a rotated file is never
   // read twice when PATH.1 is checked for one we skipped.
   std::array<std::pair<uint64_t, uint64_t>, 64> finished_{}; // (inode, first-line hash)

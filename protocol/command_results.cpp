@@ -189,12 +189,43 @@ Parsed<JailsResult> JailsResult::from_json(const json &result) {
   return JailsResult{std::move(*jails), std::move(*lifted)};
 }
 
+json to_json(const std::vector<LogProgress> &logs) {
+  json out = json::array();
+  for (const auto &l : logs)
+    out.push_back({{"log", l.log}, {"bytes_read", l.bytes_read}, {"bytes_behind", l.bytes_behind}});
+  return out;
+}
+
+Result<std::vector<LogProgress>> log_progress_from_json(const json &list) {
+  std::vector<LogProgress> out;
+  if (list.is_null())
+    return out;
+  if (!list.is_array())
+    return Error::msg("catching_up is not a list");
+  for (const auto &item : list) {
+    if (!item.is_object() || !item.contains("log") || !item["log"].is_string() ||
+        !item.value("bytes_read", json()).is_number_unsigned() ||
+        !item.value("bytes_behind", json()).is_number_unsigned())
+      return Error::msg("catching_up holds a malformed log: " + item.dump());
+    out.push_back({item["log"].get<std::string>(), item["bytes_read"].get<uint64_t>(),
+                   item["bytes_behind"].get<uint64_t>()});
+  }
+  return out;
+}
+
 json PingCommand::Result::to_json() const {
-  return {{"version", version}, {"node", node}};
+  json out = {{"version", version}, {"node", node}};
+  if (!catching_up.empty())
+    out["catching_up"] = control::to_json(catching_up);
+  return out;
 }
 
 Parsed<PingCommand::Result> PingCommand::Result::from_json(const json &result) {
-  return Result{string_in(result, "version").value_or(""), string_in(result, "node").value_or("")};
+  auto logs = log_progress_from_json(result.value("catching_up", json()));
+  if (!logs)
+    return malformed(logs.error());
+  return Result{string_in(result, "version").value_or(""), string_in(result, "node").value_or(""),
+                std::move(*logs)};
 }
 
 json StatusCommand::Result::to_json() const {
@@ -203,7 +234,10 @@ json StatusCommand::Result::to_json() const {
     list.push_back(name);
   for (const auto &s : jails)
     list.push_back(control::to_json(s));
-  return {{"jails", list}};
+  json out = {{"jails", list}};
+  if (!catching_up.empty())
+    out["catching_up"] = control::to_json(catching_up);
+  return out;
 }
 
 Parsed<StatusCommand::Result> StatusCommand::Result::from_json(const json &result) {
@@ -211,6 +245,10 @@ Parsed<StatusCommand::Result> StatusCommand::Result::from_json(const json &resul
     return CommandError(ErrorKind::internal, "the answer to status holds no jails");
   const json &list = result["jails"];
   Result r;
+  auto logs = log_progress_from_json(result.value("catching_up", json()));
+  if (!logs)
+    return malformed(logs.error());
+  r.catching_up = std::move(*logs);
   if (list.is_array() && !list.empty() && list.front().is_string()) {
     auto names = strings_in(result, "jails");
     if (!names)

@@ -147,6 +147,16 @@ struct JailsResult {
   static Parsed<JailsResult> from_json(const nlohmann::json &result);
 };
 
+// A log the daemon is catching up on (a backlog read in slices, between which it answers):
+// what it has read of it and what the files still hold past its position.
+struct LogProgress {
+  std::string log;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_behind = 0;
+};
+nlohmann::json to_json(const std::vector<LogProgress> &logs);
+Result<std::vector<LogProgress>> log_progress_from_json(const nlohmann::json &list);
+
 // ---- the commands ------------------------------------------------------------------
 
 struct PingCommand {
@@ -154,7 +164,10 @@ struct PingCommand {
   using Request = NoArgs;
   struct Result {
     std::string version, node;
-    static constexpr std::array<std::string_view, 2> kFields{"version", "node"};
+    // The logs still being caught up on (absent when none): the daemon answers while it
+    // reads a backlog.
+    std::vector<LogProgress> catching_up = {};
+    static constexpr std::array<std::string_view, 3> kFields{"version", "node", "catching_up?"};
     [[nodiscard]] nlohmann::json to_json() const;
     static Parsed<Result> from_json(const nlohmann::json &result);
   };
@@ -173,7 +186,8 @@ struct StatusCommand {
   struct Result {
     std::vector<std::string> names;
     std::vector<JailStatus> jails;
-    static constexpr std::array<std::string_view, 1> kFields{"jails"};
+    std::vector<LogProgress> catching_up = {}; // as ping's
+    static constexpr std::array<std::string_view, 2> kFields{"jails", "catching_up?"};
     [[nodiscard]] nlohmann::json to_json() const;
     static Parsed<Result> from_json(const nlohmann::json &result);
   };

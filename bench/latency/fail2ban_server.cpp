@@ -31,12 +31,16 @@ std::vector<std::string> Fail2banServer::client(std::vector<std::string> args) c
   return argv;
 }
 
-Result<Fail2banServer> Fail2banServer::start(const std::string &ns, const Fail2banJail &jail) {
+Result<Fail2banServer> Fail2banServer::start(const std::string &ns,
+                                             const std::vector<Fail2banJail> &all) {
+  if (all.empty())
+    return Error::msg("fail2ban: no jail");
   auto dir = testing::TempDir::create("fail2ban");
   if (!dir)
     return dir.error();
   Fail2banServer f(std::move(*dir));
-  f.jail_ = jail;
+  f.jails_ = all;
+  const Fail2banJail &jail = all.front(); // the filter and backend all jails share
   const auto &d = f.dir_;
   std::error_code ec;
   std::filesystem::create_directory(d.file("filter.d"), ec);
@@ -53,11 +57,17 @@ Result<Fail2banServer> Fail2banServer::start(const std::string &ns, const Fail2b
          << "\npidfile = " << d.file("fail2ban.pid") << "\ndbfile = " << d.file("fail2ban.sqlite3")
          << "\ndbpurgeage = 1d\nallowipv6 = auto\n";
     std::ofstream jails(d.file("jail.conf"));
-    jails << "[DEFAULT]\nbackend = " << jail.backend << "\n\n[" << jail.name
-          << "]\nenabled = true\nfilter = bench-filter\nlogpath = " << f.log_path()
-          << "\nmaxretry = " << jail.maxretry << "\nfindtime = " << jail.findtime
-          << "\nbantime = " << jail.bantime << "\naction = iptables-ipset[name=" << jail.name
-          << ", port=\"" << jail.port << "\", protocol=" << jail.protocol << ", chain=INPUT]\n";
+    jails << "[DEFAULT]\nbackend = " << jail.backend << "\n";
+    for (const auto &j : all) {
+      jails << "\n[" << j.name
+            << "]\nenabled = true\nfilter = bench-filter\nlogpath = " << f.log_path()
+            << "\nmaxretry = " << j.maxretry << "\nfindtime = " << j.findtime
+            << "\nbantime = " << j.bantime << "\naction = ";
+      if (j.ipset_action)
+        jails << "iptables-ipset[name=" << j.name << ", port=\"" << j.port
+              << "\", protocol=" << j.protocol << ", chain=INPUT]";
+      jails << "\n";
+    }
     std::ofstream log(f.log_path());
     if (!conf || !jails || !log)
       return Error::sys("write fail2ban's private config in " + d.path());
@@ -73,7 +83,7 @@ Result<Fail2banServer> Fail2banServer::start(const std::string &ns, const Fail2b
   while (std::chrono::steady_clock::now() < deadline) {
     if (f.process_.exited())
       return Error::msg("fail2ban-server exited: " + f.log());
-    if (auto r = run_program(f.client({"status", jail.name})); r && r->exit_code == 0)
+    if (auto r = run_program(f.client({"status", all.back().name})); r && r->exit_code == 0)
       return f;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -99,8 +109,8 @@ std::string Fail2banServer::log() const {
   return s.size() > 4000 ? s.substr(s.size() - 4000) : s;
 }
 
-Result<Fail2banCounts> Fail2banServer::counts() const {
-  auto r = run_program_checked(client({"status", jail_.name}));
+Result<Fail2banCounts> Fail2banServer::counts(const std::string &jail) const {
+  auto r = run_program_checked(client({"status", jail}));
   if (!r)
     return r.error();
   return Fail2banCounts{count_after(r->out, "Total failed:"), count_after(r->out, "Total banned:")};

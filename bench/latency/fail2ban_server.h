@@ -20,6 +20,7 @@ struct Fail2banJail {
   std::string port = "25";
   std::string protocol = "udp";
   std::string backend = "pyinotify"; // its fastest file backend (no 1 s polling)
+  bool ipset_action = true; // iptables-ipset; false: no action (bans counted, not enforced)
 };
 
 struct Fail2banCounts {
@@ -33,7 +34,12 @@ struct Fail2banCounts {
 // that namespace only. Never the system service.
 class Fail2banServer {
 public:
-  static Result<Fail2banServer> start(const std::string &ns, const Fail2banJail &jail);
+  static Result<Fail2banServer> start(const std::string &ns, const Fail2banJail &jail) {
+    return start(ns, std::vector<Fail2banJail>{jail});
+  }
+  // Several jails reading the same log with the same filter (MailCleaner's tiers).
+  static Result<Fail2banServer> start(const std::string &ns,
+                                      const std::vector<Fail2banJail> &jails);
   ~Fail2banServer();
   Fail2banServer(Fail2banServer &&) noexcept = default;
   Fail2banServer &operator=(Fail2banServer &&) = delete;
@@ -41,17 +47,18 @@ public:
   // The log file the jail follows.
   [[nodiscard]] std::string log_path() const { return dir_.file("exim.log"); }
   // The ipset its action bans into.
-  [[nodiscard]] std::string set_name() const { return "f2b-" + jail_.name; }
+  [[nodiscard]] std::string set_name() const { return "f2b-" + jails_.front().name; }
   [[nodiscard]] std::string pid_path() const { return dir_.file("fail2ban.pid"); }
   [[nodiscard]] std::string log() const;
-  // `fail2ban-client status JAIL`, parsed.
-  Result<Fail2banCounts> counts() const;
+  // `fail2ban-client status JAIL`, parsed (the first jail's by default).
+  Result<Fail2banCounts> counts() const { return counts(jails_.front().name); }
+  Result<Fail2banCounts> counts(const std::string &jail) const;
 
 private:
   explicit Fail2banServer(testing::TempDir dir) : dir_(std::move(dir)) {}
   std::vector<std::string> client(std::vector<std::string> args) const;
   testing::TempDir dir_;
-  Fail2banJail jail_;
+  std::vector<Fail2banJail> jails_;
   ChildProcess process_;
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "control/commands/status.h"
 
+#include <cstdio>
+
 #include "control/arguments.h"
 #include "control/format/status_text.h"
 
@@ -35,6 +37,11 @@ void register_status(CLI::App &app, CtlSession &session) {
     auto result = session.call<StatusCommand>(request);
     if (!result)
       return;
+    // Said on stderr: stdout keeps fail2ban-client's layout for the scripts that read it.
+    for (const auto &log : result->catching_up)
+      std::fprintf(stderr, "mcf2bd is catching up on %s: %.1f MiB read, %.1f MiB behind\n",
+                   log.log.c_str(), double(log.bytes_read) / (1 << 20),
+                   double(log.bytes_behind) / (1 << 20));
     if (!o->all && o->jail.empty())
       return session.print(format_status_summary(result->names));
     if (o->all)

@@ -93,7 +93,7 @@ ListCommand::Request sample(std::type_identity<ListCommand::Request>) {
   return {true, "mc-exim", "mx2"};
 }
 PingCommand::Result sample(std::type_identity<PingCommand::Result>) {
-  return {"0.1.0", "mx1"};
+  return {"0.1.0", "mx1", {{"/var/log/exim4/rejectlog", 1 << 20, 5 << 20}}};
 }
 StatusCommand::Result sample(std::type_identity<StatusCommand::Result>) {
   return {{},
@@ -102,7 +102,8 @@ StatusCommand::Result sample(std::type_identity<StatusCommand::Result>) {
            {"sshd", 0, 0, {}, 0, 0, {}, "",
             {{"sendmail-whois-lines", "runs"},
              {"iptables-multiport", "replaced"},
-             {"nope", "broken", "action 'nope' not found in /etc/fail2ban/action.d"}}}}};
+             {"nope", "broken", "action 'nope' not found in /etc/fail2ban/action.d"}}}},
+          {{"/var/log/exim4/rejectlog", 1 << 20, 5 << 20}}};
 }
 BansResult sample(std::type_identity<BansResult>) {
   return {{sample_ban()}};

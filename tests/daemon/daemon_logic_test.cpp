@@ -66,6 +66,8 @@ protected:
     c.mail_queue_dir = dir->file("mail");
     c.interfaces = {"gw0"};
     c.node = "node-a";
+    if (slice_bytes_)
+      c.catchup_slice_bytes = slice_bytes_;
     return c;
   }
 
@@ -112,6 +114,7 @@ protected:
     std::ofstream(dir->file("rejectlog"), std::ios::app) << text;
   }
 
+  uint64_t slice_bytes_ = 0; // 0: the daemon's default
   std::shared_ptr<MemoryEnforcer::Kernel> kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
   std::unique_ptr<Daemon> daemon_;
   std::thread loop_;
@@ -243,6 +246,63 @@ TEST_F(DaemonLogic, AJailWhoseFilterCannotBeFoundIsShownBrokenNotSilent) {
   auto healthy = call("status", {{"jail", kJail}});
   ASSERT_TRUE(healthy.ok);
   EXPECT_FALSE(healthy.result["jails"][0].contains("broken")) << healthy.result.dump();
+}
+
+// A backlog at start is read in slices: ping and status answer while it is read, say
+// how far along it is, and every ban it holds is still made. (No timing claim: that the
+// answers came before the end is read from the progress they report.)
+TEST_F(DaemonLogic, ABacklogIsReadInSlicesWhileCommandsAreAnswered) {
+  constexpr int kAttackers = 500;
+  std::string backlog;
+  for (int a = 0; a < kAttackers; ++a) {
+    std::string ip = std::string(a < 250 ? "198.51.100." : "198.51.101.") + std::to_string(a % 250);
+    for (int n = 0; n < 5; ++n) { // mc-exim-1d: maxretry 5
+      backlog += exim_reject_line(ip, n);
+      // Between failures, the lines a gateway mostly logs, matched by nothing.
+      for (int k = 0; k < 40; ++k)
+        backlog += "2026-01-01 00:00:00 1tXyZa-000" + std::to_string(k) +
+                   "-Ab => user@example.com R=dnslookup T=remote_smtp H=mx.example.com "
+                   "[192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes C=\"250 OK\"\n";
+    }
+  }
+  append_log(backlog);
+  const uint64_t total = backlog.size();
+  slice_bytes_ = 16 << 10; // many slices, so many answers fall inside the backlog
+  start();
+
+  uint64_t answered_while_behind = 0, last_read = 0;
+  bool status_showed_progress = false;
+  for (int round = 0; round < 100000; ++round) {
+    auto pong = call(round % 2 ? "status" : "ping");
+    ASSERT_TRUE(pong.ok) << pong.error.message;
+    if (!pong.result.contains("catching_up"))
+      break;
+    const auto &logs = pong.result["catching_up"];
+    ASSERT_EQ(logs.size(), 1u) << pong.result.dump();
+    EXPECT_EQ(logs[0]["log"], dir->file("rejectlog"));
+    uint64_t read = logs[0]["bytes_read"].get<uint64_t>();
+    uint64_t left = logs[0]["bytes_behind"].get<uint64_t>();
+    EXPECT_GT(left, 0u);
+    EXPECT_LE(read + left, total);
+    EXPECT_GE(read, last_read) << "progress never goes back";
+    last_read = read;
+    ++answered_while_behind;
+    if (round % 2)
+      status_showed_progress = true;
+  }
+  EXPECT_GT(answered_while_behind, 0u) << "no answer came before the backlog was read";
+  EXPECT_TRUE(status_showed_progress);
+  EXPECT_LT(last_read, total);
+
+  // Every ban the backlog holds, made.
+  ASSERT_TRUE(eventually([&] { return kernel_->bans(kJail).size() == size_t(kAttackers); }))
+      << kernel_->bans(kJail).size() << " of " << kAttackers << " banned";
+  auto stats = call("stats");
+  ASSERT_TRUE(stats.ok);
+  EXPECT_EQ(stats.result["daemon"]["bytes"].get<uint64_t>(), total);
+  EXPECT_EQ(stats.result["daemon"]["bytes_behind"].get<uint64_t>(), 0u);
+  auto pong = call("ping");
+  EXPECT_FALSE(pong.result.contains("catching_up")) << pong.result.dump();
 }
 
 } // namespace

@@ -104,6 +104,36 @@ TEST_F(LogFollowerTest, APartialLastLineWaitsForItsNewline) {
   EXPECT_EQ(f->position().offset, 14u);
 }
 
+// A backlog read in budgeted slices (the daemon answers between two): each slice stops
+// at about its budget, says more is waiting, and the slices together hand out every line
+// once, in order, across a rotation met halfway.
+TEST_F(LogFollowerTest, ABudgetedReadStopsAndResumesWithoutLosingALine) {
+  append(path, numbered(0, 20000));
+  auto f = LogFollower::create(path, std::nullopt, {.start_at_end = false, .read_size = 4096});
+  ASSERT_TRUE(ok(f));
+  EXPECT_GT(f->bytes_behind(), 0u);
+  Collector c;
+  auto first = f->read_available(8192, c.sink());
+  ASSERT_TRUE(ok(first));
+  EXPECT_TRUE(first->more);
+  EXPECT_LE(first->bytes, 8192u);
+  // Rotated while behind: the rest of the old file comes before the new one.
+  ASSERT_EQ(::rename(path.c_str(), (path + ".1").c_str()), 0);
+  append(path, numbered(20000, 20100));
+  int slices = 1;
+  for (;; ++slices) {
+    auto st = f->read_available(8192, c.sink());
+    ASSERT_TRUE(ok(st));
+    if (!st->more)
+      break;
+    ASSERT_LT(slices, 100000);
+  }
+  EXPECT_GT(slices, 10);
+  EXPECT_EQ(f->bytes_behind(), 0u);
+  (void)c.drain(*f);
+  EXPECT_EQ(c.lines, expected({{0, 20100}}));
+}
+
 TEST_F(LogFollowerTest, InotifyWakesThePollerOnAppend) {
   append(path, "");
   auto f = LogFollower::create(path);

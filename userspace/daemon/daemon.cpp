@@ -42,6 +42,10 @@ constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror =
 constexpr uint64_t kSourceBase = 1000;
 // The ipset mirror trails the maps by at most this long (one restore stream per flush).
 constexpr int kMirrorDelayMs = 20;
+// ... and by this long while a backlog is read: each flush spawns `ipset restore`, which
+// costs milliseconds; at 20 ms that was about 40 % of a bulk replay's CPU. The XDP maps
+// are written at once either way.
+constexpr int kMirrorDelayCatchingUpMs = 1000;
 // Expired map entries are already ignored by the kernel; they are swept this often.
 constexpr int kSweepEverySeconds = 60;
 
@@ -121,6 +125,10 @@ struct Daemon::Impl : DecisionSink {
   Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
   bool mirror_armed = false;
   bool sources_dirty = false;
+  // Per source: its last slice stopped at the budget, or it was not read since it was
+  // built (the backlog at start). The loop reads one such slice per pass.
+  std::vector<char> behind;
+  size_t next_behind = 0; // where the round robin over the sources behind resumes
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
   std::optional<StoreWriter> writer;      // every store write of enforced decisions
@@ -144,7 +152,7 @@ struct Daemon::Impl : DecisionSink {
   // The trailing part of enforcement (the ipset mirror) is written within kMirrorDelayMs.
   void arm_mirror() {
     if (enforcement->pending() && !mirror_armed) {
-      arm_once(mirror_timer.get(), kMirrorDelayMs);
+      arm_once(mirror_timer.get(), catching_up() ? kMirrorDelayCatchingUpMs : kMirrorDelayMs);
       mirror_armed = true;
     }
   }
@@ -195,6 +203,7 @@ struct Daemon::Impl : DecisionSink {
     options.use_dns = config.use_dns;
     options.jail_use_dns = jail_use_dns;
     options.jail_local_options = jail_local_options;
+    options.slice_bytes = config.catchup_slice_bytes;
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
@@ -210,6 +219,7 @@ struct Daemon::Impl : DecisionSink {
           mails->matched(family, prefix, m.line_text);
         });
     mails->configure(*controller, jail_local_options);
+    behind.assign(sources.size(), 1);
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;
@@ -219,6 +229,7 @@ struct Daemon::Impl : DecisionSink {
     return {};
   }
 
+  // One slice of source i's backlog (or all of what is new, when that is less).
   void process_source(size_t i) {
     Decisions batch;
     auto n = sources.process(i, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
@@ -233,6 +244,7 @@ struct Daemon::Impl : DecisionSink {
       enforce(d);
       batch.append(std::move(d));
     });
+    behind[i] = sources.more(i);
     if (!n) {
       ++source_errors;
       log_error(sources.path(i) + ": " + n.error().message());
@@ -253,6 +265,32 @@ struct Daemon::Impl : DecisionSink {
         log_error("poll " + sources.path(i) + ": " + st.error().message());
       log_info("following " + sources.path(i));
     }
+  }
+
+  [[nodiscard]] bool catching_up() const {
+    return std::find(behind.begin(), behind.end(), 1) != behind.end();
+  }
+  // The next slice of a source that is behind, round robin over them.
+  void catch_up_slice() {
+    for (size_t k = 0; k < behind.size(); ++k) {
+      size_t i = (next_behind + k) % behind.size();
+      if (behind[i]) {
+        next_behind = i + 1;
+        process_source(i);
+        return;
+      }
+    }
+  }
+  // What ping and status say while a backlog is read.
+  [[nodiscard]] std::vector<control::LogProgress> progress() const {
+    std::vector<control::LogProgress> out;
+    if (!catching_up())
+      return out;
+    auto files = sources.per_file();
+    for (size_t i = 0; i < behind.size() && i < files.size(); ++i)
+      if (behind[i] && files[i].bytes_behind > 0)
+        out.push_back({files[i].path, files[i].follower.bytes, files[i].bytes_behind});
+    return out;
   }
 
   void tick() {
@@ -310,7 +348,7 @@ struct Daemon::Impl : DecisionSink {
     DaemonStats s = read_daemon_stats(*controller, *enforcement);
     s.logs = sources.counters();
     for (auto &f : sources.per_file())
-      s.log_files.push_back({std::move(f.path), f.counters, f.follower});
+      s.log_files.push_back({std::move(f.path), f.counters, f.follower, f.bytes_behind});
     s.resolver = sources.resolver_counters();
     auto w = writer->counters();
     s.store_errors = store_errors + w.failures;
@@ -545,7 +583,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                        for (const auto &a : impl->actions->status(jail))
                          out.push_back({a.action, std::string(actions::to_string(a.mode)), a.reason});
                        return out;
-                     }};
+                     },
+                     [impl = d.get()] { return impl->progress(); }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
 
   for (auto [fd, tag] :
@@ -581,12 +620,11 @@ void Daemon::request_stop() {
 
 int Daemon::run() {
   Impl &d = *impl_;
-  // Catch up on what was written while the daemon was away before waiting.
-  for (size_t i = 0; i < d.sources.size(); ++i)
-    d.process_source(i);
+  // What was written while the daemon was away is read in slices by the loop below,
+  // which answers between two: nothing waits for a whole backlog.
   epoll_event events[64];
   while (!d.stopping) {
-    int n = ::epoll_wait(d.epoll.get(), events, 64, -1);
+    int n = ::epoll_wait(d.epoll.get(), events, 64, d.catching_up() ? 0 : -1);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -635,9 +673,9 @@ int Daemon::run() {
     if (d.sources_dirty && !d.stopping) {
       if (auto st = d.build_sources(); !st)
         log_error("log sources: " + st.error().message());
-      for (size_t i = 0; i < d.sources.size(); ++i)
-        d.process_source(i);
     }
+    if (!d.stopping)
+      d.catch_up_slice();
   }
   d.sources.save_positions();
   if (auto st = d.enforcement->flush(); !st)

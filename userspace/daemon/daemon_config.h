@@ -63,6 +63,10 @@ struct DaemonConfig {
   int64_t mail_interval_s = 300;
   int64_t mail_retry_s = 10;     // first retry after a failed delivery; doubles
   int64_t mail_retry_max_s = 600; // up to this
+  // A backlog is read in slices of about this many bytes, the event loop serving the
+  // control socket, metrics, the mirror and the cluster between two (a slice takes a few
+  // milliseconds at the daemon's speed).
+  uint64_t catchup_slice_bytes = 1u << 20;
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

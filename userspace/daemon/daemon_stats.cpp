@@ -41,6 +41,9 @@ std::string to_prometheus(const DaemonStats &s) {
     t.counter("mcf2b_log_unreadable_total",
               "Times a log's path came to name something that is not a readable file",
               double(f.follower.unreadable), {{"log", f.path}});
+    t.gauge("mcf2b_log_bytes_behind",
+            "Bytes a log's files hold past the daemon's position (a backlog being caught up on)",
+            double(f.bytes_behind), {{"log", f.path}});
   }
   t.counter("mcf2b_log_hostnames_total",
             "Failures naming a host name (resolved only with usedns yes or warn)",
@@ -130,8 +133,12 @@ nlohmann::json to_json(const DaemonStats &s) {
   }
   const auto &c = s.logs;
   const auto &es = s.enforcement;
+  uint64_t behind = 0;
+  for (const auto &f : s.log_files)
+    behind += f.bytes_behind;
   return {{"daemon",
            {{"lines", c.lines},
+            {"bytes_behind", behind},
             {"bytes", c.bytes},
             {"matched", c.matched},
             {"unparsable", c.unparsable()},

@@ -25,6 +25,7 @@ struct DaemonStats {
     std::string path;
     matcher::MatcherCounters counters;
     matcher::FollowerCounters follower;
+    uint64_t bytes_behind = 0; // what its files hold past the daemon's position
   };
   std::vector<LogFile> log_files;
   matcher::HostNameResolverCounters resolver;

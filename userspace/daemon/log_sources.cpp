@@ -71,6 +71,7 @@ struct LogSources::Source {
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
   std::string saved_cursor;
+  bool more = false; // the last process() stopped at its budget
   bool position_failing = false; // said once when saving starts and stops failing
 
   [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }
@@ -172,6 +173,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
   std::map<JailFamilyId, FamilyUseDns> family_dns;
   LogSources out;
   out.store_ = &store;
+  out.slice_bytes_ = options.slice_bytes;
 
   for (const auto &j : controller.jails()) {
     if (!j.enabled || j.filter.empty())
@@ -411,6 +413,15 @@ const std::string &LogSources::path(size_t i) const {
   return sources_[i]->path;
 }
 
+bool LogSources::more(size_t i) const {
+  return sources_[i]->more;
+}
+
+uint64_t LogSources::bytes_behind(size_t i) const {
+  // The journal's backlog has no byte count; its sources are never reported behind.
+  return sources_[i]->file ? sources_[i]->file->bytes_behind() : 0;
+}
+
 Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   Source &s = *sources_[i];
   size_t failures = 0;
@@ -463,7 +474,8 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     return failures;
   }
   const bool was_watching = s.file->watching();
-  auto read = s.file->read_available(scan);
+  auto read = s.file->read_available(slice_bytes_, scan);
+  s.more = read && read->more;
   // The position is saved after the failures it covers were handed over, so a crash
   // in between re-reads those lines rather than skipping them.
   matcher::FilePosition pos = s.file->position();
@@ -531,7 +543,8 @@ matcher::HostNameResolverCounters LogSources::resolver_counters() const {
 std::vector<LogSources::PerFile> LogSources::per_file() const {
   std::vector<PerFile> out;
   for (const auto &s : sources_)
-    out.push_back({s->path, s->matcher.counters(), s->follower_counters()});
+    out.push_back({s->path, s->matcher.counters(), s->follower_counters(),
+                   s->file ? s->file->bytes_behind() : 0});
   return out;
 }
 

@@ -36,6 +36,8 @@ struct LogSourceOptions {
   // journal), from the jail files.
   std::map<std::string, JailLocalOptions> jail_local_options;
   matcher::NameLookup lookup; // empty: the system resolver
+  // process() reads at most about this many bytes per call: a backlog is read in slices.
+  uint64_t slice_bytes = matcher::LogFollower::kNoBudget;
 };
 
 // The logs the enabled jails read: one source per log file, whatever number of jails
@@ -71,9 +73,14 @@ public:
   // (read from its start); returns their indices, to poll. Call it now and then (the
   // daemon does each second).
   std::vector<size_t> pick_up_new_files();
-  // Reads and scans what is new in source i; calls on_failure per failure; then saves
-  // the position. Returns the number of failures.
+  // Reads and scans what is new in source i, at most about options.slice_bytes (a slice
+  // of a backlog); calls on_failure per failure; then saves the position. Returns the
+  // number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
+  // Whether the last process(i) stopped at its budget with more to read.
+  [[nodiscard]] bool more(size_t i) const;
+  // What source i's files hold past its position.
+  [[nodiscard]] uint64_t bytes_behind(size_t i) const;
   // Told every matched line that became a failure, with its fields (the text for
   // actions' <matches> and <F-*>); the match's views are valid during the call only.
   using OnMatchedLine =
@@ -91,6 +98,7 @@ public:
     std::string path;
     matcher::MatcherCounters counters;
     matcher::FollowerCounters follower;
+    uint64_t bytes_behind = 0;
   };
   [[nodiscard]] std::vector<PerFile> per_file() const;
   // Host name resolution (all zero unless usedns is yes or warn).
@@ -104,6 +112,7 @@ private:
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   OnMatchedLine on_line_;
   StateStore *store_ = nullptr;
+  uint64_t slice_bytes_ = matcher::LogFollower::kNoBudget;
   std::map<std::string, std::string> broken_;
 };
 

@@ -113,7 +113,10 @@ CommandHandler::committed_bans(const ControllerResult<Decisions> &d) {
 }
 
 CommandHandler::Answer<PingCommand::Result> CommandHandler::run(PingCommand, const NoArgs &) {
-  return PingCommand::Result{context_.version, context_.node};
+  PingCommand::Result out{context_.version, context_.node};
+  if (context_.catching_up)
+    out.catching_up = context_.catching_up();
+  return out;
 }
 
 JailStatus CommandHandler::jail_status(const std::string &jail) const {
@@ -141,6 +144,8 @@ JailStatus CommandHandler::jail_status(const std::string &jail) const {
 CommandHandler::Answer<StatusCommand::Result> CommandHandler::run(StatusCommand,
                                                                   const StatusCommand::Request &r) {
   StatusCommand::Result out;
+  if (context_.catching_up)
+    out.catching_up = context_.catching_up();
   if (r.all) {
     for (const auto &j : controller_.jails())
       if (j.enabled)

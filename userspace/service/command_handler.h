@@ -26,6 +26,8 @@ struct CommandContext {
   std::function<std::string(const std::string &jail)> broken;
   // The jail's action.d actions and whether each runs (null offline: not known).
   std::function<std::vector<control::JailActionState>(const std::string &jail)> actions;
+  // The logs a running daemon is catching up on (empty offline, or when none).
+  std::function<std::vector<control::LogProgress>()> catching_up = {};
 };
 
 // Carries out the control protocol's commands (protocol/COMMANDS.md): reads the typed
