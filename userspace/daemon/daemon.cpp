@@ -216,7 +216,10 @@ struct Daemon::Impl : DecisionSink {
         [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
           if (actions)
             actions->matched_line(family, prefix, m);
-          mails->matched(family, prefix, m.line_text);
+          std::string_view line = m.line_text; // as the log wrote it, without its newline
+          while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+            line.remove_suffix(1);
+          mails->matched(family, prefix, line);
         });
     mails->configure(*controller, jail_local_options);
     behind.assign(sources.size(), 1);
