@@ -10,12 +10,22 @@
 
 namespace mcf2b::fuzz {
 
+namespace {
+// The folder's path for the exit handler, which runs after the static string below is
+// destroyed (it was registered first).
+char removed_at_exit[4096];
+} // namespace
+
 const std::string &scratch_dir() {
   static const std::string dir = [] {
     std::string pattern = (std::filesystem::temp_directory_path() / "mcf2b-fuzz-XXXXXX").string();
     if (!::mkdtemp(pattern.data()))
       violated("cannot make a scratch folder");
-    std::atexit([] { std::filesystem::remove_all(scratch_dir()); });
+    std::snprintf(removed_at_exit, sizeof removed_at_exit, "%s", pattern.c_str());
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(removed_at_exit, ec);
+    });
     return pattern;
   }();
   return dir;

@@ -65,8 +65,8 @@ Status apply_keys(const Section &keys, JailConfig &jail,
                   std::optional<matcher::UseDns> &use_dns, JailLocalOptions &local,
                   bool family_root) {
   for (const auto &[key, value] : keys) {
-    auto fail = [&](const std::string &why) {
-      return Error::msg(value.where.to_string() + ": " + why);
+    auto fail = [&where = value.where](const std::string &why) {
+      return Error::msg(where.to_string() + ": " + why);
     };
     const std::string &v = value.text;
     if (family_root ? !kFamilyKeys.count(key) : !kJailKeys.count(key))
@@ -296,10 +296,11 @@ std::vector<Error> merge_jail_files(JailController &controller, const JailImport
   }
   for (const auto &[jail, prefix] : imported.whitelist) {
     auto names = controller.resolve(jail);
-    bool known = names && std::all_of(names->begin(), names->end(), [&](const std::string &n) {
-      auto wl = controller.whitelist(n);
-      return std::find(wl.begin(), wl.end(), prefix) != wl.end();
-    });
+    bool known = names && std::all_of(names->begin(), names->end(),
+                                      [&, &prefix = prefix](const std::string &n) {
+                                        auto wl = controller.whitelist(n);
+                                        return std::find(wl.begin(), wl.end(), prefix) != wl.end();
+                                      });
     if (known)
       continue;
     // ignoreip in a file the admin wrote: any width, as in fail2ban.

@@ -362,7 +362,7 @@ std::vector<size_t> LogSources::pick_up_new_files() {
         appeared[file].merge(readers);
   for (const auto &[path, readers] : appeared) {
     Compiled c = filters_of(readers, discovery_->definitions, discovery_->family_dns);
-    auto refuse = [&](const Error &why) {
+    auto refuse = [&, &path = path](const Error &why) {
       discovery_->refused.insert(path);
       log_warning(why.message());
     };
