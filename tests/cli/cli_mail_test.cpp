@@ -134,7 +134,8 @@ TEST_P(CtlMail, TheMailCommandsWalk) {
 
   r = ctl({"jail", "list", "--json"});
   EXPECT_CTL(r, 0);
-  for (const auto &j : json::parse(r.out)["jails"]) {
+  const json listed = json::parse(r.out); // kept: a loop over a temporary's member dangles
+  for (const auto &j : listed["jails"]) {
     std::string name = j["name"];
     bool mails = name == "mc-exim-1d" || (name.starts_with("mc-ssh-") && !name.ends_with("-bl"));
     EXPECT_EQ(j["send_mail"], mails) << j.dump();

@@ -399,6 +399,17 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return std::string(text);
   };
 
+  // Termination is taken through the signalfd from the start: the control socket
+  // answers before the rest is up, and a SIGTERM sent then must stop the daemon cleanly,
+  // not kill it.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
   // The sockets first, before anything is written anywhere: a second daemon started by
   // mistake (same socket, another pin root or store) stops here, having changed nothing
   // (no jail written to a shared store, no firewall chain left behind).
@@ -560,13 +571,6 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   for (const auto &line : *attached)
     log_info(line);
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
   d->signals.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!d->signals)
     return Error::sys("signalfd");

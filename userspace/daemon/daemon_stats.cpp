@@ -101,6 +101,9 @@ std::string to_prometheus(const DaemonStats &s) {
   t.counter("mcf2b_replicated_changes_total", "Changes applied from other cluster nodes",
             double(s.replicated));
   t.counter("mcf2b_action_commands_total", "action.d commands run", double(s.actions.commands));
+  if (s.actions.failures_by_action.empty()) // the series exists before the first failure
+    t.counter("mcf2b_action_failures_total",
+              "action.d commands that failed or timed out, per action file", 0);
   for (const auto &[action, n] : s.actions.failures_by_action)
     t.counter("mcf2b_action_failures_total",
               "action.d commands that failed or timed out, per action file", double(n),
