@@ -124,15 +124,6 @@ bool ActionDefinition::has_family_conditions() const {
                      [](const auto &kv) { return kv.first.find("?family=") != std::string::npos; });
 }
 
-bool is_firewall_action(std::string_view file) {
-  std::string name = base_name(file);
-  for (const char *prefix :
-       {"iptables", "nftables", "ipset", "firewallcmd", "shorewall", "mc-ipset"})
-    if (name.starts_with(prefix))
-      return true;
-  return name == "route" || name == "ufw";
-}
-
 Result<ActionDefinition> load_action(const ActionCall &call, const std::string &jail,
                                      const ActionSearchPath &search) {
   auto path = search.locate(call.file);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #pragma once
 
+#include "userspace/model/firewall_actions.h"
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -54,10 +56,6 @@ struct ActionDefinition {
   [[nodiscard]] bool has_family_conditions() const;
 };
 
-// Whether an action file names a firewall action mcf2b's enforcement replaces:
-// iptables*, nftables*, ipset*, firewallcmd*, shorewall*, route, ufw, and MailCleaner's
-// mc-ipset.
-bool is_firewall_action(std::string_view file);
 
 // Loads `call` for `jail`. Errors name the file, line and reason. The values spliced
 // into command text unquoted (name, port, protocol) are checked here: an action whose

@@ -82,17 +82,6 @@ Status extract_options(std::string_view text, std::map<std::string, std::string>
 
 } // namespace
 
-bool is_firewall_action(const std::string &name) {
-  static const char *const kPrefixes[] = {
-      "iptables",           "ip6tables", "nftables",  "firewallcmd",
-      "shorewall",          "ufw",       "route",     "pf",
-      "bsd-ipfw",           "ipfw",      "npf",       "apf",
-      "ipfilter",           "osx-ipfw",  "osx-afctl", "hostsdeny",
-      "symbiosis-blacklist"};
-  return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
-                     [&](const char *p) { return name.rfind(p, 0) == 0; });
-}
-
 std::string port_numbers(std::vector<uint16_t> ports) {
   std::sort(ports.begin(), ports.end());
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());

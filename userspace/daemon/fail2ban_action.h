@@ -27,9 +27,6 @@ Result<Fail2banAction> parse_fail2ban_action(std::string_view line, const std::s
 // (params may span lines and hold quoted spaces), separated by white space.
 Result<std::vector<std::string>> split_fail2ban_actions(const std::string &text);
 
-// The actions mcf2b's own enforcement carries out on the jail's ports: the firewall ones
-// (iptables*, nftables*, firewallcmd*, shorewall*, ufw, route, pf, ...).
-bool is_firewall_action(const std::string &file);
 
 // MailCleaner's fail2ban_jail.port column.
 inline constexpr size_t kPortColumn = 50;

@@ -12,6 +12,7 @@
 
 #include "base/word_list.h"
 #include "userspace/daemon/fail2ban_action.h"
+#include "userspace/model/firewall_actions.h"
 #include "userspace/daemon/fail2ban_time.h"
 #include "userspace/model/jail_name.h"
 
