@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "base/fatal_signal_report.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "userspace/daemon/daemon.h"
@@ -54,6 +55,7 @@ int daemonize_and_run(mcf2b::DaemonConfig config) {
 } // namespace
 
 int main(int argc, char **argv) {
+  mcf2b::report_fatal_signals("mcf2bd");
   CLI::App app{"mcf2bd: mcf2b's ban engine daemon. Reads the logs of the enabled jails, "
                "decides bans with MailCleaner's jail logic, enforces them with XDP and the "
                "ipset mirror, and answers mcf2b-ctl on its control socket."};
