@@ -186,4 +186,38 @@ TEST_F(StoreOutage, WhatWaitsForTheStoreSurvivesARestart) {
       << d->output();
 }
 
+// The state file deleted under the running daemon (a careless cleanup): what is made
+// afterwards, a whitelist entry and a manual ban, is still there after a restart.
+TEST_F(StoreOutage, AStateFileDeletedWhileRunningIsWrittenBackAndLosesNothing) {
+  auto d = start_daemon();
+  ASSERT_TRUE(ok(d));
+  auto before = d->call("ban", {{"jail", "mc-exim-1d"}, {"ip", "192.0.2.98"}});
+  ASSERT_TRUE(ok(before));
+  ASSERT_TRUE(before->ok) << before->error.message;
+  ASSERT_TRUE(std::filesystem::remove(tmp->file("state.sqlite3")));
+
+  auto allowed = d->call("whitelist.add", {{"jail", "mc-exim-1d"}, {"ip", "203.0.113.77"}});
+  ASSERT_TRUE(ok(allowed));
+  ASSERT_TRUE(allowed->ok) << allowed->error.message;
+  auto after = d->call("ban", {{"jail", "mc-exim-1d"}, {"ip", "192.0.2.99"}});
+  ASSERT_TRUE(ok(after));
+  ASSERT_TRUE(after->ok) << after->error.message;
+  EXPECT_TRUE(std::filesystem::exists(tmp->file("state.sqlite3")));
+  EXPECT_EQ(daemon_stats(*d).value("store_pending", -1), 0) << daemon_stats(*d).dump();
+  ASSERT_TRUE(ok(d->stop()));
+  EXPECT_NE(d->output().find("was deleted while mcf2bd used it: written back"),
+            std::string::npos)
+      << d->output();
+
+  EXPECT_EQ(stored(), (std::set<std::string>{"192.0.2.98", "192.0.2.99"}));
+  auto store = open_store("sqlite:" + tmp->file("state.sqlite3"), {});
+  ASSERT_TRUE(ok(store));
+  auto rows = (*store)->list_whitelist("mc-exim-1d");
+  ASSERT_TRUE(ok(rows));
+  bool found = false;
+  for (const auto &w : *rows)
+    found = found || w.ip.to_string() == "203.0.113.77";
+  EXPECT_TRUE(found) << "the whitelist entry made after the deletion is stored";
+}
+
 } // namespace
