@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "protocol/control_client.h"
+#include "tests/daemon/in_memory_daemon.h"
+#include "tests/fixtures/eventually.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"
 #include "userspace/enforce/memory_enforcer.h"
@@ -24,16 +26,6 @@ using namespace mcf2b::testing;
 using nlohmann::json;
 
 namespace {
-
-template <class F> bool eventually(F condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 std::string read_file(const std::string &path) {
   std::ifstream in(path);
@@ -78,16 +70,9 @@ protected:
   }
 
   void TearDown() override { stop(); }
-  void stop() {
-    if (!daemon_)
-      return;
-    daemon_->request_stop();
-    loop_.join();
-    daemon_.reset();
-  }
+  void stop() { exit_status_ = daemon_.stop(); }
 
-  std::unique_ptr<Daemon> daemon_;
-  std::thread loop_;
+  InMemoryDaemon daemon_;
   int exit_status_ = -1;
 
   DaemonConfig config() const {
@@ -105,13 +90,7 @@ protected:
   }
 
   control::Response call(const std::string &command, json args = json::object()) {
-    auto client = control::ControlClient::connect(dir->file("mcf2bd.sock"));
-    EXPECT_TRUE(ok(client));
-    if (!client)
-      return control::Response::failure(control::ErrorKind::unavailable, "no daemon");
-    auto r = client->call({command, std::move(args)});
-    EXPECT_TRUE(ok(r));
-    return r ? *r : control::Response::failure(control::ErrorKind::internal, "no answer");
+    return daemon_.call(command, std::move(args));
   }
 
   std::string sshd_line(const std::string &user, const std::string &ip) const {
@@ -126,13 +105,7 @@ protected:
 };
 
 TEST_F(DaemonActions, ABanFromLogsRunsTheJailsActionsWithItsLinesAsData) {
-  auto kernel = std::make_shared<MemoryEnforcer::Kernel>();
-  auto d = Daemon::start(config(), [kernel](const DaemonConfig &) {
-    return Result<std::unique_ptr<Enforcer>>(std::make_unique<MemoryEnforcer>(kernel));
-  });
-  ASSERT_TRUE(ok(d));
-  daemon_ = std::move(*d);
-  loop_ = std::thread([this] { exit_status_ = daemon_->run(); });
+  ASSERT_TRUE(daemon_.start(config()));
 
   ASSERT_TRUE(eventually([&] { return exists(dir->file("out/started")); }));
   auto status = call("status", {{"jail", "probe"}});

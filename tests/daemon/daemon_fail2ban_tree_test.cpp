@@ -15,6 +15,8 @@
 
 #include "protocol/control_client.h"
 #include "tests/fixtures/gateway_scenario.h"
+#include "tests/daemon/in_memory_daemon.h"
+#include "tests/fixtures/eventually.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"
 #include "userspace/daemon/daemon_config.h"
@@ -26,17 +28,6 @@ using namespace mcf2b::testing;
 using nlohmann::json;
 
 namespace {
-
-// Polls `condition` until it holds or 20 s have passed (a bound, not a timing claim).
-template <class F> bool eventually(F condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 class DaemonFail2banTree : public TempDirTest {
 protected:
@@ -70,30 +61,12 @@ protected:
     return c;
   }
   void start() {
-    auto kernel = kernel_;
-    auto d = Daemon::start(config(), [kernel](const DaemonConfig &) {
-      return Result<std::unique_ptr<Enforcer>>(std::make_unique<MemoryEnforcer>(kernel));
-    });
-    ASSERT_TRUE(ok(d)) << d.error().message();
-    daemon_ = std::move(*d);
-    loop_ = std::thread([this] { exit_status_ = daemon_->run(); });
+    daemon_.kernel = kernel_;
+    ASSERT_TRUE(daemon_.start(config()));
   }
-  void stop() {
-    if (!daemon_)
-      return;
-    daemon_->request_stop();
-    loop_.join();
-    daemon_.reset();
-    EXPECT_EQ(exit_status_, 0);
-  }
+  void stop() { EXPECT_EQ(daemon_.stop(), 0); }
   control::Response call(const std::string &command, json args = json::object()) {
-    auto client = control::ControlClient::connect(dir->file("mcf2bd.sock"));
-    EXPECT_TRUE(ok(client));
-    if (!client)
-      return control::Response::failure(control::ErrorKind::unavailable, "no daemon");
-    auto r = client->call({command, std::move(args)});
-    EXPECT_TRUE(ok(r));
-    return r ? *r : control::Response::failure(control::ErrorKind::internal, "no answer");
+    return daemon_.call(command, std::move(args));
   }
   // A postfix rejection of `ip` as the stock postfix filter knows it, stamped now.
   static std::string postfix_reject(const std::string &ip, int n) {
@@ -112,9 +85,7 @@ protected:
   }
 
   std::shared_ptr<MemoryEnforcer::Kernel> kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
-  std::unique_ptr<Daemon> daemon_;
-  std::thread loop_;
-  int exit_status_ = -1;
+  InMemoryDaemon daemon_;
 };
 
 TEST_F(DaemonFail2banTree, TheTreesEnabledJailsAreTheDaemonsAndBan) {

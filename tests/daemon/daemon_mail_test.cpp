@@ -18,6 +18,8 @@
 
 #include "protocol/control_client.h"
 #include "tests/fixtures/gateway_scenario.h"
+#include "tests/daemon/in_memory_daemon.h"
+#include "tests/fixtures/eventually.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "tests/notify/smtp_sink.h"
 #include "userspace/daemon/daemon.h"
@@ -29,16 +31,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-template <class F> bool eventually(F condition, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 class DaemonMail : public TempDirTest {
 protected:
@@ -79,26 +71,15 @@ protected:
     EXPECT_TRUE(ok(d));
     return d ? std::move(*d) : nullptr;
   }
+  // Every daemon of these tests starts over an empty kernel.
   void start() {
-    daemon_ = start_daemon();
-    ASSERT_TRUE(daemon_);
-    loop_ = std::thread([this] { daemon_->run(); });
+    daemon_.kernel = std::make_shared<MemoryEnforcer::Kernel>();
+    ASSERT_TRUE(daemon_.start(config()));
   }
-  void stop() {
-    if (!daemon_)
-      return;
-    daemon_->request_stop();
-    loop_.join();
-    daemon_.reset();
-  }
+  void stop() { (void)daemon_.stop(); }
+  // Also reaches a daemon run by a child process on the same socket.
   control::Response call(const std::string &command, json args = json::object()) {
-    auto client = control::ControlClient::connect(dir->file("mcf2bd.sock"));
-    EXPECT_TRUE(ok(client));
-    if (!client)
-      return control::Response::failure(control::ErrorKind::unavailable, "no daemon");
-    auto r = client->call({command, std::move(args)});
-    EXPECT_TRUE(ok(r));
-    return r ? *r : control::Response::failure(control::ErrorKind::internal, "no answer");
+    return call_daemon(dir->file("mcf2bd.sock"), command, std::move(args));
   }
   void configure_mails() {
     for (auto [cmd, args] :
@@ -125,8 +106,7 @@ protected:
   }
 
   uint16_t port_ = 0;
-  std::unique_ptr<Daemon> daemon_;
-  std::thread loop_;
+  InMemoryDaemon daemon_;
 };
 
 TEST_F(DaemonMail, ALogBanInAJailWithSendMailIsMailedWithItsMatchedLines) {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tests/fixtures/daemon_process.h"
+#include "tests/fixtures/eventually.h"
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
 #include "tests/fixtures/requirements.h"
@@ -31,16 +32,10 @@ using nlohmann::json;
 
 namespace {
 
-// Polls `condition` until it holds or 90 s have passed (a bound, not a timing claim:
-// the store is retried with back-off).
+// Polls for up to 90 s: the store is retried with back-off (up to 60 s between tries).
 template <class F> bool eventually(F condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
+  return mcf2b::testing::eventually(condition, std::chrono::seconds(90),
+                                    std::chrono::milliseconds(50));
 }
 
 class StoreOutage : public ::testing::Test {
