@@ -29,28 +29,6 @@ namespace {
 constexpr const char *kTwice = kSpammer; // banned twice by fail2ban's increment
 constexpr const char *kV6 = "2001:db8:77::9";
 
-// fail2ban's bips rows: (jail, ip) -> (timeofban, bantime, bancount).
-struct Fail2banRow {
-  Seconds time = 0, bantime = 0;
-  int count = 0;
-};
-std::map<std::pair<std::string, std::string>, Fail2banRow> fail2ban_rows(const std::string &path) {
-  std::map<std::pair<std::string, std::string>, Fail2banRow> out;
-  sqlite3 *db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt *st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT jail, ip, timeofban, bantime, bancount FROM bips", -1,
-                               &st, nullptr),
-            SQLITE_OK);
-  while (st && sqlite3_step(st) == SQLITE_ROW)
-    out[{reinterpret_cast<const char *>(sqlite3_column_text(st, 0)),
-         reinterpret_cast<const char *>(sqlite3_column_text(st, 1))}] = {
-        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4)};
-  sqlite3_finalize(st);
-  sqlite3_close_v2(db);
-  return out;
-}
-
 class ImportFail2banE2E : public ::testing::Test {
 protected:
   void SetUp() override {
