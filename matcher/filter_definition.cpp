@@ -115,6 +115,15 @@ std::string FilterSpec::to_string() const {
   return out + "]";
 }
 
+void FilterSpec::add_jail_options(const std::map<std::string, std::string> &options) {
+  for (const auto &[option, value] : options) {
+    auto [it, added] = params.emplace(option, value);
+    if (!added)
+      it->second = option == "failregex" || option == "ignoreregex" ? it->second + "\n" + value
+                                                                    : value;
+  }
+}
+
 FilterSearchPath FilterSearchPath::defaults() {
   FilterSearchPath path;
   if (const char *env = std::getenv("MCF2B_FILTER_DIR"); env && *env)
@@ -168,6 +177,10 @@ Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchP
   std::map<std::string, std::string> combined;
   std::map<std::string, SourceLocation> origin;
   for (const char *opt : kOptions) {
+    // fail2ban's ConfigReader.getOptions: an option given as a parameter is not read from
+    // [Definition] at all (the parameter's value, taken as written, is the option's).
+    if (spec.params.count(opt))
+      continue;
     auto v = interp.get("Definition", opt);
     if (!v)
       return v.error();

@@ -17,6 +17,12 @@ struct FilterSpec {
   std::map<std::string, std::string> params; // keys lower-cased
   static Result<FilterSpec> parse(std::string_view text);
   [[nodiscard]] std::string to_string() const;
+
+  // Filter options set in a jail section (failregex, ignoreregex, prefregex, datepattern,
+  // maxlines), applied as fail2ban's JailReader does: the filter's own [Definition] value
+  // gives way to the jail's; a rule list (failregex, ignoreregex) is the rules of the
+  // line's parameter, if any, then the jail's; any other option is the jail's.
+  void add_jail_options(const std::map<std::string, std::string> &options);
 };
 
 // Where filters are looked up by name: ours first, then the installed fail2ban's.

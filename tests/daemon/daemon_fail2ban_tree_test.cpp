@@ -111,6 +111,20 @@ TEST_F(DaemonFail2banTree, TheTreesEnabledJailsAreTheDaemonsAndBan) {
   EXPECT_EQ(kernel_->bans("postfix").count(IpPrefix::parse("198.51.100.9").value()), 0u);
 }
 
+TEST_F(DaemonFail2banTree, AJailsOwnIgnoreregexReachesTheFilterTheDaemonRuns) {
+  // fail2ban adds a jail section's ignoreregex to the filter's rules: the daemon's log
+  // pipeline must apply it, not only the tree's reading.
+  std::ofstream(dir->file("fail2ban/jail.local"), std::ios::app)
+      << "ignoreregex = ^RCPT from unknown\\[192\\.0\\.2\\.66\\]\n";
+  start();
+  append_mail_log("192.0.2.66", 6);
+  append_mail_log("192.0.2.77", 5);
+  ASSERT_TRUE(eventually(
+      [&] { return kernel_->bans("postfix").count(IpPrefix::parse("192.0.2.77").value()) == 1; }));
+  // 192.0.2.66's six lines came first in the same log: read, and ignored.
+  EXPECT_EQ(kernel_->bans("postfix").count(IpPrefix::parse("192.0.2.66").value()), 0u);
+}
+
 TEST_F(DaemonFail2banTree, McfTwoBsOwnJailFolderWinsAndARestartKeepsIt) {
   // The tree says maxretry 5 for postfix; mcf2b's own jail folder says 2.
   std::ofstream(dir->file("jail.d/postfix.local")) << "[postfix]\nmaxretry = 2\n";

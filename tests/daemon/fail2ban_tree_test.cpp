@@ -50,8 +50,9 @@ for line in out.stdout.splitlines():
         continue
     j = jails[cmd[1]]
     what, args = cmd[2], cmd[3:]
-    if what == "addfailregex":
-        j["failregex"] += args[0] if cmd[0] == "multi-set" else [args[0]]
+    if what in ("addfailregex", "addignoreregex"):
+        j.setdefault(what[3:], [])
+        j[what[3:]] += args[0] if cmd[0] == "multi-set" else [args[0]]
     elif what == "addlogpath":
         j["logpaths"].append(args[0])
     elif what == "addjournalmatch":
@@ -65,7 +66,7 @@ for line in out.stdout.splitlines():
         j["actions"][-1]["params"][args[1]] = args[2]
     elif what in ("findtime", "bantime"):
         j[what] = int(MyTime.str2seconds(args[0]))
-    elif what in ("maxretry", "maxmatches", "usedns", "prefregex"):
+    elif what in ("maxretry", "maxmatches", "usedns", "prefregex", "datepattern"):
         j[what] = args[0]
 json.dump(jails, sys.stdout)
 )PY";
@@ -173,8 +174,17 @@ protected:
       } else {
         EXPECT_FALSE(jail->filter.prefregex.has_value());
       }
-      // The row's filter is what the daemon loads again: the same regexes.
-      auto again = matcher::load_filter(row.filter, options.filters);
+      std::vector<std::string> ignoreregex;
+      for (const auto &r : jail->filter.ignoreregex)
+        ignoreregex.push_back(r.text);
+      EXPECT_EQ(ignoreregex, ref.value("ignoreregex", std::vector<std::string>{}));
+      EXPECT_EQ(jail->filter.datepattern, ref.value("datepattern", std::string{}));
+      // The row's filter with the jail's filter options is what the daemon loads again:
+      // the same regexes.
+      auto filter_line = matcher::FilterSpec::parse(row.filter);
+      ASSERT_TRUE(ok(filter_line));
+      filter_line->add_jail_options(local.filter_options);
+      auto again = matcher::load_filter(*filter_line, options.filters);
       ASSERT_TRUE(ok(again)) << again.error().message();
       EXPECT_EQ(again->failregex.size(), failregex.size());
 
@@ -288,6 +298,41 @@ TEST_F(Fail2banTree, StockJailsReadAsFail2banItselfDumpsThem) {
   EXPECT_EQ(find(imported, "nginx-http-auth")->config.port, "http,https,8080"); // known/
   EXPECT_EQ(find(imported, "sshd")->config.filter, "sshd[logtype=journal, mode=normal]");
   EXPECT_EQ(find(imported, "postfix")->config.filter, "postfix[mode=more]");
+}
+
+TEST_F(Fail2banTree, FilterOptionsSetInAJailReachItsFilterAsFail2banReadsThem) {
+  // sshd: its own failregex list, the filter's kept through %(known/failregex)s, an
+  // ignoreregex and a datepattern. postfix: a rule list given both on the filter line and
+  // in the jail (fail2ban adds both), and a jail rule in place of the filter's.
+  write("logs/mail.log", "");
+  write("fail2ban/jail.local",
+        "[sshd]\nbackend = systemd\n"
+        "failregex = ^extra rule from <HOST>$\n"
+        "            %(known/failregex)s\n"
+        "ignoreregex = ^.*for user root.*$\n"
+        "datepattern = ^%%Y-%%m-%%d %%H:%%M:%%S\n"
+        "\n[postfix]\nenabled = true\nlogpath = " +
+            dir->file("logs/mail.log") +
+            "\n"
+            "filter = postfix[mode=more, ignoreregex=\"^line$\"]\n"
+            "ignoreregex = ^from the jail$\n"
+            "failregex = ^jail rule <HOST>$\n");
+  write("dump.py", kDumpToJson);
+  std::string dumped = run(std::string(kPython) + " " + dir->file("dump.py") + " " + tree);
+  json reference = json::parse(dumped, nullptr, false);
+  ASSERT_FALSE(reference.is_discarded()) << "fail2ban-client -d gave: " << dumped;
+
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  EXPECT_TRUE(imported.jails.errors.empty()) << messages(imported);
+  EXPECT_EQ(messages(imported).find("not applied"), std::string::npos) << messages(imported);
+  compare_with_fail2ban(reference, imported);
+  // Not vacuous: fail2ban itself read these.
+  EXPECT_EQ(reference["sshd"]["failregex"][0], "^extra rule from <HOST>$");
+  EXPECT_GT(reference["sshd"]["failregex"].size(), 10u);
+  EXPECT_EQ(reference["sshd"]["datepattern"], "^%Y-%m-%d %H:%M:%S");
+  EXPECT_EQ(reference["postfix"]["ignoreregex"],
+            json::parse(R"(["^line$", "^from the jail$"])"));
+  EXPECT_EQ(reference["postfix"]["failregex"], json::parse(R"(["^jail rule <HOST>$"])"));
 }
 
 TEST_F(Fail2banTree, EveryStockJailEnabledReadsAsFail2banDumpsIt) {

@@ -97,8 +97,9 @@ struct Reader {
   void warn(const std::string &key, const std::string &why) const {
     warnings.push_back(where(key) + ": [" + name + "] " + key + ": " + why);
   }
-  Result<std::string> text(const std::string &key, const std::string &fallback = "") const {
-    auto v = tree.get(name, key);
+  Result<std::string> text(const std::string &key, const std::string &fallback = "",
+                           const std::map<std::string, std::string> &filter_known = {}) const {
+    auto v = tree.get(name, key, filter_known);
     if (!v)
       return Error::msg(v.error().message() + " (in [" + shown() + "] " + key + ")");
     return v->has_value() ? trim(**v) : fallback;
@@ -204,6 +205,14 @@ Status read_logpaths(const Reader &r, JailConfig &row, JailLocalOptions &local) 
   return {};
 }
 
+// A filter's rule list as one option value, a rule a line.
+std::string joined(const std::vector<matcher::FilterDefinition::Regex> &rules) {
+  std::string out;
+  for (const auto &rule : rules)
+    out += (out.empty() ? "" : "\n") + rule.text;
+  return out;
+}
+
 Status read_filter(const Reader &r, const Fail2banJailOptions &options, Fail2banJail &jail) {
   auto text = r.text("filter");
   if (!text)
@@ -219,6 +228,30 @@ Status read_filter(const Reader &r, const Fail2banJailOptions &options, Fail2ban
   if (jail.local.backend == JailLocalOptions::Backend::systemd && !spec->params.count("logtype"))
     spec->params["logtype"] = "journal";
   auto def = matcher::load_filter(*spec, options.filters);
+  if (!def)
+    return Error::msg(r.where("filter") + ": [" + r.name + "] filter " + spec->name + ": " +
+                      def.error().message());
+  // Filter options set in the jail section, where %(known/failregex)s and the like are
+  // the filter's own (the daemon applies them the same way when it loads the jail's
+  // filter; they are checked here so that a bad one is said with its file and line).
+  const std::map<std::string, std::string> filter_known = {
+      {"failregex", joined(def->failregex)},
+      {"ignoreregex", joined(def->ignoreregex)},
+      {"prefregex", def->prefregex ? def->prefregex->text : ""},
+      {"datepattern", def->datepattern},
+      {"maxlines", std::to_string(def->maxlines)}};
+  for (const char *key : {"failregex", "ignoreregex", "prefregex", "datepattern", "maxlines"}) {
+    auto v = r.text(key, "", filter_known);
+    if (!v)
+      return v.error();
+    if (!v->empty())
+      jail.local.filter_options[key] = *v;
+  }
+  if (!jail.local.filter_options.empty()) {
+    matcher::FilterSpec with_jail_options = *spec;
+    with_jail_options.add_jail_options(jail.local.filter_options);
+    def = matcher::load_filter(with_jail_options, options.filters);
+  }
   if (!def)
     return Error::msg(r.where("filter") + ": [" + r.name + "] filter " + spec->name + ": " +
                       def.error().message());
@@ -405,14 +438,12 @@ Status read_actions(const Reader &r, const std::string &dir, Fail2banJail &jail)
 
 // Keys the jail sets that mcf2b does not apply, and keys nothing uses.
 void warn_unused(const Reader &r) {
-  static const std::set<std::string> kNotApplied = {"failregex",   "ignoreregex", "prefregex",
-                                                    "datepattern", "maxlines",    "ignorecommand",
-                                                    "ignorecache", "logtimezone"};
+  static const std::set<std::string> kNotApplied = {"ignorecommand", "ignorecache",
+                                                    "logtimezone"};
   for (const auto &key : kNotApplied) {
     auto v = r.text(key);
     if (v && !v->empty())
-      r.warn(key, "set for the jail, not applied by mcf2b (a filter's own " + key +
-                      " is; put it in filter.d/NAME.local)");
+      r.warn(key, "set for the jail, not applied by mcf2b");
   }
   if (auto enc = r.text("logencoding"); enc && !enc->empty() && lower(*enc) != "auto" &&
                                         lower(*enc) != "utf-8" && lower(*enc) != "utf8")

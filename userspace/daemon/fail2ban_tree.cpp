@@ -228,10 +228,23 @@ std::optional<IniValue> Fail2banTree::raw(const std::string &section,
   return std::nullopt;
 }
 
-Result<std::optional<std::string>> Fail2banTree::get(const std::string &section,
-                                                     const std::string &key) const {
+Result<std::optional<std::string>>
+Fail2banTree::get(const std::string &section, const std::string &key,
+                  const std::map<std::string, std::string> &filter_known) const {
   matcher::IniInterpolator interpolator(
-      [this](const std::string &s, const std::string &k) { return raw(s, k); });
+      [&](const std::string &s, const std::string &k) -> std::optional<IniValue> {
+        auto v = raw(s, k);
+        if (v || !k.starts_with("known/"))
+          return v;
+        auto f = filter_known.find(k.substr(6));
+        if (f == filter_known.end())
+          return std::nullopt;
+        // Taken as written: a % in a regex is not the start of an interpolation.
+        std::string text;
+        for (char c : f->second)
+          text += c == '%' ? std::string("%%") : std::string(1, c);
+        return IniValue{std::move(text), {dir_ + "/filter.d", 0}};
+      });
   return interpolator.get(section, key);
 }
 

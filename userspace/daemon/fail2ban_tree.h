@@ -52,8 +52,12 @@ public:
                                                      const std::string &key) const;
   // The value interpolated (%(name)s, %(section/name)s, %(known/name)s, %(__name__)s);
   // nullopt when the key is not set. Errors name the file and line, never the text.
-  [[nodiscard]] Result<std::optional<std::string>> get(const std::string &section,
-                                                       const std::string &key) const;
+  // `filter_known`: a jail's filter options (failregex, ...), reachable as
+  // %(known/failregex)s where the tree itself has no earlier value (fail2ban merges the
+  // filter's options into the jail section as known/...).
+  [[nodiscard]] Result<std::optional<std::string>>
+  get(const std::string &section, const std::string &key,
+      const std::map<std::string, std::string> &filter_known = {}) const;
   // Whether some value of the tree refers to %(key)s (or %(known/key)s): a key a jail
   // sets for the others to use, not an unknown one.
   [[nodiscard]] bool referenced(const std::string &key) const { return referenced_.count(key); }

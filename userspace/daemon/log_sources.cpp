@@ -42,12 +42,41 @@ std::vector<std::string> expand(const std::string &pattern) {
 
 // The filter a journal jail reads with: fail2ban's FilterReader.applyAutoOptions gives
 // it logtype = journal (the stock filters' short prefix line) unless the jail set one.
-std::string journal_filter_spec(const std::string &spec) {
-  auto parsed = matcher::FilterSpec::parse(spec);
-  if (!parsed || parsed->params.count("logtype"))
-    return spec;
-  parsed->params["logtype"] = "journal";
-  return parsed->to_string();
+// The filter a jail reads, and the key it is loaded and shared under. The jail's filter
+// line; for a journal jail, fail2ban's logtype=journal (FilterReader.applyAutoOptions);
+// and the filter options fail2ban takes from the jail section (FilterSpec::
+// add_jail_options). Such a filter is the jail's own: its key names the jail.
+struct JailFilter {
+  std::string key;
+  std::optional<matcher::FilterSpec> own; // set when the jail's options change the filter
+};
+JailFilter jail_filter(const std::string &line, const std::string &jail,
+                       const JailLocalOptions &local, bool journal) {
+  auto parsed = matcher::FilterSpec::parse(line);
+  if (!parsed)
+    return {line, std::nullopt}; // loading it says what is wrong
+  std::string key = line;
+  if (journal && !parsed->params.count("logtype")) {
+    parsed->params["logtype"] = "journal";
+    key = parsed->to_string();
+  }
+  if (local.filter_options.empty())
+    return {key, std::nullopt};
+  std::string taken;
+  for (const auto &[option, value] : local.filter_options)
+    taken += (taken.empty() ? "" : ", ") + option;
+  parsed->add_jail_options(local.filter_options);
+  return {key + " with [" + jail + "]'s " + taken, std::move(*parsed)};
+}
+
+Result<matcher::FilterDefinition> load_jail_filter(const JailFilter &filter,
+                                                   const matcher::FilterSearchPath &search) {
+  if (!filter.own)
+    return matcher::load_filter(filter.key, search);
+  auto def = matcher::load_filter(*filter.own, search);
+  if (def)
+    def->name = filter.key;
+  return def;
 }
 
 bool exists(const std::string &path) {
@@ -191,12 +220,13 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       errors.push_back(family.error().context("jail " + j.name));
       continue;
     }
-    auto [def, first_load] = loaded.try_emplace(j.filter, Error::msg(""));
+    const JailFilter filter = jail_filter(j.filter, j.name, local, false);
+    auto [def, first_load] = loaded.try_emplace(filter.key, Error::msg(""));
     if (first_load)
-      def->second = matcher::load_filter(j.filter, search);
+      def->second = load_jail_filter(filter, search);
     if (!def->second) {
       const std::string where = patterns.empty() ? std::string("jail ") + j.name : patterns.front();
-      Error why = def->second.error().context("filter " + j.filter + " for " + where);
+      Error why = def->second.error().context("filter " + filter.key + " for " + where);
       errors.push_back(why);
       out.broken_.emplace(j.name, why.message());
       continue;
@@ -232,10 +262,11 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
         out.broken_.emplace(j.name, why.message());
         continue;
       }
-      const std::string spec = journal_filter_spec(j.filter);
+      const JailFilter journal_filter = jail_filter(j.filter, j.name, local, true);
+      const std::string &spec = journal_filter.key;
       auto [journal_def, first_journal_load] = loaded.try_emplace(spec, Error::msg(""));
       if (first_journal_load)
-        journal_def->second = matcher::load_filter(spec, search);
+        journal_def->second = load_jail_filter(journal_filter, search);
       if (!journal_def->second) {
         Error why = journal_def->second.error().context("filter " + spec + " for jail " + j.name);
         errors.push_back(why);
@@ -252,13 +283,13 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
     std::string globs;
     for (const auto &pattern : patterns) {
       if (!is_glob(pattern)) {
-        plan[pattern].add(j.filter, *family, j.name);
+        plan[pattern].add(filter.key, *family, j.name);
         reads_something = true;
         continue;
       }
-      discovery->globs[pattern].add(j.filter, *family, j.name);
+      discovery->globs[pattern].add(filter.key, *family, j.name);
       for (const auto &file : expand(pattern)) {
-        plan[file].add(j.filter, *family, j.name);
+        plan[file].add(filter.key, *family, j.name);
         reads_something = true;
       }
       globs += (globs.empty() ? "" : ", ") + pattern;

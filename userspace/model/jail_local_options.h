@@ -29,6 +29,11 @@ struct JailLocalOptions {
   // systemd[journalpath=..., journalfiles=..., journalflags=...] parameters.
   std::map<std::string, std::string> journal_options;
 
+  // Filter options fail2ban takes from the jail section (failregex, ignoreregex,
+  // prefregex, datepattern, maxlines), given to the jail's filter as parameters where its
+  // filter line does not set the same one.
+  std::map<std::string, std::string> filter_options;
+
   // fail2ban's action lines, each "name[param=value, ...]" with every %(...)s resolved.
   std::vector<std::string> actions;
 
