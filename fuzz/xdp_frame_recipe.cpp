@@ -98,14 +98,19 @@ std::vector<uint8_t> recipe_frame(RecipeBytes &in, const RecipePools &pools) {
   uint8_t choice = in.next();
   uint8_t protocol = protocol_of(choice, v6, in.next());
   uint8_t port_choice = in.next();
-  uint16_t port = port_choice < pools.ports.size()
-                      ? pools.ports[port_choice]
+  // Even: a port from the pool (the jails' and a few others); odd: any port.
+  uint16_t port = (port_choice & 1) == 0 && !pools.ports.empty()
+                      ? pools.ports[(port_choice >> 1) % pools.ports.size()]
                       : static_cast<uint16_t>(port_choice << 8 | in.next());
 
   std::vector<uint8_t> p = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
-  static constexpr uint16_t kTagTypes[] = {0x8100, 0x88a8, 0x9100, 0x8100};
-  for (unsigned i = 0; i < vlan_tags + (vlan_tags == 3 ? in.next() % 2 : 0); ++i) {
-    put16(p, kTagTypes[in.next() % 4]);
+  // Mostly the tags the program walks; now and then a third one or an unknown tag type,
+  // which leave the frame not IP.
+  unsigned tags = vlan_tags == 3 ? 2 + (in.next() & 1) : vlan_tags;
+  static constexpr uint16_t kTagTypes[] = {0x8100, 0x88a8, 0x8100, 0x88a8,
+                                           0x8100, 0x88a8, 0x8100, 0x9100};
+  for (unsigned i = 0; i < tags; ++i) {
+    put16(p, kTagTypes[in.next() % 8]);
     put16(p, 100 + i);
   }
   put16(p, v6 ? 0x86dd : 0x0800);

@@ -60,7 +60,8 @@ Result<BanFilterOracle> BanFilterOracle::open(const std::string &pin_root, BanSe
 Result<std::string> BanFilterOracle::disagreement(std::span<const uint8_t> frame) {
   if (frame.size() < kMinFrame || frame.size() > kMaxFrame)
     return Error::msg("frame of " + std::to_string(frame.size()) + " bytes is out of range");
-  ReferenceVerdict expected = reference_verdict(model_, frame, unix_now());
+  last_reference_ = reference_verdict(model_, frame, unix_now());
+  const ReferenceVerdict &expected = last_reference_;
   auto run = bpf_test_run(enforcer_.program_fd(), frame);
   if (!run)
     return run.error();

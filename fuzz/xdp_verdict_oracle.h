@@ -31,12 +31,15 @@ public:
   Result<std::string> disagreement(std::span<const uint8_t> frame);
 
   [[nodiscard]] const BanSetModel &model() const { return model_; }
+  // The reference's verdict on the last frame compared.
+  [[nodiscard]] const ReferenceVerdict &last_reference() const { return last_reference_; }
 
 private:
   BanFilterOracle(XdpEnforcer enforcer, BanSetModel model, EnforcerCounters counters);
   XdpEnforcer enforcer_;
   BanSetModel model_;
   EnforcerCounters last_counters_;
+  ReferenceVerdict last_reference_;
 };
 
 // The frame as hex, 16 bytes a line, for reports.

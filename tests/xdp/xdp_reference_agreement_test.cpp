@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <random>
 
@@ -63,12 +64,28 @@ protected:
     if (report) {
       EXPECT_EQ(*report, "") << what;
     }
+    const auto &seen = oracle_->last_reference();
+    ++kinds_[seen.action == 1 ? "drop" : "pass"];
+    ++kinds_[to_string(seen.parsed.frame_class)];
+    if (seen.parsed.frame_class == FrameClass::flow)
+      ++kinds_[seen.parsed.flow.source.is_v4() ? "IPv4 source" : "IPv6 source"];
+    if (seen.parsed.frame_class == FrameClass::flow &&
+        seen.parsed.flow.port_state == PortState::fragment)
+      ++kinds_["fragment"];
     return true;
+  }
+
+  // The pseudo-random frames reach every outcome, so their agreement means something.
+  void expect_every_kind_at_least(int times) {
+    for (const char *kind :
+         {"drop", "pass", "flow", "malformed", "not IP", "IPv4 source", "IPv6 source", "fragment"})
+      EXPECT_GE(kinds_[kind], times) << kind;
   }
 
   std::optional<BpffsPinDir> pins_;
   std::optional<BanFilterOracle> oracle_;
   RecipePools pools_;
+  std::map<std::string, int> kinds_;
 };
 
 TEST_F(XdpReferenceAgreement, SeedCorpusAndKeptRegressions) {
@@ -94,6 +111,7 @@ TEST_F(XdpReferenceAgreement, PseudoRandomRecipes) {
     ran += agrees(input, "recipe " + std::to_string(i));
   }
   EXPECT_GE(ran, 300);
+  expect_every_kind_at_least(10);
 }
 
 TEST_F(XdpReferenceAgreement, PseudoRandomChangesToSeedFrames) {
@@ -121,6 +139,7 @@ TEST_F(XdpReferenceAgreement, PseudoRandomChangesToSeedFrames) {
     ran += agrees(input, "changed seed " + std::to_string(i));
   }
   EXPECT_GE(ran, 250);
+  expect_every_kind_at_least(10);
 }
 
 } // namespace
