@@ -21,6 +21,7 @@
 #ifndef IPPROTO_SCTP
 #define IPPROTO_SCTP 132
 #endif
+/* IPv6 extension headers walked before the transport header. */
 #define MCF2B_IPV6_EXT_MAX 6
 
 enum parse_result {
@@ -91,6 +92,13 @@ static __always_inline int parse_ipv4(void *l3, void *end, struct flow *f)
 	return parse_ports(l4, end, ip->protocol, (frag & 0x2000) != 0, f);
 }
 
+/* The extension headers the walk below steps over. */
+static __always_inline int ipv6_extension_header(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS ||
+	       next == IPPROTO_AH || next == IPPROTO_FRAGMENT;
+}
+
 static __always_inline int parse_ipv6(void *l3, void *end, struct flow *f)
 {
 	struct ipv6hdr *ip6 = l3;
@@ -153,6 +161,10 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct flow *f)
 			return parse_ports(p, end, next, fragment, f);
 		}
 	}
+	/* The walk took MCF2B_IPV6_EXT_MAX extension headers; a chain that ends right after
+	 * them shows its port like any shorter one. */
+	if (!ipv6_extension_header(next))
+		return parse_ports(p, end, next, fragment, f);
 	/* More extension headers than we walk: no port in sight, so any jail applies. */
 	f->port_state = FLOW_FRAGMENT;
 	return PARSE_OK;

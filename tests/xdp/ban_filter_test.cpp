@@ -139,6 +139,26 @@ TEST_F(BanFilter, Ipv6ExtensionHeaders) {
   EXPECT_FALSE(dropped(deep));
 }
 
+// Six extension headers, the most the walk takes, then the transport header: the port is
+// in sight and decides. The walk used to stop one header short and let every jail apply
+// (found by fuzz/xdp_parser; kept in fuzz/regressions/xdp_parser).
+TEST_F(BanFilter, Ipv6PortRightAfterTheLongestWalkedChain) {
+  ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("2001:db8::42"), 0)));
+  auto p = pkt("2001:db8::42", 22);
+  p.ipv6_ext = {0, 60, 43, 60, 51, 60};
+  EXPECT_FALSE(dropped(p));
+  p.dport = 25;
+  EXPECT_TRUE(dropped(p));
+  // Five and a first fragment's header: six as well.
+  auto first = pkt("2001:db8::42", 22);
+  first.ipv6_ext = {0, 60, 60, 60, 60};
+  first.fragment = true;
+  first.more_fragments = true;
+  EXPECT_FALSE(dropped(first));
+  first.dport = 587;
+  EXPECT_TRUE(dropped(first));
+}
+
 TEST_F(BanFilter, FragmentsOfABannedSourceDropInAnyJail) {
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("192.0.2.50"), 0)));
   ASSERT_TRUE(ok(enforcer_->ban("mc-exim-1d", P("2001:db8::50"), 0)));
