@@ -158,6 +158,17 @@ Result<FilterDefinition> load_filter(std::string_view spec_text, const FilterSea
   return load_filter(*spec, search);
 }
 
+bool takes_journal_logtype(const FilterSpec &spec, const FilterSearchPath &search) {
+  if (spec.params.count("logtype"))
+    return false;
+  auto path = search.locate(spec);
+  MergedConfig config;
+  if (!path || !config.add_file_with_includes(*path, 0))
+    return true; // loading the filter says what is wrong with it
+  const auto *definition = config.section("Definition");
+  return !definition || !definition->count("logtype");
+}
+
 Result<FilterDefinition> load_filter(const FilterSpec &spec, const FilterSearchPath &search) {
   auto path = search.locate(spec);
   if (!path)

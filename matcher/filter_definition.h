@@ -35,6 +35,11 @@ struct FilterSearchPath {
   [[nodiscard]] Result<std::string> locate(const FilterSpec &spec) const;
 };
 
+// fail2ban's FilterReader.applyAutoOptions for a jail reading the journal: the filter
+// gets logtype=journal unless its line sets logtype or its [Definition] section does
+// (itself, not through [DEFAULT], where common.conf's logtype = file is).
+[[nodiscard]] bool takes_journal_logtype(const FilterSpec &spec, const FilterSearchPath &search);
+
 // A filter with every include, %(interpolation)s and <tag> resolved: what the matcher
 // compiles. The fail2ban host tags (<HOST>, <F-USER>...) are still in the regexes.
 struct FilterDefinition {

@@ -335,6 +335,27 @@ TEST_F(Fail2banTree, FilterOptionsSetInAJailReachItsFilterAsFail2banReadsThem) {
   EXPECT_EQ(reference["postfix"]["failregex"], json::parse(R"(["^jail rule <HOST>$"])"));
 }
 
+TEST_F(Fail2banTree, AJournalJailsFilterKeepsALogtypeItsDefinitionSets) {
+  // fail2ban's applyAutoOptions gives logtype=journal only to a filter that sets none in
+  // its own [Definition] (common.conf's [DEFAULT] logtype = file does not count).
+  write("fail2ban/filter.d/own-logtype.conf",
+        "[INCLUDES]\nbefore = common.conf\n[Definition]\nlogtype = short\n"
+        "failregex = ^probe from <HOST>$\n");
+  write("fail2ban/filter.d/default-logtype.conf",
+        "[INCLUDES]\nbefore = common.conf\n[Definition]\nfailregex = ^probe from <HOST>$\n");
+  write("fail2ban/jail.local",
+        "[own]\nenabled = true\nbackend = systemd\nfilter = own-logtype\n"
+        "journalmatch = _SYSTEMD_UNIT=probe.service\n"
+        "[inherited]\nenabled = true\nbackend = systemd\nfilter = default-logtype\n"
+        "journalmatch = _SYSTEMD_UNIT=probe.service\n");
+  Fail2banImport imported = import_fail2ban_tree(tree, {}, options);
+  EXPECT_TRUE(imported.jails.errors.empty()) << messages(imported);
+  ASSERT_NE(find(imported, "own"), nullptr) << messages(imported);
+  ASSERT_NE(find(imported, "inherited"), nullptr) << messages(imported);
+  EXPECT_EQ(find(imported, "own")->config.filter, "own-logtype");
+  EXPECT_EQ(find(imported, "inherited")->config.filter, "default-logtype[logtype=journal]");
+}
+
 TEST_F(Fail2banTree, EveryStockJailEnabledReadsAsFail2banDumpsIt) {
   // fail2ban's whole jail.conf at once: every filter, log path variable and action of
   // the package, whether or not its logs exist here.

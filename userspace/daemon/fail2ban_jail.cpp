@@ -225,7 +225,8 @@ Status read_filter(const Reader &r, const Fail2banJailOptions &options, Fail2ban
   if (spec->name.size() > 255)
     return r.fail("filter", "a filter name longer than 255 characters");
   // fail2ban's FilterReader.applyAutoOptions: a journal jail's filter reads journal lines.
-  if (jail.local.backend == JailLocalOptions::Backend::systemd && !spec->params.count("logtype"))
+  if (jail.local.backend == JailLocalOptions::Backend::systemd &&
+      matcher::takes_journal_logtype(*spec, options.filters))
     spec->params["logtype"] = "journal";
   auto def = matcher::load_filter(*spec, options.filters);
   if (!def)

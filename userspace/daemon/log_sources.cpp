@@ -51,12 +51,13 @@ struct JailFilter {
   std::optional<matcher::FilterSpec> own; // set when the jail's options change the filter
 };
 JailFilter jail_filter(const std::string &line, const std::string &jail,
-                       const JailLocalOptions &local, bool journal) {
+                       const JailLocalOptions &local, bool journal,
+                       const matcher::FilterSearchPath &search) {
   auto parsed = matcher::FilterSpec::parse(line);
   if (!parsed)
     return {line, std::nullopt}; // loading it says what is wrong
   std::string key = line;
-  if (journal && !parsed->params.count("logtype")) {
+  if (journal && matcher::takes_journal_logtype(*parsed, search)) {
     parsed->params["logtype"] = "journal";
     key = parsed->to_string();
   }
@@ -220,7 +221,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       errors.push_back(family.error().context("jail " + j.name));
       continue;
     }
-    const JailFilter filter = jail_filter(j.filter, j.name, local, false);
+    const JailFilter filter = jail_filter(j.filter, j.name, local, false, search);
     auto [def, first_load] = loaded.try_emplace(filter.key, Error::msg(""));
     if (first_load)
       def->second = load_jail_filter(filter, search);
@@ -262,7 +263,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
         out.broken_.emplace(j.name, why.message());
         continue;
       }
-      const JailFilter journal_filter = jail_filter(j.filter, j.name, local, true);
+      const JailFilter journal_filter = jail_filter(j.filter, j.name, local, true, search);
       const std::string &spec = journal_filter.key;
       auto [journal_def, first_journal_load] = loaded.try_emplace(spec, Error::msg(""));
       if (first_journal_load)
