@@ -90,7 +90,9 @@ public:
           sqlite3 *db = nullptr;
           std::string why;
           if (kind_ == Kind::disk_full) {
-            why = fill(filler);
+            why = checkpoint(state_file);
+            if (why.empty())
+              why = fill(filler);
           } else if (sqlite3_open_v2(state_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) !=
                          SQLITE_OK ||
                      sqlite3_busy_timeout(db, 60000) != SQLITE_OK ||
@@ -119,6 +121,20 @@ public:
   [[nodiscard]] Kind kind() const { return kind_; }
 
 private:
+  // Another process checkpoints the WAL to nothing (as sqlite3's shell or a backup may
+  // do), so the daemon's next write must grow it: on a full disk, it cannot. Without
+  // this, a WAL that reuses its space never notices the disk is full.
+  static std::string checkpoint(const std::string &state_file) {
+    sqlite3 *db = nullptr;
+    std::string why;
+    if (sqlite3_open_v2(state_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 60000) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) != SQLITE_OK)
+      why = "checkpoint the store: " + std::string(sqlite3_errmsg(db));
+    sqlite3_close_v2(db);
+    return why;
+  }
+
   // Fills the file system to the last byte.
   static std::string fill(const std::string &filler) {
     int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -269,10 +285,15 @@ protected:
 
   void start_outage() {
     auto kind = between(0, 1) ? StoreOutage::Kind::disk_full : StoreOutage::Kind::locked;
+    // Mostly a few seconds; one lock in four outlasts SQLite's busy waits (5 attempts of
+    // 5 s), so the store really refuses the daemon's writes.
+    int length_ms = kind == StoreOutage::Kind::locked && between(0, 3) == 0 ? between(26000, 30000)
+                                                                            : between(2000, 8000);
     outage = std::make_unique<StoreOutage>(kind, state_file(), store_dir->file("filler"),
-                                           std::chrono::milliseconds(between(2000, 8000)));
+                                           std::chrono::milliseconds(length_ms));
     ASSERT_EQ(outage->error(), "");
-    note(kind == StoreOutage::Kind::disk_full ? "store disk full" : "store locked");
+    note(std::string(kind == StoreOutage::Kind::disk_full ? "store disk full" : "store locked") +
+         " for " + std::to_string(length_ms) + " ms");
   }
   // Waits for the outage to end on its own.
   void end_outage() {
