@@ -5,10 +5,14 @@
 // still said banned, the start-up reconcile put the ban back into the maps, and once the
 // store took the unban the maps kept the ban for good (adopted as "banned in the kernel
 // but missing from the store" at the next start): an unban undone.
+// Also found by it: log sources built again (SIGHUP, a jail change) resumed from the
+// store's position, which lags while the store refuses writes, and counted the lines
+// since then twice: an address unbanned meanwhile was banned again.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -31,6 +35,7 @@ using namespace mcf2b::testing;
 namespace {
 
 constexpr const char *kUnbanned = "100.64.8.1";
+constexpr const char *kLater = "100.64.8.2";
 
 template <class F> bool eventually(F condition) {
   // A bound, not a timing claim.
@@ -82,13 +87,21 @@ protected:
     ::close(fd);
   }
 
-  static bool banned(const DaemonProcess &d) {
+  static bool banned(const DaemonProcess &d, const std::string &ip = kUnbanned) {
     auto r = d.call("status", {{"jail", "mc-exim-1d"}});
     if (r && r->ok)
       for (const auto &b : r->result["jails"][0]["banned"])
-        if (b == kUnbanned)
+        if (b == ip)
           return true;
     return false;
+  }
+
+  // mc-exim-1d's maxretry of failures, in one write.
+  static void fail(const DaemonProcess &d, const std::string &ip) {
+    std::string lines;
+    for (int n = 0; n < 5; ++n)
+      lines += exim_reject_line(ip, n);
+    ASSERT_TRUE(ok(DaemonProcess::append(d.log_file("exim.log"), lines)));
   }
 
   std::optional<GatewayTestbed> bed;
@@ -144,6 +157,37 @@ TEST_F(UnstoredUnbanRestart, AStartOnAFullDiskDoesNotUndoAnUnbanThatWaitsForTheS
   auto rows = (*store)->list_bans({.active_only = true, .jail = "mc-exim-1d", .host = {}});
   ASSERT_TRUE(ok(rows));
   EXPECT_TRUE(rows->empty());
+}
+
+TEST_F(UnstoredUnbanRestart, SourcesBuiltAgainWhileTheStoreRefusesReadNoLineTwice) {
+  DaemonOptions o = bed->daemon_options();
+  o.jail_file = mailcleaner_jail_file({"mc-exim"});
+  o.state_url = "sqlite:" + state_file();
+  auto d = DaemonProcess::start(o);
+  ASSERT_TRUE(ok(d));
+  fill();
+  // Read and banned while the store refuses the position, then lifted by hand.
+  fail(*d, kUnbanned);
+  ASSERT_TRUE(eventually([&] { return banned(*d); })) << d->output();
+  auto unban = d->call("unban", {{"jail", "mc-exim"}, {"ip", kUnbanned}});
+  ASSERT_TRUE(ok(unban));
+  ASSERT_TRUE(unban->ok) << unban->error.message;
+  auto followed = [&] {
+    std::string out = d->output();
+    size_t n = 0;
+    for (size_t at = out.find("following "); at != std::string::npos;
+         at = out.find("following ", at + 1))
+      ++n;
+    return n;
+  };
+  size_t before = followed();
+  ASSERT_TRUE(ok(d->signal(SIGHUP)));
+  ASSERT_TRUE(eventually([&] { return followed() > before; })) << d->output();
+  // A later ban from the same file: whatever the new source reads again comes first.
+  fail(*d, kLater);
+  ASSERT_TRUE(eventually([&] { return banned(*d, kLater); })) << d->output();
+  EXPECT_FALSE(banned(*d)) << "lines read before SIGHUP were read again: " << d->output();
+  std::filesystem::remove(tmp->file("filler"));
 }
 
 } // namespace

@@ -204,6 +204,7 @@ struct Daemon::Impl : DecisionSink {
     options.jail_use_dns = jail_use_dns;
     options.jail_local_options = jail_local_options;
     options.slice_bytes = config.catchup_slice_bytes;
+    options.positions = sources.file_positions();
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
