@@ -204,6 +204,7 @@ struct Daemon::Impl : DecisionSink {
     options.jail_use_dns = jail_use_dns;
     options.jail_local_options = jail_local_options;
     options.slice_bytes = config.catchup_slice_bytes;
+    options.positions = sources.file_positions();
     auto built = LogSources::build(*controller, *store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
@@ -434,14 +435,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return store.error().context("open the state store");
   d->store = std::move(*store);
   log_info("state store: " + std::string(d->store->backend()) + ", node " + d->store->node());
-  // Changes a previous daemon enforced but could not store go in before the store is
-  // read; they wait beside the control socket (the run folder, off the store's disk).
+  // Changes a previous daemon enforced but could not store go in before the store is read
+  // (read without them, it would undo them); they wait beside the control socket.
   d->writer.emplace(*d->store,
                     StoreWriter::Options{.spill_path = std::filesystem::path(cfg.socket_path)
                                                            .replace_filename("unstored-changes")
                                                            .string()});
-  if (auto st = d->writer->recover(); !st)
-    log_error(st.error().message());
+  if (auto st = recover_before_reading(*d->writer, [&] { return d->clock.now(); }); !st)
+    return st.error();
 
   d->mails = std::make_unique<BanMails>(
       mail_options(cfg, d->store->node()),

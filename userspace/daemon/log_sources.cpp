@@ -359,13 +359,17 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       std::optional<matcher::FilePosition> resume;
       if (pos)
         resume = matcher::FilePosition{0, pos->inode, pos->offset, pos->first_line_hash};
+      // Saved as the store has it, so the first batch writes a newer position back.
+      source.saved = resume.value_or(matcher::FilePosition{});
+      if (auto known = options.positions.find(path);
+          known != options.positions.end() && known->second.inode != 0)
+        resume = known->second;
       auto follower = matcher::LogFollower::create(path, resume);
       if (!follower) {
         errors.push_back(follower.error().context("follow " + path));
         broken(readers, errors.back());
         continue;
       }
-      source.saved = resume.value_or(matcher::FilePosition{});
       source.file.emplace(std::move(*follower));
     }
     out.sources_.push_back(std::make_unique<Source>(std::move(source)));
@@ -433,6 +437,14 @@ std::vector<size_t> LogSources::pick_up_new_files() {
           broken_.erase(b);
   }
   return added;
+}
+
+std::map<std::string, matcher::FilePosition> LogSources::file_positions() const {
+  std::map<std::string, matcher::FilePosition> out;
+  for (const auto &s : sources_)
+    if (s->file)
+      out[s->path] = s->file->position();
+  return out;
 }
 
 size_t LogSources::size() const {

@@ -38,6 +38,10 @@ struct LogSourceOptions {
   matcher::NameLookup lookup; // empty: the system resolver
   // process() reads at most about this many bytes per call: a backlog is read in slices.
   uint64_t slice_bytes = matcher::LogFollower::kNoBudget;
+  // Where the sources being replaced (SIGHUP, a jail change) had read to, by path: it
+  // wins over the store's, which lags while the store refuses writes; resuming from the
+  // store then would count those lines' failures twice.
+  std::map<std::string, matcher::FilePosition> positions;
 };
 
 // The logs the enabled jails read: one source per log file, whatever number of jails
@@ -64,6 +68,8 @@ public:
   LogSources &operator=(LogSources &&) noexcept;
 
   [[nodiscard]] size_t size() const;
+  // Each followed file's position, by path (for LogSourceOptions::positions).
+  [[nodiscard]] std::map<std::string, matcher::FilePosition> file_positions() const;
   // The fd to poll for source i (readable when its file may have grown or rotated, or
   // the journal has new entries).
   [[nodiscard]] int fd(size_t i) const;

@@ -2,6 +2,7 @@
 #include "userspace/daemon/store_writer.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,6 +149,31 @@ void StoreWriter::spill() {
   }
   if (::fsync(fd.get()) == 0)
     ::rename(tmp.c_str(), options_.spill_path.c_str());
+}
+
+Status recover_before_reading(StoreWriter &writer, const std::function<Seconds()> &now) {
+  auto recovered = writer.recover();
+  if (recovered)
+    return {};
+  log_error(recovered.error().message());
+  if (!writer.counters().failing)
+    return {}; // an unreadable spill, kept aside: nothing waits
+  log_info("the store is read once it has taken the changes the last daemon could not store");
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  while (writer.counters().failing) {
+    timespec second{1, 0};
+    int sig = ::sigtimedwait(&stop, nullptr, &second);
+    if (sig == SIGTERM || sig == SIGINT)
+      return Error::msg("stopped on signal " + std::to_string(sig) +
+                        " while the store refused the changes the last daemon could not store"
+                        " (kept for the next start)");
+    writer.retry(now());
+  }
+  log_info("stored the changes the last daemon could not store");
+  return {};
 }
 
 StoreWriter::Counters StoreWriter::counters() const {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,12 @@ private:
   uint64_t failures_ = 0, dropped_ = 0;
   Seconds next_retry_ = 0, backoff_ = 0;
 };
+
+// StoreWriter::recover(), and when the store refuses what the last daemon left, its
+// retries (with the writer's back-off) until the store takes it, or until SIGTERM or
+// SIGINT, which the caller has blocked. Read without those changes, the store would undo
+// them: an unban or a whitelist entry waiting there would be enforced back from the
+// older row, and stay so once the store takes it. The pinned program enforces meanwhile.
+Status recover_before_reading(StoreWriter &writer, const std::function<Seconds()> &now);
 
 } // namespace mcf2b
