@@ -377,18 +377,31 @@ Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Si
     refused_.reset();
     // Rotated more than once since we last looked (or since the file first appeared
     // while we waited for it): PATH.N ... PATH.1 may hold files we never opened. Read
-    // them whole, oldest first, before the new one. Files that predate the follower
-    // are not ours to read.
+    // them whole, oldest first, before the new one. Only files newer than the one we
+    // were reading can hold such lines: the generations from where that file now lies
+    // on are older (earlier rotations, copytruncate copies) and never ours to read, even
+    // for a follower that took over a position and so finished none of them itself.
+    // Where that file is not among them, or there was none, a file not written since
+    // the follower opened predates it.
     const bool had_file = current_.has_value();
+    int older_from = kGenerations + 1; // generations from here on are older than ours
     if (had_file) {
       ++counters_.rotations;
       remember_finished(*current_);
+      for (int g = 1; g <= kGenerations; ++g)
+        if (auto st_g = stat_path(path_ + "." + std::to_string(g));
+            st_g && st_g->st_ino == current_->inode) {
+          older_from = g;
+          break;
+        }
     }
     for (int g = kGenerations; g >= 1; --g) {
+      if (g >= older_from)
+        continue;
       auto between = open_file(path_ + "." + std::to_string(g));
       if (!between || between->inode == next->inode || finished(*between))
         continue;
-      if (!had_file && !modified_since(*between, opened_at_))
+      if (older_from > kGenerations && !modified_since(*between, opened_at_))
         continue;
       remember_finished(*between);
       queue_.push_back(std::move(*between));
