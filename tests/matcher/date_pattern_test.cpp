@@ -42,6 +42,21 @@ TEST(DatePattern, TextAroundDateCutsItsGroup) {
   EXPECT_EQ(f->epoch, 1741602478);
 }
 
+// monit: fail2ban's default template "(?:%Z )?(?:%a )?%b %d %k:%M:%S" takes a zone name
+// before a syslog date, at its fixed offset (PDT is -7 hours, CEST +2).
+TEST(DatePattern, ZoneNameBeforeASyslogDate) {
+  auto pdt = find("", "[PDT Mar 10 04:27:58] error    : Warning: Client '192.0.2.1'");
+  ASSERT_TRUE(pdt);
+  EXPECT_EQ(pdt->cut, "PDT Mar 10 04:27:58");
+  EXPECT_EQ(pdt->epoch, 1741606078); // 11:27:58 UTC
+  auto cest = find("", "[CEST Mar 10 13:27:58] error");
+  ASSERT_TRUE(cest);
+  EXPECT_EQ(cest->epoch, 1741606078);
+  // A name that is no zone fail2ban knows gives no date from that template.
+  auto unknown = find("", "[QQQ Mar 10 04:27:58] error");
+  EXPECT_FALSE(unknown && unknown->cut.find("QQQ") != std::string::npos);
+}
+
 // apache-fakegooglebot: the group holds the brackets and the spaces before ']'.
 TEST(DatePattern, GroupAroundDateAndTextIsCutWhole) {
   auto f = find(R"(^[^\[]*(\[{DATE}\s*\]))",
