@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/log_time.h"
 #include "matcher/strftime_regex.h"
+#include "matcher/zone_abbreviations.h"
 
 #include <algorithm>
 #include <charconv>
@@ -216,65 +217,6 @@ bool syslog(Cursor c, WallClock &w, size_t &end) {
     return false;
   end = c.i;
   return true;
-}
-
-// fail2ban's zone abbreviations (strptime.py TZ_STR): fixed offsets in minutes east of
-// UTC, without DST switching (CET stays +1 in summer), as fail2ban reads them.
-std::optional<int32_t> zone_abbreviation_minutes(std::string_view name) {
-  struct Zone {
-    int32_t minutes;
-    const char *names;
-  };
-  static const Zone zones[] = {
-      {-720, "Y"},
-      {-660, "X NUT SST"},
-      {-600, "W CKT HAST HST TAHT TKT"},
-      {-540, "V AKST GAMT GIT HADT HNY"},
-      {-480, "U AKDT CIST HAY HNP PST PT"},
-      {-420, "T HAP HNR MST PDT"},
-      {-360, "S CST EAST GALT HAR HNC MDT"},
-      {-300, "R CDT COT EASST ECT EST ET HAC HNE PET"},
-      {-240, "Q AST BOT CLT COST EDT FKT GYT HAE HNA PYT"},
-      {-180, "P ADT ART BRT CLST FKST GFT HAA PMST PYST SRT UYT WGT"},
-      {-120, "O BRST FNT PMDT UYST WGST"},
-      {-60, "N AZOT CVT EGT"},
-      {0, "Z EGST GMT UTC WET WT"},
-      {60, "A CET DFT WAT WEDT WEST"},
-      {120, "B CAT CEDT CEST EET SAST WAST"},
-      {180, "C EAT EEDT EEST IDT MSK"},
-      {240, "D AMT AZT GET GST KUYT MSD MUT RET SAMT SCT"},
-      {300, "E AMST AQTT AZST HMT MAWT MVT PKT TFT TJT TMT UZT YEKT"},
-      {360, "F ALMT BIOT BTT IOT KGT NOVT OMST YEKST"},
-      {420, "G CXT DAVT HOVT ICT KRAT NOVST OMSST THA WIB"},
-      {480, "H ACT AWST BDT BNT CAST HKT IRKT KRAST MYT PHT SGT ULAT WITA WST"},
-      {540, "I AWDT IRKST JST KST PWT TLT WDT WIT YAKT"},
-      {600, "K AEST ChST PGT VLAT YAKST YAPT"},
-      {660, "L AEDT LHDT MAGT NCT PONT SBT VLAST VUT"},
-      {720, "M ANAST ANAT FJT GILT MAGST MHT NZST PETST PETT TVT WFT"},
-      {780, "FJST NZDT"},
-      {690, "NFT"},
-      {630, "ACDT LHST"},
-      {570, "ACST"},
-      {390, "CCT MMT"},
-      {345, "NPT"},
-      {330, "SLT"},
-      {270, "AFT IRDT"},
-      {210, "IRST"},
-      {-150, "HAT NDT"},
-      {-210, "HNT NST NT"},
-      {-270, "HLV VET"},
-      {-570, "MART MIT"},
-  };
-  for (const Zone &z : zones) {
-    std::string_view names = z.names;
-    for (size_t at = 0; at < names.size();) {
-      size_t stop = std::min(names.find(' ', at), names.size());
-      if (names.substr(at, stop - at) == name)
-        return z.minutes;
-      at = stop + 1;
-    }
-  }
-  return std::nullopt;
 }
 
 // (?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?  (monit's "PDT Apr 16 21:05:29"): the
@@ -620,8 +562,25 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
     p.mode_ = Mode::prefixed_defaults;
     return p;
   }
+  // fail2ban's "**" at the start or the end only lifts the word boundary it would want
+  // there (mcf2b wants none in a custom pattern): no part of the regex.
+  std::string user(rest);
+  if (size_t lead = user.find_first_not_of('('); lead != std::string::npos &&
+                                                 user.compare(lead, 2, "**") == 0)
+    user.erase(lead, 2);
+  if (size_t trail = user.find_last_not_of(')'); trail != std::string::npos && trail >= 1 &&
+                                                 user.compare(trail - 1, 2, "**") == 0 &&
+                                                 (trail < 2 || user[trail - 2] != '\\'))
+    user.erase(trail - 1, 2);
+  // A capturing group of the pattern's own is the date fail2ban cuts (its group 1);
+  // without one, the whole match is.
+  for (size_t i = 0; i < user.size(); ++i)
+    if (user[i] == '(' && (i == 0 || user[i - 1] != '\\') &&
+        (i + 1 >= user.size() || user[i + 1] != '?'))
+      p.own_group_ = true;
+  p.date_group_ = p.own_group_ ? 2 : 1;
   bool ok = true;
-  std::string regex = strftime_to_regex(rest, ok);
+  std::string regex = strftime_to_regex(user, ok);
   if (!ok)
     return Error::msg("datepattern '" + std::string(pattern) + "': unsupported % directive");
   regex = "(?i)(" + regex + ")"; // fail2ban: re.IGNORECASE
@@ -777,7 +736,15 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
     }
     if (hour12 >= 0)
       w.hour = hour12 % 12 + (pm ? 12 : 0);
-    std::string_view whole = regex_->group(1);
+    std::string_view whole = regex_->group(date_group_);
+    if (whole.empty()) {
+      // An empty date (guacamole's "^WARNING:()**"): fail2ban takes the last date seen
+      // (or now) and cuts nothing.
+      LogTime absent;
+      absent.valid = true;
+      absent.absent = true;
+      return absent;
+    }
     size_t begin = static_cast<size_t>(whole.data() - line.data());
     if (epoch_value >= 0)
       return LogTime{begin, begin + whole.size(), epoch_value, true};

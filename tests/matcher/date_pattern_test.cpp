@@ -57,6 +57,25 @@ TEST(DatePattern, ZoneNameBeforeASyslogDate) {
   EXPECT_FALSE(unknown && unknown->cut.find("QQQ") != std::string::npos);
 }
 
+// guacamole's "^WARNING:()**" and ejabberd's "^I\(()**": an empty date group says the
+// line has no date of its own (fail2ban takes the last one); "**" lifts the word
+// boundary and is no part of the regex. A group of the pattern's own is what is cut.
+TEST(DatePattern, AnEmptyDateGroupMarksALineWithoutItsOwnDate) {
+  static const TimeZone utc = *TimeZone::load("UTC");
+  auto parser = LogTimeParser::create("^WARNING:()**", &utc);
+  ASSERT_TRUE(ok(parser));
+  auto t = parser->find("WARNING: Authentication attempt from 192.0.2.0 failed.", kNow);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->valid);
+  EXPECT_TRUE(t->absent);
+  EXPECT_FALSE(parser->find("INFO: nothing", kNow));
+  auto f = find(R"(^(?:=[^=]+={3,} )?(%ExY-%m-%d %H:%M:%S))",
+                "=INFO REPORT==== 2025-03-10 11:27:58 ===");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->cut, "2025-03-10 11:27:58"); // the group, not the text before it
+  EXPECT_EQ(f->epoch, 1741606078);
+}
+
 // apache-fakegooglebot: the group holds the brackets and the spaces before ']'.
 TEST(DatePattern, GroupAroundDateAndTextIsCutWhole) {
   auto f = find(R"(^[^\[]*(\[{DATE}\s*\]))",
