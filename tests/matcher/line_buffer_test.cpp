@@ -124,6 +124,34 @@ TEST(LineBuffer, ASessionNamedInOneMatchIsBlamedInALaterOne) {
   EXPECT_EQ(o.failures, (std::vector<Found>{{3, "192.0.2.7", k10h + 2}}));
 }
 
+// One log read by a multi-line filter and a single-line one: each judges as alone (the
+// single-line filter keeps the Hyperscan pre-selection).
+TEST(LineBuffer, AMultiLineFilterSharesALogWithASingleLineOne) {
+  FilterDefinition buffered;
+  buffered.name = "buffered";
+  buffered.maxlines = 2;
+  buffered.failregex.push_back({R"(^ login from <HOST>\n auth failed$)", {}});
+  FilterDefinition single;
+  single.name = "single";
+  single.failregex.push_back({R"(^ spam from <HOST>$)", {}});
+  MatcherOptions options;
+  options.fixed_now = k10h + 3600;
+  auto matcher = LogMatcher::create({buffered, single}, options);
+  ASSERT_TRUE(matcher) << matcher.error().message();
+  auto rules = matcher->rules();
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].mode, ScanMode::slow);
+  EXPECT_EQ(rules[1].mode, ScanMode::native);
+  std::vector<std::pair<uint32_t, uint64_t>> found; // (filter, line)
+  matcher->scan_all("2026-11-21 10:00:00 login from 192.0.2.1\n"
+                    "2026-11-21 10:00:01 spam from 192.0.2.2\n"
+                    "2026-11-21 10:00:02 login from 192.0.2.3\n"
+                    "2026-11-21 10:00:03 auth failed\n",
+                    [&](const Match &m) { found.emplace_back(m.filter, m.line); });
+  // Line 2 sits between the first login and any "auth failed": no multi-line match.
+  EXPECT_EQ(found, (std::vector<std::pair<uint32_t, uint64_t>>{{1, 2}, {0, 4}}));
+}
+
 TEST(LineBuffer, SplitCountsLinesInTheSearchedText) {
   std::vector<LineBuffer::Line> org{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}};
   std::string text;
