@@ -103,9 +103,11 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   auto fail_at = [&](const FilterDefinition::Regex &r, const std::string &what, const Error &e) {
     return Error::msg(r.where.to_string() + ": " + what + ": " + e.what);
   };
-  if (definition.maxlines > 1)
-    return Error::msg(definition.path + ": maxlines = " + std::to_string(definition.maxlines) +
-                      " (multi-line buffers) is not supported; only <F-MLFID> sessions are");
+  // fail2ban compiles the failregexes of a multi-line filter with re.MULTILINE (^ and $
+  // at every line of the buffer); the prefregex and ignoreregexes without it.
+  const bool buffered = definition.maxlines > 1;
+  if (buffered)
+    f.line_buffer_ = std::make_unique<LineBuffer>(static_cast<size_t>(definition.maxlines));
   if (definition.prefregex) {
     std::string expanded = expand_fail2ban_tags(definition.prefregex->text);
     // "." and "$" as the rewrite reads them: lines end in \n alone.
@@ -133,7 +135,7 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   for (size_t i = 0; i < definition.failregex.size(); ++i) {
     const auto &src = definition.failregex[i];
     std::string expanded = expand_fail2ban_tags(src.text);
-    auto re = Pcre2Regex::compile(expanded, options.limits);
+    auto re = Pcre2Regex::compile(expanded, options.limits, buffered ? PCRE2_MULTILINE : 0);
     if (!re)
       return fail_at(src, "failregex " + std::to_string(i), re.error());
     // fail2ban refuses a failregex that can name no failure.
@@ -148,8 +150,11 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
       return Error::msg(src.where.to_string() + ": failregex " + std::to_string(i) +
                         " has no <HOST>, <ADDR>, <F-ID> or <F-MLFID>: " + src.text);
     GroupFields fields = f.bind_groups(*re);
-    f.rules_.push_back(Rule{std::move(*re), std::move(fields),
-                            hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text))});
+    // A multi-line rule spans lines: no pre-scan of one line serves it.
+    f.rules_.push_back(
+        Rule{std::move(*re), std::move(fields),
+             buffered ? std::string()
+                      : hyperscan_prescan_pattern(expand_fail2ban_tags_for_prescan(src.text))});
     f.slow_.push_back(0);
   }
   for (size_t i = 0; i < definition.ignoreregex.size(); ++i) {
@@ -178,6 +183,7 @@ Result<CompiledFilter> CompiledFilter::compile(FilterDefinition definition, cons
   f.proposed_lines_.resize(f.rules_.size());
   f.fail_.resize(f.schema_.size());
   f.merged_.resize(f.schema_.size());
+  f.buffered_pre_.resize(f.schema_.size());
   f.definition_ = std::move(definition);
   return f;
 }
@@ -266,8 +272,8 @@ void CompiledFilter::propose(size_t line, size_t rule) {
     lines.push_back(static_cast<uint32_t>(line));
 }
 
-void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counters) {
-  b.live = false;
+bool CompiledFilter::cut_date(BatchLine &b, int64_t now, MatcherCounters &counters,
+                              std::string_view &subject) {
   std::string_view line = b.line;
   // A line given with its newline can be read in place: fail2ban's subject is the line
   // without its timestamp, plus a newline.
@@ -276,11 +282,18 @@ void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counter
     line.remove_suffix(1);
   if (line.size() > options_.max_line) {
     ++counters.truncated;
-    return;
+    return false;
   }
   if (!line.empty() && line.back() == '\r') {
     line.remove_suffix(1);
     newline_follows = false;
+  }
+  if (options_.skip_comment_lines) {
+    std::string_view text = line;
+    while (!text.empty() && (text.back() == '\r' || text.back() == '\n'))
+      text.remove_suffix(1);
+    if (text.empty() || text.front() == '#')
+      return false;
   }
 
   // The timestamp is cut out first; what remains (plus fail2ban's trailing newline) is
@@ -288,11 +301,13 @@ void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counter
   std::optional<LogTime> t = time_parser_->find(line, now);
   size_t cut_begin = 0, cut_end = 0;
   b.dated = true;
-  if (t) {
+  if (t && t->absent) {
+    b.time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;
+  } else if (t) {
     if (!t->valid) {
       // Checked before any regex: an impossible date never yields a failure.
       ++counters.bad_dates;
-      return;
+      return false;
     }
     cut_begin = t->begin;
     cut_end = t->end;
@@ -302,12 +317,11 @@ void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counter
   } else {
     if (definition_.require_date) {
       ++counters.undated;
-      return;
+      return false;
     }
     b.dated = false;
     b.time = have_last_time_ && last_time_ > now - 60 ? last_time_ : now;
   }
-  std::string_view subject;
   if (cut_begin == 0 && newline_follows) {
     subject = std::string_view(line.data() + cut_end, line.size() - cut_end + 1);
   } else {
@@ -316,9 +330,18 @@ void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counter
     b.buffer += '\n';
     subject = b.buffer;
   }
+  return true;
+}
+
+void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counters) {
+  b.live = false;
+  std::string_view subject;
+  if (!cut_date(b, now, counters, subject))
+    return;
 
   if (!ignores_.empty() && ignores_.size() + 2 < rules_.size() && ignored(subject, counters)) {
     ++counters.ignored;
+    note(b.line_no, CountedLine::ignored);
     return;
   }
 
@@ -358,6 +381,14 @@ void CompiledFilter::prepare(BatchLine &b, int64_t now, MatcherCounters &counter
 }
 
 void CompiledFilter::judge_batch(int64_t now, MatcherCounters &counters) {
+  if (line_buffer_) {
+    // Only the timestamps here: the buffer is judged line by line, in finish_line.
+    for (size_t i = 0; i < batch_size_; ++i) {
+      BatchLine &b = batch_[i];
+      b.live = cut_date(b, now, counters, b.subject);
+    }
+    return;
+  }
   for (size_t i = 0; i < batch_size_; ++i)
     prepare(batch_[i], now, counters);
   // Rule by rule, in order. Judging as the daemon, the first failregex that matches a
@@ -395,6 +426,10 @@ void CompiledFilter::judge_batch(int64_t now, MatcherCounters &counters) {
 void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCounters &counters,
                                  const Emit &emit) {
   const BatchLine &b = batch_[line];
+  if (line_buffer_) {
+    judge_buffered(b, filter_index, counters, emit);
+    return;
+  }
   constexpr FieldId no_skip = UINT16_MAX;
   for (uint32_t at = b.first_match; at != kNoMatch; at = batch_matches_[at].next) {
     const BatchMatch &match = batch_matches_[at];
@@ -403,83 +438,91 @@ void CompiledFilter::finish_line(size_t line, uint32_t filter_index, MatcherCoun
     collect(groups, rule.fields, fail_, no_skip);
     if (!ignores_.empty() && ignored(b.subject, counters)) {
       ++counters.ignored;
+      note(b.line_no, CountedLine::ignored);
       if (!options_.check_all_rules)
         break;
       continue;
     }
-    Fields *fail = &fail_;
-    if (b.have_pre) {
-      merged_.assign(b.pre);
-      merged_.update_from(fail_);
-      // A group the failregex declares but did not set overrides the prefregex's (None).
-      for (const auto &g : rule.fields.named)
-        if (!groups.group_set(g.group) && !fail_.has(g.field))
-          merged_.pop(g.field);
-      fail = &merged_;
-    }
-    Session *session = nullptr;
-    if (fail->has(field::mlfid)) {
-      session = merge_session(fail->get(field::mlfid), *fail, b.time);
-      if (session ? session->fields.truthy(field::nofail) : fail->truthy(field::nofail)) {
-        if (!options_.check_all_rules)
-          return;
-        continue; // fail2ban-regex drops nofail results
-      }
-    }
-    auto value = [&](FieldId id) {
-      return session ? session->fields.get(id) : fail->get(id);
-    };
-    std::string_view host;
-    HostKind kind = HostKind::none;
-    Match m;
-    if ((host = value(field::ip4)).data() || (host = value(field::ip6)).data()) {
-      auto parsed = parse_address(host);
-      kind = parsed ? HostKind::address : HostKind::invalid_address;
-      if (parsed)
-        m.address = *parsed;
-      // A prefix length the line itself captured (sessions do not keep it).
-      if (parsed && !session && cidr_field_ != kNoField && fail->truthy(cidr_field_)) {
-        m.prefix_length = prefix_length_of(fail->get(cidr_field_), host, *parsed);
-        if (m.prefix_length)
-          m.address = parsed->masked(*m.prefix_length);
-        else
-          kind = HostKind::invalid_address;
-      }
-    } else if ((host = value(field::dns)).data() || (host = value(field::fid)).data()) {
-      auto parsed = parse_address(host);
-      kind = parsed ? HostKind::address : HostKind::name;
-      if (parsed)
-        m.address = *parsed;
-    }
-    if (!host.data()) {
-      // A session line without an address yet: pending until the session names one.
-      if (session)
-        session->fields.set(field::mlfpending, "1");
-      if (!options_.check_all_rules)
-        return;
-      continue;
-    }
-    m.filter = filter_index;
-    m.rule = match.rule;
-    m.line = b.line_no;
-    m.host_kind = kind;
-    m.host_text = host;
-    m.line_text = b.line;
-    m.fields = fail; // the line's own (a session keeps only what host extraction reads)
-    m.field_names = &schema_;
-    m.time = b.time;
-    m.dated = b.dated;
-    ++counters.matched;
-    if (!b.dated)
-      ++counters.undated;
-    if (kind == HostKind::name)
-      ++counters.host_names;
-    else if (kind == HostKind::invalid_address)
-      ++counters.invalid_hosts;
-    emit(m);
+    // Judging as the daemon, the first failregex that matched decides, whatever it found.
+    report_failure(b, groups, rule, match.rule, b.have_pre ? &b.pre : nullptr, filter_index,
+                   counters, emit);
     if (!options_.check_all_rules)
       break;
   }
+}
+
+// fail2ban's findFailure after a failregex matched (fail holds its groups): fail2ban-regex
+// drops a nofail result; a session line without an address marks the session pending.
+void CompiledFilter::report_failure(const BatchLine &b, const MatchGroups &groups, const Rule &rule,
+                                    uint32_t rule_index, const Fields *pre, uint32_t filter_index,
+                                    MatcherCounters &counters, const Emit &emit) {
+  Fields *fail = &fail_;
+  if (pre) {
+    merged_.assign(*pre);
+    merged_.update_from(fail_);
+    // A group the failregex declares but did not set overrides the prefregex's (None).
+    for (const auto &g : rule.fields.named)
+      if (!groups.group_set(g.group) && !fail_.has(g.field))
+        merged_.pop(g.field);
+    fail = &merged_;
+  }
+  Session *session = nullptr;
+  if (fail->has(field::mlfid)) {
+    session = merge_session(fail->get(field::mlfid), *fail, b.time);
+    if (session ? session->fields.truthy(field::nofail) : fail->truthy(field::nofail)) {
+      note(b.line_no, CountedLine::ignored); // fail2ban-regex drops nofail results
+      return;
+    }
+  }
+  auto value = [&](FieldId id) { return session ? session->fields.get(id) : fail->get(id); };
+  std::string_view host;
+  HostKind kind = HostKind::none;
+  Match m;
+  if ((host = value(field::ip4)).data() || (host = value(field::ip6)).data()) {
+    auto parsed = parse_address(host);
+    kind = parsed ? HostKind::address : HostKind::invalid_address;
+    if (parsed)
+      m.address = *parsed;
+    // A prefix length the line itself captured (sessions do not keep it).
+    if (parsed && !session && cidr_field_ != kNoField && fail->truthy(cidr_field_)) {
+      m.prefix_length = prefix_length_of(fail->get(cidr_field_), host, *parsed);
+      if (m.prefix_length)
+        m.address = parsed->masked(*m.prefix_length);
+      else
+        kind = HostKind::invalid_address;
+    }
+  } else if ((host = value(field::dns)).data() || (host = value(field::fid)).data()) {
+    auto parsed = parse_address(host);
+    kind = parsed ? HostKind::address : HostKind::name;
+    if (parsed)
+      m.address = *parsed;
+  }
+  if (!host.data()) {
+    // A session line without an address yet: pending until the session names one.
+    if (session)
+      session->fields.set(field::mlfpending, "1");
+    if (options_.check_all_rules)
+      note(b.line_no, CountedLine::pending);
+    return;
+  }
+  m.filter = filter_index;
+  m.rule = rule_index;
+  m.line = b.line_no;
+  m.host_kind = kind;
+  m.host_text = host;
+  m.line_text = b.line;
+  m.fields = fail; // the line's own (a session keeps only what host extraction reads)
+  m.field_names = &schema_;
+  m.time = b.time;
+  m.dated = b.dated;
+  ++counters.matched;
+  if (!b.dated)
+    ++counters.undated;
+  if (kind == HostKind::name)
+    ++counters.host_names;
+  else if (kind == HostKind::invalid_address)
+    ++counters.invalid_hosts;
+  emit(m);
 }
 
 } // namespace mcf2b::matcher

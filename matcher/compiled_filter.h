@@ -12,6 +12,7 @@
 #include "matcher/failure.h"
 #include "matcher/fields.h"
 #include "matcher/filter_definition.h"
+#include "matcher/line_buffer.h"
 #include "matcher/log_time.h"
 #include "matcher/pcre2_regex.h"
 #include "matcher/session_cache.h"
@@ -32,6 +33,9 @@ struct FilterJudgeOptions {
   // Lines are journal entries formatted by JournalFollower: the entry's own time leads
   // each line and the filter's datepattern does not apply (as in fail2ban's journal mode).
   bool journal_entries = false;
+  // fail2ban-regex's reading of a log (test-filter): a line that is empty or starts with
+  // '#' is skipped, never judged nor buffered.
+  bool skip_comment_lines = false;
 };
 
 // One filter compiled for exact confirmation: the prefregex, failregexes and
@@ -39,6 +43,8 @@ struct FilterJudgeOptions {
 // for each failregex the Hyperscan pattern that pre-selects its candidate lines. Judges a
 // line exactly as fail2ban's Filter.processLine / findFailure (daemon semantics: the
 // first failregex that matches decides; `check_all_rules` gives fail2ban-regex's).
+// A filter with maxlines > 1 keeps fail2ban's multi-line buffer (LineBuffer): it judges
+// every line, in order, against the buffer of the last lines (see judge_buffered).
 // Single-threaded: each thread owns its CompiledFilter.
 class CompiledFilter {
 public:
@@ -53,6 +59,20 @@ public:
   }
 
   using Emit = std::function<void(const Match &)>;
+  // A line fail2ban-regex counts as matched without a failure (see CountedLine).
+  using OnCounted = std::function<void(uint64_t line, CountedLine why)>;
+
+  // maxlines > 1: every line must be added to the batch, and no rule uses the pre-scan.
+  [[nodiscard]] bool buffers_lines() const { return line_buffer_ != nullptr; }
+  void on_counted_line(OnCounted observer) { counted_ = std::move(observer); }
+
+private:
+  void note(uint64_t line, CountedLine why) const {
+    if (counted_)
+      counted_(line, why);
+  }
+
+public:
 
   // Lines are judged in batches (a scanned piece's proposed lines), one stage at a time
   // over the whole batch: the timestamps and the prefregex, then each failregex over the
@@ -120,8 +140,20 @@ private:
   // Fills `out` with the groups of a match, leaving out field `skip`.
   static void collect(const MatchGroups &groups, const GroupFields &fields, Fields &out,
                       FieldId skip);
+  // The timestamp stage: the line without its timestamp and with fail2ban's newline, or
+  // false when the line is not judged (too long, impossible date, undated).
+  bool cut_date(BatchLine &b, int64_t now, MatcherCounters &counters, std::string_view &subject);
   // The timestamp and prefregex stage: the subject, or not live.
   void prepare(BatchLine &b, int64_t now, MatcherCounters &counters);
+  // A failregex matched and no ignoreregex vetoed it: the prefregex's fields merged, the
+  // session, the host, and the Match emitted when the line names one.
+  void report_failure(const BatchLine &b, const MatchGroups &groups, const Rule &rule,
+                      uint32_t rule_index, const Fields *pre, uint32_t filter_index,
+                      MatcherCounters &counters, const Emit &emit);
+  // fail2ban's findFailure with a line buffer (maxlines > 1), for the line `b` (defined in
+  // compiled_filter_buffered.cpp).
+  void judge_buffered(const BatchLine &b, uint32_t filter_index, MatcherCounters &counters,
+                      const Emit &emit);
   // fail2ban's Filter._mergeFailure: the session the line belongs to, updated with its
   // fields, or nullptr when the line's fields stand alone (then `fail` is the result).
   Session *merge_session(std::string_view mlfid, Fields &fail, int64_t line_time);
@@ -157,6 +189,14 @@ private:
   std::vector<BatchMatch> batch_matches_;
   std::vector<PCRE2_SIZE> batch_offsets_;
   Fields fail_, merged_; // per match, reused
+
+  // maxlines > 1: the buffer, and what judging a line against it reuses.
+  std::unique_ptr<LineBuffer> line_buffer_;
+  OnCounted counted_;
+  std::vector<LineBuffer::Line> org_lines_, matched_lines_, unmatched_lines_;
+  std::string pre_subject_, rule_subject_, ignore_subject_;
+  Fields buffered_pre_;
+  std::vector<uint64_t> lines_before_;
 };
 
 } // namespace mcf2b::matcher

@@ -43,6 +43,15 @@ struct Match {
   }
 };
 
+// What fail2ban-regex counts differently from the failures (LogMatcher::on_counted_line):
+// - taken: a line a multi-line match took out of the buffer before the line that
+//   completed it (maxlines > 1): counted as matched;
+// - pending: judging every rule, a session line that names no address yet (<F-MLFID>):
+//   fail2ban-regex reports a failure without an id for it, a matched line;
+// - ignored: a line an ignoreregex vetoed or a rule found as nofail: fail2ban-regex
+//   counts it as ignored, even when another rule found a failure on it.
+enum class CountedLine : uint8_t { taken, pending, ignored };
+
 // Counters the daemon exports as metrics. Monotonic over a matcher's life.
 struct MatcherCounters {
   uint64_t lines = 0;       // complete lines scanned

@@ -27,14 +27,20 @@ Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
     if (!compiled)
       return compiled.error();
     m.filters_.push_back(std::make_unique<CompiledFilter>(std::move(*compiled)));
-    const CompiledFilter &cf = *m.filters_.back();
+    CompiledFilter &cf = *m.filters_.back();
+    // A multi-line filter judges every line against its buffer with PCRE2: its rules
+    // span lines, which a pre-scan of single lines cannot serve.
     for (size_t r = 0; r < cf.rule_count(); ++r) {
-      patterns.push_back(
-          {prescan_pattern_for_scanning(cf.scan_pattern(r)), static_cast<unsigned>(m.ids_.size())});
+      auto id = static_cast<unsigned>(m.ids_.size());
       m.ids_.push_back({static_cast<uint32_t>(f), static_cast<uint32_t>(r)});
+      m.modes_.push_back(ScanMode::slow);
+      if (cf.buffers_lines() || !options.use_hyperscan)
+        cf.set_slow(r, true);
+      else
+        patterns.push_back({prescan_pattern_for_scanning(cf.scan_pattern(r)), id});
     }
   }
-  if (options.use_hyperscan) {
+  if (!patterns.empty()) {
     auto db = HyperscanDatabase::build(patterns, options.cache_dir);
     if (!db)
       return db.error();
@@ -43,17 +49,21 @@ Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
     if (!scratch)
       return scratch.error();
     m.scratch_ = std::move(*scratch);
-    for (size_t id = 0; id < m.ids_.size(); ++id)
-      if (m.db_.modes()[id] == ScanMode::slow) {
-        m.filters_[m.ids_[id].filter]->set_slow(m.ids_[id].rule, true);
+    for (size_t k = 0; k < patterns.size(); ++k) {
+      const RuleRef &ref = m.ids_[patterns[k].id];
+      m.modes_[patterns[k].id] = m.db_.modes()[k];
+      if (m.db_.modes()[k] == ScanMode::slow)
+        m.filters_[ref.filter]->set_slow(ref.rule, true);
+    }
+  }
+  // The filters that see every line: those with a rule the pre-scan does not serve.
+  m.every_line_filter_.assign(m.filters_.size(), 0);
+  for (size_t f = 0; f < m.filters_.size(); ++f)
+    for (size_t r = 0; r < m.filters_[f]->rule_count(); ++r)
+      if (m.filters_[f]->slow(r)) {
+        m.every_line_filter_[f] = 1;
         m.every_line_ = true;
       }
-  } else {
-    for (auto &f : m.filters_)
-      for (size_t r = 0; r < f->rule_count(); ++r)
-        f->set_slow(r, true);
-    m.every_line_ = true;
-  }
   m.options_ = std::move(options);
   return m;
 }
@@ -61,9 +71,17 @@ Result<LogMatcher> LogMatcher::create(std::vector<FilterDefinition> filters,
 std::vector<RuleInfo> LogMatcher::rules() const {
   std::vector<RuleInfo> out;
   for (size_t id = 0; id < ids_.size(); ++id)
-    out.push_back({ids_[id].filter, ids_[id].rule,
-                   db_.modes().empty() ? ScanMode::slow : db_.modes()[id]});
+    out.push_back({ids_[id].filter, ids_[id].rule, modes_[id]});
   return out;
+}
+
+void LogMatcher::on_counted_line(const OnCounted &observer) {
+  for (size_t f = 0; f < filters_.size(); ++f)
+    filters_[f]->on_counted_line(
+        observer ? CompiledFilter::OnCounted([observer, f](uint64_t line, CountedLine why) {
+          observer(static_cast<uint32_t>(f), line, why);
+        })
+                 : CompiledFilter::OnCounted());
 }
 
 int64_t LogMatcher::now() const {
@@ -246,7 +264,7 @@ void LogMatcher::scan_lines(std::string_view piece, const Emit &emit) {
     }
     if (every_line_)
       for (size_t f = 0; f < filter_count; ++f)
-        if (index[f] == kNotInBatch)
+        if (every_line_filter_[f] && index[f] == kNotInBatch)
           index[f] = static_cast<uint32_t>(filters_[f]->add_line(cand.line_no, line));
   }
   for (auto &f : filters_)

@@ -62,6 +62,10 @@ public:
   [[nodiscard]] size_t filter_count() const { return filters_.size(); }
   [[nodiscard]] const CompiledFilter &filter(size_t i) const { return *filters_[i]; }
   [[nodiscard]] std::vector<RuleInfo> rules() const;
+  // Reports the lines fail2ban-regex counts as matched that yield no failure (see
+  // CountedLine), with the filter's index.
+  using OnCounted = std::function<void(uint32_t filter, uint64_t line, CountedLine why)>;
+  void on_counted_line(const OnCounted &observer);
   [[nodiscard]] bool database_from_cache() const { return db_.from_cache(); }
   // Line numbers continue from here (a follower resuming in the middle of a file).
   void set_next_line_number(uint64_t n) { next_line_ = n; }
@@ -88,7 +92,9 @@ private:
   std::vector<RuleRef> ids_; // Hyperscan id -> rule
   HyperscanDatabase db_;
   HyperscanScratch scratch_;
+  std::vector<ScanMode> modes_; // per rule (ids_ order): how the pre-scan serves it
   bool every_line_ = false; // some rule runs without Hyperscan
+  std::vector<uint8_t> every_line_filter_; // per filter: it has such a rule
   // A line the pre-scan proposed: where it lies, its number, its reports in hits_.
   struct Candidate {
     size_t start, stop;

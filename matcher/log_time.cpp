@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "matcher/log_time.h"
 #include "matcher/strftime_regex.h"
+#include "matcher/zone_abbreviations.h"
 
 #include <algorithm>
 #include <charconv>
@@ -215,6 +216,26 @@ bool syslog(Cursor c, WallClock &w, size_t &end) {
   if (!c.word_end())
     return false;
   end = c.i;
+  return true;
+}
+
+// (?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?  (monit's "PDT Apr 16 21:05:29"): the
+// syslog template after a zone name, Z or 3 to 5 letters (any case: fail2ban's date
+// regexes ignore case). A name fail2ban cannot convert to an offset gives it no date
+// from this template; here the template does not match either.
+bool zone_named_syslog(Cursor c, WallClock &w, size_t &end) {
+  size_t start = c.i;
+  while (c.i < c.s.size() && c.i - start < 6 &&
+         (is_upper(c.s[c.i]) || (c.s[c.i] >= 'a' && c.s[c.i] <= 'z')))
+    ++c.i;
+  std::string_view name = c.s.substr(start, c.i - start);
+  if (!(name == "Z" || name == "z" || (name.size() >= 3 && name.size() <= 5)) || !c.lit(' '))
+    return false;
+  auto minutes = zone_abbreviation_minutes(name);
+  if (!minutes || !syslog(c, w, end))
+    return false;
+  w.has_zone = true;
+  w.zone_offset = *minutes * 60;
   return true;
 }
 
@@ -541,8 +562,25 @@ Result<LogTimeParser> LogTimeParser::create(std::string_view pattern, const Time
     p.mode_ = Mode::prefixed_defaults;
     return p;
   }
+  // fail2ban's "**" at the start or the end only lifts the word boundary it would want
+  // there (mcf2b wants none in a custom pattern): no part of the regex.
+  std::string user(rest);
+  if (size_t lead = user.find_first_not_of('('); lead != std::string::npos &&
+                                                 user.compare(lead, 2, "**") == 0)
+    user.erase(lead, 2);
+  if (size_t trail = user.find_last_not_of(')'); trail != std::string::npos && trail >= 1 &&
+                                                 user.compare(trail - 1, 2, "**") == 0 &&
+                                                 (trail < 2 || user[trail - 2] != '\\'))
+    user.erase(trail - 1, 2);
+  // A capturing group of the pattern's own is the date fail2ban cuts (its group 1);
+  // without one, the whole match is.
+  for (size_t i = 0; i < user.size(); ++i)
+    if (user[i] == '(' && (i == 0 || user[i - 1] != '\\') &&
+        (i + 1 >= user.size() || user[i + 1] != '?'))
+      p.own_group_ = true;
+  p.date_group_ = p.own_group_ ? 2 : 1;
   bool ok = true;
-  std::string regex = strftime_to_regex(rest, ok);
+  std::string regex = strftime_to_regex(user, ok);
   if (!ok)
     return Error::msg("datepattern '" + std::string(pattern) + "': unsupported % directive");
   regex = "(?i)(" + regex + ")"; // fail2ban: re.IGNORECASE
@@ -585,6 +623,8 @@ std::optional<LogTime> LogTimeParser::defaults_at(std::string_view line, size_t 
     return LogTime{pos, end, e, true};
   if (pos < line.size() && is_upper(line[pos]) &&
       syslog(c, w = WallClock{}, end))
+    return finish(w, pos, end, zone, now, calendar_);
+  if (pos < line.size() && is_word(line[pos]) && zone_named_syslog(c, w = WallClock{}, end))
     return finish(w, pos, end, zone, now, calendar_);
   return std::nullopt;
 }
@@ -696,7 +736,15 @@ std::optional<LogTime> LogTimeParser::find(std::string_view line, int64_t now) c
     }
     if (hour12 >= 0)
       w.hour = hour12 % 12 + (pm ? 12 : 0);
-    std::string_view whole = regex_->group(1);
+    std::string_view whole = regex_->group(date_group_);
+    if (whole.empty()) {
+      // An empty date (guacamole's "^WARNING:()**"): fail2ban takes the last date seen
+      // (or now) and cuts nothing.
+      LogTime absent;
+      absent.valid = true;
+      absent.absent = true;
+      return absent;
+    }
     size_t begin = static_cast<size_t>(whole.data() - line.data());
     if (epoch_value >= 0)
       return LogTime{begin, begin + whole.size(), epoch_value, true};

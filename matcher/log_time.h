@@ -20,6 +20,9 @@ struct LogTime {
   size_t begin = 0, end = 0; // the text fail2ban cuts out before the failregexes run
   int64_t epoch = 0;         // seconds since the epoch, UTC
   bool valid = false;        // false: a timestamp shape whose fields are impossible
+  // The datepattern matched an empty date: the line has none of its own, yet counts as
+  // dated (fail2ban then takes the last date, if recent, or now).
+  bool absent = false;
 };
 
 // Broken-down time as parsed from a log, before year inference and zone conversion.

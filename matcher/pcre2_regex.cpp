@@ -5,11 +5,12 @@
 
 namespace mcf2b::matcher {
 
-Result<Pcre2Regex> Pcre2Regex::compile(std::string_view pattern, Limits limits) {
+Result<Pcre2Regex> Pcre2Regex::compile(std::string_view pattern, Limits limits,
+                                       uint32_t options) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code *code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   PCRE2_DUPNAMES, &error_code, &error_offset, nullptr);
+                                   PCRE2_DUPNAMES | options, &error_code, &error_offset, nullptr);
   if (!code) {
     PCRE2_UCHAR buffer[256];
     pcre2_get_error_message(error_code, buffer, sizeof buffer);

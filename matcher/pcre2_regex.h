@@ -49,7 +49,9 @@ public:
 
   // Compiles `pattern` (Python/Perl syntax as fail2ban writes it). Duplicate group
   // names are allowed, as Python resolves them to the last group that matched.
-  static Result<Pcre2Regex> compile(std::string_view pattern, Limits limits);
+  // `options`: PCRE2 compile options added to PCRE2_DUPNAMES (PCRE2_MULTILINE for a
+  // failregex of a multi-line filter, as fail2ban's re.MULTILINE).
+  static Result<Pcre2Regex> compile(std::string_view pattern, Limits limits, uint32_t options = 0);
   static Result<Pcre2Regex> compile(std::string_view pattern) { return compile(pattern, Limits{}); }
 
   Pcre2Regex() = default;

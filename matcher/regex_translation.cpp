@@ -44,7 +44,12 @@ bool is_tag_char(char c) {
 
 // The replacement for one tag (text between < and >); false when it is not a tag.
 bool replace_tag(std::string_view tn, std::vector<std::string> &open, std::string &out,
-                 bool prescan) {
+                 bool prescan, int &skiplines) {
+  if (tn == "SKIPLINES") {
+    // Lines a multi-line failregex passes over (maxlines > 1): the buffer keeps them.
+    out = "\\n(?P<skiplines" + std::to_string(skiplines++) + ">(?:(?:.*\\n)*?))";
+    return true;
+  }
   if (prescan) {
     static const char *const host_tags[] = {"HOST",   "IP4",    "F-IP4/",  "IP6",    "F-IP6/",
                                             "ADDR",   "F-ADDR/", "SUBNET", "F-SUBNET/", "DNS",
@@ -149,6 +154,7 @@ std::string expand_tags(std::string_view regex, bool prescan) {
   // FTAG_CRE = </?[\w\-]+/?>
   std::string out;
   std::vector<std::string> open;
+  int skiplines = 0;
   for (size_t i = 0; i < regex.size();) {
     if (regex[i] == '<') {
       size_t j = i + 1;
@@ -162,7 +168,7 @@ std::string expand_tags(std::string_view regex, bool prescan) {
           ++j;
         if (j < regex.size() && regex[j] == '>') {
           std::string repl;
-          if (replace_tag(regex.substr(i + 1, j - i - 1), open, repl, prescan)) {
+          if (replace_tag(regex.substr(i + 1, j - i - 1), open, repl, prescan, skiplines)) {
             out += repl;
             i = j + 1;
             continue;

@@ -10,7 +10,7 @@ namespace mcf2b::matcher {
 // fail2ban's Regex._resolveHostTag: <HOST>, <ADDR>, <IP4>, <IP6>, <CIDR>, <SUBNET>,
 // <DNS>, <F-ID/>, <F-PORT/> become their regexes with the named groups ip4, ip6, dns,
 // cidr, fid, fport; <F-NAME>...</F-NAME> becomes the group (?P<name>...) (id -> fid,
-// port -> fport). Other tags are left as they are. Python-only syntax PCRE2 reads
+// port -> fport); <SKIPLINES> becomes \n(?P<skiplinesN>(?:(?:.*\n)*?)), N counting from 0. Other tags are left as they are. Python-only syntax PCRE2 reads
 // otherwise ("{,n}") is rewritten.
 std::string expand_fail2ban_tags(std::string_view regex);
 

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <set>
 #include <ostream>
 
 #include "base/fd.h"
@@ -79,6 +80,7 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
   options.fixed_now = o.now;
   options.cache_dir = o.cache_dir;
   options.judge.check_all_rules = o.all_rules;
+  options.judge.skip_comment_lines = true; // as fail2ban-regex reads a log
   std::string filter_path = definition->path;
   std::vector<std::string> rule_text;
   for (const auto &r : definition->failregex)
@@ -101,6 +103,16 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
     fd = file.get();
   }
   std::vector<Row> rows;
+  // Lines fail2ban-regex counts as matched without a failure of their own: a multi-line
+  // filter's earlier lines that its matches took, and (with --all-rules, as
+  // fail2ban-regex judges) session lines still waiting for an address.
+  std::set<uint64_t> taken, pending, ignored;
+  matcher->on_counted_line([&](uint32_t, uint64_t line, matcher::CountedLine why) {
+    (why == matcher::CountedLine::taken     ? taken
+     : why == matcher::CountedLine::pending ? pending
+                                            : ignored)
+        .insert(line);
+  });
   matcher::DeferredHostNames names(o.use_dns);
   auto status = matcher->replay(fd, [&](const matcher::Match &m) {
     if (names.defer(m))
@@ -144,6 +156,15 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
         out << ", \"dns\": " << json_string(r.dns);
       out << "}";
     }
+    out << "], \"taken_lines\": [";
+    for (auto it = taken.begin(); it != taken.end(); ++it)
+      out << (it == taken.begin() ? "" : ", ") << *it;
+    out << "], \"pending_lines\": [";
+    for (auto it = pending.begin(); it != pending.end(); ++it)
+      out << (it == pending.begin() ? "" : ", ") << *it;
+    out << "], \"ignored_lines\": [";
+    for (auto it = ignored.begin(); it != ignored.end(); ++it)
+      out << (it == ignored.begin() ? "" : ", ") << *it;
     out << "]}\n";
     return 0;
   }
@@ -162,6 +183,13 @@ int run_test_filter(const TestFilterOptions &o, std::ostream &out, std::ostream 
   for (size_t i = 0; i < rule_text.size(); ++i)
     out << "|  " << i << ") [" << per_rule[i] << "] " << mode_name(rules[i].mode) << ": "
         << rule_text[i] << "\n";
+  if (!taken.empty())
+    out << "Multi-line: " << taken.size()
+        << " earlier lines taken out of the buffer by matches (fail2ban-regex counts them "
+           "as matched)\n";
+  if (!pending.empty())
+    out << "Pending: " << pending.size()
+        << " session lines without an address yet (fail2ban-regex counts them as matched)\n";
   out << "Hosts: " << hosts.size() << " distinct\n";
   for (const auto &[host, count] : hosts)
     out << "|  " << host << "  " << count << "\n";

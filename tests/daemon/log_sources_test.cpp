@@ -194,3 +194,27 @@ TEST_F(LogSourceFailures, TiersThatDisagreeOnUseDnsAreReportedAndKeepTheDaemonsS
 }
 
 } // namespace
+
+// A multi-line filter (maxlines > 1) through the daemon's line pipeline: the line that
+// completes a match across lines is the failure, and the buffer lives on between two
+// reads of the log.
+TEST_F(LogSourceFailures, AMultiLineFilterBansThroughTheLinePipeline) {
+  std::ofstream(dir->file("auth.conf"))
+      << "[Definition]\nfailregex = ^ login from <HOST>\\n auth failed$\nmaxlines = 2\n";
+  const auto attacker = *IpAddress::parse("192.0.2.44");
+  auto failures = process(matcher::UseDns::no, "2026-11-21 10:00:00 login from 192.0.2.44\n"
+                                               "2026-11-21 10:00:01 auth failed\n"
+                                               "2026-11-21 10:00:02 login from 192.0.2.44\n");
+  EXPECT_EQ(failures, (std::vector<std::pair<IpAddress, Seconds>>{{attacker, kNow - 99}}));
+  EXPECT_FALSE(controller.is_banned("custom", IpPrefix::host(attacker)));
+  // The next read completes the second attempt with the line the buffer kept.
+  std::ofstream(dir->file("auth.log"), std::ios::app) << "2026-11-21 10:00:03 auth failed\n";
+  auto n = sources.process(0, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
+    failures.emplace_back(prefix.address(), time);
+    decisions.append(controller.failure(family, prefix, time));
+  });
+  ASSERT_TRUE(ok(n));
+  EXPECT_EQ(failures, (std::vector<std::pair<IpAddress, Seconds>>{{attacker, kNow - 99},
+                                                                  {attacker, kNow - 97}}));
+  EXPECT_TRUE(controller.is_banned("custom", IpPrefix::host(attacker))); // maxretry 2
+}

@@ -42,6 +42,40 @@ TEST(DatePattern, TextAroundDateCutsItsGroup) {
   EXPECT_EQ(f->epoch, 1741602478);
 }
 
+// monit: fail2ban's default template "(?:%Z )?(?:%a )?%b %d %k:%M:%S" takes a zone name
+// before a syslog date, at its fixed offset (PDT is -7 hours, CEST +2).
+TEST(DatePattern, ZoneNameBeforeASyslogDate) {
+  auto pdt = find("", "[PDT Mar 10 04:27:58] error    : Warning: Client '192.0.2.1'");
+  ASSERT_TRUE(pdt);
+  EXPECT_EQ(pdt->cut, "PDT Mar 10 04:27:58");
+  EXPECT_EQ(pdt->epoch, 1741606078); // 11:27:58 UTC
+  auto cest = find("", "[CEST Mar 10 13:27:58] error");
+  ASSERT_TRUE(cest);
+  EXPECT_EQ(cest->epoch, 1741606078);
+  // A name that is no zone fail2ban knows gives no date from that template.
+  auto unknown = find("", "[QQQ Mar 10 04:27:58] error");
+  EXPECT_FALSE(unknown && unknown->cut.find("QQQ") != std::string::npos);
+}
+
+// guacamole's "^WARNING:()**" and ejabberd's "^I\(()**": an empty date group says the
+// line has no date of its own (fail2ban takes the last one); "**" lifts the word
+// boundary and is no part of the regex. A group of the pattern's own is what is cut.
+TEST(DatePattern, AnEmptyDateGroupMarksALineWithoutItsOwnDate) {
+  static const TimeZone utc = *TimeZone::load("UTC");
+  auto parser = LogTimeParser::create("^WARNING:()**", &utc);
+  ASSERT_TRUE(ok(parser));
+  auto t = parser->find("WARNING: Authentication attempt from 192.0.2.0 failed.", kNow);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->valid);
+  EXPECT_TRUE(t->absent);
+  EXPECT_FALSE(parser->find("INFO: nothing", kNow));
+  auto f = find(R"(^(?:=[^=]+={3,} )?(%ExY-%m-%d %H:%M:%S))",
+                "=INFO REPORT==== 2025-03-10 11:27:58 ===");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->cut, "2025-03-10 11:27:58"); // the group, not the text before it
+  EXPECT_EQ(f->epoch, 1741606078);
+}
+
 // apache-fakegooglebot: the group holds the brackets and the spaces before ']'.
 TEST(DatePattern, GroupAroundDateAndTextIsCutWhole) {
   auto f = find(R"(^[^\[]*(\[{DATE}\s*\]))",

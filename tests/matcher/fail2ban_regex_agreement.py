@@ -4,7 +4,11 @@
 the sample log fail2ban ships for a stock filter.
 
 Counted as fail2ban-regex counts (client/fail2banregex.py): a line that is empty or starts
-with '#' is skipped, and so is a last line without its newline; every other line is tested, and is matched when it yields a failure.
+with '#' is skipped, and so is a last line without its newline; every other line is tested, and is matched when it yields a failure
+or is an <F-MLFID> session line that names no address yet (fail2ban-regex, which leaves
+pending failures in, reports a failure without an id for it), unless an ignoreregex
+vetoed a match on it or a rule found it nofail; with maxlines > 1, a line a later match
+takes out of the buffer counts as matched as well.
 mcf2b does not report fail2ban's "ignored" lines (a nofail session line is ignored there),
 so the comparison is: tested lines, matched lines, and the rest (fail2ban-regex's missed
 plus ignored). Both run with the same time zone and with host names kept as written.
@@ -67,7 +71,13 @@ def run_mcf2b(ctl, log, conf):
         return {"error": (p.stderr.strip() or p.stdout.strip())}
     out = json.loads(p.stdout)
     tested = tested_lines(log)
-    matched = len({m["line"] for m in out["matches"]})
+    # As fail2ban-regex counts: a line is ignored when an ignoreregex vetoed a match on it
+    # or a rule found it nofail, whatever else matched it; else matched when it yields a
+    # failure, or is an <F-MLFID> session line without an address yet (fail2ban-regex
+    # reports a failure without an id for it). With maxlines > 1, each earlier line a
+    # later match takes out of the buffer adds one matched line.
+    found = {m["line"] for m in out["matches"]} | set(out.get("pending_lines", []))
+    matched = len(found - set(out.get("ignored_lines", []))) + len(out.get("taken_lines", []))
     return {"tested": tested, "matched": matched, "rest": tested - matched}
 
 
