@@ -71,7 +71,7 @@ struct LogSources::Source {
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
   std::string saved_cursor;
-  bool more = false; // the last process() stopped at its budget
+  bool more = false;             // the last process() stopped at its budget
   bool position_failing = false; // said once when saving starts and stops failing
 
   [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }
@@ -457,18 +457,6 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   };
   if (s.journal) {
     auto read = s.journal->read_available(scan);
-    // As for files: saved once the failures it covers were handed over.
-    if (s.journal->cursor() != s.saved_cursor && store_) {
-      LogPosition pos{s.path, 0, 0, 0, s.journal->cursor()};
-      if (auto st = store_->set_position(pos); st) {
-        s.saved_cursor = pos.journal_cursor;
-        if (std::exchange(s.position_failing, false))
-          log_info("save position of " + s.path + ": works again");
-      } else if (!std::exchange(s.position_failing, true)) {
-        log_warning("save position of " + s.path + ": " + st.error().message() +
-                    " (retried with every batch; said again when it works)");
-      }
-    }
     if (!read)
       return read.error();
     return failures;
@@ -476,20 +464,9 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   const bool was_watching = s.file->watching();
   auto read = s.file->read_available(slice_bytes_, scan);
   s.more = read && read->more;
-  // The position is saved after the failures it covers were handed over, so a crash
-  // in between re-reads those lines rather than skipping them.
-  matcher::FilePosition pos = s.file->position();
-  if (pos != s.saved && store_) {
-    // A failing store is said once, and once when it recovers, never per batch.
-    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st) {
-      s.saved = pos;
-      if (std::exchange(s.position_failing, false))
-        log_info("save position of " + s.path + ": works again");
-    } else if (!std::exchange(s.position_failing, true)) {
-      log_warning("save position of " + s.path + ": " + st.error().message() +
-                  " (retried with every batch; said again when it works)");
-    }
-  }
+  // The position is saved later, by save_positions(), after the failures it covers
+  // were handed over and their bans stored: a crash in between re-reads those lines
+  // rather than skipping them.
   // Said once per change: a folder that went away is polled by the caller meanwhile.
   if (was_watching && !s.file->watching())
     log_warning(s.path + ": its folder went away; looking for it every second until it is back");
@@ -504,17 +481,36 @@ void LogSources::save_positions() {
   if (!store_)
     return;
   for (auto &s : sources_) {
+    // What the position is now, unless it is what was saved last.
+    std::optional<LogPosition> pos;
     if (s->journal) {
-      if (s->journal->cursor() != s->saved_cursor &&
-          store_->set_position({s->path, 0, 0, 0, s->journal->cursor()}))
-        s->saved_cursor = s->journal->cursor();
+      if (s->journal->cursor() != s->saved_cursor)
+        pos = LogPosition{s->path, 0, 0, 0, s->journal->cursor()};
+    } else if (matcher::FilePosition at = s->file->position(); at != s->saved) {
+      pos = LogPosition{s->path, at.inode, at.offset, at.first_line_hash};
+    }
+    if (!pos)
+      continue;
+    // A failing store is said once, and once when it recovers, never per save.
+    if (auto st = store_->set_position(*pos); !st) {
+      if (!std::exchange(s->position_failing, true))
+        log_warning("save position of " + s->path + ": " + st.error().message() +
+                    " (retried with every save; said again when it works)");
       continue;
     }
-    matcher::FilePosition pos = s->file->position();
-    if (pos != s->saved &&
-        store_->set_position({s->path, pos.inode, pos.offset, pos.first_line_hash}))
-      s->saved = pos;
+    if (s->journal)
+      s->saved_cursor = pos->journal_cursor;
+    else
+      s->saved = s->file->position();
+    if (std::exchange(s->position_failing, false))
+      log_info("save position of " + s->path + ": works again");
   }
+}
+
+bool LogSources::positions_moved() const {
+  return std::any_of(sources_.begin(), sources_.end(), [](const auto &s) {
+    return s->journal ? s->journal->cursor() != s->saved_cursor : s->file->position() != s->saved;
+  });
 }
 
 matcher::MatcherCounters LogSources::counters() const {
