@@ -133,20 +133,23 @@ struct Daemon::Impl : DecisionSink {
       mirror_armed = true;
     }
   }
-  // The store write of decisions already enforced: stored now, or kept by the writer
-  // and retried until stored (what is enforced is what is stored).
-  Status record(const Decisions &d) {
+  // The store write of decisions already enforced: stored now (with `positions`, the log
+  // positions past their lines), or kept by the writer and retried until stored (what is
+  // enforced is what is stored).
+  Status record(const Decisions &d, std::span<const LogPosition> positions = {}) {
     if (actions)
       actions->decided(d);
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
-    auto written = writer->write(std::move(mutations), clock.now());
+    auto written = writer->write(std::move(mutations), clock.now(), positions);
     if (!written) {
       ++store_errors;
       log_error("store: " + written.error().message());
       return written.error();
     }
+    if (*written == StoreWriter::Outcome::stored)
+      sources.positions_saved(positions);
     return {};
   }
   // The log positions, once the decisions of the lines before them are stored (or
@@ -238,8 +241,10 @@ struct Daemon::Impl : DecisionSink {
       for (const auto &b : batch.bans)
         log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
                  std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
-      (void)record(batch);
-      save_positions(); // before the mails: a restart must not mail a ban twice
+      // One commit for the bans and the positions, before the mails: a restart must
+      // not mail a ban twice. What the commit did not save is saved alone.
+      (void)record(batch, sources.moved_positions());
+      save_positions();
       mails->banned(batch, *controller);
     } else if (!positions_armed && sources.positions_moved()) {
       arm_once(positions_timer.get(), kPositionDelayMs);

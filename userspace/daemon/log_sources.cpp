@@ -477,27 +477,37 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   return failures;
 }
 
-void LogSources::save_positions() {
-  if (!store_)
-    return;
+namespace {
+
+// Source s's position now, unless it is what was saved last.
+template <class Source> std::optional<LogPosition> moved_position(const Source &s) {
+  if (s.journal) {
+    if (s.journal->cursor() != s.saved_cursor)
+      return LogPosition{s.path, 0, 0, 0, s.journal->cursor()};
+  } else if (matcher::FilePosition at = s.file->position(); at != s.saved) {
+    return LogPosition{s.path, at.inode, at.offset, at.first_line_hash};
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::vector<LogPosition> LogSources::moved_positions() const {
+  std::vector<LogPosition> out;
+  for (const auto &s : sources_)
+    if (auto pos = moved_position(*s))
+      out.push_back(std::move(*pos));
+  return out;
+}
+
+void LogSources::positions_saved(std::span<const LogPosition> saved) {
   for (auto &s : sources_) {
-    // What the position is now, unless it is what was saved last.
-    std::optional<LogPosition> pos;
-    if (s->journal) {
-      if (s->journal->cursor() != s->saved_cursor)
-        pos = LogPosition{s->path, 0, 0, 0, s->journal->cursor()};
-    } else if (matcher::FilePosition at = s->file->position(); at != s->saved) {
-      pos = LogPosition{s->path, at.inode, at.offset, at.first_line_hash};
-    }
-    if (!pos)
+    auto pos = moved_position(*s);
+    if (!pos || std::none_of(saved.begin(), saved.end(), [&](const LogPosition &p) {
+          return p.path == pos->path && p.inode == pos->inode && p.offset == pos->offset &&
+                 p.journal_cursor == pos->journal_cursor;
+        }))
       continue;
-    // A failing store is said once, and once when it recovers, never per save.
-    if (auto st = store_->set_position(*pos); !st) {
-      if (!std::exchange(s->position_failing, true))
-        log_warning("save position of " + s->path + ": " + st.error().message() +
-                    " (retried with every save; said again when it works)");
-      continue;
-    }
     if (s->journal)
       s->saved_cursor = pos->journal_cursor;
     else
@@ -507,10 +517,27 @@ void LogSources::save_positions() {
   }
 }
 
+void LogSources::save_positions() {
+  if (!store_)
+    return;
+  for (auto &s : sources_) {
+    auto pos = moved_position(*s);
+    if (!pos)
+      continue;
+    // A failing store is said once, and once when it recovers, never per save.
+    if (auto st = store_->set_position(*pos); !st) {
+      if (!std::exchange(s->position_failing, true))
+        log_warning("save position of " + s->path + ": " + st.error().message() +
+                    " (retried with every save; said again when it works)");
+      continue;
+    }
+    positions_saved(std::span<const LogPosition>(&*pos, 1));
+  }
+}
+
 bool LogSources::positions_moved() const {
-  return std::any_of(sources_.begin(), sources_.end(), [](const auto &s) {
-    return s->journal ? s->journal->cursor() != s->saved_cursor : s->file->position() != s->saved;
-  });
+  return std::any_of(sources_.begin(), sources_.end(),
+                     [](const auto &s) { return moved_position(*s).has_value(); });
 }
 
 matcher::MatcherCounters LogSources::counters() const {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -90,8 +91,12 @@ public:
   // Persists every source's position that moved since its last save: after the bans
   // of the lines read so far are stored, and at shutdown.
   void save_positions();
-  // Whether some source read past its saved position.
+  // Whether some source read past its saved position; those positions, to be saved in
+  // the store transaction of the decisions their lines led to, and positions_saved()
+  // told when that transaction is committed.
   [[nodiscard]] bool positions_moved() const;
+  [[nodiscard]] std::vector<LogPosition> moved_positions() const;
+  void positions_saved(std::span<const LogPosition> saved);
   // Enabled jails that read nothing since build(): their filter could not be found,
   // loaded or compiled, or their log not followed. Jail name -> why.
   [[nodiscard]] const std::map<std::string, std::string> &broken_jails() const { return broken_; }
