@@ -32,13 +32,9 @@ constexpr const char *kBanned = "203.0.113.5";
 constexpr const char *kClean = "203.0.113.6";
 constexpr const char *kJail = "mc-exim-1d";
 
-IpPrefix P(const char *text) {
-  return IpPrefix::parse(text).value();
-}
+IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
 
-std::set<IpPrefix> as_set(const std::vector<IpPrefix> &v) {
-  return {v.begin(), v.end()};
-}
+std::set<IpPrefix> as_set(const std::vector<IpPrefix> &v) { return {v.begin(), v.end()}; }
 
 TEST(NetnsEnforcement, BannedSourceLosesOnlyItsJailPortsAndTheBanOutlivesTheLoader) {
   ASSERT_TRUE(require_root());

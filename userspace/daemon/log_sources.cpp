@@ -71,7 +71,7 @@ struct LogSources::Source {
   std::vector<std::vector<Reader>> readers; // by filter index in the matcher
   matcher::FilePosition saved;
   std::string saved_cursor;
-  bool more = false;             // the last process() stopped at its budget
+  bool more = false; // the last process() stopped at its budget
   bool position_failing = false; // said once when saving starts and stops failing
 
   [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }

@@ -117,7 +117,7 @@ private:
   struct Source;
   struct Discovery;
   std::vector<std::unique_ptr<Source>> sources_;
-  std::unique_ptr<Discovery> discovery_;                // the globs, and what a new file needs
+  std::unique_ptr<Discovery> discovery_; // the globs, and what a new file needs
   std::unique_ptr<matcher::HostNameResolver> resolver_; // when some family resolves names
   OnMatchedLine on_line_;
   StateStore *store_ = nullptr;

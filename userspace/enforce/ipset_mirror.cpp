@@ -62,8 +62,8 @@ std::string IpsetMirror::create_lines(std::string_view jail) const {
   for (const auto &[name, family] :
        {std::pair{v4_set(jail), "inet"}, std::pair{v6_set(jail), "inet6"}})
     lines += "create " + name + " hash:net family " + family + " hashsize " +
-             std::to_string(std::min(kInitialHashsize, std::bit_ceil(capacity_))) + " maxelem " +
-             std::to_string(capacity_) + "\n";
+             std::to_string(std::min(kInitialHashsize, std::bit_ceil(capacity_))) +
+             " maxelem " + std::to_string(capacity_) + "\n";
   return lines;
 }
 
