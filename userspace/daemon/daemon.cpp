@@ -238,9 +238,12 @@ struct Daemon::Impl : DecisionSink {
       log_error(sources.path(i) + ": " + n.error().message());
     }
     if (!batch.empty()) {
+      std::vector<std::string> lines; // one write for the pass, not one per ban
       for (const auto &b : batch.bans)
-        log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
-                 std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
+        lines.push_back("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
+                        std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) +
+                        ")");
+      log_lines(LogLevel::info, lines);
       // One commit for the bans and the positions, before the mails: a restart must
       // not mail a ban twice. What the commit did not save is saved alone.
       (void)record(batch, sources.moved_positions());
@@ -570,22 +573,20 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (!d->stop_event)
     return Error::sys("eventfd");
 
-  CommandContext ctx{
-      d->store->node(),
-      kVersion,
-      [impl = d.get()] { return to_json(impl->stats()); },
-      [impl = d.get()](const std::string &jail) {
-        const auto &broken = impl->sources.broken_jails();
-        auto it = broken.find(jail);
-        return it == broken.end() ? std::string() : it->second;
-      },
-      [impl = d.get()](const std::string &jail) {
-        std::vector<control::JailActionState> out;
-        for (const auto &a : impl->actions->status(jail))
-          out.push_back({a.action, std::string(actions::to_string(a.mode)), a.reason});
-        return out;
-      },
-      [impl = d.get()] { return impl->progress(); }};
+  CommandContext ctx{d->store->node(), kVersion,
+                     [impl = d.get()] { return to_json(impl->stats()); },
+                     [impl = d.get()](const std::string &jail) {
+                       const auto &broken = impl->sources.broken_jails();
+                       auto it = broken.find(jail);
+                       return it == broken.end() ? std::string() : it->second;
+                     },
+                     [impl = d.get()](const std::string &jail) {
+                       std::vector<control::JailActionState> out;
+                       for (const auto &a : impl->actions->status(jail))
+                         out.push_back({a.action, std::string(actions::to_string(a.mode)), a.reason});
+                       return out;
+                     },
+                     [impl = d.get()] { return impl->progress(); }};
   d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
 
   for (auto [fd, tag] :
