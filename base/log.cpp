@@ -29,16 +29,42 @@ bool parse_log_level(std::string_view name, LogLevel *out) {
   return true;
 }
 
-void log(LogLevel level, std::string_view message) {
-  if (static_cast<int>(level) > static_cast<int>(g_level.load()))
-    return;
-  std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
+namespace {
+
+bool filtered(LogLevel level) {
+  return static_cast<int>(level) > static_cast<int>(g_level.load());
+}
+
+void append_line(std::string &text, LogLevel level, std::string_view message) {
+  text += "<" + std::to_string(static_cast<int>(level)) + ">";
   // Messages may quote log content: keep them on one line and printable.
   for (char c : message)
-    line += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-  line += '\n';
+    text += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  text += '\n';
+}
+
+void write(const std::string &text) {
   std::lock_guard lock(g_write);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+} // namespace
+
+void log(LogLevel level, std::string_view message) {
+  if (filtered(level))
+    return;
+  std::string line;
+  append_line(line, level, message);
+  write(line);
+}
+
+void log_lines(LogLevel level, std::span<const std::string> messages) {
+  if (filtered(level) || messages.empty())
+    return;
+  std::string text;
+  for (const auto &m : messages)
+    append_line(text, level, m);
+  write(text);
 }
 
 } // namespace mcf2b

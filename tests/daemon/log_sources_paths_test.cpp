@@ -179,7 +179,9 @@ TEST_F(JournalJail, FailuresBanTheRightAddressAndARestartCountsNothingTwice) {
   EXPECT_EQ(per[0].follower.lines, 4u);
   EXPECT_EQ(per[0].counters.matched, 4u);
 
-  // Restart: a new LogSources over the same store resumes after the last entry.
+  // Restart: a new LogSources over the same store resumes after the last entry saved
+  // (the daemon saves positions after storing the bans of the lines before them).
+  sources.save_positions();
   write({{"sshd", "192.0.2.20"}, {"sshd", "192.0.2.20"}});
   sources = LogSources();
   build();

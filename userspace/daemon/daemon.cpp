@@ -5,7 +5,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +23,7 @@
 #include "userspace/daemon/fail2ban_jail.h"
 #include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
+#include "userspace/daemon/loop_timers.h"
 #include "userspace/daemon/metrics_server.h"
 #include "userspace/daemon/store_writer.h"
 #include "userspace/enforce/kernel_enforcer.h"
@@ -38,41 +38,18 @@ namespace {
 
 // epoll tags; log sources use kSourceBase + index.
 constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror = 5, kSync = 6,
-                   kStop = 7;
+                   kStop = 7, kPositions = 8;
 constexpr uint64_t kSourceBase = 1000;
-// The ipset mirror trails the maps by at most this long (one restore stream per flush).
-constexpr int kMirrorDelayMs = 20;
-// ... and by this long while a backlog is read: each flush spawns `ipset restore`, which
-// costs milliseconds; at 20 ms that was about 40 % of a bulk replay's CPU. The XDP maps
-// are written at once either way.
-constexpr int kMirrorDelayCatchingUpMs = 1000;
+// The ipset mirror trails the maps by at most this long, and by a second while a backlog
+// is read (fewer, larger writes). The XDP maps are written at once either way.
+constexpr int kMirrorDelayMs = 20, kMirrorDelayCatchingUpMs = 1000;
+// A log position that moved without a decision is saved at most this long after: a
+// commit and its fsync per loop pass cost small appends a good part of their CPU. Lines
+// a crash leaves unsaved are read again; they decided nothing, and the failure windows
+// they fill were lost with the process.
+constexpr int kPositionDelayMs = 1000;
 // Expired map entries are already ignored by the kernel; they are swept this often.
 constexpr int kSweepEverySeconds = 60;
-
-Fd make_timer(int interval_ms) {
-  Fd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (fd && interval_ms > 0) {
-    itimerspec spec{};
-    spec.it_interval.tv_sec = interval_ms / 1000;
-    spec.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
-    spec.it_value = spec.it_interval;
-    ::timerfd_settime(fd.get(), 0, &spec, nullptr);
-  }
-  return fd;
-}
-
-void arm_once(int fd, int delay_ms) {
-  itimerspec spec{};
-  spec.it_value.tv_sec = delay_ms / 1000;
-  spec.it_value.tv_nsec = (delay_ms % 1000) * 1000000L + 1;
-  ::timerfd_settime(fd, 0, &spec, nullptr);
-}
-
-void drain(int fd) {
-  uint64_t n;
-  while (::read(fd, &n, sizeof n) > 0) {
-  }
-}
 
 // The enforcers' view of decisions: unbans first, then bans, as the controller orders them.
 std::vector<BanChange> changes_of(const Decisions &d) {
@@ -122,8 +99,9 @@ struct Daemon::Impl : DecisionSink {
   std::map<std::string, matcher::UseDns> jail_use_dns;        // the jail files' own usedns
   std::map<std::string, JailLocalOptions> jail_local_options; // ... and the rest beyond the row
   std::vector<IpPrefix> global_whitelist;
-  Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event;
+  Fd epoll, tick_timer, mirror_timer, sync_timer, signals, stop_event, positions_timer;
   bool mirror_armed = false;
+  bool positions_armed = false; // positions_timer runs: a position moved, not saved yet
   bool sources_dirty = false;
   // Per source: its last slice stopped at the budget, or it was not read since it was
   // built (the backlog at start). The loop reads one such slice per pass.
@@ -143,34 +121,43 @@ struct Daemon::Impl : DecisionSink {
     enforce(d);
     return record(d);
   }
-  // The maps now; the mirror within kMirrorDelayMs.
+  // The maps now, the mirror soon after.
   void enforce(const Decisions &d) {
     auto changes = changes_of(d);
     enforcement->apply(changes);
     arm_mirror();
   }
-  // The trailing part of enforcement (the ipset mirror) is written within kMirrorDelayMs.
   void arm_mirror() {
     if (enforcement->pending() && !mirror_armed) {
       arm_once(mirror_timer.get(), catching_up() ? kMirrorDelayCatchingUpMs : kMirrorDelayMs);
       mirror_armed = true;
     }
   }
-  // The store write of decisions already enforced: stored now, or kept by the writer
-  // and retried until stored (what is enforced is what is stored).
-  Status record(const Decisions &d) {
+  // The store write of decisions already enforced: stored now (with `positions`, the log
+  // positions past their lines), or kept by the writer and retried until stored (what is
+  // enforced is what is stored).
+  Status record(const Decisions &d, std::span<const LogPosition> positions = {}) {
     if (actions)
       actions->decided(d);
     auto mutations = to_mutations(d);
     if (mutations.empty())
       return {};
-    auto written = writer->write(std::move(mutations), clock.now());
+    auto written = writer->write(std::move(mutations), clock.now(), positions);
     if (!written) {
       ++store_errors;
       log_error("store: " + written.error().message());
       return written.error();
     }
+    if (*written == StoreWriter::Outcome::stored)
+      sources.positions_saved(positions);
     return {};
+  }
+  // The log positions, once the decisions of the lines before them are stored (or
+  // queued by the writer): a restart neither skips a line nor decides one twice.
+  void save_positions() {
+    sources.save_positions();
+    if (std::exchange(positions_armed, false))
+      disarm(positions_timer.get());
   }
   void jails_changed() override {
     if (auto st = enforcement->configure_jails(controller->jails()); !st)
@@ -194,7 +181,7 @@ struct Daemon::Impl : DecisionSink {
   Status build_sources() {
     for (size_t i = 0; i < sources.size(); ++i)
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
-    sources.save_positions();
+    save_positions();
     std::vector<Error> errors;
     LogSourceOptions options;
     options.filter_dirs = config.filter_dirs;
@@ -243,9 +230,7 @@ struct Daemon::Impl : DecisionSink {
       Decisions d = controller->failure(family, prefix, time);
       if (d.empty())
         return;
-      // Enforced at once: the source saves its position (a store write, an fsync) before
-      // process() returns, and that must not delay the ban.
-      enforce(d);
+      enforce(d); // at once: the rest of the slice must not delay the ban
       batch.append(std::move(d));
     });
     behind[i] = sources.more(i);
@@ -254,11 +239,20 @@ struct Daemon::Impl : DecisionSink {
       log_error(sources.path(i) + ": " + n.error().message());
     }
     if (!batch.empty()) {
+      std::vector<std::string> lines; // one write for the pass, not one per ban
       for (const auto &b : batch.bans)
-        log_info("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
-                 std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) + ")");
-      (void)record(batch);
+        lines.push_back("ban " + b.prefix.to_string() + " in " + b.jail + " (" +
+                        std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) +
+                        ")");
+      log_lines(LogLevel::info, lines);
+      // One commit for the bans and the positions, before the mails: a restart must
+      // not mail a ban twice. What the commit did not save is saved alone.
+      (void)record(batch, sources.moved_positions());
+      save_positions();
       mails->banned(batch, *controller);
+    } else if (!positions_armed && sources.positions_moved()) {
+      arm_once(positions_timer.get(), kPositionDelayMs);
+      positions_armed = true;
     }
   }
 
@@ -555,7 +549,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   d->epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
   d->tick_timer = make_timer(1000);
   d->mirror_timer = make_timer(0);
-  if (!d->epoll || !d->tick_timer || !d->mirror_timer)
+  d->positions_timer = make_timer(0);
+  if (!d->epoll || !d->tick_timer || !d->mirror_timer || !d->positions_timer)
     return Error::sys("create the event loop");
   if (d->cluster)
     drop_expiry_records_of_other_nodes(boot->decisions, d->store->node());
@@ -598,7 +593,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   for (auto [fd, tag] :
        {std::pair{d->control->fd(), kControl}, std::pair{d->tick_timer.get(), kTick},
         std::pair{d->mirror_timer.get(), kMirror}, std::pair{d->signals.get(), kSignal},
-        std::pair{d->stop_event.get(), kStop}})
+        std::pair{d->positions_timer.get(), kPositions}, std::pair{d->stop_event.get(), kStop}})
     if (auto st = d->watch(fd, tag); !st)
       return st.error();
   if (d->metrics)
@@ -658,6 +653,9 @@ int Daemon::run() {
         d.mirror_armed = false;
         if (auto st = d.enforcement->flush(); !st)
           log_error(st.error().message());
+      } else if (tag == kPositions) {
+        drain(d.positions_timer.get());
+        d.save_positions();
       } else if (tag == kStop) {
         drain(d.stop_event.get());
         log_info("stopping on request");
@@ -685,7 +683,7 @@ int Daemon::run() {
     if (!d.stopping)
       d.catch_up_slice();
   }
-  d.sources.save_positions();
+  d.save_positions();
   if (auto st = d.enforcement->flush(); !st)
     log_error(st.error().message());
   d.enforcement->wait_idle();

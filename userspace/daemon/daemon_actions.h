@@ -37,6 +37,7 @@ public:
 private:
   const JailController &controller_;
   RecentMatches recent_;
+  bool any_actions_ = false; // some jail has actions: matched lines are kept for them
   actions::ActionService service_;
 };
 

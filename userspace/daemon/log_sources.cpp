@@ -501,18 +501,6 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   };
   if (s.journal) {
     auto read = s.journal->read_available(scan);
-    // As for files: saved once the failures it covers were handed over.
-    if (s.journal->cursor() != s.saved_cursor && store_) {
-      LogPosition pos{s.path, 0, 0, 0, s.journal->cursor()};
-      if (auto st = store_->set_position(pos); st) {
-        s.saved_cursor = pos.journal_cursor;
-        if (std::exchange(s.position_failing, false))
-          log_info("save position of " + s.path + ": works again");
-      } else if (!std::exchange(s.position_failing, true)) {
-        log_warning("save position of " + s.path + ": " + st.error().message() +
-                    " (retried with every batch; said again when it works)");
-      }
-    }
     if (!read)
       return read.error();
     return failures;
@@ -520,20 +508,9 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   const bool was_watching = s.file->watching();
   auto read = s.file->read_available(slice_bytes_, scan);
   s.more = read && read->more;
-  // The position is saved after the failures it covers were handed over, so a crash
-  // in between re-reads those lines rather than skipping them.
-  matcher::FilePosition pos = s.file->position();
-  if (pos != s.saved && store_) {
-    // A failing store is said once, and once when it recovers, never per batch.
-    if (auto st = store_->set_position({s.path, pos.inode, pos.offset, pos.first_line_hash}); st) {
-      s.saved = pos;
-      if (std::exchange(s.position_failing, false))
-        log_info("save position of " + s.path + ": works again");
-    } else if (!std::exchange(s.position_failing, true)) {
-      log_warning("save position of " + s.path + ": " + st.error().message() +
-                  " (retried with every batch; said again when it works)");
-    }
-  }
+  // The position is saved later, by save_positions(), after the failures it covers
+  // were handed over and their bans stored: a crash in between re-reads those lines
+  // rather than skipping them.
   // Said once per change: a folder that went away is polled by the caller meanwhile.
   if (was_watching && !s.file->watching())
     log_warning(s.path + ": its folder went away; looking for it every second until it is back");
@@ -544,21 +521,67 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
   return failures;
 }
 
+namespace {
+
+// Source s's position now, unless it is what was saved last.
+template <class Source> std::optional<LogPosition> moved_position(const Source &s) {
+  if (s.journal) {
+    if (s.journal->cursor() != s.saved_cursor)
+      return LogPosition{s.path, 0, 0, 0, s.journal->cursor()};
+  } else if (matcher::FilePosition at = s.file->position(); at != s.saved) {
+    return LogPosition{s.path, at.inode, at.offset, at.first_line_hash};
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::vector<LogPosition> LogSources::moved_positions() const {
+  std::vector<LogPosition> out;
+  for (const auto &s : sources_)
+    if (auto pos = moved_position(*s))
+      out.push_back(std::move(*pos));
+  return out;
+}
+
+void LogSources::positions_saved(std::span<const LogPosition> saved) {
+  for (auto &s : sources_) {
+    auto pos = moved_position(*s);
+    if (!pos || std::none_of(saved.begin(), saved.end(), [&](const LogPosition &p) {
+          return p.path == pos->path && p.inode == pos->inode && p.offset == pos->offset &&
+                 p.journal_cursor == pos->journal_cursor;
+        }))
+      continue;
+    if (s->journal)
+      s->saved_cursor = pos->journal_cursor;
+    else
+      s->saved = s->file->position();
+    if (std::exchange(s->position_failing, false))
+      log_info("save position of " + s->path + ": works again");
+  }
+}
+
 void LogSources::save_positions() {
   if (!store_)
     return;
   for (auto &s : sources_) {
-    if (s->journal) {
-      if (s->journal->cursor() != s->saved_cursor &&
-          store_->set_position({s->path, 0, 0, 0, s->journal->cursor()}))
-        s->saved_cursor = s->journal->cursor();
+    auto pos = moved_position(*s);
+    if (!pos)
+      continue;
+    // A failing store is said once, and once when it recovers, never per save.
+    if (auto st = store_->set_position(*pos); !st) {
+      if (!std::exchange(s->position_failing, true))
+        log_warning("save position of " + s->path + ": " + st.error().message() +
+                    " (retried with every save; said again when it works)");
       continue;
     }
-    matcher::FilePosition pos = s->file->position();
-    if (pos != s->saved &&
-        store_->set_position({s->path, pos.inode, pos.offset, pos.first_line_hash}))
-      s->saved = pos;
+    positions_saved(std::span<const LogPosition>(&*pos, 1));
   }
+}
+
+bool LogSources::positions_moved() const {
+  return std::any_of(sources_.begin(), sources_.end(),
+                     [](const auto &s) { return moved_position(*s).has_value(); });
 }
 
 matcher::MatcherCounters LogSources::counters() const {

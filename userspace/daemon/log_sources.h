@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,9 @@ struct LogSourceOptions {
 // follows its file (rotation included) or the journal, scans what is new with its one
 // compiled matcher, and turns matches into failures for the families whose jails use
 // the matching filter. Positions (a journal's cursor) are resumed from the store and
-// written back after each batch, so a restart neither loses nor repeats a line.
+// written back by save_positions(), which the daemon calls once the bans of the lines
+// before them are stored: a restart loses no line, and repeats at most those read since
+// the last save (the daemon saves within a second, and at every stop).
 class LogSources {
 public:
   // What failed: an address (a host prefix), or the prefix a rule captured (<SUBNET>).
@@ -80,8 +83,8 @@ public:
   // daemon does each second).
   std::vector<size_t> pick_up_new_files();
   // Reads and scans what is new in source i, at most about options.slice_bytes (a slice
-  // of a backlog); calls on_failure per failure; then saves the position. Returns the
-  // number of failures.
+  // of a backlog); calls on_failure per failure. The position is not saved here (see
+  // save_positions()). Returns the number of failures.
   Result<size_t> process(size_t i, const OnFailure &on_failure);
   // Whether the last process(i) stopped at its budget with more to read.
   [[nodiscard]] bool more(size_t i) const;
@@ -89,11 +92,17 @@ public:
   [[nodiscard]] uint64_t bytes_behind(size_t i) const;
   // Told every matched line that became a failure, with its fields (the text for
   // actions' <matches> and <F-*>); the match's views are valid during the call only.
-  using OnMatchedLine =
-      std::function<void(JailFamilyId, const IpPrefix &, const matcher::Match &)>;
+  using OnMatchedLine = std::function<void(JailFamilyId, const IpPrefix &, const matcher::Match &)>;
   void set_matched_line_observer(OnMatchedLine observer) { on_line_ = std::move(observer); }
-  // Persists every source's position now (at shutdown).
+  // Persists every source's position that moved since its last save: after the bans
+  // of the lines read so far are stored, and at shutdown.
   void save_positions();
+  // Whether some source read past its saved position; those positions, to be saved in
+  // the store transaction of the decisions their lines led to, and positions_saved()
+  // told when that transaction is committed.
+  [[nodiscard]] bool positions_moved() const;
+  [[nodiscard]] std::vector<LogPosition> moved_positions() const;
+  void positions_saved(std::span<const LogPosition> saved);
   // Enabled jails that read nothing since build(): their filter could not be found,
   // loaded or compiled, or their log not followed. Jail name -> why.
   [[nodiscard]] const std::map<std::string, std::string> &broken_jails() const { return broken_; }

@@ -60,14 +60,18 @@ Status StoreWriter::recover() {
   return {};
 }
 
-Result<StoreWriter::Outcome> StoreWriter::write(std::vector<Mutation> batch, Seconds now) {
+Result<StoreWriter::Outcome> StoreWriter::write(std::vector<Mutation> batch, Seconds now,
+                                                std::span<const LogPosition> positions) {
   for (const auto &m : batch)
     if (auto st = check_mutation(m); !st)
       return st.error();
   if (batch.empty())
     return waiting_.empty() ? Outcome::stored : Outcome::queued;
   if (waiting_.empty()) {
-    auto st = store_.apply(batch);
+    // One commit for the batch and the positions. A refused batch waits without them
+    // (flush() stores it alone): a refused position cannot hold it back.
+    auto st =
+        positions.empty() ? store_.apply(batch) : store_.apply_with_positions(batch, positions);
     if (st)
       return Outcome::stored;
     pending_ += batch.size();

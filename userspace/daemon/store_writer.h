@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,11 @@ public:
   enum class Outcome { stored, queued };
   // Stores `batch` after whatever still waits; when the store refuses, it waits too. A
   // batch the store could never take (a value out of its columns' range) is an error
-  // and is not kept: retrying it would block everything behind it.
-  Result<Outcome> write(std::vector<Mutation> batch, Seconds now);
+  // and is not kept: retrying it would block everything behind it. `positions` (the log
+  // positions past the lines the batch came from) are saved in its transaction when it
+  // is stored at once (Outcome::stored), and not at all when it waits.
+  Result<Outcome> write(std::vector<Mutation> batch, Seconds now,
+                        std::span<const LogPosition> positions = {});
   // Retries the waiting batches when their time has come (the daemon's tick).
   void retry(Seconds now);
 

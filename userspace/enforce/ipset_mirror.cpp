@@ -5,10 +5,13 @@
 #include <bit>
 #include <iterator>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "base/subprocess.h"
+#include "userspace/enforce/ipset_netlink.h"
 #include "userspace/model/jail_name.h"
 
 namespace mcf2b {
@@ -34,6 +37,16 @@ Status restore(const std::string &script) {
 }
 
 } // namespace
+
+struct IpsetMirror::Netlink {
+  std::mutex mutex;
+  std::optional<IpsetNetlink> socket;
+  bool unavailable = false; // said no once: restore streams from then on
+};
+
+IpsetMirror::IpsetMirror(uint32_t capacity)
+    : capacity_(capacity), netlink_(std::make_shared<Netlink>()) {}
+IpsetMirror::~IpsetMirror() = default;
 
 Status IpsetMirror::ensure_jail(std::string_view jail) const {
   std::string name(jail);
@@ -78,6 +91,26 @@ Status IpsetMirror::remove_jail(std::string_view jail) const {
 }
 
 Status IpsetMirror::apply(std::span<const BanChange> changes) const {
+  for (const auto &c : changes)
+    if (auto st = check_prefix(c.prefix); !st)
+      return st;
+  if (changes.empty())
+    return {};
+  {
+    std::lock_guard lock(netlink_->mutex);
+    if (!netlink_->socket && !netlink_->unavailable) {
+      auto opened = IpsetNetlink::open();
+      netlink_->unavailable = !opened;
+      if (opened)
+        netlink_->socket.emplace(std::move(*opened));
+    }
+    // Refused (most often: a set not made yet), the whole batch goes to `ipset restore`
+    // below, which makes the sets and takes what is already there (-exist).
+    if (netlink_->socket && netlink_->socket->apply(changes, [](const BanChange &c) {
+          return set_for(c.jail, c.prefix);
+        }))
+      return {};
+  }
   // The stream starts with the create lines of the sets it changes (a no-op under
   // -exist): `ipset restore` then knows them from its own session, where otherwise it
   // asks the kernel for the set's header at every line (a million adds: 4 s, not 2.4).
@@ -87,12 +120,10 @@ Status IpsetMirror::apply(std::span<const BanChange> changes) const {
     if (jails.insert(c.jail).second)
       script += create_lines(c.jail);
   for (const auto &c : changes) {
-    if (auto st = check_prefix(c.prefix); !st)
-      return st;
     script += (c.op == BanChange::Op::ban ? "add " : "del ") + set_for(c.jail, c.prefix) + " " +
               c.prefix.to_string() + "\n";
   }
-  return changes.empty() ? Status{} : restore(script);
+  return restore(script);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,12 +19,15 @@ namespace mcf2b {
 // hash:net set named exactly as the jail for IPv4 (`ipset list mc-exim-1d`) and its IPv6
 // twin "<jail>-v6" (ipset names are at most 31 characters, jail names at most 28). Sets
 // are sized for the enforcer's capacity (maxelem), without ipset timeouts: expiry is the
-// maps' and the controller's business. Every change goes through one `ipset restore`
-// stream per call, never a process per ban; nothing passes through a shell. Works in the
-// caller's network namespace (the calling thread's, for the child it forks).
+// maps' and the controller's business. Bans and unbans go to the kernel over netlink
+// (IpsetNetlink), a few writes per call and no process; sets are made, and changes the
+// netlink path could not write are retried, through one `ipset restore` stream per call;
+// nothing passes through a shell. Works in the caller's network namespace (the calling
+// thread's, for the child it forks and the netlink socket it opens first).
 class IpsetMirror {
 public:
-  explicit IpsetMirror(uint32_t capacity) : capacity_(capacity) {}
+  explicit IpsetMirror(uint32_t capacity);
+  ~IpsetMirror();
 
   static std::string v4_set(std::string_view jail) { return std::string(jail); }
   static std::string v6_set(std::string_view jail) { return std::string(jail) + "-v6"; }
@@ -35,7 +39,8 @@ public:
   // Destroys them (the fallback rules referencing them must be gone first).
   Status remove_jail(std::string_view jail) const;
 
-  // Adds bans and deletes unbans, in one restore stream.
+  // Adds bans and deletes unbans: over netlink, or (a set missing, netlink refused) in
+  // one restore stream that creates the sets it names.
   Status apply(std::span<const BanChange> changes) const;
   // Makes the jail's sets hold exactly `prefixes`: one read, one restore stream.
   Status reconcile(std::string_view jail, std::span<const IpPrefix> prefixes) const;
@@ -48,6 +53,8 @@ private:
   // The `ipset restore` lines creating the jail's two sets.
   [[nodiscard]] std::string create_lines(std::string_view jail) const;
   uint32_t capacity_;
+  struct Netlink; // the socket, opened at the first apply(), and its lock
+  std::shared_ptr<Netlink> netlink_;
 };
 
 } // namespace mcf2b

@@ -350,11 +350,7 @@ Status SqlStateStore::apply_locked(std::span<const Mutation> batch) {
 }
 
 Status SqlStateStore::apply(std::span<const Mutation> batch) {
-  for (const Mutation &m : batch)
-    if (auto st = check_mutation(m); !st)
-      return st;
-  std::lock_guard lock(mutex_);
-  return transaction([&] { return apply_locked(batch); });
+  return apply_with_positions(batch, {});
 }
 
 Status SqlStateStore::apply_with(const ConnectionStep &before, std::span<const Mutation> batch,
@@ -440,21 +436,6 @@ Result<bool> SqlStateStore::seed_default_jails() {
   if (!st)
     return st.error();
   return seeded;
-}
-
-Status SqlStateStore::set_position(const LogPosition &p) {
-  if (auto st = check_column_text("log path", p.path, 512, true); !st)
-    return st;
-  if (auto st = check_column_text("journal cursor", p.journal_cursor, 512, false); !st)
-    return st;
-  std::lock_guard lock(mutex_);
-  return transaction([&]() -> Status {
-    return status_of(conn_->run(upsert_position_,
-                                {node_, p.path, static_cast<int64_t>(p.inode),
-                                 static_cast<int64_t>(p.offset),
-                                 static_cast<int64_t>(p.first_line_hash), wall_clock(),
-                                 p.journal_cursor}));
-  });
 }
 
 Result<std::vector<JailConfig>> SqlStateStore::list_jails() {
@@ -594,37 +575,6 @@ Result<MailConf> SqlStateStore::get_mail_conf() {
   if (!r)
     return r.error();
   return conf;
-}
-
-namespace {
-LogPosition position_from_row(const SqlRow &row) {
-  return LogPosition{std::string(row.text(0)), static_cast<uint64_t>(row.integer(1)),
-                     static_cast<uint64_t>(row.integer(2)),
-                     static_cast<uint64_t>(row.integer(3)), std::string(row.text(4))};
-}
-} // namespace
-
-Result<std::optional<LogPosition>> SqlStateStore::get_position(std::string_view path) {
-  std::lock_guard lock(mutex_);
-  std::optional<LogPosition> position;
-  auto r = conn_->run("SELECT path, inode, file_offset, first_line_hash, journal_cursor FROM mcf2b_positions"
-                      " WHERE node = ? AND path = ?",
-                      {node_, path}, [&](const SqlRow &row) { position = position_from_row(row); });
-  if (!r)
-    return r.error();
-  return position;
-}
-
-Result<std::vector<LogPosition>> SqlStateStore::list_positions() {
-  std::lock_guard lock(mutex_);
-  std::vector<LogPosition> positions;
-  auto r =
-      conn_->run("SELECT path, inode, file_offset, first_line_hash, journal_cursor FROM mcf2b_positions"
-                 " WHERE node = ? ORDER BY path",
-                 {node_}, [&](const SqlRow &row) { positions.push_back(position_from_row(row)); });
-  if (!r)
-    return r.error();
-  return positions;
 }
 
 Result<std::vector<Change>> SqlStateStore::changes_since(int64_t since, size_t limit) {

@@ -27,6 +27,8 @@ public:
   Status apply(std::span<const Mutation> batch) override;
   Result<bool> seed_default_jails() override;
   Status set_position(const LogPosition &position) override;
+  Status apply_with_positions(std::span<const Mutation> batch,
+                              std::span<const LogPosition> positions) override;
 
   Result<std::vector<JailConfig>> list_jails() override;
   Result<std::optional<JailConfig>> get_jail(std::string_view name) override;

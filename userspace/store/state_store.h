@@ -84,6 +84,18 @@ public:
 
   // Log positions are local to a node and not replicated.
   virtual Status set_position(const LogPosition &position) = 0;
+  // Applies `batch`, then saves `positions` (the log positions past the lines that led to
+  // it): in one transaction where the store can (one commit, one fsync), otherwise one
+  // after the other. The default does the latter.
+  virtual Status apply_with_positions(std::span<const Mutation> batch,
+                                      std::span<const LogPosition> positions) {
+    if (auto st = apply(batch); !st)
+      return st;
+    for (const auto &p : positions)
+      if (auto st = set_position(p); !st)
+        return st;
+    return {};
+  }
 
   // --- reads ---
   virtual Result<std::vector<JailConfig>> list_jails() = 0;
