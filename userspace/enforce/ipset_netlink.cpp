@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/enforce/ipset_netlink.h"
 
+#include <libmnl/libmnl.h>
 #include <linux/netfilter/ipset/ip_set.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -11,6 +12,39 @@
 #include <cstring>
 
 namespace mcf2b {
+
+nlmsghdr *put_ipset_member_request(void *buf, uint8_t command, const std::string &set,
+                                   const IpAddress &address, std::optional<uint8_t> cidr,
+                                   uint16_t flags, uint32_t seq) {
+  constexpr size_t room = kIpsetRequestBytes;
+  nlmsghdr *h = mnl_nlmsg_put_header(buf);
+  h->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_IPSET << 8) | command);
+  h->nlmsg_flags = flags;
+  h->nlmsg_seq = seq;
+  auto *g = static_cast<nfgenmsg *>(mnl_nlmsg_put_extra_header(h, sizeof(nfgenmsg)));
+  g->nfgen_family = address.is_v4() ? AF_INET : AF_INET6;
+  g->version = NFNETLINK_V0;
+  // The _check forms refuse to write past `room`: a set name too long for ipset fails here.
+  nlattr *data = nullptr, *ip = nullptr;
+  bool fits =
+      mnl_attr_put_u8_check(h, room, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL) &&
+      set.size() < IPSET_MAXNAMELEN &&
+      mnl_attr_put_strz_check(h, room, IPSET_ATTR_SETNAME, set.c_str()) &&
+      (data = mnl_attr_nest_start_check(h, room, IPSET_ATTR_DATA)) &&
+      (ip = mnl_attr_nest_start_check(h, room, IPSET_ATTR_IP)) &&
+      (address.is_v4() ? mnl_attr_put_check(h, room, IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER,
+                                            4, address.bytes().data())
+                       : mnl_attr_put_check(h, room, IPSET_ATTR_IPADDR_IPV6 | NLA_F_NET_BYTEORDER,
+                                            16, address.bytes().data()));
+  if (!fits)
+    return nullptr;
+  mnl_attr_nest_end(h, ip);
+  if (cidr && !mnl_attr_put_u8_check(h, room, IPSET_ATTR_CIDR, *cidr))
+    return nullptr;
+  mnl_attr_nest_end(h, data);
+  return h;
+}
+
 namespace {
 
 // Messages go out in writes of about this size (about 160 changes): the kernel handles
@@ -19,82 +53,21 @@ namespace {
 constexpr size_t kWriteBytes = 16 * 1024;
 constexpr int kReceiveBytes = 1 << 20;
 
-// Appends netlink messages to a buffer attribute by attribute; nests are closed by
-// patching their length.
-class MessageWriter {
-public:
-  explicit MessageWriter(std::vector<uint8_t> &buf) : buf_(buf) {}
-  void begin(uint16_t type, uint16_t flags, uint32_t seq) {
-    start_ = buf_.size();
-    nlmsghdr h{};
-    h.nlmsg_type = type;
-    h.nlmsg_flags = flags;
-    h.nlmsg_seq = seq;
-    put(&h, sizeof h);
-  }
-  void put(const void *data, size_t size) {
-    const auto *p = static_cast<const uint8_t *>(data);
-    buf_.insert(buf_.end(), p, p + size);
-    buf_.resize(NLMSG_ALIGN(buf_.size()));
-  }
-  void attr(uint16_t type, const void *data, size_t size) {
-    nlattr a{};
-    a.nla_type = type;
-    a.nla_len = static_cast<uint16_t>(NLA_HDRLEN + size);
-    size_t at = buf_.size();
-    put(&a, sizeof a);
-    buf_.resize(at + NLA_HDRLEN);
-    put(data, size);
-  }
-  size_t open_nest(uint16_t type) {
-    size_t at = buf_.size();
-    nlattr a{};
-    a.nla_type = static_cast<uint16_t>(type | NLA_F_NESTED);
-    put(&a, sizeof a);
-    return at;
-  }
-  void close_nest(size_t at) {
-    auto len = static_cast<uint16_t>(buf_.size() - at);
-    std::memcpy(buf_.data() + at, &len, sizeof len);
-  }
-  void end() {
-    auto len = static_cast<uint32_t>(buf_.size() - start_);
-    std::memcpy(buf_.data() + start_, &len, sizeof len);
-  }
-
-private:
-  std::vector<uint8_t> &buf_;
-  size_t start_ = 0;
-};
-
-// IPSET_CMD_ADD or _DEL of one prefix. Without NLM_F_EXCL the kernel takes an add of a
-// member that is there, or a delete of one that is not, as done (ipset's -exist). The
-// kernel answers a refused change always, a taken one only when asked (`ack`).
-void put_change(std::vector<uint8_t> &buf, const BanChange &c, const std::string &set, uint32_t seq,
-                bool ack) {
-  MessageWriter m(buf);
-  const bool v4 = c.prefix.address().is_v4();
-  const uint16_t cmd = c.op == BanChange::Op::ban ? IPSET_CMD_ADD : IPSET_CMD_DEL;
-  m.begin(static_cast<uint16_t>((NFNL_SUBSYS_IPSET << 8) | cmd),
-          static_cast<uint16_t>(NLM_F_REQUEST | (ack ? NLM_F_ACK : 0)), seq);
-  nfgenmsg g{};
-  g.nfgen_family = v4 ? AF_INET : AF_INET6;
-  g.version = NFNETLINK_V0;
-  m.put(&g, sizeof g);
-  const uint8_t protocol = IPSET_PROTOCOL;
-  m.attr(IPSET_ATTR_PROTOCOL, &protocol, 1);
-  m.attr(IPSET_ATTR_SETNAME, set.c_str(), set.size() + 1);
-  size_t data = m.open_nest(IPSET_ATTR_DATA);
-  size_t ip = m.open_nest(IPSET_ATTR_IP);
-  if (v4)
-    m.attr(IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER, c.prefix.address().bytes().data(), 4);
-  else
-    m.attr(IPSET_ATTR_IPADDR_IPV6 | NLA_F_NET_BYTEORDER, c.prefix.address().bytes().data(), 16);
-  m.close_nest(ip);
-  const auto cidr = static_cast<uint8_t>(c.prefix.length());
-  m.attr(IPSET_ATTR_CIDR, &cidr, 1);
-  m.close_nest(data);
-  m.end();
+// IPSET_CMD_ADD or _DEL of one prefix, appended to `buf`. Without NLM_F_EXCL the kernel
+// takes an add of a member that is there, or a delete of one that is not, as done
+// (ipset's -exist). The kernel answers a refused change always, a taken one only when
+// asked (`ack`).
+Status put_change(std::vector<uint8_t> &buf, const BanChange &c, const std::string &set,
+                  uint32_t seq, bool ack) {
+  alignas(nlmsghdr) uint8_t message[kIpsetRequestBytes];
+  const nlmsghdr *h =
+      put_ipset_member_request(message, c.op == BanChange::Op::ban ? IPSET_CMD_ADD : IPSET_CMD_DEL,
+                               set, c.prefix.address(), static_cast<uint8_t>(c.prefix.length()),
+                               static_cast<uint16_t>(NLM_F_REQUEST | (ack ? NLM_F_ACK : 0)), seq);
+  if (!h)
+    return Error::msg("ipset set name '" + set + "' is too long for a netlink request");
+  buf.insert(buf.end(), message, message + NLMSG_ALIGN(h->nlmsg_len));
+  return {};
 }
 
 } // namespace
@@ -125,7 +98,8 @@ Status IpsetNetlink::apply(std::span<const BanChange> changes, const SetOf &set_
   size_t first = 0;
   for (size_t i = 0; i < changes.size(); ++i) {
     const bool last = buf.size() >= kWriteBytes || i + 1 == changes.size();
-    put_change(buf, changes[i], set_of(changes[i]), ++seq_, last);
+    if (auto st = put_change(buf, changes[i], set_of(changes[i]), ++seq_, last); !st)
+      return st;
     if (last) {
       const auto n = static_cast<uint32_t>(i + 1 - first);
       if (auto st = send_and_wait(buf, seq_ - n + 1, seq_, changes.subspan(first, n)); !st)

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,7 +12,18 @@
 #include "base/result.h"
 #include "userspace/enforce/xdp_enforcer.h"
 
+struct nlmsghdr;
+
 namespace mcf2b {
+
+// One ipset member request (IPSET_CMD_ADD, _DEL or _TEST) for `address` in `set`, built
+// with libmnl at the start of `buf` (kIpsetRequestBytes bytes: a set name is at most 31
+// characters, so a request is never more than about 110 bytes). Without `cidr` a test
+// matches any member that contains the address. nullptr: the set name is too long.
+inline constexpr size_t kIpsetRequestBytes = 256;
+nlmsghdr *put_ipset_member_request(void *buf, uint8_t command, const std::string &set,
+                                   const IpAddress &address, std::optional<uint8_t> cidr,
+                                   uint16_t flags, uint32_t seq);
 
 // Adds and deletes ipset members over the kernel's netlink interface, as `ipset restore`
 // does, without a process per call: spawning `ipset restore` (a fork, an exec, the
