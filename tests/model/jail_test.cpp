@@ -55,6 +55,13 @@ TEST(ParseDuration, AcceptsFail2banUnits) {
   EXPECT_FALSE(parse_duration("abc").has_value());
 }
 
+TEST(ParseDuration, ADurationBeyondSecondsIsRefusedNotWrapped) {
+  // Found by the jail_files fuzzer: 177777777777777777 months overflowed the product.
+  EXPECT_FALSE(parse_duration("177777777777777777months").has_value());
+  EXPECT_FALSE(parse_duration("9223372036854775807s 1s").has_value());
+  EXPECT_EQ(parse_duration("9223372036854775807"), 9223372036854775807LL);
+}
+
 TEST(ParsePortList, NumbersServicesRangesAndAll) {
   std::string err;
   EXPECT_EQ(*parse_port_list("25,465,587", &err), (std::vector<uint16_t>{25, 465, 587}));

@@ -169,7 +169,10 @@ std::optional<Seconds> parse_duration(std::string_view text) {
       mult = 31536000;
     else
       return std::nullopt;
-    total += value * mult;
+    // A duration past what a Seconds holds is no duration (not a wrapped negative one).
+    Seconds part = 0;
+    if (__builtin_mul_overflow(value, mult, &part) || __builtin_add_overflow(total, part, &total))
+      return std::nullopt;
     while (i < text.size() && text[i] == ' ')
       ++i;
   }
