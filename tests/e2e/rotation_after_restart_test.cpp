@@ -117,14 +117,7 @@ TEST_F(RotationAfterRestart, ARestartedDaemonReadsNoRotatedFileTwice) {
 TEST_F(RotationAfterRestart, ADaemonThatReReadItsSourcesReadsNoRotatedFileTwice) {
   ban_rotate_unban();
   // SIGHUP: the log sources are built again, with followers resumed from the store.
-  auto followed = [&] {
-    std::string out = daemon->output();
-    size_t n = 0;
-    for (size_t at = out.find("following "); at != std::string::npos;
-         at = out.find("following ", at + 1))
-      ++n;
-    return n;
-  };
+  auto followed = [&] { return daemon->occurrences("following "); };
   size_t before = followed();
   ASSERT_TRUE(ok(daemon->signal(SIGHUP)));
   for (int i = 0; i < 1500 && followed() == before; ++i)

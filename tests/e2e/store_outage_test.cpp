@@ -146,11 +146,7 @@ TEST_F(StoreOutage, BansMadeWhileTheDiskIsFullAreEnforcedAndStoredOnceThereIsRoo
   EXPECT_EQ(stored(), expected);
   // One line when writes began to fail and one when they worked again, not one per write.
   std::string out = d->output();
-  size_t failing = 0;
-  for (size_t at = out.find("is retried until the store takes it"); at != std::string::npos;
-       at = out.find("is retried until the store takes it", at + 1))
-    ++failing;
-  EXPECT_EQ(failing, 1u) << out;
+  EXPECT_EQ(d->occurrences("is retried until the store takes it"), 1u) << out;
   EXPECT_NE(out.find("writes succeed again"), std::string::npos) << out;
 }
 

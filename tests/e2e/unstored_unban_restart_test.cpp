@@ -172,14 +172,7 @@ TEST_F(UnstoredUnbanRestart, SourcesBuiltAgainWhileTheStoreRefusesReadNoLineTwic
   auto unban = d->call("unban", {{"jail", "mc-exim"}, {"ip", kUnbanned}});
   ASSERT_TRUE(ok(unban));
   ASSERT_TRUE(unban->ok) << unban->error.message;
-  auto followed = [&] {
-    std::string out = d->output();
-    size_t n = 0;
-    for (size_t at = out.find("following "); at != std::string::npos;
-         at = out.find("following ", at + 1))
-      ++n;
-    return n;
-  };
+  auto followed = [&] { return d->occurrences("following "); };
   size_t before = followed();
   ASSERT_TRUE(ok(d->signal(SIGHUP)));
   ASSERT_TRUE(eventually([&] { return followed() > before; })) << d->output();
