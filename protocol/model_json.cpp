@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "protocol/model_json.h"
 
+#include "base/json_integer.h"
+
 namespace mcf2b::control {
 
 nlohmann::json to_json(const JailConfig &j) {
@@ -26,14 +28,22 @@ Result<JailConfig> jail_from_json(const nlohmann::json &j) {
     JailConfig c;
     c.name = j.at("name").get<std::string>();
     c.enabled = j.value("enabled", c.enabled);
-    c.maxretry = j.value("maxretry", c.maxretry);
-    c.findtime = j.value("findtime", c.findtime);
-    c.bantime = j.value("bantime", c.bantime);
+    for (auto [key, field] : {std::pair{"maxretry", &c.maxretry}, std::pair{"max_count", &c.max_count}}) {
+      auto v = json_integer_or(j, key, *field);
+      if (!v)
+        return Error::msg("jail: " + v.error().message());
+      *field = *v;
+    }
+    for (auto [key, field] : {std::pair{"findtime", &c.findtime}, std::pair{"bantime", &c.bantime}}) {
+      auto v = json_integer_or(j, key, *field);
+      if (!v)
+        return Error::msg("jail: " + v.error().message());
+      *field = *v;
+    }
     c.port = j.value("port", c.port);
     c.filter = j.value("filter", c.filter);
     c.banaction = j.value("banaction", c.banaction);
     c.logpath = j.value("logpath", c.logpath);
-    c.max_count = j.value("max_count", c.max_count);
     c.send_mail = j.value("send_mail", c.send_mail);
     c.send_mail_bl = j.value("send_mail_bl", c.send_mail_bl);
     return c;
@@ -52,14 +62,21 @@ Result<BanRecord> ban_from_json(const nlohmann::json &j) {
     BanRecord b;
     b.ip = *ip;
     b.jail = j.value("jail", "");
-    b.count = j.value("count", 0);
+    auto count = json_integer_or(j, "count", 0);
+    if (!count)
+      return Error::msg("ban: " + count.error().message());
+    b.count = *count;
     b.active = j.value("active", false);
     b.blacklisted = j.value("blacklisted", false);
     b.whitelisted = j.value("whitelisted", false);
-    b.last_hit = j.value("last_hit", Seconds{0});
     b.host = j.value("host", "");
-    b.ban_start = j.value("start", Seconds{0});
-    b.ban_end = j.value("end", Seconds{0});
+    for (auto [key, field] : {std::pair{"last_hit", &b.last_hit}, std::pair{"start", &b.ban_start},
+                              std::pair{"end", &b.ban_end}}) {
+      auto v = json_integer_or(j, key, Seconds{0});
+      if (!v)
+        return Error::msg("ban: " + v.error().message());
+      *field = *v;
+    }
     return b;
   } catch (const nlohmann::json::exception &e) {
     return Error::msg(std::string("ban: ") + e.what());

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "base/json_integer.h"
 #include "userspace/model/jail_name.h"
 
 namespace mcf2b {
@@ -89,7 +90,10 @@ Result<MailMessage> MailMessage::from_json(const nlohmann::json &j) {
     m.to = j.at("to").get<std::string>();
     m.subject = j.at("subject").get<std::string>();
     m.body = j.at("body").get<std::string>();
-    m.created = j.at("created").get<Seconds>();
+    auto created = json_integer<Seconds>(j, "created");
+    if (!created)
+      return created.error();
+    m.created = *created;
     // A spool file is input too: what reaches headers is checked again.
     if (auto st = check_mail_address(m.from); !st)
       return st.error();

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fd.h"
+#include "base/json_integer.h"
 
 namespace mcf2b {
 namespace {
@@ -34,10 +35,17 @@ Result<BanNotice> notice_from(const std::string &text) {
     BanNotice n;
     n.jail = j.at("jail").get<std::string>();
     n.address = j.at("address").get<std::string>();
-    n.failures = j.at("failures").get<uint64_t>();
+    auto failures = json_integer<uint64_t>(j, "failures");
+    if (!failures)
+      return failures.error();
+    n.failures = *failures;
     n.matches = j.at("matches").get<std::vector<std::string>>();
-    n.banned_at = j.at("banned_at").get<Seconds>();
-    n.ban_end = j.at("ban_end").get<Seconds>();
+    for (auto [key, field] : {std::pair{"banned_at", &n.banned_at}, std::pair{"ban_end", &n.ban_end}}) {
+      auto v = json_integer<Seconds>(j, key);
+      if (!v)
+        return v.error();
+      *field = *v;
+    }
     n.blacklisted = j.at("blacklisted").get<bool>();
     return n;
   } catch (const nlohmann::json::exception &e) {
