@@ -12,10 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,6 +33,7 @@
 #include "tests/fixtures/daemon_process.h"
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
+#include "tests/fixtures/private_tmpfs.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -173,10 +172,7 @@ protected:
     ASSERT_TRUE(ok(t));
     store_dir.emplace(std::move(*t));
     // The state file on a small file system of this test's own mount namespace.
-    ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << "unshare(CLONE_NEWNS): " << std::strerror(errno);
-    ASSERT_EQ(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-    ASSERT_EQ(::mount("tmpfs", store_dir->path().c_str(), "tmpfs", 0, "size=8m"), 0)
-        << std::strerror(errno);
+    ASSERT_TRUE(ok(mount_private_tmpfs(store_dir->path(), "8m")));
     DaemonOptions o = bed->daemon_options();
     o.jail_file = mailcleaner_jail_file({"mc-exim", "mc-ssh"});
     o.state_url = "sqlite:" + state_file();

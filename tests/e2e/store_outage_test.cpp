@@ -7,12 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -22,6 +19,7 @@
 #include "tests/fixtures/eventually.h"
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
+#include "tests/fixtures/private_tmpfs.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
 #include "userspace/store/state_store.h"
@@ -50,10 +48,7 @@ protected:
     ASSERT_TRUE(ok(t));
     tmp.emplace(std::move(*t));
     // A mount namespace of our own: the small file system is gone with the test.
-    ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << "unshare(CLONE_NEWNS): " << std::strerror(errno);
-    ASSERT_EQ(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-    ASSERT_EQ(::mount("tmpfs", tmp->path().c_str(), "tmpfs", 0, "size=2m"), 0)
-        << std::strerror(errno);
+    ASSERT_TRUE(ok(mount_private_tmpfs(tmp->path(), "2m")));
   }
 
   Result<DaemonProcess> start_daemon() {

@@ -11,20 +11,18 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "tests/fixtures/daemon_process.h"
 #include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/gateway_testbed.h"
+#include "tests/fixtures/private_tmpfs.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
 #include "userspace/store/state_store.h"
@@ -59,10 +57,7 @@ protected:
     auto t = TempDir::create("unstored-unban");
     ASSERT_TRUE(ok(t));
     tmp.emplace(std::move(*t));
-    ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << "unshare(CLONE_NEWNS): " << std::strerror(errno);
-    ASSERT_EQ(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-    ASSERT_EQ(::mount("tmpfs", tmp->path().c_str(), "tmpfs", 0, "size=4m"), 0)
-        << std::strerror(errno);
+    ASSERT_TRUE(ok(mount_private_tmpfs(tmp->path(), "4m")));
   }
 
   std::string state_file() const { return tmp->file("state.sqlite3"); }
