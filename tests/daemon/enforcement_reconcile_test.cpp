@@ -74,12 +74,11 @@ protected:
 TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {
   {
     auto e = open();
-    JailBans want{kJail,
-                  {{P("192.0.2.1"), now_ + 3600},
-                   {P("2001:db8::1"), 0},
-                   {P("198.51.100.0/24"), now_ + 60},
-                   {P("192.0.2.2"), now_ - 1}}}; // ended: not reinstated
-    auto kept = e->reconcile({want}, now_);
+    std::vector<EnforcedBan> want{{kJail, P("192.0.2.1"), now_ + 3600},
+                                  {kJail, P("2001:db8::1"), 0},
+                                  {kJail, P("198.51.100.0/24"), now_ + 60},
+                                  {kJail, P("192.0.2.2"), now_ - 1}}; // ended: not reinstated
+    auto kept = e->reconcile(want, now_);
     ASSERT_TRUE(ok(kept));
     EXPECT_TRUE(kept->empty());
   }
@@ -104,11 +103,10 @@ TEST_F(EnforcementReconcile, MapsOfAnEarlierDaemonAreMadeToMatchTheStore) {
   std::map<IpPrefix, Seconds> kept_ends;
   {
     auto e = open();
-    JailBans want{kJail,
-                  {{P("192.0.2.2"), now_ + 7200},
-                   {P("192.0.2.1"), now_ + 3600},
-                   {P("2001:db8::5"), 0}}}; // only in the store: added
-    auto kept = e->reconcile({want}, now_);
+    std::vector<EnforcedBan> want{{kJail, P("192.0.2.2"), now_ + 7200},
+                                  {kJail, P("192.0.2.1"), now_ + 3600},
+                                  {kJail, P("2001:db8::5"), 0}}; // only in the store: added
+    auto kept = e->reconcile(want, now_);
     ASSERT_TRUE(ok(kept));
     for (const auto &r : *kept) {
       EXPECT_EQ(r.jail, kJail);

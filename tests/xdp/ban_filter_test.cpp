@@ -552,7 +552,7 @@ TEST(BanFilterRestart, ReopenKeepsSlotsBansAndWhitelist) {
   ASSERT_TRUE(ok(bans));
   ASSERT_EQ(bans->size(), 2u);
   EXPECT_NE(std::find(bans->begin(), bans->end(),
-                      BanEntry{"mc-exim-1d", P("192.0.2.5"), expiry}),
+                      EnforcedBan{"mc-exim-1d", P("192.0.2.5"), expiry}),
             bans->end());
   EXPECT_EQ(e->whitelist().size(), 1u);
   TestPacket p;

@@ -564,15 +564,15 @@ std::vector<BanRecord> JailController::active_bans(std::string_view jail) const 
   return bans;
 }
 
-std::vector<JailBans> JailController::active_bans_by_jail() const {
-  std::vector<JailBans> out(catalog_.size());
-  for (JailId id = 0; id < catalog_.size(); ++id) {
-    out[id].jail = catalog_.config(id).name;
-    out[id].bans.reserve(runtime_[id].stats.active);
-  }
+std::vector<EnforcedBan> JailController::enforced_bans() const {
+  size_t active = 0;
+  for (JailId id = 0; id < catalog_.size(); ++id)
+    active += runtime_[id].stats.active;
+  std::vector<EnforcedBan> out;
+  out.reserve(active);
   table_.for_each([&](const BanTable::Key &key, const BanTable::Row &row) {
     if (row.active)
-      out[key.jail].bans.push_back(ActiveBan{key.prefix, row.ban_end});
+      out.push_back(EnforcedBan{catalog_.config(key.jail).name, key.prefix, row.ban_end});
   });
   return out;
 }

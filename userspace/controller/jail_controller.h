@@ -223,9 +223,8 @@ public:
                                                 const IpPrefix &prefix) const;
   [[nodiscard]] std::vector<BanRecord> records() const;
   [[nodiscard]] std::vector<BanRecord> active_bans(std::string_view jail) const;
-  // Every active ban, grouped by jail (one entry per jail, in the order of jails()):
-  // what the enforcers must hold, without a record per ban.
-  [[nodiscard]] std::vector<JailBans> active_bans_by_jail() const;
+  // Every active ban, as the enforcers must hold it (without a record per ban).
+  [[nodiscard]] std::vector<EnforcedBan> enforced_bans() const;
   [[nodiscard]] bool is_banned(std::string_view jail, const IpPrefix &prefix) const;
   [[nodiscard]] const JailConfig *jail(std::string_view name) const;
   [[nodiscard]] std::vector<JailConfig> jails() const;

@@ -519,14 +519,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   phase = StartClock::now();
   // The controller was just restored from the store's rows: its active bans are the
   // store's, less those that ended while the daemon was down (not to be reinstated).
-  std::vector<JailBans> live = d->controller->active_bans_by_jail();
-  size_t live_count = 0;
-  for (const auto &j : live)
-    live_count += j.bans.size();
+  std::vector<EnforcedBan> live = d->controller->enforced_bans();
+  const size_t live_count = live.size();
   timing += ", active bans listed " + since(phase);
   phase = StartClock::now();
-  auto only_in_maps = d->enforcement->reconcile(live, d->clock.now());
-  live.clear(); // the maps have them now
+  auto only_in_maps = d->enforcement->reconcile(std::move(live), d->clock.now());
   if (!only_in_maps)
     return only_in_maps.error().context("reconcile the kernel maps with the store");
   timing += ", reconcile " + since(phase) + " (" + d->enforcement->last_reconcile() + ")";

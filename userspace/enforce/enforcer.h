@@ -54,11 +54,12 @@ public:
   // Blocks until everything flushed has been written (at shutdown).
   virtual void wait_idle() = 0;
 
-  // At start: makes the enforcer hold exactly the live bans given (the store's view),
-  // drops expired entries, and returns the live bans it holds that were not given (a
-  // daemon that died between enforcing and storing leaves those): the caller adopts them.
-  virtual Result<std::vector<BanEntry>> reconcile(const std::vector<JailBans> &active,
-                                                  Seconds now) = 0;
+  // At start: makes the enforcer hold exactly the live bans given (the store's view, in
+  // any order), drops expired entries, and returns the live bans it holds that were not
+  // given (a daemon that died between enforcing and storing leaves those): the caller
+  // adopts them.
+  virtual Result<std::vector<EnforcedBan>> reconcile(std::vector<EnforcedBan> wanted,
+                                                     Seconds now) = 0;
   // How the last reconcile() spent its time, for the start-up log.
   [[nodiscard]] virtual std::string last_reconcile() const = 0;
 

@@ -138,16 +138,16 @@ bool live(Seconds end, Seconds now) { return end == 0 || end > now; }
 // prefix: expired entries go, changed ends are rewritten, missing bans are added, and
 // entries the store does not know stay (returned through `only_in_maps`). `held_after`
 // gets every prefix the jail holds once the changes are applied.
-void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
-               std::span<const BanEntry> held, Seconds now, std::vector<BanChange> &changes,
-               std::vector<BanEntry> &only_in_maps, std::vector<IpPrefix> &held_after) {
+void diff_jail(const std::string &jail, std::span<const EnforcedBan> wanted,
+               std::span<const EnforcedBan> held, Seconds now, std::vector<BanChange> &changes,
+               std::vector<EnforcedBan> &only_in_maps, std::vector<IpPrefix> &held_after) {
   size_t w = 0, h = 0;
   while (w < wanted.size() || h < held.size()) {
     if (h == held.size() || (w < wanted.size() && wanted[w].prefix < held[h].prefix)) {
-      changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].end));
+      changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].expires));
       held_after.push_back(wanted[w++].prefix);
     } else if (w == wanted.size() || held[h].prefix < wanted[w].prefix) {
-      const BanEntry &b = held[h++];
+      const EnforcedBan &b = held[h++];
       if (!live(b.expires, now)) {
         changes.push_back(BanChange::unban(jail, b.prefix));
         continue;
@@ -157,8 +157,8 @@ void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
       only_in_maps.push_back(b);
       held_after.push_back(b.prefix);
     } else {
-      if (held[h].expires != wanted[w].end)
-        changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].end));
+      if (held[h].expires != wanted[w].expires)
+        changes.push_back(BanChange::ban(jail, wanted[w].prefix, wanted[w].expires));
       held_after.push_back(wanted[w].prefix);
       ++w, ++h;
     }
@@ -167,8 +167,8 @@ void diff_jail(const std::string &jail, std::span<const ActiveBan> wanted,
 
 } // namespace
 
-Result<std::vector<BanEntry>> KernelEnforcer::reconcile(const std::vector<JailBans> &active,
-                                                        Seconds now) {
+Result<std::vector<EnforcedBan>> KernelEnforcer::reconcile(std::vector<EnforcedBan> active,
+                                                           Seconds now) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point t) {
     char text[32];
@@ -177,15 +177,26 @@ Result<std::vector<BanEntry>> KernelEnforcer::reconcile(const std::vector<JailBa
     return std::string(text);
   };
   auto started = Clock::now();
-  std::map<std::string, std::span<const ActiveBan>> wanted;
-  for (const auto &j : active)
-    wanted[j.jail] = j.bans;
-  std::vector<BanEntry> only_in_maps;
+  // Live bans only, sorted by jail then prefix: each jail's are one span, in the order
+  // diff_jail walks them.
+  std::erase_if(active, [now](const EnforcedBan &b) { return !live(b.expires, now); });
+  std::sort(active.begin(), active.end(), [](const EnforcedBan &x, const EnforcedBan &y) {
+    return x.jail != y.jail ? x.jail < y.jail : x.prefix < y.prefix;
+  });
+  std::map<std::string, std::span<const EnforcedBan>> wanted;
+  for (size_t i = 0; i < active.size();) {
+    size_t end = i;
+    while (end < active.size() && active[end].jail == active[i].jail)
+      ++end;
+    wanted[active[i].jail] = std::span<const EnforcedBan>(active).subspan(i, end - i);
+    i = end;
+  }
+  std::vector<EnforcedBan> only_in_maps;
   std::vector<BanChange> changes;
   // What each jail's map entries are once the changes are applied, for the mirror.
   std::map<std::string, std::vector<IpPrefix>> held_after;
   for (const auto &info : s_->xdp.jails()) {
-    std::span<const ActiveBan> want;
+    std::span<const EnforcedBan> want;
     if (auto it = wanted.find(info.name); it != wanted.end()) {
       want = it->second;
       wanted.erase(it);
@@ -196,43 +207,35 @@ Result<std::vector<BanEntry>> KernelEnforcer::reconcile(const std::vector<JailBa
       // no entries to read back and compare.
       changes.reserve(changes.size() + want.size());
       after.reserve(want.size());
-      for (const auto &b : want)
-        if (live(b.end, now)) {
-          changes.push_back(BanChange::ban(info.name, b.prefix, b.end));
-          after.push_back(b.prefix);
-        }
+      for (const auto &b : want) {
+        changes.push_back(BanChange::ban(info.name, b.prefix, b.expires));
+        after.push_back(b.prefix);
+      }
       continue;
     }
     auto held = s_->xdp.list_bans(info.name);
     if (!held)
       return held.error();
-    std::vector<ActiveBan> sorted;
-    sorted.reserve(want.size());
-    for (const auto &b : want)
-      if (live(b.end, now))
-        sorted.push_back(b);
-    auto by_prefix = [](const auto &x, const auto &y) { return x.prefix < y.prefix; };
-    std::sort(sorted.begin(), sorted.end(), by_prefix);
-    std::sort(held->begin(), held->end(), by_prefix);
-    diff_jail(info.name, sorted, *held, now, changes, only_in_maps, after);
+    std::sort(held->begin(), held->end(),
+              [](const auto &x, const auto &y) { return x.prefix < y.prefix; });
+    diff_jail(info.name, want, *held, now, changes, only_in_maps, after);
   }
   // Jails the maps do not have (refused by configure_jails): their bans fail, logged.
   for (const auto &[jail, want] : wanted)
     for (const auto &b : want)
-      if (live(b.end, now))
-        changes.push_back(BanChange::ban(jail, b.prefix, b.end));
+      changes.push_back(BanChange::ban(jail, b.prefix, b.expires));
   ApplyReport report = s_->xdp.apply(changes);
   for (const auto &[index, error] : report.failed) {
     ++s_->apply_errors;
-    log_error("reconcile " + changes[index].jail + " " + changes[index].prefix.to_string() +
-              ": " + error.message());
+    log_error("reconcile " + changes[index].jail + " " + changes[index].prefix.to_string() + ": " +
+              error.message());
   }
-  s_->last_reconcile = "kernel maps " + seconds(started) + " for " +
-                       std::to_string(changes.size()) + " changes";
+  s_->last_reconcile =
+      "kernel maps " + seconds(started) + " for " + std::to_string(changes.size()) + " changes";
   if (s_->options.ipset_mirror) {
     // The mirror is made to hold what the maps were given: one read of every set, one
-    // restore stream. The maps already enforce: the mirror catches up on its own thread (for a million
-    // bans a plain `ipset restore` alone takes seconds) while the daemon starts serving.
+    // restore stream. The maps already enforce: the mirror catches up on its own thread (for a
+    // million bans a plain `ipset restore` alone takes seconds) while the daemon starts serving.
     // Changes decided meanwhile are queued behind it, so they land in order.
     s_->writer.submit([mirror = &s_->mirror, prefixes = std::move(held_after)] {
       return mirror->reconcile_all(prefixes);

@@ -38,8 +38,7 @@ public:
 
   // The maps before returning; the ipsets on the mirror's thread, queued ahead of any
   // change decided meanwhile.
-  Result<std::vector<BanEntry>> reconcile(const std::vector<JailBans> &active,
-                                          Seconds now) override;
+  Result<std::vector<EnforcedBan>> reconcile(std::vector<EnforcedBan> wanted, Seconds now) override;
   [[nodiscard]] std::string last_reconcile() const override;
 
   Status sync_whitelist(const std::vector<IpPrefix> &global,

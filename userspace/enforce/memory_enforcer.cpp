@@ -105,15 +105,14 @@ Status MemoryEnforcer::flush() {
   return {};
 }
 
-Result<std::vector<BanEntry>> MemoryEnforcer::reconcile(const std::vector<JailBans> &active,
-                                                        Seconds now) {
+Result<std::vector<EnforcedBan>> MemoryEnforcer::reconcile(std::vector<EnforcedBan> active,
+                                                           Seconds now) {
   std::lock_guard lock(kernel_->mutex_);
   std::map<std::string, Kernel::Bans> wanted;
-  for (const auto &j : active)
-    for (const auto &b : j.bans)
-      if (live(b.end, now))
-        wanted[j.jail][b.prefix] = b.end;
-  std::vector<BanEntry> only_held;
+  for (const auto &b : active)
+    if (live(b.expires, now))
+      wanted[b.jail][b.prefix] = b.expires;
+  std::vector<EnforcedBan> only_held;
   size_t changes = 0;
   for (auto &[jail, held] : kernel_->held_) {
     const auto &want = wanted[jail];
@@ -124,7 +123,7 @@ Result<std::vector<BanEntry>> MemoryEnforcer::reconcile(const std::vector<JailBa
         it = held.erase(it);
         ++changes;
       } else {
-        only_held.push_back(BanEntry{jail, it->first, it->second});
+        only_held.push_back(EnforcedBan{jail, it->first, it->second});
         ++it;
       }
     }

@@ -55,8 +55,7 @@ public:
   [[nodiscard]] bool pending() const override { return !queue_.empty(); }
   Status flush() override;
   void wait_idle() override {}
-  Result<std::vector<BanEntry>> reconcile(const std::vector<JailBans> &active,
-                                          Seconds now) override;
+  Result<std::vector<EnforcedBan>> reconcile(std::vector<EnforcedBan> wanted, Seconds now) override;
   [[nodiscard]] std::string last_reconcile() const override { return last_reconcile_; }
   Status sync_whitelist(const std::vector<IpPrefix> &global,
                         const std::vector<std::pair<std::string, IpPrefix>> &per_jail) override;

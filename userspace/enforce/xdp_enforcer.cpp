@@ -239,15 +239,15 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   return report;
 }
 
-Result<std::vector<BanEntry>> XdpEnforcer::list_bans(std::string_view jail) const {
+Result<std::vector<EnforcedBan>> XdpEnforcer::list_bans(std::string_view jail) const {
   const auto &s = *s_;
   auto kernel_slot = s.jails.need(jail);
   if (!kernel_slot)
     return kernel_slot.error();
   int64_t offset = tai_offset_seconds();
-  std::vector<BanEntry> out;
+  std::vector<EnforcedBan> out;
   auto add = [&](const IpPrefix &p, uint64_t expiry_ns) {
-    out.push_back(BanEntry{std::string(jail), p, tai_ns_to_unix(expiry_ns, offset)});
+    out.push_back(EnforcedBan{std::string(jail), p, tai_ns_to_unix(expiry_ns, offset)});
   };
   for (AddressFamily af : kAddressFamilies) {
     if (auto st = s.hosts.for_each_ban(af, *kernel_slot,
@@ -262,16 +262,16 @@ Result<std::vector<BanEntry>> XdpEnforcer::list_bans(std::string_view jail) cons
   return out;
 }
 
-Result<std::vector<BanEntry>> XdpEnforcer::sweep_expired(Seconds now) {
+Result<std::vector<EnforcedBan>> XdpEnforcer::sweep_expired(Seconds now) {
   auto &s = *s_;
   int64_t offset = tai_offset_seconds();
   uint64_t now_ns = unix_to_tai_ns(now, offset);
   std::vector<BanChange> expired;
-  std::vector<BanEntry> removed;
+  std::vector<EnforcedBan> removed;
   auto note = [&](JailSlot kernel_slot, const IpPrefix &p, uint64_t expiry_ns) {
     const std::string &jail = s.jails.name(kernel_slot);
     expired.push_back(BanChange::unban(jail, p));
-    removed.push_back(BanEntry{jail, p, tai_ns_to_unix(expiry_ns, offset)});
+    removed.push_back(EnforcedBan{jail, p, tai_ns_to_unix(expiry_ns, offset)});
   };
   uint64_t in_use = s.jails.in_use_mask();
   for (AddressFamily af : kAddressFamilies) {

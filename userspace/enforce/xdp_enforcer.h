@@ -13,6 +13,7 @@
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "base/seconds.h"
+#include "userspace/model/ban.h"
 
 namespace mcf2b {
 
@@ -41,13 +42,6 @@ struct JailInfo {
   JailPorts ports;
   uint64_t host_bans = 0;   // exact addresses (both address families)
   uint64_t prefix_bans = 0; // real prefixes (both address families)
-};
-
-struct BanEntry {
-  std::string jail;
-  IpPrefix prefix;
-  Seconds expires = 0;
-  bool operator==(const BanEntry &) const = default;
 };
 
 struct BanChange {
@@ -149,9 +143,9 @@ public:
   // (no syscall per ban); prefixes through map updates.
   ApplyReport apply(std::span<const BanChange> changes);
   // Every ban of a jail, expired ones not yet swept included.
-  Result<std::vector<BanEntry>> list_bans(std::string_view jail) const;
+  Result<std::vector<EnforcedBan>> list_bans(std::string_view jail) const;
   // Removes bans whose expiry is at or before `now`; returns what it removed.
-  Result<std::vector<BanEntry>> sweep_expired(Seconds now);
+  Result<std::vector<EnforcedBan>> sweep_expired(Seconds now);
 
   // Whitelist: global (no jail) or for one jail; a whitelisted source is never dropped
   // by the jails it is whitelisted for.

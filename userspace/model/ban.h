@@ -2,7 +2,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "base/ip_address.h"
 #include "userspace/model/jail.h"
@@ -28,16 +27,13 @@ struct BanRecord {
   [[nodiscard]] bool expired(Seconds now) const { return !permanent() && ban_end <= now; }
 };
 
-// An active ban as an enforcer needs it: what, and until when (0 = permanent).
-struct ActiveBan {
-  IpPrefix prefix;
-  Seconds end = 0;
-};
-
-// One jail's active bans.
-struct JailBans {
+// A ban as an enforcer holds it: in which jail, what, and until when (0 = permanent).
+// The controller hands the enforcers its active bans in this shape, and they answer in it.
+struct EnforcedBan {
   std::string jail;
-  std::vector<ActiveBan> bans;
+  IpPrefix prefix;
+  Seconds expires = 0;
+  bool operator==(const EnforcedBan &) const = default;
 };
 
 } // namespace mcf2b
