@@ -2,8 +2,8 @@
 // Host tables that grow with the bans: several doublings with every ban checked through
 // the program (BPF_PROG_TEST_RUN), no pass for a source banned before a switch while the
 // tables are switched under a running program, a restart adopting grown tables, the
-// upgrade from the fixed-size tables of the build before, and the capacity reached
-// through the doublings. Each test in its own bpffs pin folder.
+// upgrade from the fixed-size tables of the build before (and the shrink at the start
+// after it), and the capacity reached through the doublings. Each test in its own bpffs pin folder.
 #include <linux/bpf.h>
 #include <unistd.h>
 
@@ -367,7 +367,8 @@ TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirB
   EXPECT_EQ(verdict(*e, v4[0], 25), static_cast<uint32_t>(XDP_PASS));
   EXPECT_EQ(verdict(*e, v4[0], 22), static_cast<uint32_t>(XDP_DROP));
 
-  // A later start has nothing to take over.
+  // A later start has nothing to take over, and only this build's program reads the
+  // tables: they shrink to fit their bans (at half the load limit), which all still drop.
   { XdpEnforcer closed = std::move(*e); }
   logged.clear();
   auto again = XdpEnforcer::open({root_, kCapacity, [&](std::string_view m) {
@@ -375,8 +376,19 @@ TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirB
                                   }});
   ASSERT_TRUE(ok(again));
   EXPECT_TRUE(logged.empty()) << logged.front();
-  expect_one_table_in_use(root_, true, fixed4);
-  EXPECT_EQ(verdict(*again, v4[1]), static_cast<uint32_t>(XDP_DROP));
+  // The sizes for 100,000 bans: 50,000 IPv4 buckets >> 3 (6,250: 12,500 bans for 5,000),
+  // and the initial 75,000 IPv6 buckets >> 6 (1,171: 1,561 bans for 500).
+  expect_one_table_in_use(root_, true, fixed4 >> 3);
+  expect_one_table_in_use(root_, false, fixed6 >> 6);
+  EXPECT_EQ(GrowingHostTable::initial_buckets(false, kCapacity), fixed6 >> 6);
+  auto relisted = again->list_bans(kJail);
+  ASSERT_TRUE(ok(relisted));
+  EXPECT_EQ(relisted->size(), v4.size() + v6.size() - 1);
+  for (size_t i = 1; i < v4.size(); ++i)
+    ASSERT_EQ(verdict(*again, v4[i]), static_cast<uint32_t>(XDP_DROP)) << v4[i].to_string();
+  for (const auto &a : v6)
+    ASSERT_EQ(verdict(*again, a), static_cast<uint32_t>(XDP_DROP)) << a.to_string();
+  EXPECT_EQ(verdict(*again, v4[0], 22), static_cast<uint32_t>(XDP_DROP));
 }
 
 // The doublings end at the table for the capacity, which holds exactly the capacity;

@@ -43,9 +43,8 @@ uint32_t GrowingHostTable::table_capacity(bool v4, uint32_t buckets, uint32_t ca
   return static_cast<uint32_t>(uint64_t{buckets} * slots_per_bucket(v4) * 2 / 3);
 }
 
-uint32_t GrowingHostTable::next_buckets() const {
-  uint32_t now = buckets();
-  uint32_t full = HostTable::buckets_for(v4_, capacity_);
+uint32_t GrowingHostTable::next_buckets(bool v4, uint32_t capacity, uint32_t now) {
+  uint32_t full = HostTable::buckets_for(v4, capacity);
   // The smallest count of the sequence full >> k above the current one, in another slot.
   uint32_t next = full;
   while ((next >> 1) > now && slot_of(next >> 1) != slot_of(now))
@@ -163,9 +162,23 @@ Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, bool v4
 }
 
 Status GrowingHostTable::grow(const PublishBuckets &publish) {
-  uint32_t buckets = next_buckets();
+  uint32_t buckets = next_buckets(v4_, capacity_, this->buckets());
   if (buckets == 0)
     return Error{std::string(map_name(v4_)) + " holds its capacity", ENOSPC};
+  return switch_to(buckets, publish);
+}
+
+Status GrowingHostTable::shrink_to_fit(const PublishBuckets &publish) {
+  uint32_t now = buckets();
+  uint32_t fit = initial_buckets(v4_, capacity_);
+  while (fit != 0 && fit < now && table_capacity(v4_, fit, capacity_) < 2 * table().size())
+    fit = next_buckets(v4_, capacity_, fit);
+  if (fit == 0 || fit >= now || slot_of(fit) == slot_of(now))
+    return {};
+  return switch_to(fit, publish);
+}
+
+Status GrowingHostTable::switch_to(uint32_t buckets, const PublishBuckets &publish) {
   auto next = create(v4_, buckets, capacity_);
   if (!next)
     return next.error();

@@ -54,11 +54,17 @@ public:
   [[nodiscard]] const HostTable &table() const { return *current_->table; }
   [[nodiscard]] uint32_t buckets() const { return current_->table->buckets(); }
   // Whether a larger table may still be built (the capacity is not reached yet).
-  [[nodiscard]] bool can_grow() const { return next_buckets() != 0; }
+  [[nodiscard]] bool can_grow() const { return next_buckets(v4_, capacity_, buckets()) != 0; }
 
   // Builds the next larger table, moves every ban into it and switches the program to it.
   // On an error before the switch the current table stays in use, unchanged.
   Status grow(const PublishBuckets &publish);
+  // At a start: switches to the smallest table that holds the bans at half its load
+  // limit when that is smaller than the one in use (the full-size table taken over from
+  // an older build, or one whose bans have expired). Only while every program that may
+  // read the tables is of this build: not on the start that took over fixed tables,
+  // whose program still reads the count in the config word until it is replaced.
+  Status shrink_to_fit(const PublishBuckets &publish);
 
   // Buckets of each table size, for a capacity; and the bans a table of `buckets` takes
   // before it grows.
@@ -77,8 +83,10 @@ private:
       : tables_(tables), v4_(v4), capacity_(capacity) {}
   static Result<std::unique_ptr<Mapped>> create(bool v4, uint32_t buckets, uint32_t capacity);
   static Result<std::unique_ptr<Mapped>> adopt(Fd map, bool v4, uint32_t capacity);
-  // The next larger bucket count in another slot, 0 at the full capacity.
-  [[nodiscard]] uint32_t next_buckets() const;
+  // The next larger bucket count after `buckets` in another slot, 0 at the full capacity.
+  static uint32_t next_buckets(bool v4, uint32_t capacity, uint32_t buckets);
+  // Moves every ban into a new table of `buckets` and switches the program to it.
+  Status switch_to(uint32_t buckets, const PublishBuckets &publish);
   Status place(const Mapped &table) const;
   Status remove_other_slots() const;
 

@@ -40,6 +40,9 @@ Status HostBans::rebuild() {
     if (!table)
       return table.error();
     tables_[af].emplace(std::move(*table));
+    if (!maps_.fixed_tables[af])
+      if (auto st = tables_[af]->shrink_to_fit(publish_buckets(af)); !st)
+        return st;
     maps_.fixed_tables[af].reset();
     tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
       for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
@@ -108,6 +111,13 @@ Status HostBans::set_per_jail_expiry(const IpAddress &address, JailSlot kernel_s
   return map_full_->checked(map.update(HostJailKey(address, kernel_slot).data(), &e), map.name());
 }
 
+GrowingHostTable::PublishBuckets HostBans::publish_buckets(AddressFamily af) {
+  return [this, af](uint32_t buckets) {
+    config_->edit().*buckets_field(af) = buckets;
+    return config_->write();
+  };
+}
+
 Status HostBans::insert(AddressFamily af, const IpAddress &address,
                         const mcf2b_host_value &value) {
   GrowingHostTable &growing = *tables_[af];
@@ -116,11 +126,7 @@ Status HostBans::insert(AddressFamily af, const IpAddress &address,
     if (st || st.error().code != ENOSPC || !growing.can_grow())
       return st;
     // Full: switch to a table twice the size, then insert there.
-    if (auto grown = growing.grow([&](uint32_t buckets) {
-          config_->edit().*buckets_field(af) = buckets;
-          return config_->write();
-        });
-        !grown)
+    if (auto grown = growing.grow(publish_buckets(af)); !grown)
       return grown;
   }
 }

@@ -68,6 +68,8 @@ private:
   // The jail's expiry for an address banned in the jails of `value`.
   Result<uint64_t> expiry_in(const IpAddress &address, const mcf2b_host_value &value,
                              JailSlot kernel_slot) const;
+  // Writes a host table's new bucket count into the config word, for a switch.
+  GrowingHostTable::PublishBuckets publish_buckets(AddressFamily af);
   // Inserts a new address, growing the table when it is full.
   Status insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value);
   Status set_per_jail_expiry(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
