@@ -151,8 +151,7 @@ TEST_F(HostTableGrowth, BansHoldAcrossSeveralDoublings) {
   }
   for (size_t done = 0; done < v6.size(); done += 1000)
     ASSERT_TRUE(ok(ban_all(*e, v6, done, done + 1000)));
-  EXPECT_EQ(sizes4, (std::set<uint32_t>{first4, first4 * 2, first4 * 4, first4 * 8,
-                                        first4 * 16}));
+  EXPECT_EQ(sizes4, (std::set<uint32_t>{first4, first4 * 2, first4 * 4, first4 * 8, first4 * 16}));
   expect_one_table_in_use(root_, true, first4 * 16);
   expect_one_table_in_use(root_, false, first6 * 4);
   for (const auto &a : v4) {
@@ -284,15 +283,14 @@ void lay_out_as_fixed_table(const std::string &root, bool v4, uint32_t capacity)
 
   uint32_t buckets = HostTable::buckets_for(v4, capacity);
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
-  Fd fixed(bpf_map_create(BPF_MAP_TYPE_ARRAY, v4 ? "ban_host4" : "ban_host6", 4, 64, buckets,
-                          &opts));
+  Fd fixed(
+      bpf_map_create(BPF_MAP_TYPE_ARRAY, v4 ? "ban_host4" : "ban_host6", 4, 64, buckets, &opts));
   ASSERT_TRUE(fixed);
   auto memory = MappedBpfArray::map(fixed.get(), "fixed");
   ASSERT_TRUE(ok(memory));
   HostTable old(v4, memory->data(), buckets, capacity);
-  current.for_each([&](const IpAddress &a, const mcf2b_host_value &v) {
-    ASSERT_TRUE(ok(old.insert(a, v)));
-  });
+  current.for_each(
+      [&](const IpAddress &a, const mcf2b_host_value &v) { ASSERT_TRUE(ok(old.insert(a, v))); });
   ASSERT_EQ(old.size(), current.size());
 
   Fd config(bpf_obj_get((root + "/v2/config").c_str()));
@@ -341,9 +339,8 @@ TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirB
   uint32_t fixed6 = HostTable::buckets_for(false, kCapacity);
 
   std::vector<std::string> logged;
-  auto e = XdpEnforcer::open({root_, kCapacity, [&](std::string_view m) {
-                                logged.emplace_back(m);
-                              }});
+  auto e =
+      XdpEnforcer::open({root_, kCapacity, [&](std::string_view m) { logged.emplace_back(m); }});
   ASSERT_TRUE(ok(e));
   ASSERT_EQ(logged.size(), 2u);
   EXPECT_NE(logged[0].find("took over the bans of " + root_ + "/v2/ban_host4_fixed"),
@@ -371,9 +368,8 @@ TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirB
   // tables: they shrink to fit their bans (at half the load limit), which all still drop.
   { XdpEnforcer closed = std::move(*e); }
   logged.clear();
-  auto again = XdpEnforcer::open({root_, kCapacity, [&](std::string_view m) {
-                                    logged.emplace_back(m);
-                                  }});
+  auto again =
+      XdpEnforcer::open({root_, kCapacity, [&](std::string_view m) { logged.emplace_back(m); }});
   ASSERT_TRUE(ok(again));
   EXPECT_TRUE(logged.empty()) << logged.front();
   // The sizes for 100,000 bans: 50,000 IPv4 buckets >> 3 (6,250: 12,500 bans for 5,000),

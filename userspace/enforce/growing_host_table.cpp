@@ -55,8 +55,8 @@ uint32_t GrowingHostTable::next_buckets(bool v4, uint32_t capacity, uint32_t now
 Result<std::unique_ptr<GrowingHostTable::Mapped>>
 GrowingHostTable::create(bool v4, uint32_t buckets, uint32_t capacity) {
   LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
-  Fd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, map_name(v4), sizeof(uint32_t),
-                        HostTable::kBucketSize, buckets, &opts));
+  Fd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, map_name(v4), sizeof(uint32_t), HostTable::kBucketSize,
+                        buckets, &opts));
   if (!map)
     return Error::sys(std::string("create a host table of ") + std::to_string(buckets) +
                       " buckets for " + map_name(v4));
@@ -134,8 +134,8 @@ Result<GrowingHostTable> GrowingHostTable::open(BpfMapRef tables, bool v4, uint3
   return out;
 }
 
-Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, bool v4,
-                                                       uint32_t capacity, int fixed_fd) {
+Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, bool v4, uint32_t capacity,
+                                                       int fixed_fd) {
   auto fixed = MappedBpfArray::map(fixed_fd, map_name(v4));
   if (!fixed)
     return fixed.error();

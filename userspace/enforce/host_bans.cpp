@@ -118,8 +118,7 @@ GrowingHostTable::PublishBuckets HostBans::publish_buckets(AddressFamily af) {
   };
 }
 
-Status HostBans::insert(AddressFamily af, const IpAddress &address,
-                        const mcf2b_host_value &value) {
+Status HostBans::insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value) {
   GrowingHostTable &growing = *tables_[af];
   for (;;) {
     auto st = growing.table().insert(address, value);

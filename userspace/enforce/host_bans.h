@@ -7,13 +7,13 @@
 #include <memory>
 #include <optional>
 
+#include "base/fd.h"
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "userspace/enforce/address_family.h"
 #include "userspace/enforce/bloom_counts.h"
 #include "userspace/enforce/bpf_map_ops.h"
 #include "userspace/enforce/config_word.h"
-#include "base/fd.h"
 #include "userspace/enforce/growing_host_table.h"
 #include "userspace/enforce/host_table.h"
 #include "userspace/enforce/mapped_bpf_array.h"

@@ -113,8 +113,8 @@ Result<XdpEnforcer> XdpEnforcer::open(EnforcerOptions options) {
   for (const std::string &pin : s->filter.fixed_host_pins) {
     if (::unlink(pin.c_str()) != 0)
       return Error::sys("unpin " + pin);
-    log_or_stderr(s->opt.log, "took over the bans of " + pin +
-                                  " (a fixed-size host table of an older build)");
+    log_or_stderr(s->opt.log,
+                  "took over the bans of " + pin + " (a fixed-size host table of an older build)");
   }
   return XdpEnforcer(std::move(s));
 }
