@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "mcf2b_shared.h"
 
@@ -199,12 +200,14 @@ Status GrowingHostTable::switch_to(uint32_t buckets, const PublishBuckets &publi
     (void)tables_.erase(&slot);
     return st;
   }
+  // Named: from here on bans go into the new table, whatever fails next.
+  std::swap(current_, *next);
   // The kernel waits for every program running when a map of maps is updated to finish
   // before the update returns (an RCU grace period): after placing the new table again,
-  // no program still holds the old count, and the old table can go.
-  if (auto st = place(**next); !st)
+  // no program still holds the old count, and the old table can go. (Left in its slot on
+  // an error, it is removed at the next start.)
+  if (auto st = place(*current_); !st)
     return st;
-  current_ = std::move(*next);
   return tables_.erase(&old_slot);
 }
 

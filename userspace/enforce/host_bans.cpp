@@ -112,9 +112,15 @@ Status HostBans::set_per_jail_expiry(const IpAddress &address, JailSlot kernel_s
 }
 
 GrowingHostTable::PublishBuckets HostBans::publish_buckets(AddressFamily af) {
-  return [this, af](uint32_t buckets) {
+  return [this, af](uint32_t buckets) -> Status {
+    uint32_t before = config_->value().*buckets_field(af);
     config_->edit().*buckets_field(af) = buckets;
-    return config_->write();
+    if (auto st = config_->write(); !st) {
+      // Not published: later writes of the word must keep naming the table in use.
+      config_->edit().*buckets_field(af) = before;
+      return st;
+    }
+    return {};
   };
 }
 
