@@ -3,7 +3,8 @@
 // the program (BPF_PROG_TEST_RUN), no pass for a source banned before a switch while the
 // tables are switched under a running program, a restart adopting grown tables, the
 // upgrade from the fixed-size tables of the build before (and the shrink at the start
-// after it), and the capacity reached through the doublings. Each test in its own bpffs pin folder.
+// after it), and the capacity reached through the doublings (a million bans per address
+// family among them). Each test in its own bpffs pin folder.
 #include <linux/bpf.h>
 #include <unistd.h>
 
@@ -405,6 +406,35 @@ TEST_F(HostTableGrowth, TheCapacityIsReachedThroughTheDoublings) {
   EXPECT_NE(more.error().what.find("full"), std::string::npos) << more.error().what;
   for (const auto &a : v4)
     ASSERT_EQ(verdict(*e, a), static_cast<uint32_t>(XDP_DROP)) << a.to_string();
+}
+
+// The default capacity, reached in both address families through every doubling: the
+// tables end at the sizes the fixed-size ones had (524,288 IPv4 and 786,432 IPv6
+// buckets), every one of the 2,097,152 bans drops, and one more is refused as full.
+TEST_F(HostTableGrowth, AMillionBansPerAddressFamilyAllDrop) {
+  auto e = XdpEnforcer::open({root_, kMillion, {}});
+  ASSERT_TRUE(ok(e));
+  ASSERT_TRUE(ok(e->set_jail(kJail, JailPorts::from_list({25}))));
+  std::vector<IpAddress> v4, v6;
+  for (uint32_t i = 0; i < kMillion; ++i) {
+    v4.push_back(IpAddress::v4(0x0A000000u + i * 3)); // in 10.0.0.0/8
+    char text[48];
+    std::snprintf(text, sizeof(text), "2001:db8:%x:%x::1", i >> 16, i & 0xffff);
+    v6.push_back(IpAddress::parse(text).value());
+  }
+  ASSERT_TRUE(ok(ban_all(*e, v4, 0, v4.size())));
+  ASSERT_TRUE(ok(ban_all(*e, v6, 0, v6.size())));
+  expect_one_table_in_use(root_, true, HostTable::buckets_for(true, kMillion));
+  expect_one_table_in_use(root_, false, HostTable::buckets_for(false, kMillion));
+  for (uint32_t i = 0; i < kMillion; ++i) {
+    ASSERT_EQ(verdict(*e, v4[i]), static_cast<uint32_t>(XDP_DROP)) << v4[i].to_string();
+    ASSERT_EQ(verdict(*e, v6[i]), static_cast<uint32_t>(XDP_DROP)) << v6[i].to_string();
+  }
+  for (const char *one_more : {"203.0.113.1", "2001:db8:ffff::1"}) {
+    auto more = e->ban(kJail, IpPrefix::parse(one_more).value(), 0);
+    ASSERT_FALSE(more.ok()) << one_more;
+    EXPECT_NE(more.error().what.find("full"), std::string::npos) << more.error().what;
+  }
 }
 
 } // namespace
