@@ -12,6 +12,7 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -201,9 +202,13 @@ TEST_F(HostTableGrowth, NoBannedSourcePassesWhileTheTablesAreSwitched) {
   });
   uint32_t before4 = pinned_tables(root_, true).config_buckets;
   uint32_t before6 = pinned_tables(root_, false).config_buckets;
-  Status banned = ban_all(*e, v4, 64, v4.size());
-  if (banned)
-    banned = ban_all(*e, v6, 64, v6.size());
+  // In batches of 1,000, so the tables double one step at a time (a batch grows them
+  // once to hold it all).
+  Status banned;
+  for (size_t from = 64; banned && from < v4.size(); from += 1000)
+    banned = ban_all(*e, v4, from, std::min(from + 1000, v4.size()));
+  for (size_t from = 64; banned && from < v6.size(); from += 1000)
+    banned = ban_all(*e, v6, from, std::min(from + 1000, v6.size()));
   done = true;
   reader.join();
   ASSERT_TRUE(ok(banned));
@@ -386,6 +391,28 @@ TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirB
   for (const auto &a : v6)
     ASSERT_EQ(verdict(*again, a), static_cast<uint32_t>(XDP_DROP)) << a.to_string();
   EXPECT_EQ(verdict(*again, v4[0], 22), static_cast<uint32_t>(XDP_DROP));
+}
+
+// A batch of new addresses grows the table once, straight to the size that holds them,
+// and every ban of the batch and before it drops.
+TEST_F(HostTableGrowth, ABatchGrowsTheTableOnceToHoldItAll) {
+  auto e = XdpEnforcer::open({root_, kMillion, {}});
+  ASSERT_TRUE(ok(e));
+  ASSERT_TRUE(ok(e->set_jail(kJail, JailPorts::from_list({25}))));
+  std::vector<IpAddress> v4;
+  for (uint32_t i = 0; i < 30000; ++i)
+    v4.push_back(v4_source(i));
+  ASSERT_TRUE(ok(ban_all(*e, v4, 0, 1000)));
+  uint32_t first = GrowingHostTable::initial_buckets(true, kMillion);
+  expect_one_table_in_use(root_, true, first);
+  // 29,000 more: 30,000 in all need 16 times the buckets (32,768 bans at two thirds).
+  ASSERT_TRUE(ok(ban_all(*e, v4, 1000, v4.size())));
+  expect_one_table_in_use(root_, true, first * 16);
+  // Bans again of addresses held count for nothing.
+  ASSERT_TRUE(ok(ban_all(*e, v4, 0, v4.size())));
+  expect_one_table_in_use(root_, true, first * 16);
+  for (const auto &a : v4)
+    ASSERT_EQ(verdict(*e, a), static_cast<uint32_t>(XDP_DROP)) << a.to_string();
 }
 
 // The doublings end at the table for the capacity, which holds exactly the capacity;

@@ -169,6 +169,16 @@ Status GrowingHostTable::grow(const PublishBuckets &publish) {
   return switch_to(buckets, publish);
 }
 
+Status GrowingHostTable::reserve(uint64_t bans, const PublishBuckets &publish) {
+  uint32_t now = buckets();
+  uint32_t target = now;
+  for (uint32_t next = next_buckets(v4_, capacity_, target);
+       next != 0 && table_capacity(v4_, target, capacity_) < bans;
+       next = next_buckets(v4_, capacity_, target))
+    target = next;
+  return target == now ? Status{} : switch_to(target, publish);
+}
+
 Status GrowingHostTable::shrink_to_fit(const PublishBuckets &publish) {
   uint32_t now = buckets();
   uint32_t fit = initial_buckets(v4_, capacity_);

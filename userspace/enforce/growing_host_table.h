@@ -59,6 +59,9 @@ public:
   // Builds the next larger table, moves every ban into it and switches the program to it.
   // On an error before the switch the current table stays in use, unchanged.
   Status grow(const PublishBuckets &publish);
+  // Before a batch: switches at once to the table that takes `bans` bans in all (at most
+  // the capacity's), so a bulk load moves the bans held once rather than at each doubling.
+  Status reserve(uint64_t bans, const PublishBuckets &publish);
   // At a start: switches to the smallest table that holds the bans at half its load
   // limit when that is smaller than the one in use (the full-size table taken over from
   // an older build, or one whose bans have expired). Only while every program that may

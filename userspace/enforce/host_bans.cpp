@@ -124,6 +124,18 @@ GrowingHostTable::PublishBuckets HostBans::publish_buckets(AddressFamily af) {
   };
 }
 
+Status HostBans::reserve(const PerAddressFamily<uint64_t> &new_addresses) {
+  for (AddressFamily af : kAddressFamilies) {
+    GrowingHostTable &growing = *tables_[af];
+    if (new_addresses[af] == 0)
+      continue;
+    if (auto st = growing.reserve(growing.table().size() + new_addresses[af], publish_buckets(af));
+        !st)
+      return st;
+  }
+  return {};
+}
+
 Status HostBans::insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value) {
   GrowingHostTable &growing = *tables_[af];
   for (;;) {

@@ -44,6 +44,13 @@ public:
   // the tables need and fills in the config word's table and Bloom sizes, unwritten.
   Status rebuild();
 
+  // Before a batch holding `new_addresses` addresses not banned yet: grows the tables
+  // once to hold them all.
+  Status reserve(const PerAddressFamily<uint64_t> &new_addresses);
+  [[nodiscard]] bool holds(const IpAddress &address) const {
+    return tables_[address.family()]->table().find(address).has_value();
+  }
+
   Status ban(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
   // Not banned is not an error.
   Status unban(const IpAddress &address, JailSlot kernel_slot);

@@ -208,6 +208,13 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
   std::set<std::pair<AddressFamily, JailSlot>> touched_tries;
+  // Host tables grown once for the batch's new addresses, not at each doubling on the way.
+  PerAddressFamily<uint64_t> new_hosts;
+  for (const auto &c : changes)
+    if (c.op == BanChange::Op::ban && c.prefix.is_host() && !s.hosts.holds(c.prefix.address()))
+      ++new_hosts[c.prefix.address().family()];
+  // On an error each ban still grows the table when it is full, and says its own error.
+  (void)s.hosts.reserve(new_hosts);
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
