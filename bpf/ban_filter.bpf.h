@@ -188,18 +188,34 @@ static __always_inline int read_table_slot(struct mcf2b_host_value *slot,
 	return out->jails != 0;
 }
 
+/* The host table in use and its bucket count, read together: the count is loaded once
+ * and names the table's slot (userspace fills a table before the config names it, and
+ * removes it only once no program can still hold the count before). */
+static __always_inline void *host_table(void *tables, const __u32 *buckets_word, __u32 *buckets)
+{
+	__u32 n = MCF2B_READ_ONCE(*buckets_word);
+	__u32 slot = mcf2b_host_table_slot(n) & (MCF2B_HOST_TABLE_SLOTS - 1);
+
+	*buckets = n;
+	return bpf_map_lookup_elem(tables, &slot);
+}
+
 /* The source's host ban, from its two buckets. All addresses of both buckets are loaded
  * before any is compared, so the two cache lines are fetched together. */
 static __always_inline int host_find(const struct mcf2b_config *cfg, const struct slot_loop *c,
 				     __u64 bloom_hash, struct mcf2b_host_value *out)
 {
 	__u64 h = mcf2b_bucket_hash(bloom_hash);
+	__u32 n;
 
 	if (c->af == 4) {
-		__u32 n = cfg->host_buckets4;
+		void *table = host_table(&ban_host4, &cfg->host_buckets4, &n);
+
+		if (!table)
+			return 0;
 		__u32 i1 = mcf2b_bucket_index(h, n), i2 = mcf2b_bucket_index(h >> 32, n);
-		struct mcf2b_host4_bucket *b1 = bpf_map_lookup_elem(&ban_host4, &i1);
-		struct mcf2b_host4_bucket *b2 = bpf_map_lookup_elem(&ban_host4, &i2);
+		struct mcf2b_host4_bucket *b1 = bpf_map_lookup_elem(table, &i1);
+		struct mcf2b_host4_bucket *b2 = bpf_map_lookup_elem(table, &i2);
 
 		if (!b1 || !b2)
 			return 0;
@@ -222,10 +238,13 @@ static __always_inline int host_find(const struct mcf2b_config *cfg, const struc
 			return 1;
 		return 0;
 	}
-	__u32 n = cfg->host_buckets6;
+	void *table = host_table(&ban_host6, &cfg->host_buckets6, &n);
+
+	if (!table)
+		return 0;
 	__u32 i1 = mcf2b_bucket_index(h, n), i2 = mcf2b_bucket_index(h >> 32, n);
-	struct mcf2b_host6_bucket *b1 = bpf_map_lookup_elem(&ban_host6, &i1);
-	struct mcf2b_host6_bucket *b2 = bpf_map_lookup_elem(&ban_host6, &i2);
+	struct mcf2b_host6_bucket *b1 = bpf_map_lookup_elem(table, &i1);
+	struct mcf2b_host6_bucket *b2 = bpf_map_lookup_elem(table, &i2);
 
 	if (!b1 || !b2)
 		return 0;

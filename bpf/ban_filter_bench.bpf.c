@@ -170,8 +170,10 @@ int drop_after_one_bucket(struct xdp_md *ctx)
 	if ((void *)(ip + 1) > end || !cfg)
 		return XDP_PASS;
 	__u64 h = mcf2b_bucket_hash(mcf2b_bloom_hash4(ip->saddr));
-	__u32 i = mcf2b_bucket_index(h, cfg->host_buckets4);
-	struct mcf2b_host4_bucket *b = bpf_map_lookup_elem(&ban_host4, &i);
+	__u32 n;
+	void *table = host_table(&ban_host4, &cfg->host_buckets4, &n);
+	__u32 i = mcf2b_bucket_index(h, n);
+	struct mcf2b_host4_bucket *b = table ? bpf_map_lookup_elem(table, &i) : 0;
 
 	if (b)
 		sink += MCF2B_READ_ONCE(b->addr[0]) == ip->saddr; /* the drop waits for the line */

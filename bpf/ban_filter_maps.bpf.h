@@ -11,25 +11,47 @@
 
 #include "mcf2b_shared.h"
 
-/* Sizes are set by userspace before load (capacity); these are placeholders. */
-struct {
+/*
+ * The host tables: one outer slot per table size, the slot being the index of the
+ * highest bit of the bucket count (mcf2b_host_table_slot). Userspace creates each table
+ * (an mmapable array, of any size: BPF_F_INNER_MAP) and grows it by building a larger one
+ * in the next slot and then switching config.host_buckets4 / host_buckets6 to it, so the
+ * program always reads a bucket count and the table of that count together.
+ */
+struct host4_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	/* Sizes, not BTF types: clang emits inner-map key types as forward declarations. */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct mcf2b_host4_bucket));
+};
+
+struct host6_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct mcf2b_host6_bucket));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MCF2B_HOST_TABLE_SLOTS);
 	__type(key, __u32);
-	__type(value, struct mcf2b_host4_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct host4_table);
 } ban_host4 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MCF2B_HOST_TABLE_SLOTS);
 	__type(key, __u32);
-	__type(value, struct mcf2b_host6_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct host6_table);
 } ban_host6 SEC(".maps");
 
+/* Sizes are set by userspace before load (capacity); these are placeholders. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);

@@ -25,9 +25,11 @@ struct mcf2b_packet_count {
  * "Kernel slot": a jail's index (0..63) in these maps, bit s of every jail mask. Not the
  * controller's tier slots, nor a host-table bucket's slots (MCF2B_HOST4_SLOTS).
  *
- *   ban_host4   mmapable array of mcf2b_host4_bucket: exact-address (host) bans, the
- *   ban_host6   mmapable array of mcf2b_host6_bucket  fast path; written by userspace
- *               through mmap, read by the program
+ *   ban_host4   array of maps, one slot per table size: exact-address (host) bans, the
+ *   ban_host6   fast path, in an mmapable array of mcf2b_host4_bucket / mcf2b_host6_bucket
+ *               written by userspace through mmap, read by the program. The table in use
+ *               is the one of slot mcf2b_host_table_slot(config.host_buckets4 / 6); it
+ *               grows with the bans (a larger one built, then switched to)
  *   ban_hjail4  hash (addr, kernel slot) -> mcf2b_expiry  per-jail expiry of an
  *   ban_hjail6  hash (addr, kernel slot) -> mcf2b_expiry  address banned in 2+ jails
  *   ban_pfx4    array of LPM tries, one per kernel slot: real prefixes (shorter than a host)
@@ -86,6 +88,37 @@ struct mcf2b_host6_bucket {
 	struct mcf2b_host_value value[MCF2B_HOST6_SLOTS];
 };
 
+/* Slots of ban_host4 / ban_host6: one per power of two of bucket counts. */
+#define MCF2B_HOST_TABLE_SLOTS 32
+
+/* The slot of the host table of `buckets` buckets: the index of its highest set bit, so
+ * tables of counts that differ by a doubling never share a slot. By binary search (no
+ * such instruction in BPF). */
+static inline __u32 mcf2b_host_table_slot(__u32 buckets)
+{
+	__u32 i = 0;
+
+	if (buckets >> 16) {
+		i += 16;
+		buckets >>= 16;
+	}
+	if (buckets >> 8) {
+		i += 8;
+		buckets >>= 8;
+	}
+	if (buckets >> 4) {
+		i += 4;
+		buckets >>= 4;
+	}
+	if (buckets >> 2) {
+		i += 2;
+		buckets >>= 2;
+	}
+	if (buckets >> 1)
+		i += 1;
+	return i;
+}
+
 struct mcf2b_hjail4_key {
 	__u32 addr;		/* network byte order */
 	__u32 kernel_slot;
@@ -134,7 +167,7 @@ struct mcf2b_config {
 	__u64 prefix_jails4;	/* jails holding real prefixes, per address family */
 	__u64 prefix_jails6;
 	__u32 bloom_mask;	/* number of Bloom words - 1 (a power of two - 1) */
-	__u32 host_buckets4;	/* buckets of ban_host4 / ban_host6 */
+	__u32 host_buckets4;	/* buckets of the host tables in use (ban_host4 / ban_host6) */
 	__u32 host_buckets6;
 	__u32 allow_address_families;	/* bit 0: the IPv4 whitelist holds entries; bit 1: IPv6 */
 };

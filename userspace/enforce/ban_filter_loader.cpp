@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <bit>
@@ -10,7 +11,6 @@
 
 #include "ban_filter.skel.h"
 #include "userspace/enforce/bloom_counts.h"
-#include "userspace/enforce/host_table.h"
 
 namespace mcf2b {
 namespace {
@@ -49,14 +49,23 @@ Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t ca
     return Error::sys("create " + layout_dir);
   if (auto st = move_suffixed_pins_into_layout_dir(object, pin_root, log); !st)
     return st.error();
+  auto fixed = set_aside_fixed_host_tables(layout_dir);
+  if (!fixed)
+    return fixed.error();
+  for (const std::string &pin : *fixed) {
+    Fd map(bpf_obj_get(pin.c_str()));
+    if (!map)
+      return Error::sys("open " + pin);
+    bool v4 = pin == fixed_host_table_pin(layout_dir, "ban_host4");
+    out.fixed_host_tables[v4 ? AddressFamily::v4 : AddressFamily::v6] = std::move(map);
+  }
+  out.fixed_host_pins = std::move(*fixed);
 
   // Sizes for the requested capacity; the pinned maps then impose theirs. The per-jail
   // expiry hashes hold the capacity itself, so theirs is the capacity of pinned maps.
   auto &m = out.skeleton->maps;
   for (bpf_map *map : {m.ban_hjail4, m.ban_hjail6})
     bpf_map__set_max_entries(map, capacity);
-  bpf_map__set_max_entries(m.ban_host4, HostTable::buckets_for(true, capacity));
-  bpf_map__set_max_entries(m.ban_host6, HostTable::buckets_for(false, capacity));
   // The tries' template keeps max_entries 1: the kernel does not compare max_entries
   // of LPM inner maps, and each slot's trie is created with the capacity (PrefixBans).
   bpf_map__set_max_entries(m.allow4, kWhitelistCapacity);
@@ -77,10 +86,7 @@ Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t ca
 
   for (AddressFamily af : kAddressFamilies) {
     bool v4 = af == AddressFamily::v4;
-    auto table = mapped(v4 ? m.ban_host4 : m.ban_host6);
-    if (!table)
-      return table.error();
-    out.host_tables[af] = std::move(*table);
+    out.host_tables[af] = ref(v4 ? m.ban_host4 : m.ban_host6);
     out.host_per_jail[af] = ref(v4 ? m.ban_hjail4 : m.ban_hjail6);
     out.prefix_tries[af] = ref(v4 ? m.ban_pfx4 : m.ban_pfx6);
     out.whitelist[af] = ref(v4 ? m.allow4 : m.allow6);

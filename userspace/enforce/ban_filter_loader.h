@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "base/fd.h"
 
 #include "base/result.h"
 #include "userspace/enforce/address_family.h"
@@ -25,20 +28,25 @@ struct LoadedBanFilter {
   // Bans per address family the maps hold: the pinned maps' own when they exist.
   uint32_t capacity = 0;
 
-  PerAddressFamily<MappedBpfArray> host_tables; // ban_host4 / ban_host6
-  MappedBpfArray bloom;                         // ban_bloom
-  PerAddressFamily<BpfMapRef> host_per_jail;    // ban_hjail4 / ban_hjail6
-  PerAddressFamily<BpfMapRef> prefix_tries;     // ban_pfx4 / ban_pfx6 (arrays of tries)
-  PerAddressFamily<BpfMapRef> whitelist;        // allow4 / allow6
+  PerAddressFamily<BpfMapRef> host_tables; // ban_host4 / ban_host6 (a table per size)
+  // The fixed-size host tables of an older build (set aside; pins in fixed_host_pins),
+  // whose bans the host tables take over before those pins are removed.
+  PerAddressFamily<Fd> fixed_host_tables;
+  std::vector<std::string> fixed_host_pins;
+  MappedBpfArray bloom;                      // ban_bloom
+  PerAddressFamily<BpfMapRef> host_per_jail; // ban_hjail4 / ban_hjail6
+  PerAddressFamily<BpfMapRef> prefix_tries;  // ban_pfx4 / ban_pfx6 (arrays of tries)
+  PerAddressFamily<BpfMapRef> whitelist;     // allow4 / allow6
   BpfMapRef jail_ports, jail_slots, config, stats, jail_stats;
 
   [[nodiscard]] int program_fd() const;
 };
 
 // Opens the ban filter object on the pin root's layout folder, moves the pins of the
-// suffixed layout into it, sizes the maps for `capacity` bans per address family (maps
-// already pinned keep their size, and the capacity theirs, logged when it differs) and
-// loads it, creating and pinning what is not pinned yet. Then unpins the older layout.
+// suffixed layout into it, sets an older build's fixed-size host tables aside, sizes the
+// maps for `capacity` bans per address family (maps already pinned keep their size, and
+// the capacity theirs, logged when it differs) and loads it, creating and pinning what is
+// not pinned yet. Then unpins the older layout.
 Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t capacity,
                                         const LayoutLog &log);
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <bit>
+#include <cerrno>
 #include <vector>
 
 #include "userspace/enforce/shared_structs.h"
@@ -18,19 +19,32 @@ JailSlot lowest_jail(uint64_t jails) {
   return static_cast<JailSlot>(std::countr_zero(jails));
 }
 
+__u32 mcf2b_config::*buckets_field(AddressFamily af) {
+  return af == AddressFamily::v4 ? &mcf2b_config::host_buckets4 : &mcf2b_config::host_buckets6;
+}
+
 } // namespace
 
 HostBans::HostBans(Maps maps, uint32_t capacity, ConfigWord &config, MapFullCount &map_full)
-    : maps_(std::move(maps)), config_(&config), map_full_(&map_full),
-      bloom_(std::make_unique<BloomCounts>(maps_.bloom.entries())) {
-  for (AddressFamily af : kAddressFamilies)
-    tables_[af].emplace(af == AddressFamily::v4, maps_.tables[af].data(),
-                        maps_.tables[af].entries(), capacity);
-}
+    : maps_(std::move(maps)), config_(&config), map_full_(&map_full), capacity_(capacity),
+      bloom_(std::make_unique<BloomCounts>(maps_.bloom.entries())) {}
 
 Status HostBans::rebuild() {
   for (AddressFamily af : kAddressFamilies) {
-    tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+    bool v4 = af == AddressFamily::v4;
+    uint32_t buckets = config_->value().*buckets_field(af);
+    auto table = maps_.fixed_tables[af]
+                     ? GrowingHostTable::adopt_fixed(maps_.tables[af], v4, capacity_,
+                                                     maps_.fixed_tables[af].get())
+                     : GrowingHostTable::open(maps_.tables[af], v4, capacity_, buckets);
+    if (!table)
+      return table.error();
+    tables_[af].emplace(std::move(*table));
+    if (!maps_.fixed_tables[af])
+      if (auto st = tables_[af]->shrink_to_fit(publish_buckets(af)); !st)
+        return st;
+    maps_.fixed_tables[af].reset();
+    tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
       for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
         counts_[af][kernel_slot] += (hv.jails >> kernel_slot) & 1;
       bloom_->add(a);
@@ -43,8 +57,8 @@ Status HostBans::rebuild() {
       write_bloom_word(w);
   mcf2b_config &c = config_->edit();
   c.bloom_mask = bloom_->mask();
-  c.host_buckets4 = tables_[AddressFamily::v4]->buckets();
-  c.host_buckets6 = tables_[AddressFamily::v6]->buckets();
+  for (AddressFamily af : kAddressFamilies)
+    c.*buckets_field(af) = tables_[af]->buckets();
   return {};
 }
 
@@ -97,19 +111,59 @@ Status HostBans::set_per_jail_expiry(const IpAddress &address, JailSlot kernel_s
   return map_full_->checked(map.update(HostJailKey(address, kernel_slot).data(), &e), map.name());
 }
 
+GrowingHostTable::PublishBuckets HostBans::publish_buckets(AddressFamily af) {
+  return [this, af](uint32_t buckets) -> Status {
+    uint32_t before = config_->value().*buckets_field(af);
+    config_->edit().*buckets_field(af) = buckets;
+    if (auto st = config_->write(); !st) {
+      // Not published: later writes of the word must keep naming the table in use.
+      config_->edit().*buckets_field(af) = before;
+      return st;
+    }
+    return {};
+  };
+}
+
+Status HostBans::reserve(const PerAddressFamily<uint64_t> &new_addresses) {
+  for (AddressFamily af : kAddressFamilies) {
+    GrowingHostTable &growing = *tables_[af];
+    if (new_addresses[af] == 0)
+      continue;
+    if (auto st = growing.reserve(growing.table().size() + new_addresses[af], publish_buckets(af));
+        !st)
+      return st;
+  }
+  return {};
+}
+
+Status HostBans::insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value) {
+  GrowingHostTable &growing = *tables_[af];
+  for (;;) {
+    auto st = growing.table().insert(address, value);
+    if (st || st.error().code != ENOSPC || !growing.can_grow())
+      return st;
+    // Full: switch to a table twice the size, then insert there.
+    if (auto grown = growing.grow(publish_buckets(af)); !grown)
+      return grown;
+  }
+}
+
 Status HostBans::ban(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns) {
   AddressFamily af = address.family();
-  HostTable &table = *tables_[af];
+  HostTable &table = tables_[af]->table();
   auto found = table.find(address);
   if (auto st = config_->announce(ConfigWord::host_jails(af), kernel_slot); !st)
     return st;
   if (!found) {
-    // Bloom bits first: the program must never see the entry without them.
+    // Bloom bits first: the program must never see the entry without them. (insert()
+    // may switch to a larger table: `table` is not used after it.)
     if (auto w = bloom_->add(address))
       write_bloom_word(*w);
-    if (auto st = table.insert(address, mcf2b_host_value{jail_bit(kernel_slot), expiry_ns}); !st) {
+    if (auto st = insert(af, address, mcf2b_host_value{jail_bit(kernel_slot), expiry_ns}); !st) {
       if (auto w = bloom_->remove(address))
         write_bloom_word(*w);
+      if (st.error().code != ENOSPC)
+        return st;
       return map_full_->refused(st.error(), table_name(af));
     }
     ++counts_[af][kernel_slot];
@@ -146,7 +200,7 @@ Status HostBans::ban(const IpAddress &address, JailSlot kernel_slot, uint64_t ex
 
 Status HostBans::unban(const IpAddress &address, JailSlot kernel_slot) {
   AddressFamily af = address.family();
-  HostTable &table = *tables_[af];
+  HostTable &table = tables_[af]->table();
   auto found = table.find(address);
   if (!found || !(found->jails & jail_bit(kernel_slot)))
     return {};
@@ -182,7 +236,7 @@ Status HostBans::unban(const IpAddress &address, JailSlot kernel_slot) {
 Status HostBans::unban_all(JailSlot kernel_slot) {
   for (AddressFamily af : kAddressFamilies) {
     std::vector<IpAddress> banned;
-    tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+    tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
       if (hv.jails & jail_bit(kernel_slot))
         banned.push_back(a);
     });
@@ -198,7 +252,7 @@ Status HostBans::for_each_ban(AddressFamily af, JailSlot kernel_slot, const BanF
   if (!counts_[af][kernel_slot])
     return {};
   std::vector<std::pair<IpAddress, mcf2b_host_value>> hits;
-  tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+  tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
     if (hv.jails & jail_bit(kernel_slot))
       hits.emplace_back(a, hv);
   });
@@ -214,7 +268,7 @@ Status HostBans::for_each_ban(AddressFamily af, JailSlot kernel_slot, const BanF
 Status HostBans::for_each_expired(AddressFamily af, uint64_t now_ns, uint64_t jails,
                                   const BanFn &fn) const {
   std::vector<std::pair<IpAddress, mcf2b_host_value>> due;
-  tables_[af]->for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+  tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
     if (hv.earliest_ns != 0 && hv.earliest_ns <= now_ns)
       due.emplace_back(a, hv);
   });

@@ -98,6 +98,32 @@ void adopt_pinned_map_sizes(bpf_object *object, const std::string &layout_dir) {
   }
 }
 
+std::string fixed_host_table_pin(const std::string &layout_dir, std::string_view map) {
+  return layout_dir + "/" + std::string(map) + "_fixed";
+}
+
+Result<std::vector<std::string>> set_aside_fixed_host_tables(const std::string &layout_dir) {
+  std::vector<std::string> out;
+  for (const char *map : {"ban_host4", "ban_host6"}) {
+    std::string pin = layout_dir + "/" + map;
+    std::string aside = fixed_host_table_pin(layout_dir, map);
+    Fd pinned(bpf_obj_get(pin.c_str()));
+    bpf_map_info info{};
+    __u32 len = sizeof(info);
+    if (pinned && bpf_obj_get_info_by_fd(pinned.get(), &info, &len) == 0 &&
+        info.type == BPF_MAP_TYPE_ARRAY) {
+      // An older build pinned it after an earlier set-aside: its bans are the newer.
+      if (exists(aside) && ::unlink(aside.c_str()) != 0)
+        return Error::sys("unpin " + aside);
+      if (auto st = move_pin(pin, aside); !st)
+        return st.error();
+    }
+    if (exists(aside))
+      out.push_back(aside);
+  }
+  return out;
+}
+
 Status move_suffixed_pins_into_layout_dir(bpf_object *object, const std::string &pin_root,
                                           const LayoutLog &log) {
   std::string moved;

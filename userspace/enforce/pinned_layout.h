@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -36,6 +37,15 @@ std::string xdp_link_pin_path(std::string_view pin_root, std::string_view ifname
 void adopt_pinned_map_sizes(bpf_object *object, const std::string &layout_dir);
 
 using LayoutLog = std::function<void(std::string_view)>;
+
+// Builds before the host tables grew pinned ban_host4 / ban_host6 as fixed-size mmapable
+// arrays, where this build pins an array of tables under the same names. Before loading:
+// moves such a pin aside (LAYOUT_DIR/<map>_fixed), so the object pins its own map there.
+// Returns the pins set aside, now or by a start that stopped before taking them over,
+// for the caller to take their bans over and then unpin.
+Result<std::vector<std::string>> set_aside_fixed_host_tables(const std::string &layout_dir);
+// The pin a fixed-size host table is set aside as.
+std::string fixed_host_table_pin(const std::string &layout_dir, std::string_view map);
 
 // Before loading: moves the pins of the same layout spelled with a suffix
 // (PIN_ROOT/<map>_v2, from builds before the layout folder) into the layout folder,

@@ -4,6 +4,8 @@
 // layout and loading in pinned_layout and ban_filter_loader).
 #include "userspace/enforce/xdp_enforcer.h"
 
+#include <unistd.h>
+
 #include <bpf/libbpf.h>
 
 #include <cstdio>
@@ -47,7 +49,8 @@ struct XdpEnforcer::State {
       : opt(std::move(options)), lock(std::move(pin_root_lock)), filter(std::move(loaded)),
         config(filter.config),
         jails({filter.jail_slots, filter.jail_ports, filter.jail_stats}, config),
-        hosts({std::move(filter.host_tables), std::move(filter.bloom), filter.host_per_jail},
+        hosts({filter.host_tables, std::move(filter.bloom), filter.host_per_jail,
+               std::move(filter.fixed_host_tables)},
               filter.capacity, config, map_full),
         prefixes(filter.prefix_tries, filter.capacity, jails, config, map_full),
         whitelist(filter.whitelist, config, map_full) {
@@ -106,6 +109,13 @@ Result<XdpEnforcer> XdpEnforcer::open(EnforcerOptions options) {
   auto s = std::make_unique<State>(std::move(options), std::move(*lock), std::move(*loaded));
   if (auto st = s->rebuild(); !st)
     return st.error();
+  // The host tables now hold the bans of an older build's fixed-size ones.
+  for (const std::string &pin : s->filter.fixed_host_pins) {
+    if (::unlink(pin.c_str()) != 0)
+      return Error::sys("unpin " + pin);
+    log_or_stderr(s->opt.log,
+                  "took over the bans of " + pin + " (a fixed-size host table of an older build)");
+  }
   return XdpEnforcer(std::move(s));
 }
 
@@ -198,6 +208,13 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
   std::set<std::pair<AddressFamily, JailSlot>> touched_tries;
+  // Host tables grown once for the batch's new addresses, not at each doubling on the way.
+  PerAddressFamily<uint64_t> new_hosts;
+  for (const auto &c : changes)
+    if (c.op == BanChange::Op::ban && c.prefix.is_host() && !s.hosts.holds(c.prefix.address()))
+      ++new_hosts[c.prefix.address().family()];
+  // On an error each ban still grows the table when it is full, and says its own error.
+  (void)s.hosts.reserve(new_hosts);
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
