@@ -6,6 +6,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "base/ip_address.h"
 #include "base/result.h"
@@ -13,6 +16,7 @@
 #include "userspace/enforce/bloom_counts.h"
 #include "userspace/enforce/bpf_map_ops.h"
 #include "userspace/enforce/config_word.h"
+#include "userspace/enforce/host_jail_expiries.h"
 #include "userspace/enforce/host_table.h"
 #include "userspace/enforce/mapped_bpf_array.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -24,8 +28,25 @@ namespace mcf2b {
 // expiry, a blocked Bloom filter in front of the tables, and for an address banned in
 // two or more jails each jail's own expiry in ban_hjail4 / ban_hjail6. Expiries are TAI
 // nanoseconds, 0 = permanent.
+//
+// A batch of changes costs at most a few syscalls, whatever its size: the tables are
+// written through mmap, this process keeps a copy of the per-jail maps (so it never
+// reads them back), and their writes are gathered into one BPF_MAP_UPDATE_BATCH and one
+// BPF_MAP_DELETE_BATCH per address family. What the program sees stays right at each
+// step: new per-jail expiries land before the table entries that refer to them, and the
+// ones no longer referred to go after.
 class HostBans {
 public:
+  struct Change {
+    IpAddress address;
+    JailSlot kernel_slot = 0;
+    bool ban = true;
+    uint64_t expiry_ns = 0; // for bans
+  };
+  // Changes that failed (index into the batch, error); index == the batch's size for an
+  // error of no one change (a stale per-jail entry left behind: the bans are right).
+  using Failures = std::vector<std::pair<size_t, Error>>;
+
   struct Maps {
     PerAddressFamily<MappedBpfArray> tables; // ban_host4 / ban_host6
     MappedBpfArray bloom;                    // ban_bloom
@@ -38,9 +59,10 @@ public:
   // table and Bloom sizes, unwritten.
   Status rebuild();
 
-  Status ban(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
-  // Not banned is not an error.
-  Status unban(const IpAddress &address, JailSlot kernel_slot);
+  // Applies the changes in order: banning again changes the expiry, unbanning what is not
+  // banned is not an error. Changes of different addresses are independent: a failure
+  // (a full map) fails exactly the changes it concerns.
+  Failures apply(std::span<const Change> changes);
   // Every host ban of the jail, both address families.
   Status unban_all(JailSlot kernel_slot);
 
@@ -57,12 +79,23 @@ public:
   Status for_each_expired(AddressFamily af, uint64_t now_ns, uint64_t jails, const BanFn &fn) const;
 
 private:
-  Result<uint64_t> per_jail_expiry(const IpAddress &address, JailSlot kernel_slot) const;
-  Result<uint64_t> earliest_of(const IpAddress &address, uint64_t jails) const;
+  struct Plan;
+  // The address's bans now: its jails with their expiries, sorted by kernel slot.
+  [[nodiscard]] std::vector<JailExpiry> bans_of(const IpAddress &address) const;
+  // One plan per address, in the order of their first change.
+  std::vector<Plan> plan(std::span<const Change> changes, std::span<const size_t> which) const;
+  // Writes the plans' outcomes; a plan that fails is retried change by change unless
+  // `final`, when its failure is its one change's.
+  void run(std::vector<Plan> &plans, std::span<const Change> changes, bool final,
+           Failures &failures);
+  Status announce(std::span<const Plan> plans);
+  void write_per_jail(AddressFamily af, std::vector<Plan> &plans);
+  Status write_table(const Plan &plan, bool final);
+  void drop_unreferenced(AddressFamily af, std::span<const Plan> plans, size_t batch_size,
+                         Failures &failures);
   // The jail's expiry for an address banned in the jails of `value`.
-  Result<uint64_t> expiry_in(const IpAddress &address, const mcf2b_host_value &value,
-                             JailSlot kernel_slot) const;
-  Status set_per_jail_expiry(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
+  [[nodiscard]] uint64_t expiry_in(const IpAddress &address, const mcf2b_host_value &value,
+                                   JailSlot kernel_slot) const;
   uint64_t *bloom_words() const { return reinterpret_cast<uint64_t *>(maps_.bloom.data()); }
   void write_bloom_word(uint32_t word) const;
 
@@ -72,6 +105,7 @@ private:
   PerAddressFamily<std::optional<HostTable>> tables_;
   std::unique_ptr<BloomCounts> bloom_;
   PerAddressFamily<std::array<uint64_t, kMaxJails>> counts_;
+  PerAddressFamily<HostJailExpiries> per_jail_;
 };
 
 } // namespace mcf2b

@@ -6,6 +6,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -198,6 +199,10 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
   std::set<std::pair<AddressFamily, JailSlot>> touched_tries;
+  // Host bans go to HostBans as one batch (its writes gathered); `host_index` maps them
+  // back to the changes.
+  std::vector<HostBans::Change> host_changes;
+  std::vector<size_t> host_index;
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
@@ -217,25 +222,37 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
     }
     uint64_t expiry_ns = unix_to_tai_ns(c.expires, offset);
     bool ban = c.op == BanChange::Op::ban;
-    Status st;
     if (c.prefix.is_host()) {
-      st = ban ? s.hosts.ban(c.prefix.address(), *kernel_slot, expiry_ns)
-               : s.hosts.unban(c.prefix.address(), *kernel_slot);
-    } else {
-      touched_tries.emplace(c.prefix.address().family(), *kernel_slot);
-      st = ban ? s.prefixes.ban(c.prefix, *kernel_slot, expiry_ns, false)
-               : s.prefixes.unban(c.prefix, *kernel_slot, false);
+      host_changes.push_back(HostBans::Change{c.prefix.address(), *kernel_slot, ban, expiry_ns});
+      host_index.push_back(i);
+      continue;
     }
+    touched_tries.emplace(c.prefix.address().family(), *kernel_slot);
+    Status st = ban ? s.prefixes.ban(c.prefix, *kernel_slot, expiry_ns, false)
+                    : s.prefixes.unban(c.prefix, *kernel_slot, false);
     if (st)
       ++report.applied;
     else
       report.failed.emplace_back(i, st.error().context(c.jail + " " + c.prefix.to_string()));
+  }
+  auto host_failures = s.hosts.apply(host_changes);
+  report.applied += host_changes.size();
+  for (auto &[h, error] : host_failures) {
+    if (h == host_changes.size()) { // of no one change
+      report.failed.emplace_back(changes.size(), std::move(error));
+      continue;
+    }
+    const auto &c = changes[host_index[h]];
+    --report.applied;
+    report.failed.emplace_back(host_index[h], error.context(c.jail + " " + c.prefix.to_string()));
   }
   for (auto [af, trie_slot] : touched_tries)
     if (auto st = s.prefixes.refresh(af, trie_slot); !st)
       report.failed.emplace_back(changes.size(), st.error());
   if (auto st = s.sync_ban_masks(); !st)
     report.failed.emplace_back(changes.size(), st.error());
+  std::stable_sort(report.failed.begin(), report.failed.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
   return report;
 }
 
