@@ -318,4 +318,44 @@ TEST_F(XdpBatchedApply, AFailureAmongAnAddressesChangesFailsOnlyThatChange) {
   EXPECT_TRUE(dropped("2001:db8::9", 1));
 }
 
+TEST_F(XdpBatchedApply, PrefixBatchesKeepCoveringExpiriesAndReportAFullTrie) {
+  open(4); // four prefixes per trie at most
+  const Seconds now = unix_now();
+  const Seconds day = now + 86400, hour = now + 3600, past = now - 10;
+  std::vector<BanChange> changes = {
+      ban(0, "10.1.0.0/16", day),  ban(0, "10.1.2.0/24", past), // expired, but inside a live /16
+      ban(0, "10.2.0.0/16", hour), ban(0, "10.3.0.0/16", hour),
+      ban(0, "10.4.0.0/16", hour), // a fifth: the trie is full
+      unban(0, "10.9.0.0/16"),     // never banned: no error
+      ban(1, "2001:db8:1::/48", day),
+  };
+  auto r = enforcer_->apply(changes);
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_EQ(r.failed[0].first, 4u);
+  EXPECT_TRUE(is_map_full(r.failed[0].second)) << r.failed[0].second.message();
+  EXPECT_EQ(r.applied, changes.size() - 1);
+  using Bans = std::map<std::string, Seconds>;
+  EXPECT_EQ(bans(0), (Bans{{"10.1.0.0/16", day},
+                           {"10.1.2.0/24", past},
+                           {"10.2.0.0/16", hour},
+                           {"10.3.0.0/16", hour}}));
+  EXPECT_TRUE(dropped("10.1.2.3", 0));
+  EXPECT_TRUE(dropped("10.2.0.1", 0));
+  EXPECT_FALSE(dropped("10.4.0.1", 0));
+  EXPECT_TRUE(dropped("2001:db8:1::5", 1));
+
+  // An unban makes room for a ban in the same batch; without its /16 the /24 has expired.
+  auto r2 = enforcer_->apply(std::vector<BanChange>{
+      unban(0, "10.2.0.0/16"), ban(0, "10.4.0.0/16", hour), unban(0, "10.1.0.0/16")});
+  ASSERT_TRUE(r2.ok()) << r2.failed.front().second.message();
+  EXPECT_EQ(bans(0), (Bans{{"10.1.2.0/24", past}, {"10.3.0.0/16", hour}, {"10.4.0.0/16", hour}}));
+  EXPECT_FALSE(dropped("10.1.2.3", 0));
+  EXPECT_FALSE(dropped("10.2.0.1", 0));
+  EXPECT_TRUE(dropped("10.4.0.1", 0));
+
+  open(4); // read back after a restart
+  EXPECT_EQ(bans(0), (Bans{{"10.1.2.0/24", past}, {"10.3.0.0/16", hour}, {"10.4.0.0/16", hour}}));
+  EXPECT_EQ(enforcer_->jails()[0].prefix_bans, 3u);
+}
+
 } // namespace

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "base/fd.h"
 #include "userspace/enforce/ban_filter_loader.h"
@@ -198,11 +197,11 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   auto &s = *s_;
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
-  std::set<std::pair<AddressFamily, JailSlot>> touched_tries;
-  // Host bans go to HostBans as one batch (its writes gathered); `host_index` maps them
-  // back to the changes.
+  // Host bans and real prefixes go to their parts as one batch each (their writes
+  // gathered); the index vectors map them back to the changes.
   std::vector<HostBans::Change> host_changes;
-  std::vector<size_t> host_index;
+  std::vector<PrefixBans::Change> prefix_changes;
+  std::vector<size_t> host_index, prefix_index;
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
@@ -225,30 +224,25 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
     if (c.prefix.is_host()) {
       host_changes.push_back(HostBans::Change{c.prefix.address(), *kernel_slot, ban, expiry_ns});
       host_index.push_back(i);
-      continue;
+    } else {
+      prefix_changes.push_back(PrefixBans::Change{c.prefix, *kernel_slot, ban, expiry_ns});
+      prefix_index.push_back(i);
     }
-    touched_tries.emplace(c.prefix.address().family(), *kernel_slot);
-    Status st = ban ? s.prefixes.ban(c.prefix, *kernel_slot, expiry_ns, false)
-                    : s.prefixes.unban(c.prefix, *kernel_slot, false);
-    if (st)
-      ++report.applied;
-    else
-      report.failed.emplace_back(i, st.error().context(c.jail + " " + c.prefix.to_string()));
   }
-  auto host_failures = s.hosts.apply(host_changes);
-  report.applied += host_changes.size();
-  for (auto &[h, error] : host_failures) {
-    if (h == host_changes.size()) { // of no one change
-      report.failed.emplace_back(changes.size(), std::move(error));
-      continue;
+  report.applied = host_changes.size() + prefix_changes.size();
+  auto take = [&](std::vector<std::pair<size_t, Error>> failures, std::span<const size_t> index) {
+    for (auto &[at, error] : failures) {
+      if (at == index.size()) { // of no one change
+        report.failed.emplace_back(changes.size(), std::move(error));
+        continue;
+      }
+      const auto &c = changes[index[at]];
+      --report.applied;
+      report.failed.emplace_back(index[at], error.context(c.jail + " " + c.prefix.to_string()));
     }
-    const auto &c = changes[host_index[h]];
-    --report.applied;
-    report.failed.emplace_back(host_index[h], error.context(c.jail + " " + c.prefix.to_string()));
-  }
-  for (auto [af, trie_slot] : touched_tries)
-    if (auto st = s.prefixes.refresh(af, trie_slot); !st)
-      report.failed.emplace_back(changes.size(), st.error());
+  };
+  take(s.hosts.apply(host_changes), host_index);
+  take(s.prefixes.apply(prefix_changes), prefix_index);
   if (auto st = s.sync_ban_masks(); !st)
     report.failed.emplace_back(changes.size(), st.error());
   std::stable_sort(report.failed.begin(), report.failed.end(),
