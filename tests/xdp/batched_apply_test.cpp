@@ -3,8 +3,8 @@
 // per-jail expiries as the kernel holds them (read from the pinned maps) and as the
 // program enforces them (BPF_PROG_TEST_RUN), after a restart too, and a batch with a
 // failing change reporting exactly that change. Each test in its own bpffs pin folder.
-#include <linux/bpf.h>
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 
 #include <bpf/bpf.h>
 
@@ -30,7 +30,9 @@ using namespace mcf2b::testing;
 
 namespace {
 
-IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+IpPrefix P(const char *text) {
+  return IpPrefix::parse(text).value();
+}
 
 // Ports: each jail its own, so a verdict says which jail dropped.
 constexpr uint16_t kPortOf[] = {25, 22, 80, 443};
@@ -125,18 +127,20 @@ protected:
 BanChange ban(size_t jail, const char *p, Seconds expires) {
   return BanChange::ban(kJails[jail], P(p), expires);
 }
-BanChange unban(size_t jail, const char *p) { return BanChange::unban(kJails[jail], P(p)); }
+BanChange unban(size_t jail, const char *p) {
+  return BanChange::unban(kJails[jail], P(p));
+}
 
 TEST_F(XdpBatchedApply, MixedBansAndUnbansAcrossJailsInOneBatch) {
   open(1024);
   const Seconds now = unix_now();
   const Seconds hour = now + 3600, day = now + 86400, past = now - 10;
   std::vector<BanChange> first = {
-      ban(0, "192.0.2.1", hour),                              // a: one jail
-      ban(0, "192.0.2.2", hour),     ban(1, "192.0.2.2", day), // b: two jails
-      ban(0, "2001:db8::3", hour),   ban(1, "2001:db8::3", day),
-      ban(2, "2001:db8::3", 0),                                // c: three, one permanent
-      ban(1, "192.0.2.4", day),                                // d: one jail
+      ban(0, "192.0.2.1", hour),                             // a: one jail
+      ban(0, "192.0.2.2", hour),   ban(1, "192.0.2.2", day), // b: two jails
+      ban(0, "2001:db8::3", hour), ban(1, "2001:db8::3", day),
+      ban(2, "2001:db8::3", 0), // c: three, one permanent
+      ban(1, "192.0.2.4", day), // d: one jail
   };
   auto r1 = enforcer_->apply(first);
   ASSERT_TRUE(r1.ok()) << r1.failed.front().second.message();
@@ -146,12 +150,12 @@ TEST_F(XdpBatchedApply, MixedBansAndUnbansAcrossJailsInOneBatch) {
       unban(0, "192.0.2.2"),                                   // b: down to ssh
       unban(1, "192.0.2.4"),                                   // d: gone
       unban(3, "192.0.2.99"),                                  // never banned: no error
-      ban(1, "192.0.2.1", past),     ban(2, "192.0.2.1", day), // a: three jails, ssh expired
-      unban(2, "2001:db8::3"),       ban(3, "2001:db8::3", day), // c: http out, https in
+      ban(1, "192.0.2.1", past),   ban(2, "192.0.2.1", day),   // a: three jails, ssh expired
+      unban(2, "2001:db8::3"),     ban(3, "2001:db8::3", day), // c: http out, https in
       ban(1, "2001:db8::3", hour),                             // c: ssh shortened
-      ban(0, "2001:db8::5", day),    ban(1, "2001:db8::5", hour),
-      unban(0, "2001:db8::5"),       ban(3, "2001:db8::5", 0), // e: new, net ssh + https
-      ban(1, "192.0.2.2", hour),                               // b: ssh again, new expiry
+      ban(0, "2001:db8::5", day),  ban(1, "2001:db8::5", hour),
+      unban(0, "2001:db8::5"),     ban(3, "2001:db8::5", 0), // e: new, net ssh + https
+      ban(1, "192.0.2.2", hour),                             // b: ssh again, new expiry
   };
   auto r2 = enforcer_->apply(second);
   ASSERT_TRUE(r2.ok()) << r2.failed.front().second.message();
@@ -159,10 +163,10 @@ TEST_F(XdpBatchedApply, MixedBansAndUnbansAcrossJailsInOneBatch) {
 
   using Bans = std::map<std::string, Seconds>;
   EXPECT_EQ(bans(0), (Bans{{"192.0.2.1", hour}, {"2001:db8::3", hour}}));
-  EXPECT_EQ(bans(1), (Bans{{"192.0.2.1", past},
-                           {"192.0.2.2", hour},
-                           {"2001:db8::3", hour},
-                           {"2001:db8::5", hour}}));
+  EXPECT_EQ(
+      bans(1),
+      (Bans{
+          {"192.0.2.1", past}, {"192.0.2.2", hour}, {"2001:db8::3", hour}, {"2001:db8::5", hour}}));
   EXPECT_EQ(bans(2), (Bans{{"192.0.2.1", day}}));
   EXPECT_EQ(bans(3), (Bans{{"2001:db8::3", day}, {"2001:db8::5", 0}}));
 
@@ -252,13 +256,15 @@ TEST_F(XdpBatchedApply, AFailingChangeIsReportedAloneAndTheOthersApply) {
   open(4); // four per-jail expiries per address family at most
   const Seconds day = unix_now() + 86400;
   std::vector<BanChange> changes = {
-      ban(0, "192.0.2.1", day),  ban(1, "192.0.2.1", day),
+      ban(0, "192.0.2.1", day),
+      ban(1, "192.0.2.1", day),
       ban(2, "192.0.2.1", day),                            // three per-jail expiries
       ban(0, "192.0.2.2", day),                            // one jail: the table only
       ban(1, "192.0.2.2", day),                            // needs two more: the map is full
       BanChange::ban("no-such-jail", P("192.0.2.3"), day), // refused: unknown jail
       ban(0, "192.0.2.3", day),
-      ban(0, "192.0.2.4", day),  unban(0, "192.0.2.4"),
+      ban(0, "192.0.2.4", day),
+      unban(0, "192.0.2.4"),
       ban(3, "192.0.2.4", day), // one jail in the end
   };
   auto r = enforcer_->apply(changes);
@@ -289,15 +295,15 @@ TEST_F(XdpBatchedApply, AFailingChangeIsReportedAloneAndTheOthersApply) {
 TEST_F(XdpBatchedApply, AFailureAmongAnAddressesChangesFailsOnlyThatChange) {
   open(4);
   const Seconds day = unix_now() + 86400, hour = unix_now() + 3600;
-  ASSERT_TRUE(enforcer_->apply(std::vector<BanChange>{ban(0, "192.0.2.1", day),
-                                                      ban(1, "192.0.2.1", day),
-                                                      ban(2, "192.0.2.1", day)})
+  ASSERT_TRUE(enforcer_
+                  ->apply(std::vector<BanChange>{ban(0, "192.0.2.1", day), ban(1, "192.0.2.1", day),
+                                                 ban(2, "192.0.2.1", day)})
                   .ok());
   // In order: 192.0.2.9 banned in smtp, then ssh (no room: fails), then out of smtp,
   // then in https alone. And an IPv6 address's own map has room.
   std::vector<BanChange> changes = {
-      ban(0, "192.0.2.9", day),   ban(1, "192.0.2.9", day), unban(0, "192.0.2.9"),
-      ban(3, "192.0.2.9", hour),  ban(0, "2001:db8::9", day), ban(1, "2001:db8::9", hour),
+      ban(0, "192.0.2.9", day),  ban(1, "192.0.2.9", day),   unban(0, "192.0.2.9"),
+      ban(3, "192.0.2.9", hour), ban(0, "2001:db8::9", day), ban(1, "2001:db8::9", hour),
   };
   auto r = enforcer_->apply(changes);
   ASSERT_EQ(r.failed.size(), 1u);
@@ -323,8 +329,8 @@ TEST_F(XdpBatchedApply, PrefixBatchesKeepCoveringExpiriesAndReportAFullTrie) {
   const Seconds now = unix_now();
   const Seconds day = now + 86400, hour = now + 3600, past = now - 10;
   std::vector<BanChange> changes = {
-      ban(0, "10.1.0.0/16", day),  ban(0, "10.1.2.0/24", past), // expired, but inside a live /16
-      ban(0, "10.2.0.0/16", hour), ban(0, "10.3.0.0/16", hour),
+      ban(0, "10.1.0.0/16", day),     ban(0, "10.1.2.0/24", past), // expired, but inside a live /16
+      ban(0, "10.2.0.0/16", hour),    ban(0, "10.3.0.0/16", hour),
       ban(0, "10.4.0.0/16", hour), // a fifth: the trie is full
       unban(0, "10.9.0.0/16"),     // never banned: no error
       ban(1, "2001:db8:1::/48", day),
@@ -356,6 +362,44 @@ TEST_F(XdpBatchedApply, PrefixBatchesKeepCoveringExpiriesAndReportAFullTrie) {
   open(4); // read back after a restart
   EXPECT_EQ(bans(0), (Bans{{"10.1.2.0/24", past}, {"10.3.0.0/16", hour}, {"10.4.0.0/16", hour}}));
   EXPECT_EQ(enforcer_->jails()[0].prefix_bans, 3u);
+}
+
+TEST_F(XdpBatchedApply, ABulkBatchGoesInSlicesAndReportsItsOneFailure) {
+  // 1,000 addresses in three jails, jail after jail as a start-up's reconcile lists them:
+  // 3,000 changes, more than one slice, an address's changes in different slices. The
+  // per-jail map holds 2,999: the very last ban is the one refused.
+  open(2999);
+  const Seconds now = unix_now();
+  auto address = [](int i) {
+    return "10.7." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+  };
+  std::vector<BanChange> changes;
+  for (size_t j = 0; j < 3; ++j)
+    for (int i = 0; i < 1000; ++i)
+      changes.push_back(
+          BanChange::ban(kJails[j], P(address(i).c_str()), now + 1000 + i * 3 + Seconds(j)));
+  auto r = enforcer_->apply(changes);
+  ASSERT_EQ(r.failed.size(), 1u) << r.failed.front().second.message();
+  EXPECT_EQ(r.failed[0].first, changes.size() - 1);
+  EXPECT_TRUE(is_map_full(r.failed[0].second)) << r.failed[0].second.message();
+  EXPECT_EQ(r.applied, changes.size() - 1);
+
+  auto entries = per_jail_entries();
+  EXPECT_EQ(entries.size(), 2999u);
+  for (size_t j = 0; j < 3; ++j) {
+    auto held = bans(j);
+    EXPECT_EQ(held.size(), j < 2 ? 1000u : 999u);
+    for (int i = 0; i < 1000; i += 111) {
+      if (j == 2 && i == 999)
+        continue;
+      EXPECT_EQ(held[address(i)], now + 1000 + i * 3 + Seconds(j)) << address(i);
+      EXPECT_EQ(entries[std::make_pair(address(i), slot(j))], now + 1000 + i * 3 + Seconds(j))
+          << address(i);
+    }
+  }
+  EXPECT_TRUE(dropped(address(999).c_str(), 1));
+  EXPECT_FALSE(dropped(address(999).c_str(), 2));
+  EXPECT_TRUE(dropped(address(998).c_str(), 2));
 }
 
 } // namespace

@@ -54,8 +54,8 @@ BatchOutcome BpfMapRef::update_batch(const uint8_t *keys, const uint8_t *values,
   // No batches for this map type (or the first element is refused, which the element's
   // own update then says).
   for (uint32_t i = 0; i < count; ++i)
-    if (auto st = update(keys + size_t{i} * key_size_, values + size_t{i} * value_size_,
-                         elem_flags);
+    if (auto st =
+            update(keys + size_t{i} * key_size_, values + size_t{i} * value_size_, elem_flags);
         !st)
       return {i, st};
   return {count, {}};

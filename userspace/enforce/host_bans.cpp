@@ -67,13 +67,15 @@ uint64_t HostBans::jails_with_bans(AddressFamily af) const {
 // The batch's work for one address: where its changes leave it.
 struct HostBans::Plan {
   IpAddress address;
+  // Its table entry when planned: only the plan itself changes it meanwhile.
+  std::optional<mcf2b_host_value> entry;
   std::vector<size_t> changes;   // indices into the batch, in order
   std::vector<JailExpiry> after; // its jails once the changes are made, by kernel slot
   std::optional<Error> failure;
 };
 
-std::vector<JailExpiry> HostBans::bans_of(const IpAddress &address) const {
-  auto found = tables_[address.family()]->find(address);
+std::vector<JailExpiry> HostBans::bans_of(const IpAddress &address,
+                                          const std::optional<mcf2b_host_value> &found) const {
   if (!found)
     return {};
   if (std::has_single_bit(found->jails))
@@ -88,13 +90,16 @@ std::vector<JailExpiry> HostBans::bans_of(const IpAddress &address) const {
 std::vector<HostBans::Plan> HostBans::plan(std::span<const Change> changes,
                                            std::span<const size_t> which) const {
   std::vector<Plan> plans;
+  plans.reserve(which.size());
   std::unordered_map<IpAddress, size_t> plan_of;
   plan_of.reserve(which.size());
   for (size_t i : which) {
     const Change &c = changes[i];
     auto [at, fresh] = plan_of.try_emplace(c.address, plans.size());
-    if (fresh)
-      plans.push_back(Plan{c.address, {}, bans_of(c.address), std::nullopt});
+    if (fresh) {
+      auto entry = tables_[c.address.family()]->find(c.address);
+      plans.push_back(Plan{c.address, entry, {}, bans_of(c.address, entry), std::nullopt});
+    }
     Plan &p = plans[at->second];
     p.changes.push_back(i);
     auto it = std::lower_bound(
@@ -112,12 +117,20 @@ std::vector<HostBans::Plan> HostBans::plan(std::span<const Change> changes,
 }
 
 HostBans::Failures HostBans::apply(std::span<const Change> changes) {
+  // A bulk batch (a start-up's reconcile, a million bans) goes in slices of bounded size,
+  // one after the other: the plans of a slice stay in cache and their memory is reused,
+  // where planning a million addresses at once faulted in hundreds of megabytes. Each
+  // slice still costs at most two batched commands per address family.
+  constexpr size_t kSlice = 2048;
   Failures failures;
-  std::vector<size_t> all(changes.size());
-  for (size_t i = 0; i < all.size(); ++i)
-    all[i] = i;
-  auto plans = plan(changes, all);
-  run(plans, changes, false, failures);
+  std::vector<size_t> which;
+  for (size_t start = 0; start < changes.size(); start += kSlice) {
+    which.resize(std::min(kSlice, changes.size() - start));
+    for (size_t i = 0; i < which.size(); ++i)
+      which[i] = start + i;
+    auto plans = plan(changes, which);
+    run(plans, changes, false, failures);
+  }
   std::stable_sort(failures.begin(), failures.end(),
                    [](const auto &a, const auto &b) { return a.first < b.first; });
   return failures;
@@ -199,9 +212,8 @@ void HostBans::write_per_jail(AddressFamily af, std::vector<Plan> &plans) {
     if (out.status)
       return;
     Plan &failed = plans[owner[out.done]];
-    failed.failure = failed.changes.size() == 1
-                         ? map_full_->checked(out.status, map.name()).error()
-                         : out.status.error();
+    failed.failure = failed.changes.size() == 1 ? map_full_->checked(out.status, map.name()).error()
+                                                : out.status.error();
     at = out.done;
     while (at < batch.size() && owner[at] == owner[out.done])
       ++at;
@@ -214,7 +226,7 @@ Status HostBans::write_table(const Plan &plan, bool final) {
   const IpAddress &address = plan.address;
   AddressFamily af = address.family();
   HostTable &table = *tables_[af];
-  auto found = table.find(address);
+  const auto &found = plan.entry;
   uint64_t before = found ? found->jails : 0;
   mcf2b_host_value v{0, 0};
   for (const JailExpiry &e : plan.after) {
@@ -258,11 +270,12 @@ void HostBans::drop_unreferenced(AddressFamily af, std::span<const Plan> plans, 
   HostJailExpiries &held = per_jail_[af];
   HostJailBatch batch(maps_.per_jail[af]);
   for (const Plan &p : plans) {
-    if (p.address.family() != af)
+    auto entries = p.address.family() == af ? held.of(p.address) : std::span<const JailExpiry>();
+    if (entries.empty())
       continue;
     auto found = tables_[af]->find(p.address);
     uint64_t referred = found && !std::has_single_bit(found->jails) ? found->jails : 0;
-    for (const JailExpiry &e : held.of(p.address))
+    for (const JailExpiry &e : entries)
       if (!(referred & jail_bit(e.kernel_slot)))
         batch.add(p.address, e.kernel_slot);
   }

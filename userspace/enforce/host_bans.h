@@ -29,12 +29,12 @@ namespace mcf2b {
 // two or more jails each jail's own expiry in ban_hjail4 / ban_hjail6. Expiries are TAI
 // nanoseconds, 0 = permanent.
 //
-// A batch of changes costs at most a few syscalls, whatever its size: the tables are
-// written through mmap, this process keeps a copy of the per-jail maps (so it never
-// reads them back), and their writes are gathered into one BPF_MAP_UPDATE_BATCH and one
-// BPF_MAP_DELETE_BATCH per address family. What the program sees stays right at each
-// step: new per-jail expiries land before the table entries that refer to them, and the
-// ones no longer referred to go after.
+// A batch of changes costs at most a few syscalls: the tables are written through mmap,
+// this process keeps a copy of the per-jail maps (so it never reads them back), and
+// their writes are gathered into one BPF_MAP_UPDATE_BATCH and one BPF_MAP_DELETE_BATCH
+// per address family (per slice of 2048 changes, for a bulk batch). What the program sees stays
+// right at each step: new per-jail expiries land before the table entries that refer to them, and
+// the ones no longer referred to go after.
 class HostBans {
 public:
   struct Change {
@@ -80,8 +80,10 @@ public:
 
 private:
   struct Plan;
-  // The address's bans now: its jails with their expiries, sorted by kernel slot.
-  [[nodiscard]] std::vector<JailExpiry> bans_of(const IpAddress &address) const;
+  // The address's bans, its table entry being `entry`: its jails with their expiries,
+  // sorted by kernel slot.
+  [[nodiscard]] std::vector<JailExpiry> bans_of(const IpAddress &address,
+                                                const std::optional<mcf2b_host_value> &entry) const;
   // One plan per address, in the order of their first change.
   std::vector<Plan> plan(std::span<const Change> changes, std::span<const size_t> which) const;
   // Writes the plans' outcomes; a plan that fails is retried change by change unless

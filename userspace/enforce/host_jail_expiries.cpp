@@ -87,9 +87,9 @@ void HostJailBatch::add(const IpAddress &address, JailSlot kernel_slot, uint64_t
 }
 
 BatchOutcome HostJailBatch::update_from(uint32_t from) const {
-  auto out = map_->update_batch(keys_.data() + size_t{from} * map_->key_size(),
-                                values_.data() + size_t{from} * sizeof(mcf2b_expiry),
-                                size() - from);
+  auto out =
+      map_->update_batch(keys_.data() + size_t{from} * map_->key_size(),
+                         values_.data() + size_t{from} * sizeof(mcf2b_expiry), size() - from);
   out.done += from;
   return out;
 }

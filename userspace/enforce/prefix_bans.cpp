@@ -197,8 +197,8 @@ void PrefixBans::apply_to_trie(AddressFamily af, JailSlot kernel_slot,
           it->second.effective_ns != nv.effective_ns)
         writes.add(own[i].first, key_size, &nv);
     }
-    auto out = t.update_batch(writes.keys.data(), reinterpret_cast<const uint8_t *>(writes.values.data()),
-                              writes.size());
+    auto out = t.update_batch(
+        writes.keys.data(), reinterpret_cast<const uint8_t *>(writes.values.data()), writes.size());
     for (uint32_t i = 0; i < out.done; ++i)
       held[writes.prefixes[i]] = writes.values[i];
     if (out.status)
@@ -209,8 +209,8 @@ void PrefixBans::apply_to_trie(AddressFamily af, JailSlot kernel_slot,
       failures.emplace_back(changes.size(), out.status.error());
       break;
     }
-    Error e = map_full_->checked(out.status, "the prefix trie of " + jails_->name(kernel_slot))
-                  .error();
+    Error e =
+        map_full_->checked(out.status, "the prefix trie of " + jails_->name(kernel_slot)).error();
     for (size_t i : added->second)
       failures.emplace_back(i, e);
     want.erase(refused);
