@@ -117,11 +117,6 @@ std::vector<HostBans::Plan> HostBans::plan(std::span<const Change> changes,
 }
 
 HostBans::Failures HostBans::apply(std::span<const Change> changes) {
-  // A bulk batch (a start-up's reconcile, a million bans) goes in slices of bounded size,
-  // one after the other: the plans of a slice stay in cache and their memory is reused,
-  // where planning a million addresses at once faulted in hundreds of megabytes. Each
-  // slice still costs at most two batched commands per address family.
-  constexpr size_t kSlice = 2048;
   Failures failures;
   std::vector<size_t> which;
   for (size_t start = 0; start < changes.size(); start += kSlice) {

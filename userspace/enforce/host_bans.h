@@ -32,7 +32,7 @@ namespace mcf2b {
 // A batch of changes costs at most a few syscalls: the tables are written through mmap,
 // this process keeps a copy of the per-jail maps (so it never reads them back), and
 // their writes are gathered into one BPF_MAP_UPDATE_BATCH and one BPF_MAP_DELETE_BATCH
-// per address family (per slice of 2048 changes, for a bulk batch). What the program sees stays
+// per address family (per slice of kSlice changes, for a bulk batch). What the program sees stays
 // right at each step: new per-jail expiries land before the table entries that refer to them, and
 // the ones no longer referred to go after.
 class HostBans {
@@ -58,6 +58,12 @@ public:
   // kernel's Bloom words exactly what the tables need and fills in the config word's
   // table and Bloom sizes, unwritten.
   Status rebuild();
+
+  // A bulk batch (a start-up's reconcile, a million bans) goes in slices of this many
+  // changes, one after the other: a slice's plans and the table buckets they read stay
+  // in cache between planning and writing, and their memory is reused. Each slice costs
+  // at most two batched commands per address family.
+  static constexpr size_t kSlice = 512;
 
   // Applies the changes in order: banning again changes the expiry, unbanning what is not
   // banned is not an error. Changes of different addresses are independent: a failure

@@ -197,11 +197,29 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   auto &s = *s_;
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
-  // Host bans and real prefixes go to their parts as one batch each (their writes
-  // gathered); the index vectors map them back to the changes.
+  // Host bans and real prefixes go to their parts in batches (their writes gathered):
+  // host bans a slice at a time, so a bulk batch is not copied whole; the index vectors
+  // map them back to the changes.
   std::vector<HostBans::Change> host_changes;
   std::vector<PrefixBans::Change> prefix_changes;
   std::vector<size_t> host_index, prefix_index;
+  auto take = [&](std::vector<std::pair<size_t, Error>> failures, std::span<const size_t> index) {
+    for (auto &[at, error] : failures) {
+      if (at == index.size()) { // of no one change
+        report.failed.emplace_back(changes.size(), std::move(error));
+        continue;
+      }
+      const auto &c = changes[index[at]];
+      --report.applied;
+      report.failed.emplace_back(index[at], error.context(c.jail + " " + c.prefix.to_string()));
+    }
+  };
+  auto apply_hosts = [&] {
+    report.applied += host_changes.size();
+    take(s.hosts.apply(host_changes), host_index);
+    host_changes.clear();
+    host_index.clear();
+  };
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
@@ -224,24 +242,15 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
     if (c.prefix.is_host()) {
       host_changes.push_back(HostBans::Change{c.prefix.address(), *kernel_slot, ban, expiry_ns});
       host_index.push_back(i);
+      if (host_changes.size() == HostBans::kSlice)
+        apply_hosts();
     } else {
       prefix_changes.push_back(PrefixBans::Change{c.prefix, *kernel_slot, ban, expiry_ns});
       prefix_index.push_back(i);
     }
   }
-  report.applied = host_changes.size() + prefix_changes.size();
-  auto take = [&](std::vector<std::pair<size_t, Error>> failures, std::span<const size_t> index) {
-    for (auto &[at, error] : failures) {
-      if (at == index.size()) { // of no one change
-        report.failed.emplace_back(changes.size(), std::move(error));
-        continue;
-      }
-      const auto &c = changes[index[at]];
-      --report.applied;
-      report.failed.emplace_back(index[at], error.context(c.jail + " " + c.prefix.to_string()));
-    }
-  };
-  take(s.hosts.apply(host_changes), host_index);
+  apply_hosts();
+  report.applied += prefix_changes.size();
   take(s.prefixes.apply(prefix_changes), prefix_index);
   if (auto st = s.sync_ban_masks(); !st)
     report.failed.emplace_back(changes.size(), st.error());
