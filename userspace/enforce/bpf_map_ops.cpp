@@ -40,6 +40,49 @@ Status BpfMapRef::erase(const void *key) const {
   return {};
 }
 
+BatchOutcome BpfMapRef::update_batch(const uint8_t *keys, const uint8_t *values, uint32_t count,
+                                     uint64_t elem_flags) const {
+  if (count == 0)
+    return {};
+  uint32_t done = count;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = elem_flags);
+  if (bpf_map_update_batch(fd_, keys, values, &done, &opts) == 0)
+    return {count, {}};
+  int err = errno;
+  if (!(done == 0 && batch_unsupported(err)))
+    return {done, Error::sys(std::string("batch update of ") + name_, err)};
+  // No batches for this map type (or the first element is refused, which the element's
+  // own update then says).
+  for (uint32_t i = 0; i < count; ++i)
+    if (auto st =
+            update(keys + size_t{i} * key_size_, values + size_t{i} * value_size_, elem_flags);
+        !st)
+      return {i, st};
+  return {count, {}};
+}
+
+BatchOutcome BpfMapRef::erase_batch(const uint8_t *keys, uint32_t count) const {
+  uint32_t start = 0;
+  while (start < count) {
+    uint32_t done = count - start;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    if (bpf_map_delete_batch(fd_, keys + size_t{start} * key_size_, &done, &opts) == 0)
+      return {count, {}};
+    int err = errno;
+    if (err == ENOENT) { // the batch stops at an absent key: step over it
+      start += done + 1;
+      continue;
+    }
+    if (done == 0 && batch_unsupported(err))
+      break;
+    return {start + done, Error::sys(std::string("batch delete from ") + name_, err)};
+  }
+  for (uint32_t i = start; i < count; ++i)
+    if (auto st = erase(keys + size_t{i} * key_size_); !st)
+      return {i, st};
+  return {count, {}};
+}
+
 Status BpfMapRef::for_each(const std::function<void(const uint8_t *, const uint8_t *)> &fn) const {
   constexpr uint32_t kChunk = 4096;
   std::vector<uint8_t> keys(kChunk * key_size_), values(kChunk * value_size_);

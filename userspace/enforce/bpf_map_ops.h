@@ -11,6 +11,13 @@
 
 namespace mcf2b {
 
+// What a batched map command did: the first `done` elements took effect; when `status`
+// is an error, element `done` is the one that failed and the rest were not attempted.
+struct BatchOutcome {
+  uint32_t done = 0;
+  Status status;
+};
+
 // Byte-level access to a BPF map by fd, errors as values with the map's name in them.
 class BpfMapRef {
 public:
@@ -26,6 +33,15 @@ public:
   Status update(const void *key, const void *value, uint64_t flags = 0) const;
   // Deleting an absent key is not an error.
   Status erase(const void *key) const;
+
+  // `count` keys and values, packed (key_size() / value_size() bytes each), written in
+  // order with one syscall (BPF_MAP_UPDATE_BATCH), or element by element where the map
+  // type has no batches. Stops at the first failure.
+  BatchOutcome update_batch(const uint8_t *keys, const uint8_t *values, uint32_t count,
+                            uint64_t elem_flags = 0) const;
+  // `count` packed keys deleted in order with one syscall (BPF_MAP_DELETE_BATCH) where
+  // the map type has batches. An absent key is not an error; stops at the first failure.
+  BatchOutcome erase_batch(const uint8_t *keys, uint32_t count) const;
 
   // Calls `fn(key, value)` for every entry. Batched (BPF_MAP_LOOKUP_BATCH) where the map
   // supports it, else key by key. Entries changed meanwhile may be seen or not.

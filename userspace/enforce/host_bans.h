@@ -6,6 +6,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/ip_address.h"
@@ -15,6 +18,7 @@
 #include "userspace/enforce/bpf_map_ops.h"
 #include "userspace/enforce/config_word.h"
 #include "userspace/enforce/growing_host_table.h"
+#include "userspace/enforce/host_jail_expiries.h"
 #include "userspace/enforce/host_table.h"
 #include "userspace/enforce/mapped_bpf_array.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -23,12 +27,28 @@ namespace mcf2b {
 
 // Exact-address bans, the filter's fast path: per address family a host table (two-choice
 // cuckoo buckets, written through mmap, grown with the bans) holding each address's jail
-// mask and earliest
-// expiry, a blocked Bloom filter in front of the tables, and for an address banned in
+// mask and earliest expiry, a blocked Bloom filter in front of the tables, and for an address banned in
 // two or more jails each jail's own expiry in ban_hjail4 / ban_hjail6. Expiries are TAI
 // nanoseconds, 0 = permanent.
+//
+// A batch of changes costs at most a few syscalls: the tables are written through mmap,
+// this process keeps a copy of the per-jail maps (so it never reads them back), and
+// their writes are gathered into one BPF_MAP_UPDATE_BATCH and one BPF_MAP_DELETE_BATCH
+// per address family (per slice of kSlice changes, for a bulk batch). What the program sees stays
+// right at each step: new per-jail expiries land before the table entries that refer to them, and
+// the ones no longer referred to go after.
 class HostBans {
 public:
+  struct Change {
+    IpAddress address;
+    JailSlot kernel_slot = 0;
+    bool ban = true;
+    uint64_t expiry_ns = 0; // for bans
+  };
+  // Changes that failed (index into the batch, error); index == the batch's size for an
+  // error of no one change (a stale per-jail entry left behind: the bans are right).
+  using Failures = std::vector<std::pair<size_t, Error>>;
+
   struct Maps {
     PerAddressFamily<BpfMapRef> tables;   // ban_host4 / ban_host6 (a table per size)
     MappedBpfArray bloom;                 // ban_bloom
@@ -39,9 +59,10 @@ public:
   HostBans(Maps maps, uint32_t capacity, ConfigWord &config, MapFullCount &map_full);
 
   // Opens the tables in use (the config word's bucket counts; the config word read),
-  // taking over the bans of an older build's fixed-size tables, derives the counts and
-  // the Bloom filter from them (a restart), makes the kernel's Bloom words exactly what
-  // the tables need and fills in the config word's table and Bloom sizes, unwritten.
+  // taking over the bans of an older build's fixed-size tables, reads the per-jail
+  // expiries, derives the counts and the Bloom filter from the tables (a restart), makes
+  // the kernel's Bloom words exactly what the tables need and fills in the config word's
+  // table and Bloom sizes, unwritten.
   Status rebuild();
 
   // Before a batch holding `new_addresses` addresses not banned yet: grows the tables
@@ -51,9 +72,16 @@ public:
     return tables_[address.family()]->table().find(address).has_value();
   }
 
-  Status ban(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
-  // Not banned is not an error.
-  Status unban(const IpAddress &address, JailSlot kernel_slot);
+  // A bulk batch (a start-up's reconcile, a million bans) goes in slices of this many
+  // changes, one after the other: a slice's plans and the table buckets they read stay
+  // in cache between planning and writing, and their memory is reused. Each slice costs
+  // at most two batched commands per address family.
+  static constexpr size_t kSlice = 512;
+
+  // Applies the changes in order: banning again changes the expiry, unbanning what is not
+  // banned is not an error. Changes of different addresses are independent: a failure
+  // (a full map) fails exactly the changes it concerns.
+  Failures apply(std::span<const Change> changes);
   // Every host ban of the jail, both address families.
   Status unban_all(JailSlot kernel_slot);
 
@@ -70,16 +98,29 @@ public:
   Status for_each_expired(AddressFamily af, uint64_t now_ns, uint64_t jails, const BanFn &fn) const;
 
 private:
-  Result<uint64_t> per_jail_expiry(const IpAddress &address, JailSlot kernel_slot) const;
-  Result<uint64_t> earliest_of(const IpAddress &address, uint64_t jails) const;
+  struct Plan;
+  // The address's bans, its table entry being `entry`: its jails with their expiries,
+  // sorted by kernel slot.
+  [[nodiscard]] std::vector<JailExpiry> bans_of(const IpAddress &address,
+                                                const std::optional<mcf2b_host_value> &entry) const;
+  // One plan per address, in the order of their first change.
+  std::vector<Plan> plan(std::span<const Change> changes, std::span<const size_t> which) const;
+  // Writes the plans' outcomes; a plan that fails is retried change by change unless
+  // `final`, when its failure is its one change's.
+  void run(std::vector<Plan> &plans, std::span<const Change> changes, bool final,
+           Failures &failures);
+  Status announce(std::span<const Plan> plans);
+  void write_per_jail(AddressFamily af, std::vector<Plan> &plans);
+  Status write_table(const Plan &plan, bool final);
+  void drop_unreferenced(AddressFamily af, std::span<const Plan> plans, size_t batch_size,
+                         Failures &failures);
   // The jail's expiry for an address banned in the jails of `value`.
-  Result<uint64_t> expiry_in(const IpAddress &address, const mcf2b_host_value &value,
-                             JailSlot kernel_slot) const;
+  [[nodiscard]] uint64_t expiry_in(const IpAddress &address, const mcf2b_host_value &value,
+                                   JailSlot kernel_slot) const;
   // Writes a host table's new bucket count into the config word, for a switch.
   GrowingHostTable::PublishBuckets publish_buckets(AddressFamily af);
   // Inserts a new address, growing the table when it is full.
   Status insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value);
-  Status set_per_jail_expiry(const IpAddress &address, JailSlot kernel_slot, uint64_t expiry_ns);
   uint64_t *bloom_words() const { return reinterpret_cast<uint64_t *>(maps_.bloom.data()); }
   void write_bloom_word(uint32_t word) const;
 
@@ -90,6 +131,7 @@ private:
   PerAddressFamily<std::optional<GrowingHostTable>> tables_;
   std::unique_ptr<BloomCounts> bloom_;
   PerAddressFamily<std::array<uint64_t, kMaxJails>> counts_;
+  PerAddressFamily<HostJailExpiries> per_jail_;
 };
 
 } // namespace mcf2b

@@ -32,6 +32,26 @@ struct KernelEnforcer::State {
       : options(std::move(o)), xdp(std::move(x)), mirror(options.capacity) {}
 };
 
+namespace {
+
+// Logs what an apply refused; returns how many changes it refused.
+uint64_t log_apply_failures(const char *what, std::span<const BanChange> changes,
+                            const ApplyReport &report) {
+  uint64_t refused = 0;
+  for (const auto &[index, error] : report.failed) {
+    if (index >= changes.size()) { // of no one change
+      log_error(std::string(what) + ": " + error.message());
+      continue;
+    }
+    ++refused;
+    log_error(std::string(what) + " " + changes[index].jail + " " +
+              changes[index].prefix.to_string() + ": " + error.message());
+  }
+  return refused;
+}
+
+} // namespace
+
 KernelEnforcer::KernelEnforcer(std::unique_ptr<State> s) : s_(std::move(s)) {}
 KernelEnforcer::~KernelEnforcer() = default;
 
@@ -104,11 +124,7 @@ void KernelEnforcer::apply(std::span<const BanChange> changes) {
   if (changes.empty())
     return;
   ApplyReport report = s_->xdp.apply(changes);
-  for (const auto &[index, error] : report.failed) {
-    ++s_->apply_errors;
-    log_error("enforce " + changes[index].jail + " " + changes[index].prefix.to_string() + ": " +
-              error.message());
-  }
+  s_->apply_errors += log_apply_failures("enforce", changes, report);
   if (s_->options.ipset_mirror)
     s_->mirror_queue.insert(s_->mirror_queue.end(), changes.begin(), changes.end());
 }
@@ -225,13 +241,9 @@ Result<std::vector<EnforcedBan>> KernelEnforcer::reconcile(std::vector<EnforcedB
     for (const auto &b : want)
       changes.push_back(BanChange::ban(jail, b.prefix, b.expires));
   ApplyReport report = s_->xdp.apply(changes);
-  for (const auto &[index, error] : report.failed) {
-    ++s_->apply_errors;
-    log_error("reconcile " + changes[index].jail + " " + changes[index].prefix.to_string() + ": " +
-              error.message());
-  }
-  s_->last_reconcile =
-      "kernel maps " + seconds(started) + " for " + std::to_string(changes.size()) + " changes";
+  s_->apply_errors += log_apply_failures("reconcile", changes, report);
+  s_->last_reconcile = "kernel maps " + seconds(started) + " for " +
+                       std::to_string(changes.size()) + " changes";
   if (s_->options.ipset_mirror) {
     // The mirror is made to hold what the maps were given: one read of every set, one
     // restore stream. The maps already enforce: the mirror catches up on its own thread (for a

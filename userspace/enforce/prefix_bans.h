@@ -4,6 +4,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/ip_address.h"
@@ -20,7 +24,9 @@ namespace mcf2b {
 // (ban_pfx4 / ban_pfx6), one trie per kernel slot, created at the jail's first prefix.
 // An LPM lookup finds the longest match only, so each entry carries, beside its own
 // expiry, the latest expiry among the jail's prefixes containing it (what the program
-// enforces); refresh() keeps that right after changes.
+// enforces). This process keeps a copy of every trie it writes, so a batch of changes
+// reads nothing back: per trie, one batched delete of the prefixes gone, then one
+// batched update of the entries new or changed (a prefix and those it covers).
 class PrefixBans {
 public:
   PrefixBans(PerAddressFamily<BpfMapRef> outer, uint32_t capacity, const JailSlots &jails,
@@ -28,14 +34,21 @@ public:
       : outer_(outer), capacity_(capacity), jails_(&jails), config_(&config), map_full_(&map_full) {
   }
 
-  // Opens the tries of the jails in use and counts their entries (a restart).
+  // Opens the tries of the jails in use and reads them back (a restart).
   Status rebuild();
 
-  // With `refresh` false, the caller refreshes the jail's trie after a batch.
-  Status ban(const IpPrefix &prefix, JailSlot kernel_slot, uint64_t expiry_ns, bool refresh);
-  Status unban(const IpPrefix &prefix, JailSlot kernel_slot, bool refresh);
-  // Rewrites each prefix's enforced expiry from the prefixes covering it.
-  Status refresh(AddressFamily af, JailSlot kernel_slot);
+  struct Change {
+    IpPrefix prefix;
+    JailSlot kernel_slot = 0;
+    bool ban = true;
+    uint64_t expiry_ns = 0; // for bans
+  };
+  // Changes that failed (index into the batch, error); index == the batch's size for an
+  // error of no one change (an entry whose covering expiry could not be rewritten).
+  using Failures = std::vector<std::pair<size_t, Error>>;
+  // Applies the changes in order: banning again changes the expiry, unbanning what is not
+  // banned is not an error. A full trie fails exactly the bans it refused.
+  Failures apply(std::span<const Change> changes);
   // Every prefix of the jail, both address families.
   Status unban_all(JailSlot kernel_slot);
 
@@ -50,11 +63,12 @@ public:
 
 private:
   [[nodiscard]] BpfMapRef trie(AddressFamily af, JailSlot kernel_slot) const;
-  // Whether the jail's (open) trie holds the prefix itself.
-  [[nodiscard]] Result<bool> holds(const IpPrefix &prefix, JailSlot kernel_slot) const;
   Result<Fd> create_trie(AddressFamily af, JailSlot kernel_slot) const;
   Result<bool> open_trie(AddressFamily af, JailSlot kernel_slot);
   Status ensure_trie(AddressFamily af, JailSlot kernel_slot);
+  // The changes (indices `which`, all of one trie) made in that trie.
+  void apply_to_trie(AddressFamily af, JailSlot kernel_slot, std::span<const Change> changes,
+                     std::span<const size_t> which, Failures &failures);
 
   PerAddressFamily<BpfMapRef> outer_;
   uint32_t capacity_;
@@ -63,6 +77,8 @@ private:
   MapFullCount *map_full_;
   PerAddressFamily<std::array<Fd, kMaxJails>> tries_;
   PerAddressFamily<std::array<uint64_t, kMaxJails>> counts_;
+  // What each trie holds, as written: prefix -> its own and its enforced expiry.
+  PerAddressFamily<std::array<std::map<IpPrefix, mcf2b_prefix_value>, kMaxJails>> held_;
 };
 
 } // namespace mcf2b

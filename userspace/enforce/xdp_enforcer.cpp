@@ -8,9 +8,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "base/fd.h"
 #include "userspace/enforce/ban_filter_loader.h"
@@ -207,7 +207,6 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
   auto &s = *s_;
   ApplyReport report;
   int64_t offset = tai_offset_seconds();
-  std::set<std::pair<AddressFamily, JailSlot>> touched_tries;
   // Host tables grown once for the batch's new addresses, not at each doubling on the way.
   PerAddressFamily<uint64_t> new_hosts;
   for (const auto &c : changes)
@@ -215,6 +214,29 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
       ++new_hosts[c.prefix.address().family()];
   // On an error each ban still grows the table when it is full, and says its own error.
   (void)s.hosts.reserve(new_hosts);
+  // Host bans and real prefixes go to their parts in batches (their writes gathered):
+  // host bans a slice at a time, so a bulk batch is not copied whole; the index vectors
+  // map them back to the changes.
+  std::vector<HostBans::Change> host_changes;
+  std::vector<PrefixBans::Change> prefix_changes;
+  std::vector<size_t> host_index, prefix_index;
+  auto take = [&](std::vector<std::pair<size_t, Error>> failures, std::span<const size_t> index) {
+    for (auto &[at, error] : failures) {
+      if (at == index.size()) { // of no one change
+        report.failed.emplace_back(changes.size(), std::move(error));
+        continue;
+      }
+      const auto &c = changes[index[at]];
+      --report.applied;
+      report.failed.emplace_back(index[at], error.context(c.jail + " " + c.prefix.to_string()));
+    }
+  };
+  auto apply_hosts = [&] {
+    report.applied += host_changes.size();
+    take(s.hosts.apply(host_changes), host_index);
+    host_changes.clear();
+    host_index.clear();
+  };
   // Bulk changes come jail after jail: the slot is looked up when the jail changes.
   std::string_view jail;
   Result<JailSlot> kernel_slot = Error::msg("no jail");
@@ -234,25 +256,23 @@ ApplyReport XdpEnforcer::apply(std::span<const BanChange> changes) {
     }
     uint64_t expiry_ns = unix_to_tai_ns(c.expires, offset);
     bool ban = c.op == BanChange::Op::ban;
-    Status st;
     if (c.prefix.is_host()) {
-      st = ban ? s.hosts.ban(c.prefix.address(), *kernel_slot, expiry_ns)
-               : s.hosts.unban(c.prefix.address(), *kernel_slot);
+      host_changes.push_back(HostBans::Change{c.prefix.address(), *kernel_slot, ban, expiry_ns});
+      host_index.push_back(i);
+      if (host_changes.size() == HostBans::kSlice)
+        apply_hosts();
     } else {
-      touched_tries.emplace(c.prefix.address().family(), *kernel_slot);
-      st = ban ? s.prefixes.ban(c.prefix, *kernel_slot, expiry_ns, false)
-               : s.prefixes.unban(c.prefix, *kernel_slot, false);
+      prefix_changes.push_back(PrefixBans::Change{c.prefix, *kernel_slot, ban, expiry_ns});
+      prefix_index.push_back(i);
     }
-    if (st)
-      ++report.applied;
-    else
-      report.failed.emplace_back(i, st.error().context(c.jail + " " + c.prefix.to_string()));
   }
-  for (auto [af, trie_slot] : touched_tries)
-    if (auto st = s.prefixes.refresh(af, trie_slot); !st)
-      report.failed.emplace_back(changes.size(), st.error());
+  apply_hosts();
+  report.applied += prefix_changes.size();
+  take(s.prefixes.apply(prefix_changes), prefix_index);
   if (auto st = s.sync_ban_masks(); !st)
     report.failed.emplace_back(changes.size(), st.error());
+  std::stable_sort(report.failed.begin(), report.failed.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
   return report;
 }
 

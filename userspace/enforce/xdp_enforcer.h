@@ -62,7 +62,9 @@ struct BanChange {
 // What a bulk apply did: every change is attempted; failures say which and why.
 struct ApplyReport {
   size_t applied = 0;
-  std::vector<std::pair<size_t, Error>> failed; // index into the changes, error
+  // Index into the changes and error, by index; the index is the number of changes for an
+  // error of no one change (a trie or the config word not refreshed).
+  std::vector<std::pair<size_t, Error>> failed;
   [[nodiscard]] bool ok() const { return failed.empty(); }
 };
 
@@ -140,7 +142,8 @@ public:
   // Unbanning what is not banned is not an error.
   Status unban(std::string_view jail, const IpPrefix &prefix);
   // Many bans and unbans at once. Host bans are written into the mmapped host tables
-  // (no syscall per ban); prefixes through map updates.
+  // (no syscall per ban) and their per-jail expiries in one batched map command per
+  // address family; prefixes through map updates.
   ApplyReport apply(std::span<const BanChange> changes);
   // Every ban of a jail, expired ones not yet swept included.
   Result<std::vector<EnforcedBan>> list_bans(std::string_view jail) const;
