@@ -337,6 +337,8 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
       f.line_end = f.offset - (chunk.size() - nl - 1);
     if (enough_ && *enough_ && (*enough_)())
       budget_left_ = 0; // the slice ends here: the caller calls again
+    else if (static_cast<size_t>(n) < options_.read_size)
+      break; // the end of the file as of now: what is written next sends an event
   }
   return handed;
 }

@@ -135,8 +135,7 @@ struct Daemon::Impl : DecisionSink {
     auto mutations = to_mutations(d);
     if (mutations.empty() && positions.empty())
       return {};
-    commits->commit(mail ? std::move(d) : Decisions{}, std::move(mutations), std::move(positions),
-                    catching_up());
+    commits->commit(mail ? std::move(d) : Decisions{}, std::move(mutations), std::move(positions));
     if (!wait)
       return {};
     commits->settle();
@@ -274,12 +273,14 @@ struct Daemon::Impl : DecisionSink {
     pollfd p{control->fd(), POLLIN, 0};
     return ::poll(&p, 1, 0) > 0;
   }
-  // After the commits handed over (an answer never shows a ban not stored yet), and
-  // twice: a connection the first call accepts has usually sent its request already,
-  // which the second answers instead of leaving it to the next pass (after a slice).
+  // After the commits (an answer shows no ban a kill -9 could take from the store), but
+  // while a backlog is read, at once (a kill then re-reads a commit delay's lines, their
+  // bans pinned). Twice: the second call answers what the connections it accepts sent.
   void serve_control() {
-    commits->settle();
-    (void)commits_done();
+    if (!catching_up()) {
+      commits->settle();
+      (void)commits_done();
+    }
     auto handle = [&](const control::Request &r, const control::PeerCredentials &) {
       return handler->handle(r);
     };

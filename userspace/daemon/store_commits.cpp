@@ -22,13 +22,11 @@ StoreCommits::~StoreCommits() {
 }
 
 void StoreCommits::commit(Decisions batch, std::vector<Mutation> mutations,
-                          std::vector<LogPosition> positions, bool hurry) {
+                          std::vector<LogPosition> positions) {
   bool idle;
   {
     std::lock_guard lock(mutex_);
-    // Else the thread is already on its way (or in the delay, which a hurry ends).
-    idle = !has_job_ || (hurry && !hurry_);
-    hurry_ = hurry_ || hurry;
+    idle = !has_job_; // else the thread is already on its way (or in the delay)
     if (!batch.empty())
       waiting_.batches.push_back(std::move(batch));
     std::move(mutations.begin(), mutations.end(), std::back_inserter(waiting_.mutations));
@@ -84,12 +82,11 @@ void StoreCommits::run() {
     if (!has_job_ && !retry_)
       return; // stopping, nothing left
     // What comes within the delay goes into the same transaction, unless someone waits.
-    if (has_job_ && !urgent_ && !hurry_ && !stopping_)
-      wake_.wait_for(lock, options_.delay, [&] { return urgent_ || hurry_ || stopping_; });
+    if (has_job_ && !urgent_ && !stopping_)
+      wake_.wait_for(lock, options_.delay, [&] { return urgent_ || stopping_; });
     Job job = std::exchange(waiting_, Job{});
     const bool retry = std::exchange(retry_, false);
     has_job_ = false;
-    hurry_ = false;
     busy_ = true;
     lock.unlock();
     Done done = commit_now(std::move(job), retry);

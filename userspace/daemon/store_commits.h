@@ -29,9 +29,7 @@ namespace mcf2b {
 // lines are read again (their positions were not stored either).
 //
 // Batches handed over within `delay` of the first waiting one are merged into one
-// transaction (one fsync for many small appends); a batch handed over in a hurry (a
-// backlog being read) is committed as soon as the thread is free, with whatever came
-// during the commit before it. The loop learns what was stored
+// transaction: one fsync for many small appends, or for the slices of a backlog.
 // through take_done(), looked at once per pass (done() says whether to), not through a
 // wake-up of its own: mails go out only after their ban is stored, so a restart never
 // mails a ban twice, and a little later costs nothing.
@@ -62,8 +60,7 @@ public:
   [[nodiscard]] bool done() const { return done_waiting_.load(std::memory_order_acquire); }
   // Hands over decisions (`batch`, kept for the loop; `mutations`, their rows) and the
   // log positions past their lines. Either may be empty.
-  void commit(Decisions batch, std::vector<Mutation> mutations, std::vector<LogPosition> positions,
-              bool hurry = false);
+  void commit(Decisions batch, std::vector<Mutation> mutations, std::vector<LogPosition> positions);
   // Asks for the writer's retry of what the store refused (the daemon's tick).
   void retry();
   // Commits what waits now, without the delay, and returns once the thread is idle.
@@ -89,7 +86,6 @@ private:
   std::condition_variable wake_, idle_;
   Job waiting_;
   bool has_job_ = false, retry_ = false, urgent_ = false, busy_ = false, stopping_ = false;
-  bool hurry_ = false;
   std::deque<Done> done_;
   StoreWriter::Counters counters_;
   std::thread thread_;
