@@ -17,6 +17,17 @@
 namespace mcf2b::matcher {
 namespace {
 
+int64_t monotonic_ns(clockid_t clock) {
+  timespec t{};
+  ::clock_gettime(clock, &t);
+  return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// Events that only say a file in the folder was written to.
+constexpr uint32_t kAppendEvents = IN_MODIFY | IN_CLOSE_WRITE;
+// The folder's identity is checked at least this often even while only appends come.
+constexpr int64_t kFolderCheckNs = 1'000'000'000;
+
 std::optional<struct stat> stat_path(const std::string &path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0)
@@ -201,19 +212,24 @@ Status LogFollower::watch_folder() {
   return {};
 }
 
-void LogFollower::drain_events() {
+bool LogFollower::drain_events() {
   alignas(inotify_event) char buf[16384];
+  bool any = false, unusual = false;
   for (;;) {
     ssize_t n = ::read(inotify_.get(), buf, sizeof buf);
     if (n <= 0)
       break;
+    any = true;
     for (char *p = buf; p < buf + n;) {
       auto *ev = reinterpret_cast<inotify_event *>(p);
       if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
         watch_ = -1; // the folder itself went away: watch it again once it is back
+      if (ev->mask & ~kAppendEvents)
+        unusual = true; // IN_Q_OVERFLOW included: events were lost
       p += sizeof(inotify_event) + ev->len;
     }
   }
+  return unusual || !any;
 }
 
 void LogFollower::reset_partial() {
@@ -298,10 +314,12 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
   }
   if (f.first_line_hash == 0)
     f.first_line_hash = first_line_hash(f.fd.get());
-  std::vector<char> buf(options_.read_size);
+  if (!buffer_)
+    buffer_ = std::make_unique_for_overwrite<char[]>(options_.read_size);
+  char *buf = buffer_.get();
   size_t handed = 0;
   while (budget_left_ > 0) {
-    ssize_t n = ::pread(f.fd.get(), buf.data(), buf.size(), static_cast<off_t>(f.offset));
+    ssize_t n = ::pread(f.fd.get(), buf, options_.read_size, static_cast<off_t>(f.offset));
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -311,19 +329,25 @@ Result<size_t> LogFollower::drain(OpenFile &f, const Sink &sink) {
       break;
     budget_left_ -= std::min(budget_left_, static_cast<uint64_t>(n));
     f.offset += static_cast<uint64_t>(n);
-    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    std::string_view chunk(buf, static_cast<size_t>(n));
     handed += hand_out(chunk, sink);
     // The resume point is just past the last newline seen (a skipped oversized line
     // included), never inside a line: a line is never cut into pieces on resume.
     if (size_t nl = chunk.rfind('\n'); nl != std::string_view::npos)
       f.line_end = f.offset - (chunk.size() - nl - 1);
+    if (enough_ && *enough_ && (*enough_)())
+      budget_left_ = 0; // the slice ends here: the caller calls again
+    else if (static_cast<size_t>(n) < options_.read_size)
+      break; // the end of the file as of now: what is written next sends an event
   }
   return handed;
 }
 
-Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Sink &sink) {
+Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Sink &sink,
+                                                       const Enough &enough) {
   const FollowerCounters before = counters_;
   budget_left_ = budget == 0 ? 1 : budget;
+  enough_ = &enough;
   auto stats = [&]() {
     Stats st;
     st.bytes = counters_.bytes - before.bytes;
@@ -333,8 +357,15 @@ Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Si
     st.more = budget_left_ == 0;
     return st;
   };
-  drain_events();
-  check_folder();
+  // Lines appended (the common wake-up) change neither the folder nor what the path
+  // names: the folder is then checked at most once a second, and the path not at all.
+  if (drain_events())
+    path_may_have_changed_ = true;
+  if (const int64_t now = monotonic_ns(CLOCK_MONOTONIC_COARSE);
+      path_may_have_changed_ || now - folder_checked_ns_ >= kFolderCheckNs) {
+    folder_checked_ns_ = now;
+    check_folder();
+  }
   if (watch_ < 0)
     (void)watch_folder();
   for (;;) {
@@ -355,6 +386,9 @@ Result<LogFollower::Stats> LogFollower::read_available(uint64_t budget, const Si
       queue_.pop_front();
       continue;
     }
+    if (current_ && !path_may_have_changed_)
+      return stats(); // only appends since the path was last looked at
+    path_may_have_changed_ = false;
     auto st = stat_path(path_);
     if (!st)
       return stats(); // gone (deleted or renamed away): keep reading the old one if any

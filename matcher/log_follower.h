@@ -7,6 +7,7 @@
 #include <deque>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,8 +102,11 @@ public:
   Result<Stats> read_available(const Sink &sink) { return read_available(kNoBudget, sink); }
   // The same, reading at most about `budget` bytes in this call (a slice of a backlog, so
   // the caller's event loop serves others between slices); the budget is checked between
-  // reads, so a call reads at most budget + one read's worth.
-  Result<Stats> read_available(uint64_t budget, const Sink &sink);
+  // reads, so a call reads at most budget + one read's worth. `enough`, asked between
+  // reads the same way, ends the slice early when it says so (its time is up, someone
+  // waits): on a loaded host a byte budget alone says little about how long a slice takes.
+  using Enough = std::function<bool()>;
+  Result<Stats> read_available(uint64_t budget, const Sink &sink, const Enough &enough = {});
 
   // What the files being read still hold past the position (the current file and the
   // rotated ones queued behind it): how far behind the writer this follower is.
@@ -131,7 +135,10 @@ private:
   [[nodiscard]] std::string folder() const;
   // Drops the watch when the path's folder is no longer the folder watched.
   void check_folder();
-  void drain_events();
+  // Reads the pending inotify events; true when some of them may mean more than lines
+  // appended to a file (a creation, a rename, a deletion, an attribute change, a lost
+  // event), or when there were none (a call as a safety net, not on an event).
+  bool drain_events();
   // Reads file `f` to its end, or until the budget is spent, handing out complete lines.
   Result<size_t> drain(OpenFile &f, const Sink &sink);
   size_t hand_out(std::string_view data, const Sink &sink);
@@ -154,6 +161,15 @@ private:
   bool skipping_line_ = false; // inside an oversized line: drop until its newline
   FollowerCounters counters_;
   uint64_t budget_left_ = kNoBudget; // bytes this read_available() may still read
+  const Enough *enough_ = nullptr;   // this read_available()'s, if any
+  // One read buffer for the follower's life: allocated once, never cleared (a read
+  // overwrites what it hands out), rather than a zeroed vector per drain.
+  std::unique_ptr<char[]> buffer_;
+  // When the folder's identity was last checked (CLOCK_MONOTONIC_COARSE, ns).
+  int64_t folder_checked_ns_ = 0;
+  // Set by an event that may mean the path names another file now (or by a call on no
+  // event), cleared once the path was looked at: a read on appends alone skips the stat.
+  bool path_may_have_changed_ = true;
   // Inodes of files read to their end and left behind, so a rotated file is never
   // read twice when PATH.1 is checked for one we skipped.
   std::array<std::pair<uint64_t, uint64_t>, 64> finished_{}; // (inode, first-line hash)

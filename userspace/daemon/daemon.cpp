@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/daemon/daemon.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -17,14 +18,16 @@
 #include "base/log.h"
 #include "protocol/control_server.h"
 #include "userspace/controller/clock.h"
+#include "userspace/daemon/after_commits_store.h"
 #include "userspace/daemon/cluster_follower.h"
 #include "userspace/daemon/daemon_actions.h"
 #include "userspace/daemon/daemon_stats.h"
 #include "userspace/daemon/fail2ban_jail.h"
-#include "userspace/daemon/jail_files.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/loop_timers.h"
 #include "userspace/daemon/metrics_server.h"
+#include "userspace/daemon/start_jails.h"
+#include "userspace/daemon/store_commits.h"
 #include "userspace/daemon/store_writer.h"
 #include "userspace/enforce/kernel_enforcer.h"
 #include "userspace/notify/ban_mails.h"
@@ -70,25 +73,13 @@ std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController 
   return out;
 }
 
-MailerOptions mail_options(const DaemonConfig &cfg, const std::string &node) {
-  MailerOptions o;
-  o.smtp.relay = cfg.mail_relay;
-  o.smtp.helo = node;
-  o.spool_dir = cfg.mail_queue_dir;
-  o.queue_max = cfg.mail_queue_max;
-  o.digest.interval = std::chrono::seconds(cfg.mail_interval_s);
-  o.digest.retry_initial = std::chrono::seconds(cfg.mail_retry_s);
-  o.digest.retry_max = std::chrono::seconds(cfg.mail_retry_max_s);
-  o.node = node;
-  return o;
-}
-
 } // namespace
 
 struct Daemon::Impl : DecisionSink {
   DaemonConfig config;
   SystemClock clock;
-  std::unique_ptr<StateStore> store;
+  std::unique_ptr<StateStore> store;      // the commit thread's, and start-up's
+  std::unique_ptr<StateStore> loop_store; // everyone else's: after the commits handed over
   std::unique_ptr<JailController> controller;
   std::unique_ptr<Enforcer> enforcement;
   std::unique_ptr<CommandHandler> handler;
@@ -110,6 +101,7 @@ struct Daemon::Impl : DecisionSink {
   bool stopping = false;
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
   std::optional<StoreWriter> writer;      // every store write of enforced decisions
+  std::optional<StoreCommits> commits;    // ... on its own thread, in order
   std::unique_ptr<BanMails> mails;        // MailCleaner's ban mails (off the ban path)
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
@@ -133,31 +125,46 @@ struct Daemon::Impl : DecisionSink {
       mirror_armed = true;
     }
   }
-  // The store write of decisions already enforced: stored now (with `positions`, the log
-  // positions past their lines), or kept by the writer and retried until stored (what is
-  // enforced is what is stored).
-  Status record(const Decisions &d, std::span<const LogPosition> positions = {}) {
+  // Decisions already enforced, and `positions` (past their lines) in their transaction,
+  // to the commit thread (store_commits.h). `mail`: mailed once stored. With `wait`,
+  // returns once stored, with the store's error if it refused.
+  Status record(Decisions d, std::vector<LogPosition> positions = {}, bool wait = true,
+                bool mail = false) {
     if (actions)
       actions->decided(d);
     auto mutations = to_mutations(d);
-    if (mutations.empty())
+    if (mutations.empty() && positions.empty())
       return {};
-    auto written = writer->write(std::move(mutations), clock.now(), positions);
-    if (!written) {
-      ++store_errors;
-      log_error("store: " + written.error().message());
-      return written.error();
+    commits->commit(mail ? std::move(d) : Decisions{}, std::move(mutations), std::move(positions));
+    if (!wait)
+      return {};
+    commits->settle();
+    return commits_done();
+  }
+  // What the commit thread stored: positions saved, stored bans mailed.
+  Status commits_done() {
+    Status first;
+    for (auto &done : commits->take_done()) {
+      for (const auto &e : done.errors) {
+        ++store_errors;
+        log_error("store: " + e.message());
+        if (first)
+          first = e;
+      }
+      sources.positions_saved(done.saved);
+      for (const auto &[path, why] : done.unsaved)
+        sources.position_failed(path, why);
+      for (const auto &batch : done.batches) // stored: a restart never mails it twice
+        mails->banned(batch, *controller);
     }
-    if (*written == StoreWriter::Outcome::stored)
-      sources.positions_saved(positions);
-    return {};
+    return first;
   }
   // The log positions, once the decisions of the lines before them are stored (or
   // queued by the writer): a restart neither skips a line nor decides one twice.
-  void save_positions() {
-    sources.save_positions();
+  void save_positions(bool wait) {
     if (std::exchange(positions_armed, false))
       disarm(positions_timer.get());
+    (void)record({}, sources.moved_positions(), wait);
   }
   void jails_changed() override {
     if (auto st = enforcement->configure_jails(controller->jails()); !st)
@@ -181,7 +188,7 @@ struct Daemon::Impl : DecisionSink {
   Status build_sources() {
     for (size_t i = 0; i < sources.size(); ++i)
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
-    save_positions();
+    save_positions(true);
     std::vector<Error> errors;
     LogSourceOptions options;
     options.filter_dirs = config.filter_dirs;
@@ -192,7 +199,7 @@ struct Daemon::Impl : DecisionSink {
     options.jail_local_options = jail_local_options;
     options.slice_bytes = config.catchup_slice_bytes;
     options.positions = sources.file_positions();
-    auto built = LogSources::build(*controller, *store, options, errors);
+    auto built = LogSources::build(*controller, *loop_store, options, errors);
     for (const auto &e : errors)
       log_error(e.message());
     if (!built)
@@ -223,16 +230,23 @@ struct Daemon::Impl : DecisionSink {
   // One slice of source i's backlog (or all of what is new, when that is less).
   void process_source(size_t i) {
     Decisions batch;
-    auto n = sources.process(i, [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
-      if (!prefix.is_host() && JailController::needs_confirmation(prefix))
-        log_warning(sources.path(i) + ": a failure of " + prefix.to_string() +
-                    " is not banned automatically: wider than /24 (IPv4) or /48 (IPv6)");
-      Decisions d = controller->failure(family, prefix, time);
-      if (d.empty())
-        return;
-      enforce(d); // at once: the rest of the slice must not delay the ban
-      batch.append(std::move(d));
-    });
+    // The slice ends at its time, or as soon as a control request waits.
+    using Steady = std::chrono::steady_clock;
+    const auto deadline = Steady::now() + std::chrono::milliseconds(config.catchup_slice_ms);
+    auto enough = [&] { return Steady::now() >= deadline || control_waiting(); };
+    auto n = sources.process(
+        i,
+        [&](JailFamilyId family, const IpPrefix &prefix, Seconds time) {
+          if (!prefix.is_host() && JailController::needs_confirmation(prefix))
+            log_warning(sources.path(i) + ": a failure of " + prefix.to_string() +
+                        " is not banned automatically: wider than /24 (IPv4) or /48 (IPv6)");
+          Decisions d = controller->failure(family, prefix, time);
+          if (d.empty())
+            return;
+          enforce(d); // at once: the rest of the slice must not delay the ban
+          batch.append(std::move(d));
+        },
+        enough);
     behind[i] = sources.more(i);
     if (!n) {
       ++source_errors;
@@ -245,15 +259,33 @@ struct Daemon::Impl : DecisionSink {
                         std::string(to_string(b.cause)) + ", count " + std::to_string(b.count) +
                         ")");
       log_lines(LogLevel::info, lines);
-      // One commit for the bans and the positions, before the mails: a restart must
-      // not mail a ban twice. What the commit did not save is saved alone.
-      (void)record(batch, sources.moved_positions());
-      save_positions();
-      mails->banned(batch, *controller);
+      // The bans and the positions in one commit, off this thread; mailed once stored.
+      if (std::exchange(positions_armed, false))
+        disarm(positions_timer.get());
+      (void)record(std::move(batch), sources.moved_positions(), false, true);
     } else if (!positions_armed && sources.positions_moved()) {
       arm_once(positions_timer.get(), kPositionDelayMs);
       positions_armed = true;
     }
+  }
+
+  [[nodiscard]] bool control_waiting() const {
+    pollfd p{control->fd(), POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+  // After the commits (an answer shows no ban a kill -9 could take from the store), but
+  // while a backlog is read, at once (a kill then re-reads a commit delay's lines, their
+  // bans pinned). Twice: the second call answers what the connections it accepts sent.
+  void serve_control() {
+    if (!catching_up()) {
+      commits->settle();
+      (void)commits_done();
+    }
+    auto handle = [&](const control::Request &r, const control::PeerCredentials &) {
+      return handler->handle(r);
+    };
+    control->process(handle);
+    control->process(handle);
   }
 
   // Files that appeared under a jail's glob since the last look.
@@ -301,8 +333,9 @@ struct Daemon::Impl : DecisionSink {
     // Each source is looked at every second too: a folder removed (and made again) sends
     // no further inotify event. Cheap when nothing is new.
     for (size_t i = 0; i < sources.size(); ++i)
-      process_source(i);
-    writer->retry(clock.now());
+      if (!behind[i]) // those are read slice by slice anyway
+        process_source(i);
+    commits->retry();
     Decisions d = controller->tick();
     if (cluster)
       drop_expiry_records_of_other_nodes(d, store->node());
@@ -348,7 +381,7 @@ struct Daemon::Impl : DecisionSink {
     for (auto &f : sources.per_file())
       s.log_files.push_back({std::move(f.path), f.counters, f.follower, f.bytes_behind});
     s.resolver = sources.resolver_counters();
-    auto w = writer->counters();
+    auto w = commits->counters();
     s.store_errors = store_errors + w.failures;
     s.store_pending = w.pending;
     s.store_dropped = w.dropped;
@@ -437,9 +470,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                                            .string()});
   if (auto st = recover_before_reading(*d->writer, [&] { return d->clock.now(); }); !st)
     return st.error();
+  d->commits.emplace(
+      *d->writer, *d->store, [impl = d.get()] { return impl->clock.now(); },
+      StoreCommits::Options{std::chrono::milliseconds(cfg.commit_delay_ms)});
+  d->loop_store =
+      std::make_unique<AfterCommitsStore>(*d->store, [impl = d.get()] { impl->commits->settle(); });
 
   d->mails = std::make_unique<BanMails>(
-      mail_options(cfg, d->store->node()),
+      mailer_options(cfg, d->store->node()),
       [store = d->store.get()] { return store->get_mail_conf(); },
       [](const std::string &message) { log_warning(message); });
 
@@ -450,7 +488,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (d->store->backend() != "sqlite") {
     // The change log's position before the state is read: what others write meanwhile
     // is read again, and taking a row twice changes nothing.
-    d->cluster.emplace(*d->store, *d->controller);
+    d->cluster.emplace(*d->loop_store, *d->controller);
     d->cluster->start();
   }
   auto phase = StartClock::now();
@@ -465,46 +503,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     log_info("seeded MailCleaner's 15 default jails");
 
   // An existing fail2ban tree's enabled jails, then mcf2b's own jail files, which win
-  // where both name a jail (README, "Jail files").
-  if (!cfg.fail2ban_dir.empty()) {
-    Fail2banJailOptions tree_options;
-    tree_options.filters.dirs = cfg.filter_dirs;
-    Fail2banImport tree =
-        import_fail2ban_tree(cfg.fail2ban_dir, d->controller->jails(), tree_options);
-    for (const auto &w : tree.warnings)
-      log_warning(w);
-    for (const auto &n : tree.notes)
-      log_info(n);
-    for (const auto &e : tree.jails.errors)
-      log_error(e.message());
-    for (auto &[name, mode] : tree.jails.use_dns)
-      d->jail_use_dns[name] = mode;
-    for (auto &[name, local] : tree.jails.local_options)
-      d->jail_local_options[name] = local;
-    for (const auto &e : merge_jail_files(*d->controller, tree.jails, boot->decisions))
-      log_error(e.message());
-    log_info("fail2ban tree " + cfg.fail2ban_dir + ": " + std::to_string(tree.enabled.size()) +
-             " enabled jail(s) taken from " + std::to_string(tree.jails.files.size()) +
-             " file(s), " + std::to_string(tree.jails.errors.size()) + " error(s)");
-  }
-  // Jail files, for admins who prefer files to commands.
-  JailImport imported = import_jail_files(cfg.jail_dir, d->controller->jails());
-  for (const auto &e : imported.errors)
-    log_error(e.message());
-  for (auto &[name, mode] : imported.use_dns)
-    d->jail_use_dns[name] = mode;
-  for (auto &[name, local] : imported.local_options)
-    d->jail_local_options[name] = local;
-  for (const auto &e : merge_jail_files(*d->controller, imported, boot->decisions))
-    log_error(e.message());
-  // fail2ban's bantime.increment, which the stored row cannot hold.
-  for (const auto &[name, local] : d->jail_local_options)
-    if (local.increment)
-      if (auto st = d->controller->set_local_options(name, local); !st)
-        log_error(st.error().message());
-  if (!imported.files.empty())
-    log_info("imported " + std::to_string(imported.files.size()) + " jail file(s) from " +
-             cfg.jail_dir);
+  // where both name a jail (README, "Jail files"): start_jails.h.
+  import_start_jails(cfg, *d->controller, boot->decisions, d->jail_use_dns, d->jail_local_options);
 
   phase = StartClock::now();
   auto enforcement = open_enforcer(cfg);
@@ -585,7 +585,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                        return out;
                      },
                      [impl = d.get()] { return impl->progress(); }};
-  d->handler = std::make_unique<CommandHandler>(*d->controller, *d->store, *d, ctx);
+  d->handler = std::make_unique<CommandHandler>(*d->controller, *d->loop_store, *d, ctx);
 
   for (auto [fd, tag] :
        {std::pair{d->control->fd(), kControl}, std::pair{d->tick_timer.get(), kTick},
@@ -631,15 +631,16 @@ int Daemon::run() {
       log_error("epoll_wait: " + Error::sys("").message());
       return 1;
     }
+    // Control requests first: they wait for nothing else in this pass.
+    for (int i = 0; i < n; ++i)
+      if (events[i].data.u64 == kControl)
+        d.serve_control();
     for (int i = 0; i < n && !d.stopping; ++i) {
       uint64_t tag = events[i].data.u64;
       if (tag >= kSourceBase) {
-        if (tag - kSourceBase < d.sources.size())
-          d.process_source(tag - kSourceBase);
-      } else if (tag == kControl) {
-        d.control->process([&](const control::Request &r, const control::PeerCredentials &) {
-          return d.handler->handle(r);
-        });
+        // A source behind is read slice by slice below, not once more on its event.
+        if (size_t s = tag - kSourceBase; s < d.sources.size() && !d.behind[s])
+          d.process_source(s);
       } else if (tag == kMetrics) {
         d.metrics->process([&] { return to_prometheus(d.stats()); });
       } else if (tag == kTick) {
@@ -652,7 +653,7 @@ int Daemon::run() {
           log_error(st.error().message());
       } else if (tag == kPositions) {
         drain(d.positions_timer.get());
-        d.save_positions();
+        d.save_positions(false);
       } else if (tag == kStop) {
         drain(d.stop_event.get());
         log_info("stopping on request");
@@ -677,10 +678,12 @@ int Daemon::run() {
       if (auto st = d.build_sources(); !st)
         log_error("log sources: " + st.error().message());
     }
+    if (d.commits->done()) // what was stored meanwhile: positions saved, bans mailed
+      (void)d.commits_done();
     if (!d.stopping)
       d.catch_up_slice();
   }
-  d.save_positions();
+  d.save_positions(true);
   if (auto st = d.enforcement->flush(); !st)
     log_error(st.error().message());
   d.enforcement->wait_idle();

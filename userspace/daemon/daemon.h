@@ -12,7 +12,8 @@ namespace mcf2b {
 
 // mcf2bd: reads the logs, decides like MailCleaner's documentation says, enforces through
 // XDP and the ipset mirror, persists every change, answers mcf2b-ctl. One thread, one
-// epoll loop: log sources, the control socket, the metrics socket, timers, signals.
+// epoll loop: log sources, the control socket, the metrics socket, timers, signals; the
+// store's commits of what the logs decided run on a thread of their own (store_commits.h).
 //
 // Start-up order keeps enforcement continuous: the pinned maps (still enforced by the
 // pinned program while no daemon runs) are reconciled with the store before the program

@@ -226,4 +226,17 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config) {
   return {};
 }
 
+MailerOptions mailer_options(const DaemonConfig &cfg, const std::string &node) {
+  MailerOptions o;
+  o.smtp.relay = cfg.mail_relay;
+  o.smtp.helo = node;
+  o.spool_dir = cfg.mail_queue_dir;
+  o.queue_max = cfg.mail_queue_max;
+  o.digest.interval = std::chrono::seconds(cfg.mail_interval_s);
+  o.digest.retry_initial = std::chrono::seconds(cfg.mail_retry_s);
+  o.digest.retry_max = std::chrono::seconds(cfg.mail_retry_max_s);
+  o.node = node;
+  return o;
+}
+
 } // namespace mcf2b

@@ -13,6 +13,7 @@
 #include "matcher/shipped_filters.h"
 #include "matcher/use_dns.h"
 #include "userspace/model/jail.h"
+#include "userspace/notify/mailer.h"
 
 namespace mcf2b {
 
@@ -67,6 +68,12 @@ struct DaemonConfig {
   // control socket, metrics, the mirror and the cluster between two (a slice takes a few
   // milliseconds at the daemon's speed).
   uint64_t catchup_slice_bytes = 1u << 20;
+  // ... and of at most about this long: on a loaded host a byte count says little about
+  // how long a slice keeps a control request waiting.
+  int catchup_slice_ms = 5;
+  // Decisions from the logs are stored at most about this long after they are enforced,
+  // those of that time in one transaction (store_commits.h).
+  int commit_delay_ms = 100;
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has
@@ -91,5 +98,8 @@ Status read_daemon_config(const std::string &path, DaemonConfig &config);
 
 // Parses a "127.0.0.1:9731" / "[::1]:9731" / "9731" (loopback) metrics setting.
 Status parse_metrics_endpoint(const std::string &text, DaemonConfig &config);
+
+// The ban mails' settings from the daemon's (`node`: the store's node name, the HELO).
+MailerOptions mailer_options(const DaemonConfig &config, const std::string &node);
 
 } // namespace mcf2b

@@ -80,6 +80,14 @@ Result<matcher::FilterDefinition> load_jail_filter(const JailFilter &filter,
   return def;
 }
 
+// Reads of 128 KiB (about a millisecond of the daemon's CPU): a slice ends between two
+// reads, so this is how long a control request that arrives mid-slice waits at most.
+matcher::LogFollower::Options follower_options() {
+  matcher::LogFollower::Options o;
+  o.read_size = 1 << 17;
+  return o;
+}
+
 bool exists(const std::string &path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
@@ -364,7 +372,7 @@ Result<LogSources> LogSources::build(const JailController &controller, StateStor
       if (auto known = options.positions.find(path);
           known != options.positions.end() && known->second.inode != 0)
         resume = known->second;
-      auto follower = matcher::LogFollower::create(path, resume);
+      auto follower = matcher::LogFollower::create(path, resume, follower_options());
       if (!follower) {
         errors.push_back(follower.error().context("follow " + path));
         broken(readers, errors.back());
@@ -413,7 +421,7 @@ std::vector<size_t> LogSources::pick_up_new_files() {
     if (store_)
       if (auto pos = store_->get_position(path); pos && *pos)
         resume = matcher::FilePosition{0, (*pos)->inode, (*pos)->offset, (*pos)->first_line_hash};
-    matcher::LogFollower::Options fo;
+    matcher::LogFollower::Options fo = follower_options();
     // A file that is one already read under another name (a rotated copy a glob also
     // names) is taken from its end: its lines were counted.
     struct stat st {};
@@ -466,7 +474,8 @@ uint64_t LogSources::bytes_behind(size_t i) const {
   return sources_[i]->file ? sources_[i]->file->bytes_behind() : 0;
 }
 
-Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
+Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure,
+                                   const matcher::LogFollower::Enough &enough) {
   Source &s = *sources_[i];
   size_t failures = 0;
   // A failure of an address goes to every reader of its filter; one of an address a
@@ -506,7 +515,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure) {
     return failures;
   }
   const bool was_watching = s.file->watching();
-  auto read = s.file->read_available(slice_bytes_, scan);
+  auto read = s.file->read_available(slice_bytes_, scan, enough);
   s.more = read && read->more;
   // The position is saved later, by save_positions(), after the failures it covers
   // were handed over and their bans stored: a crash in between re-reads those lines
@@ -546,19 +555,28 @@ std::vector<LogPosition> LogSources::moved_positions() const {
 
 void LogSources::positions_saved(std::span<const LogPosition> saved) {
   for (auto &s : sources_) {
-    auto pos = moved_position(*s);
-    if (!pos || std::none_of(saved.begin(), saved.end(), [&](const LogPosition &p) {
-          return p.path == pos->path && p.inode == pos->inode && p.offset == pos->offset &&
-                 p.journal_cursor == pos->journal_cursor;
-        }))
+    auto p = std::find_if(saved.begin(), saved.end(),
+                          [&](const LogPosition &l) { return l.path == s->path; });
+    if (p == saved.end())
       continue;
-    if (s->journal)
-      s->saved_cursor = pos->journal_cursor;
-    else
-      s->saved = s->file->position();
+    if (s->journal) {
+      s->saved_cursor = p->journal_cursor;
+    } else {
+      // Saved as stored (the store keeps no device): the device of the file being read
+      // when it is that file, so a position that did not move since is not saved again.
+      const matcher::FilePosition at = s->file->position();
+      s->saved = {at.inode == p->inode ? at.device : 0, p->inode, p->offset, p->first_line_hash};
+    }
     if (std::exchange(s->position_failing, false))
       log_info("save position of " + s->path + ": works again");
   }
+}
+
+void LogSources::position_failed(const std::string &path, const Error &why) {
+  for (auto &s : sources_)
+    if (s->path == path && !std::exchange(s->position_failing, true))
+      log_warning("save position of " + path + ": " + why.message() +
+                  " (retried with every save; said again when it works)");
 }
 
 void LogSources::save_positions() {

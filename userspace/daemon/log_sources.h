@@ -83,9 +83,11 @@ public:
   // daemon does each second).
   std::vector<size_t> pick_up_new_files();
   // Reads and scans what is new in source i, at most about options.slice_bytes (a slice
-  // of a backlog); calls on_failure per failure. The position is not saved here (see
+  // of a backlog), and stopping earlier when `enough` says so (asked between reads);
+  // calls on_failure per failure. The position is not saved here (see
   // save_positions()). Returns the number of failures.
-  Result<size_t> process(size_t i, const OnFailure &on_failure);
+  Result<size_t> process(size_t i, const OnFailure &on_failure,
+                         const matcher::LogFollower::Enough &enough = {});
   // Whether the last process(i) stopped at its budget with more to read.
   [[nodiscard]] bool more(size_t i) const;
   // What source i's files hold past its position.
@@ -102,7 +104,11 @@ public:
   // told when that transaction is committed.
   [[nodiscard]] bool positions_moved() const;
   [[nodiscard]] std::vector<LogPosition> moved_positions() const;
+  // A saved position that is no longer the source's current one (saved while the source
+  // read on) still counts as saved: the next save writes the newer one.
   void positions_saved(std::span<const LogPosition> saved);
+  // A position the store refused: said once per source until a save works again.
+  void position_failed(const std::string &path, const Error &why);
   // Enabled jails that read nothing since build(): their filter could not be found,
   // loaded or compiled, or their log not followed. Jail name -> why.
   [[nodiscard]] const std::map<std::string, std::string> &broken_jails() const { return broken_; }
