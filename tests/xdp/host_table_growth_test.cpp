@@ -6,6 +6,9 @@
 // after it), and the capacity reached through the doublings (a million bans per address
 // family among them). Each test in its own bpffs pin folder.
 #include <linux/bpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -315,6 +318,62 @@ std::set<std::string> entries_of(const std::string &dir) {
   for (const auto &entry : std::filesystem::directory_iterator(dir))
     out.insert(entry.path().filename().string());
   return out;
+}
+
+// Drops CAP_SYS_ADMIN from this process (the service's unit does not grant it): what
+// the daemon can do under the unit. False when the capabilities cannot be set.
+bool drop_cap_sys_admin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (::syscall(SYS_capget, &header, data) != 0)
+    return false;
+  for (auto *set : {&data[0].effective, &data[0].permitted, &data[0].inheritable})
+    *set &= ~(1u << CAP_SYS_ADMIN);
+  return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+// The maps the arrays of maps hold are opened by id only with CAP_SYS_ADMIN: a start under
+// the unit opens them through their pins. Grown host tables and a jail's prefix trie,
+// reopened by a child process without CAP_SYS_ADMIN, hold every ban.
+TEST_F(HostTableGrowth, AStartWithoutCapSysAdminReopensGrownTablesAndTries) {
+  std::vector<IpAddress> v4;
+  for (uint32_t i = 0; i < 5000; ++i)
+    v4.push_back(v4_source(i));
+  {
+    auto e = XdpEnforcer::open({root_, kMillion, {}});
+    ASSERT_TRUE(ok(e));
+    ASSERT_TRUE(ok(e->set_jail(kJail, JailPorts::from_list({25}))));
+    ASSERT_TRUE(ok(ban_all(*e, v4, 0, v4.size())));
+    ASSERT_TRUE(ok(e->ban(kJail, IpPrefix::parse("203.0.113.0/24").value(), 0)));
+    ASSERT_TRUE(ok(e->ban(kJail, IpPrefix::parse("2001:db8:77::/48").value(), 0)));
+    EXPECT_GT(pinned_tables(root_, true).config_buckets,
+              GrowingHostTable::initial_buckets(true, kMillion));
+  }
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Exit codes: 2 capabilities not dropped, 3 open failed, 4 bans missing, 5 not dropped.
+    if (!drop_cap_sys_admin())
+      ::_exit(2);
+    auto e = XdpEnforcer::open({root_, kMillion, {}});
+    if (!e) {
+      std::fprintf(stderr, "open without CAP_SYS_ADMIN: %s\n", e.error().message().c_str());
+      ::_exit(3);
+    }
+    auto listed = e->list_bans(kJail);
+    if (!listed || listed->size() != v4.size() + 2)
+      ::_exit(4);
+    bool all_dropped = verdict(*e, v4.front()) == XDP_DROP && verdict(*e, v4.back()) == XDP_DROP &&
+                       verdict(*e, IpAddress::parse("203.0.113.9").value()) == XDP_DROP &&
+                       verdict(*e, IpAddress::parse("2001:db8:77::9").value()) == XDP_DROP;
+    ::_exit(all_dropped ? 0 : 5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "2: capabilities not dropped, 3: open failed (stderr), 4: bans missing, 5: a ban "
+         "not enforced";
 }
 
 TEST_F(HostTableGrowth, TheFixedSizeTablesOfTheBuildBeforeAreTakenOverWithTheirBans) {

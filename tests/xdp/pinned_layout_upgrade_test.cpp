@@ -52,6 +52,27 @@ std::set<std::string> entries_of(const std::string &dir) {
   return out;
 }
 
+// The pins of the maps the arrays of maps hold (the host tables in use, each jail's
+// prefix trie), beside the maps; builds of the suffixed layout did not pin them.
+bool inner_map_pin(const std::string &name) {
+  return name == "ban_host4_table" || name == "ban_host6_table" ||
+         name.starts_with("ban_pfx4_") || name.starts_with("ban_pfx6_");
+}
+std::set<std::string> maps_of(const std::string &dir) {
+  std::set<std::string> out;
+  for (const auto &name : entries_of(dir))
+    if (!inner_map_pin(name))
+      out.insert(name);
+  return out;
+}
+std::set<std::string> inner_pins_of(const std::string &dir) {
+  std::set<std::string> out;
+  for (const auto &name : entries_of(dir))
+    if (inner_map_pin(name))
+      out.insert(name);
+  return out;
+}
+
 std::set<std::string> with_suffix(const std::set<std::string> &names, const std::string &suffix) {
   std::set<std::string> out;
   for (const auto &n : names)
@@ -60,13 +81,15 @@ std::set<std::string> with_suffix(const std::set<std::string> &names, const std:
 }
 
 // Lays the pins under `root` out as the build before the layout folder did: each map
-// of root/v2 pinned as root/<map>_v2, no folder.
+// of root/v2 pinned as root/<map>_v2, no folder, and no pins of inner maps.
 void lay_out_with_suffixes(const std::string &root) {
   std::string dir = root + "/v2";
-  ASSERT_EQ(entries_of(dir), kMaps);
+  ASSERT_EQ(maps_of(dir), kMaps);
   for (const auto &name : kMaps)
     ASSERT_EQ(std::rename((dir + "/" + name).c_str(), (root + "/" + name + "_v2").c_str()), 0)
         << name;
+  for (const auto &name : inner_pins_of(dir))
+    ASSERT_EQ(::unlink((dir + "/" + name).c_str()), 0) << name;
   ASSERT_EQ(::rmdir(dir.c_str()), 0);
 }
 
@@ -130,9 +153,13 @@ TEST(PinnedLayoutUpgrade, SuffixedPinsAreAdoptedWithTheirBansAndRemoved) {
   ASSERT_FALSE(logged.empty());
   EXPECT_NE(logged[0].find("moved the maps pinned under " + root), std::string::npos) << logged[0];
 
-  // The old pins are gone, the layout folder holds the maps, nothing else is there.
+  // The old pins are gone, the layout folder holds the maps, nothing else is there (but
+  // the pins of the inner maps, made again: the host tables, the two jails' tries).
   EXPECT_EQ(entries_of(root), (std::set<std::string>{"v2"}));
-  EXPECT_EQ(entries_of(root + "/v2"), kMaps);
+  EXPECT_EQ(maps_of(root + "/v2"), kMaps);
+  EXPECT_EQ(inner_pins_of(root + "/v2"),
+            (std::set<std::string>{"ban_host4_table", "ban_host6_table", "ban_pfx4_1",
+                                   "ban_pfx6_2"}));
 
   // Slots, bans and whitelist are the old ones, and the program enforces them.
   EXPECT_EQ(e->slot_of("mc-ssh-1d"), std::optional<JailSlot>(0));
@@ -236,7 +263,9 @@ TEST(PinnedLayoutUpgrade, AnAttachedProgramOfTheSuffixedLayoutIsReplacedInItsLin
   EXPECT_EQ(linked_program_id(link_pin), program_id(e->program_fd()));
   EXPECT_NE(linked_program_id(link_pin), old_program);
   EXPECT_EQ(entries_of(root), (std::set<std::string>{"v2", "xdp_link_" + pair.b().ifname}));
-  EXPECT_EQ(entries_of(root + "/v2"), kMaps);
+  EXPECT_EQ(maps_of(root + "/v2"), kMaps);
+  EXPECT_EQ(inner_pins_of(root + "/v2"),
+            (std::set<std::string>{"ban_host4_table", "ban_host6_table", "ban_pfx4_0"}));
 
   auto bans = e->list_bans(kJail);
   ASSERT_TRUE(ok(bans));

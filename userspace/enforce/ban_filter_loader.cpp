@@ -40,6 +40,7 @@ Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t ca
                                         const LayoutLog &log) {
   LoadedBanFilter out;
   std::string layout_dir = pinned_layout_dir(pin_root);
+  out.layout_dir = layout_dir;
   LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = layout_dir.c_str());
   out.skeleton.reset(ban_filter__open_opts(&open_opts));
   if (!out.skeleton)
@@ -87,6 +88,7 @@ Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t ca
   for (AddressFamily af : kAddressFamilies) {
     bool v4 = af == AddressFamily::v4;
     out.host_tables[af] = ref(v4 ? m.ban_host4 : m.ban_host6);
+    out.host_table_pins[af] = host_table_pin(layout_dir, v4 ? "ban_host4" : "ban_host6");
     out.host_per_jail[af] = ref(v4 ? m.ban_hjail4 : m.ban_hjail6);
     out.prefix_tries[af] = ref(v4 ? m.ban_pfx4 : m.ban_pfx6);
     out.whitelist[af] = ref(v4 ? m.allow4 : m.allow6);

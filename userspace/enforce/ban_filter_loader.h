@@ -29,6 +29,9 @@ struct LoadedBanFilter {
   uint32_t capacity = 0;
 
   PerAddressFamily<BpfMapRef> host_tables; // ban_host4 / ban_host6 (a table per size)
+  // The folder the maps are pinned in, and the pins of the host tables in use.
+  std::string layout_dir;
+  PerAddressFamily<std::string> host_table_pins;
   // The fixed-size host tables of an older build (set aside; pins in fixed_host_pins),
   // whose bans the host tables take over before those pins are removed.
   PerAddressFamily<Fd> fixed_host_tables;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "mcf2b_shared.h"
+#include "userspace/enforce/inner_map_pin.h"
 
 namespace mcf2b {
 namespace {
@@ -102,9 +103,15 @@ Status GrowingHostTable::remove_other_slots() const {
   return {};
 }
 
-Result<GrowingHostTable> GrowingHostTable::open(BpfMapRef tables, bool v4, uint32_t capacity,
-                                                uint32_t buckets) {
-  GrowingHostTable out(tables, v4, capacity);
+Status GrowingHostTable::pin_current() const {
+  if (auto st = pin_map_at(current_->map.get(), pin_); !st)
+    return st;
+  return unpin_if_pinned(next_pin());
+}
+
+Result<GrowingHostTable> GrowingHostTable::open(BpfMapRef tables, std::string pin, bool v4,
+                                                uint32_t capacity, uint32_t buckets) {
+  GrowingHostTable out(tables, std::move(pin), v4, capacity);
   if (buckets != 0) {
     uint32_t slot = slot_of(buckets);
     uint32_t id = 0;
@@ -112,10 +119,12 @@ Result<GrowingHostTable> GrowingHostTable::open(BpfMapRef tables, bool v4, uint3
     if (!found)
       return found.error();
     if (*found) {
-      Fd map(bpf_map_get_fd_by_id(id));
+      // The pin of a switch interrupted after naming its table is PIN_next.
+      auto map = open_inner_map({out.pin_, out.next_pin()}, id,
+                                std::string("the host table in use of ") + map_name(v4));
       if (!map)
-        return Error::sys(std::string("open the host table in use of ") + map_name(v4));
-      auto adopted = adopt(std::move(map), v4, capacity);
+        return map.error();
+      auto adopted = adopt(std::move(*map), v4, capacity);
       if (!adopted)
         return adopted.error();
       if ((*adopted)->table->buckets() == buckets)
@@ -132,11 +141,13 @@ Result<GrowingHostTable> GrowingHostTable::open(BpfMapRef tables, bool v4, uint3
   }
   if (auto st = out.remove_other_slots(); !st)
     return st.error();
+  if (auto st = out.pin_current(); !st)
+    return st.error();
   return out;
 }
 
-Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, bool v4, uint32_t capacity,
-                                                       int fixed_fd) {
+Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, std::string pin, bool v4,
+                                                       uint32_t capacity, int fixed_fd) {
   auto fixed = MappedBpfArray::map(fixed_fd, map_name(v4));
   if (!fixed)
     return fixed.error();
@@ -153,11 +164,13 @@ Result<GrowingHostTable> GrowingHostTable::adopt_fixed(BpfMapRef tables, bool v4
   // The view counts the copied bans (and drops a duplicate an interrupted move left).
   (*created)->table.emplace(v4, (*created)->memory.data(), fixed->entries(),
                             table_capacity(v4, fixed->entries(), capacity));
-  GrowingHostTable out(tables, v4, capacity);
+  GrowingHostTable out(tables, std::move(pin), v4, capacity);
   out.current_ = std::move(*created);
   if (auto st = out.place(*out.current_); !st)
     return st.error();
   if (auto st = out.remove_other_slots(); !st)
+    return st.error();
+  if (auto st = out.pin_current(); !st)
     return st.error();
   return out;
 }
@@ -205,13 +218,24 @@ Status GrowingHostTable::switch_to(uint32_t buckets, const PublishBuckets &publi
   uint32_t old_slot = slot_of(current_->table->buckets());
   if (auto st = place(**next); !st)
     return st;
-  if (auto st = publish(buckets); !st) {
+  // Pinned before it is named, so that a restart after the naming finds it (PIN_next).
+  auto unplace = [&] {
     uint32_t slot = slot_of(buckets);
     (void)tables_.erase(&slot);
+    (void)unpin_if_pinned(next_pin());
+  };
+  if (auto st = pin_map_at((*next)->map.get(), next_pin()); !st) {
+    unplace();
+    return st;
+  }
+  if (auto st = publish(buckets); !st) {
+    unplace();
     return st;
   }
   // Named: from here on bans go into the new table, whatever fails next.
   std::swap(current_, *next);
+  if (auto st = pin_current(); !st)
+    return st;
   // The kernel waits for every program running when a map of maps is updated to finish
   // before the update returns (an RCU grace period): after placing the new table again,
   // no program still holds the old count, and the old table can go. (Left in its slot on

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -38,13 +39,15 @@ public:
   // holds a table of that count; else creates the initial table in its slot, for the
   // caller to publish (buckets()). Removes the tables of other slots, left by a switch
   // that was interrupted.
-  static Result<GrowingHostTable> open(BpfMapRef tables, bool v4, uint32_t capacity,
-                                       uint32_t buckets);
+  // `pin` is where the table in use is pinned (inner_map_pin.h; PIN + "_next" during a
+  // switch).
+  static Result<GrowingHostTable> open(BpfMapRef tables, std::string pin, bool v4,
+                                       uint32_t capacity, uint32_t buckets);
   // The upgrade from a build whose table had a fixed size (`fixed_fd`, still read by that
   // build's program with the count in the config word): a table of the same bucket
   // count, so that count stays right for both programs, holding a copy of its bans.
-  static Result<GrowingHostTable> adopt_fixed(BpfMapRef tables, bool v4, uint32_t capacity,
-                                              int fixed_fd);
+  static Result<GrowingHostTable> adopt_fixed(BpfMapRef tables, std::string pin, bool v4,
+                                              uint32_t capacity, int fixed_fd);
 
   GrowingHostTable(GrowingHostTable &&) noexcept = default;
   GrowingHostTable &operator=(GrowingHostTable &&) noexcept = default;
@@ -82,8 +85,8 @@ private:
     std::optional<HostTable> table;
   };
 
-  GrowingHostTable(BpfMapRef tables, bool v4, uint32_t capacity)
-      : tables_(tables), v4_(v4), capacity_(capacity) {}
+  GrowingHostTable(BpfMapRef tables, std::string pin, bool v4, uint32_t capacity)
+      : tables_(tables), pin_(std::move(pin)), v4_(v4), capacity_(capacity) {}
   static Result<std::unique_ptr<Mapped>> create(bool v4, uint32_t buckets, uint32_t capacity);
   static Result<std::unique_ptr<Mapped>> adopt(Fd map, bool v4, uint32_t capacity);
   // The next larger bucket count after `buckets` in another slot, 0 at the full capacity.
@@ -92,8 +95,12 @@ private:
   Status switch_to(uint32_t buckets, const PublishBuckets &publish);
   Status place(const Mapped &table) const;
   Status remove_other_slots() const;
+  // Pins the table in use at pin_ and drops a switch's pin_ + "_next".
+  Status pin_current() const;
+  [[nodiscard]] std::string next_pin() const { return pin_ + "_next"; }
 
   BpfMapRef tables_;
+  std::string pin_;
   bool v4_;
   uint32_t capacity_;
   std::unique_ptr<Mapped> current_;

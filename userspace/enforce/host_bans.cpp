@@ -36,9 +36,10 @@ Status HostBans::rebuild() {
     bool v4 = af == AddressFamily::v4;
     uint32_t buckets = config_->value().*buckets_field(af);
     auto table = maps_.fixed_tables[af]
-                     ? GrowingHostTable::adopt_fixed(maps_.tables[af], v4, capacity_,
-                                                     maps_.fixed_tables[af].get())
-                     : GrowingHostTable::open(maps_.tables[af], v4, capacity_, buckets);
+                     ? GrowingHostTable::adopt_fixed(maps_.tables[af], maps_.table_pins[af], v4,
+                                                     capacity_, maps_.fixed_tables[af].get())
+                     : GrowingHostTable::open(maps_.tables[af], maps_.table_pins[af], v4,
+                                              capacity_, buckets);
     if (!table)
       return table.error();
     tables_[af].emplace(std::move(*table));

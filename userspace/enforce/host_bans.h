@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,8 @@ public:
     PerAddressFamily<BpfMapRef> per_jail; // ban_hjail4 / ban_hjail6
     // The fixed-size tables of an older build, whose bans the tables take over.
     PerAddressFamily<Fd> fixed_tables;
+    // Where the table in use is pinned (host_table_pin()).
+    PerAddressFamily<std::string> table_pins;
   };
   HostBans(Maps maps, uint32_t capacity, ConfigWord &config, MapFullCount &map_full);
 

@@ -102,6 +102,15 @@ std::string fixed_host_table_pin(const std::string &layout_dir, std::string_view
   return layout_dir + "/" + std::string(map) + "_fixed";
 }
 
+std::string host_table_pin(const std::string &layout_dir, std::string_view map) {
+  return layout_dir + "/" + std::string(map) + "_table";
+}
+
+std::string prefix_trie_pin(const std::string &layout_dir, std::string_view map,
+                            unsigned kernel_slot) {
+  return layout_dir + "/" + std::string(map) + "_" + std::to_string(kernel_slot);
+}
+
 Result<std::vector<std::string>> set_aside_fixed_host_tables(const std::string &layout_dir) {
   std::vector<std::string> out;
   for (const char *map : {"ban_host4", "ban_host6"}) {

@@ -47,6 +47,13 @@ Result<std::vector<std::string>> set_aside_fixed_host_tables(const std::string &
 // The pin a fixed-size host table is set aside as.
 std::string fixed_host_table_pin(const std::string &layout_dir, std::string_view map);
 
+// The pins of the maps held by an array of maps (inner_map_pin.h), beside the array:
+// LAYOUT_DIR/<map>_table, the host table in use of ban_host4 / ban_host6, and
+// LAYOUT_DIR/<map>_<kernel slot>, a jail's prefix trie of ban_pfx4 / ban_pfx6.
+std::string host_table_pin(const std::string &layout_dir, std::string_view map);
+std::string prefix_trie_pin(const std::string &layout_dir, std::string_view map,
+                            unsigned kernel_slot);
+
 // Before loading: moves the pins of the same layout spelled with a suffix
 // (PIN_ROOT/<map>_v2, from builds before the layout folder) into the layout folder,
 // where the object opened on it will reuse them, bans and all. Logs what it moved.

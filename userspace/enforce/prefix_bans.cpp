@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "userspace/enforce/inner_map_pin.h"
+#include "userspace/enforce/pinned_layout.h"
 #include "userspace/enforce/prefix_cover.h"
 #include "userspace/enforce/shared_structs.h"
 
@@ -42,11 +44,21 @@ Result<bool> PrefixBans::open_trie(AddressFamily af, JailSlot kernel_slot) {
     return found.error();
   if (!*found)
     return false;
-  int fd = bpf_map_get_fd_by_id(id);
-  if (fd < 0)
-    return Error::sys("open the prefix trie of jail slot " + std::to_string(kernel_slot));
-  tries_[af][kernel_slot].reset(fd);
+  auto fd = open_inner_map({trie_pin(af, kernel_slot)}, id,
+                           "the prefix trie of jail slot " + std::to_string(kernel_slot));
+  if (!fd)
+    return fd.error();
+  // A trie made by a build that did not pin it: pinned now, for a start without
+  // CAP_SYS_ADMIN.
+  if (auto st = pin_map_at(fd->get(), trie_pin(af, kernel_slot)); !st)
+    return st.error();
+  tries_[af][kernel_slot] = std::move(*fd);
   return true;
+}
+
+std::string PrefixBans::trie_pin(AddressFamily af, JailSlot kernel_slot) const {
+  return prefix_trie_pin(layout_dir_, af == AddressFamily::v4 ? "ban_pfx4" : "ban_pfx6",
+                         kernel_slot);
 }
 
 // The slot's trie, created at its first prefix ban: each update of an outer array waits
@@ -61,6 +73,9 @@ Status PrefixBans::ensure_trie(AddressFamily af, JailSlot kernel_slot) {
   auto fd = create_trie(af, kernel_slot);
   if (!fd)
     return fd.error();
+  // Pinned before it is placed: a placed trie always has its pin.
+  if (auto st = pin_map_at(fd->get(), trie_pin(af, kernel_slot)); !st)
+    return st;
   int inner = fd->get();
   if (auto st = outer_[af].update(&kernel_slot, &inner); !st)
     return st;

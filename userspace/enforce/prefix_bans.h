@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -29,10 +30,11 @@ namespace mcf2b {
 // batched update of the entries new or changed (a prefix and those it covers).
 class PrefixBans {
 public:
-  PrefixBans(PerAddressFamily<BpfMapRef> outer, uint32_t capacity, const JailSlots &jails,
-             ConfigWord &config, MapFullCount &map_full)
-      : outer_(outer), capacity_(capacity), jails_(&jails), config_(&config), map_full_(&map_full) {
-  }
+  // `layout_dir`: where each trie is pinned beside its array (prefix_trie_pin()).
+  PrefixBans(PerAddressFamily<BpfMapRef> outer, std::string layout_dir, uint32_t capacity,
+             const JailSlots &jails, ConfigWord &config, MapFullCount &map_full)
+      : outer_(outer), layout_dir_(std::move(layout_dir)), capacity_(capacity), jails_(&jails),
+        config_(&config), map_full_(&map_full) {}
 
   // Opens the tries of the jails in use and reads them back (a restart).
   Status rebuild();
@@ -70,7 +72,10 @@ private:
   void apply_to_trie(AddressFamily af, JailSlot kernel_slot, std::span<const Change> changes,
                      std::span<const size_t> which, Failures &failures);
 
+  [[nodiscard]] std::string trie_pin(AddressFamily af, JailSlot kernel_slot) const;
+
   PerAddressFamily<BpfMapRef> outer_;
+  std::string layout_dir_;
   uint32_t capacity_;
   const JailSlots *jails_;
   ConfigWord *config_;

@@ -33,9 +33,10 @@ struct XdpEnforcer::State {
         config(filter.config),
         jails({filter.jail_slots, filter.jail_ports, filter.jail_stats}, config),
         hosts({filter.host_tables, std::move(filter.bloom), filter.host_per_jail,
-               std::move(filter.fixed_host_tables)},
+               std::move(filter.fixed_host_tables), filter.host_table_pins},
               filter.capacity, config, map_full),
-        prefixes(filter.prefix_tries, filter.capacity, jails, config, map_full),
+        prefixes(filter.prefix_tries, filter.layout_dir, filter.capacity, jails, config,
+                 map_full),
         whitelist(filter.whitelist, config, map_full) {
     map_full.set_capacity(filter.capacity);
   }
