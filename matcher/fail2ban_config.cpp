@@ -186,15 +186,24 @@ Status substitute_recursive_tags(std::map<std::string, std::string> &opts,
           from = end;
           continue;
         }
+        // Every occurrence replaced in one pass into a new string (the inserted text is
+        // not searched again): replacing in place moved the whole value at each
+        // occurrence, quadratic in a value that doubles each round (<a0> = <a0><a0>).
         std::string needle = "<" + name + ">";
-        for (size_t p = value.find(needle); p != std::string::npos;
-             p = value.find(needle, p + repl->size())) {
-          if (value.size() - needle.size() + repl->size() > kMaxExpandedSize)
+        std::string replaced;
+        size_t p = 0;
+        for (size_t hit = value.find(needle); hit != std::string::npos;
+             hit = value.find(needle, p)) {
+          replaced.append(value, p, hit - p);
+          replaced += *repl;
+          p = hit + needle.size();
+          if (replaced.size() + (value.size() - p) > kMaxExpandedSize)
             return Error::msg("option '" + tag + "' expands beyond " +
                               std::to_string(kMaxExpandedSize / 1024) +
                               " KiB through <" + name + ">");
-          value.replace(p, needle.size(), *repl);
         }
+        replaced.append(value, p);
+        value = std::move(replaced);
         ++counts[name];
         changed = true;
         from = start;

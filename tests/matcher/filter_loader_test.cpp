@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "matcher/fail2ban_config.h"
 #include "matcher/filter_definition.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir.h"
@@ -126,6 +127,25 @@ TEST_F(FilterLoader, ModestDoublingLoads) {
   auto def = load("f");
   ASSERT_TRUE(ok(def));
   EXPECT_EQ(def->failregex[0].text, "^" + std::string(64 * 64, 'x') + " <HOST>$");
+}
+
+// A tag whose value holds itself twice doubles at each round of substitution: refused at
+// the size limit. (Found by fuzz/filter_file: replacing each occurrence in place made
+// that take seconds; the regression input is in fuzz/regressions/filter_file.)
+TEST(TagSubstitution, ASelfDoublingTagIsRefusedAtTheSizeLimit) {
+  std::map<std::string, std::string> opts{{"failregex", "^<a1> <HOST>$"}};
+  TagSubstitution how;
+  how.lookup = [](const std::string &name) -> Result<std::optional<std::string>> {
+    if (name == "a1")
+      return std::optional<std::string>("<a0><a0>");
+    if (name == "a0")
+      return std::optional<std::string>("xx <a0><a0>");
+    return std::optional<std::string>();
+  };
+  auto st = substitute_recursive_tags(opts, how);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("expands beyond"), std::string::npos)
+      << st.error().message();
 }
 
 } // namespace
