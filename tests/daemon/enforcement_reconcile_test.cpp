@@ -8,7 +8,7 @@
 #include <map>
 #include <optional>
 
-#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 #include "userspace/enforce/kernel_enforcer.h"
 #include "userspace/enforce/xdp_enforcer.h"
@@ -32,15 +32,8 @@ JailConfig jail() {
   return j;
 }
 
-class EnforcementReconcile : public ::testing::Test {
+class EnforcementReconcile : public PinDirTest {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(require_root());
-    auto dir = BpffsPinDir::create();
-    ASSERT_TRUE(ok(dir));
-    pins_.emplace(std::move(*dir));
-  }
-
   std::unique_ptr<KernelEnforcer> open() {
     KernelEnforcerOptions o;
     o.pin_root = pins_->path() + "/mcf2b";
@@ -68,7 +61,6 @@ protected:
   }
 
   const Seconds now_ = std::time(nullptr);
-  std::optional<BpffsPinDir> pins_;
 };
 
 TEST_F(EnforcementReconcile, EmptyMapsTakeEveryLiveBan) {

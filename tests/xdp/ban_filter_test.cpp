@@ -14,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/xdp/test_packet.h"
 #include "userspace/enforce/bloom_counts.h"
@@ -30,13 +30,12 @@ namespace {
 
 IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
 
-class BanFilter : public ::testing::Test {
+class BanFilter : public PinDirTest {
 protected:
   void SetUp() override {
-    ASSERT_TRUE(require_root());
-    auto dir = BpffsPinDir::create();
-    ASSERT_TRUE(ok(dir));
-    pins_.emplace(std::move(*dir));
+    PinDirTest::SetUp();
+    if (HasFatalFailure())
+      return;
     auto e = XdpEnforcer::open({pins_->path() + "/mcf2b", 4096, {}});
     ASSERT_TRUE(ok(e));
     enforcer_.emplace(std::move(*e));
@@ -71,7 +70,6 @@ protected:
     return {};
   }
 
-  std::optional<BpffsPinDir> pins_;
   std::optional<XdpEnforcer> enforcer_;
 };
 

@@ -15,7 +15,7 @@
 #include <tuple>
 
 #include "base/fd.h"
-#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/xdp/test_packet.h"
 #include "userspace/enforce/bpf_map_ops.h"
@@ -41,15 +41,8 @@ const char *const kJails[] = {"j-smtp", "j-ssh", "j-http", "j-https"};
 // (address, kernel slot) -> expiry (Unix seconds) as a ban_hjail map holds it.
 using PerJailEntries = std::map<std::pair<std::string, JailSlot>, Seconds>;
 
-class XdpBatchedApply : public ::testing::Test {
+class XdpBatchedApply : public PinDirTest {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(require_root());
-    auto dir = BpffsPinDir::create();
-    ASSERT_TRUE(ok(dir));
-    pins_.emplace(std::move(*dir));
-  }
-
   std::string root() const { return pins_->path() + "/mcf2b"; }
 
   void open(uint32_t capacity) {
@@ -120,7 +113,6 @@ protected:
 
   JailSlot slot(size_t jail) { return enforcer_->slot_of(kJails[jail]).value(); }
 
-  std::optional<BpffsPinDir> pins_;
   std::optional<XdpEnforcer> enforcer_;
 };
 

@@ -26,7 +26,7 @@
 
 #include "base/fd.h"
 #include "mcf2b_shared.h"
-#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/xdp/test_packet.h"
 #include "userspace/enforce/bpf_test_run.h"
@@ -115,17 +115,15 @@ void expect_one_table_in_use(const std::string &root, bool v4, uint32_t buckets)
   EXPECT_EQ(t.tables[0].second, buckets);
 }
 
-class HostTableGrowth : public ::testing::Test {
+class HostTableGrowth : public PinDirTest {
 protected:
   void SetUp() override {
-    ASSERT_TRUE(require_root());
-    auto dir = BpffsPinDir::create();
-    ASSERT_TRUE(ok(dir));
-    pins_.emplace(std::move(*dir));
+    PinDirTest::SetUp();
+    if (HasFatalFailure())
+      return;
     root_ = pins_->path() + "/mcf2b";
   }
 
-  std::optional<BpffsPinDir> pins_;
   std::string root_;
 };
 

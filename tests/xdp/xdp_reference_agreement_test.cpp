@@ -16,7 +16,7 @@
 #include "fuzz/xdp_ban_set.h"
 #include "fuzz/xdp_frame_recipe.h"
 #include "fuzz/xdp_verdict_oracle.h"
-#include "tests/fixtures/bpffs_pin_dir.h"
+#include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 
 using namespace mcf2b;
@@ -39,13 +39,12 @@ std::vector<std::vector<uint8_t>> inputs_in(const std::filesystem::path &dir) {
   return out;
 }
 
-class XdpReferenceAgreement : public ::testing::Test {
+class XdpReferenceAgreement : public PinDirTest {
 protected:
   void SetUp() override {
-    ASSERT_TRUE(require_root());
-    auto dir = BpffsPinDir::create();
-    ASSERT_TRUE(ok(dir));
-    pins_.emplace(std::move(*dir));
+    PinDirTest::SetUp();
+    if (HasFatalFailure())
+      return;
     auto oracle = BanFilterOracle::open(pins_->path() + "/mcf2b", fixed_ban_set());
     ASSERT_TRUE(ok(oracle));
     oracle_.emplace(std::move(*oracle));
@@ -82,7 +81,6 @@ protected:
       EXPECT_GE(kinds_[kind], times) << kind;
   }
 
-  std::optional<BpffsPinDir> pins_;
   std::optional<BanFilterOracle> oracle_;
   RecipePools pools_;
   std::map<std::string, int> kinds_;
