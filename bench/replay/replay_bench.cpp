@@ -13,6 +13,8 @@
 //
 //   replay_bench [--lines N] [--failure-share F] [--attackers N] [--ipv6-share F]
 //                [--rounds N] [--fail2ban-lines N] [--append-lines N] [--append-rate N]
+//                [--read-interval MS]   (mcf2bd's read_interval: 0, its default, reads a
+//                                        log at every write)
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +76,7 @@ struct Args {
   uint64_t fail2ban_lines = 20'000;
   uint64_t append_lines = 100'000;
   uint64_t append_rate = 10'000; // lines per second
+  int read_interval_ms = 0;       // mcf2bd's read_interval (its default)
 };
 
 std::optional<Args> parse(int argc, char **argv) {
@@ -97,6 +100,8 @@ std::optional<Args> parse(int argc, char **argv) {
       a.append_lines = std::strtoull(v, nullptr, 10);
     else if (k == "--append-rate")
       a.append_rate = std::strtoull(v, nullptr, 10);
+    else if (k == "--read-interval")
+      a.read_interval_ms = int(std::strtol(v, nullptr, 10));
     else
       return std::nullopt;
   }
@@ -283,7 +288,7 @@ int main(int argc, char **argv) {
   if (!parsed) {
     std::fprintf(stderr, "usage: replay_bench [--lines N] [--failure-share F] [--attackers N] "
                          "[--ipv6-share F] [--rounds N] [--fail2ban-lines N] [--append-lines N] "
-                         "[--append-rate LINES_PER_S]\n");
+                         "[--append-rate LINES_PER_S] [--read-interval MS]\n");
     return 2;
   }
   const Args a = *parsed;
@@ -306,6 +311,8 @@ int main(int argc, char **argv) {
   o.pin_root = pins->path() + "/mcf2b";
   o.jail_file = "[mc-exim]\nenabled = true\nlogpath = {logs}/exim.log\n";
   o.config_lines = "log_level = info\n"; // the production default, not the fixture's debug
+  if (a.read_interval_ms > 0)
+    o.config_lines += "read_interval = " + std::to_string(a.read_interval_ms) + "\n";
   auto daemon = DaemonProcess::start(o);
   if (!daemon)
     return fail(daemon.error().message());
@@ -514,7 +521,7 @@ int main(int argc, char **argv) {
       "%.3f,\"daemon_over_matcher\":%.2f,\"ctl_p99_ms_during_catchup\":%.2f,"
       "\"ctl_samples\":%zu,\"rss_mb_idle\":%.1f,\"rss_mb_after\":%.1f,"
       "\"append_cpu_us_per_line\":%.3f,\"append_over_bulk\":%.2f,\"append_rate\":%" PRIu64
-      ",\"banned_checked_dropped\":%" PRIu64 ",\"loadavg\":%.2f,"
+      ",\"read_interval_ms\":%d,\"banned_checked_dropped\":%" PRIu64 ",\"loadavg\":%.2f,"
       "\"note\":\"fail2ban reads a smaller log of the same mix (it is slow), compared per "
       "line; fail2ban without action\"}\n",
       a.lines, bytes_per_line, a.rounds, a.attackers, a.failure_share, a.ipv6_share,
@@ -522,6 +529,7 @@ int main(int argc, char **argv) {
       ours_us, a.fail2ban_lines, f2b_us, ours_us > 0 ? f2b_us / ours_us : 0,
       cpu_rate(matcher_only) / 1e6, old_us, old_us > 0 ? ours_us / old_us : 0,
       percentile(status_ms, 0.99), status_ms.size(), rss_idle, rss_after, append_cpu_per_line,
-      ours_us > 0 ? append_cpu_per_line / ours_us : 0, a.append_rate, checked, load[0]);
+      ours_us > 0 ? append_cpu_per_line / ours_us : 0, a.append_rate, a.read_interval_ms, checked,
+      load[0]);
   return 0;
 }

@@ -59,6 +59,7 @@ protected:
     c.node = "node-a";
     if (slice_bytes_)
       c.catchup_slice_bytes = slice_bytes_;
+    c.read_interval_ms = read_interval_ms_;
     return c;
   }
 
@@ -87,6 +88,7 @@ protected:
   }
 
   uint64_t slice_bytes_ = 0; // 0: the daemon's default
+  int read_interval_ms_ = 0;  // the daemon's default: every write read at once
   std::shared_ptr<MemoryEnforcer::Kernel> kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
   InMemoryDaemon daemon_;
   const Seconds now_ = std::time(nullptr);
@@ -119,6 +121,37 @@ TEST_F(DaemonLogic, LogFailuresBanThroughTheEnforcerAndTheMirrorFollows) {
   ASSERT_TRUE(r);
   EXPECT_EQ((*r)["active"], true);
   EXPECT_EQ((*r)["count"], 1);
+}
+
+// read_interval set: a stream of small writes is read on the pacing timer, muted in
+// between, and not one line is lost or read twice; once the stream stops, the next
+// attack's lines are heard at once again.
+TEST_F(DaemonLogic, AStreamOfSmallWritesReadAtTheReadIntervalLosesNoLine) {
+  read_interval_ms_ = 40;
+  start();
+  constexpr int kAttackers = 12;
+  auto address = [](int i) { return "192.0.2." + std::to_string(10 + i); };
+  for (int n = 0; n < 5; ++n) // mc-exim-1d: maxretry 5, one line per write
+    for (int i = 0; i < kAttackers; ++i) {
+      append_log(exim_reject_line(address(i), n));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  for (int i = 0; i < kAttackers; ++i)
+    ASSERT_TRUE(eventually([&] { return kernel_->bans(kJail).count(P(address(i).c_str())) == 1; }))
+        << address(i);
+  EXPECT_EQ(kernel_->bans(kJail).size(), static_cast<size_t>(kAttackers));
+  for (int i = 0; i < kAttackers; ++i) {
+    auto r = row(kJail, address(i));
+    ASSERT_TRUE(r) << address(i);
+    EXPECT_EQ((*r)["count"], 1) << "counted once: no line read twice";
+  }
+  // Quiet, then one more attacker.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string lines;
+  for (int n = 0; n < 5; ++n)
+    lines += exim_reject_line(kAttacker, n);
+  append_log(lines);
+  ASSERT_TRUE(eventually([&] { return kernel_->bans(kJail).count(P(kAttacker)) == 1; }));
 }
 
 TEST_F(DaemonLogic, CommandsAreEnforcedStoredAndLifted) {

@@ -23,9 +23,11 @@
 #include "userspace/daemon/daemon_actions.h"
 #include "userspace/daemon/daemon_stats.h"
 #include "userspace/daemon/fail2ban_jail.h"
+#include "userspace/daemon/kernel_ban_recovery.h"
 #include "userspace/daemon/log_sources.h"
 #include "userspace/daemon/loop_timers.h"
 #include "userspace/daemon/metrics_server.h"
+#include "userspace/daemon/read_pacing.h"
 #include "userspace/daemon/start_jails.h"
 #include "userspace/daemon/store_commits.h"
 #include "userspace/daemon/store_writer.h"
@@ -41,7 +43,7 @@ namespace {
 
 // epoll tags; log sources use kSourceBase + index.
 constexpr uint64_t kControl = 1, kMetrics = 2, kTick = 3, kSignal = 4, kMirror = 5, kSync = 6,
-                   kStop = 7, kPositions = 8;
+                   kStop = 7, kPositions = 8, kPacing = 9;
 constexpr uint64_t kSourceBase = 1000;
 // The ipset mirror trails the maps by at most this long, and by a second while a backlog
 // is read (fewer, larger writes). The XDP maps are written at once either way.
@@ -102,6 +104,7 @@ struct Daemon::Impl : DecisionSink {
   std::optional<ClusterFollower> cluster; // set when the store is shared (not sqlite)
   std::optional<StoreWriter> writer;      // every store write of enforced decisions
   std::optional<StoreCommits> commits;    // ... on its own thread, in order
+  std::optional<ReadPacing> pacing;       // a log written all the time: read on a timer
   std::unique_ptr<BanMails> mails;        // MailCleaner's ban mails (off the ban path)
   Seconds last_sweep = 0;
   uint64_t store_errors = 0, source_errors = 0, replicated = 0;
@@ -218,17 +221,20 @@ struct Daemon::Impl : DecisionSink {
         });
     mails->configure(*controller, jail_local_options);
     behind.assign(sources.size(), 1);
+    pacing->reset();
     for (size_t i = 0; i < sources.size(); ++i) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         return st;
+      pacing->track(i, sources.fd(i), kSourceBase + i);
       log_info("following " + sources.path(i));
     }
     sources_dirty = false;
     return {};
   }
 
-  // One slice of source i's backlog (or all of what is new, when that is less).
-  void process_source(size_t i) {
+  // One slice of source i's backlog (or all of what is new, when that is less); the
+  // bytes (or journal entries) it read.
+  uint64_t process_source(size_t i) {
     Decisions batch;
     // The slice ends at its time, or as soon as a control request waits.
     using Steady = std::chrono::steady_clock;
@@ -267,6 +273,19 @@ struct Daemon::Impl : DecisionSink {
       arm_once(positions_timer.get(), kPositionDelayMs);
       positions_armed = true;
     }
+    return sources.last_read(i);
+  }
+  // Source i's event, or its turn on the pacing timer (read_pacing.h).
+  void source_event(size_t i) {
+    // A source behind is read slice by slice by the loop, not once more on its event.
+    if (i < sources.size() && !behind[i] && pacing->on_event(i, ReadPacing::Clock::now()))
+      process_source(i);
+  }
+  void paced_reads() {
+    for (size_t i : pacing->due(ReadPacing::Clock::now())) {
+      uint64_t read = behind[i] ? 1 : process_source(i);
+      pacing->read_done(i, read, ReadPacing::Clock::now());
+    }
   }
 
   [[nodiscard]] bool control_waiting() const {
@@ -293,6 +312,7 @@ struct Daemon::Impl : DecisionSink {
     for (size_t i : sources.pick_up_new_files()) {
       if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
         log_error("poll " + sources.path(i) + ": " + st.error().message());
+      pacing->track(i, sources.fd(i), kSourceBase + i);
       log_info("following " + sources.path(i));
     }
   }
@@ -516,29 +536,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
 
   // The store wins; bans only the kernel knew are kept and recorded.
   timing += ", XDP program and ipsets " + since(phase);
-  phase = StartClock::now();
-  // The controller was just restored from the store's rows: its active bans are the
-  // store's, less those that ended while the daemon was down (not to be reinstated).
-  std::vector<EnforcedBan> live = d->controller->enforced_bans();
-  const size_t live_count = live.size();
-  timing += ", active bans listed " + since(phase);
-  phase = StartClock::now();
-  auto only_in_maps = d->enforcement->reconcile(std::move(live), d->clock.now());
-  if (!only_in_maps)
-    return only_in_maps.error().context("reconcile the kernel maps with the store");
-  timing += ", reconcile " + since(phase) + " (" + d->enforcement->last_reconcile() + ")";
-  for (const auto &held : *only_in_maps) {
-    auto adopted = d->controller->adopt_kernel_ban(held.jail, held.prefix, held.expires);
-    if (!adopted) {
-      log_warning("left " + held.prefix.to_string() + " in " + held.jail +
-                  " to the kernel alone: banned there but missing from the store, and " +
-                  adopted.error().message());
-      continue;
-    }
-    log_warning("kept " + held.prefix.to_string() + " in " + held.jail +
-                ": banned in the kernel but missing from the store");
-    boot->decisions.append(std::move(*adopted));
-  }
+  auto recovered = recover_kernel_bans(*d->controller, *d->enforcement, d->clock.now());
+  if (!recovered)
+    return recovered.error();
+  timing += ", " + recovered->timing;
+  const size_t live_count = recovered->active;
+  boot->decisions.append(std::move(recovered->adopted));
   d->global_whitelist = cfg.ignore_list;
   for (const auto &a : cfg.cluster_nodes)
     d->global_whitelist.push_back(IpPrefix::host(a));
@@ -547,7 +550,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   d->tick_timer = make_timer(1000);
   d->mirror_timer = make_timer(0);
   d->positions_timer = make_timer(0);
-  if (!d->epoll || !d->tick_timer || !d->mirror_timer || !d->positions_timer)
+  d->pacing.emplace(d->epoll.get(), std::chrono::milliseconds(cfg.read_interval_ms));
+  if (!d->epoll || !d->tick_timer || !d->mirror_timer || !d->positions_timer ||
+      !d->pacing->valid())
     return Error::sys("create the event loop");
   if (d->cluster)
     drop_expiry_records_of_other_nodes(boot->decisions, d->store->node());
@@ -590,7 +595,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   for (auto [fd, tag] :
        {std::pair{d->control->fd(), kControl}, std::pair{d->tick_timer.get(), kTick},
         std::pair{d->mirror_timer.get(), kMirror}, std::pair{d->signals.get(), kSignal},
-        std::pair{d->positions_timer.get(), kPositions}, std::pair{d->stop_event.get(), kStop}})
+        std::pair{d->positions_timer.get(), kPositions}, std::pair{d->stop_event.get(), kStop},
+        std::pair{d->pacing->timer_fd(), kPacing}})
     if (auto st = d->watch(fd, tag); !st)
       return st.error();
   if (d->metrics)
@@ -638,9 +644,9 @@ int Daemon::run() {
     for (int i = 0; i < n && !d.stopping; ++i) {
       uint64_t tag = events[i].data.u64;
       if (tag >= kSourceBase) {
-        // A source behind is read slice by slice below, not once more on its event.
-        if (size_t s = tag - kSourceBase; s < d.sources.size() && !d.behind[s])
-          d.process_source(s);
+        d.source_event(tag - kSourceBase);
+      } else if (tag == kPacing) {
+        d.paced_reads();
       } else if (tag == kMetrics) {
         d.metrics->process([&] { return to_prometheus(d.stats()); });
       } else if (tag == kTick) {

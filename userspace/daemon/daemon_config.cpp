@@ -140,6 +140,17 @@ std::vector<DaemonOption> make_options() {
        positive(&DaemonConfig::ban_capacity)},
       {"sync_interval", "", "cluster: milliseconds between two reads of the other nodes' changes",
        false, positive(&DaemonConfig::sync_interval_ms, "expected milliseconds, e.g. 500")},
+      {"read_interval", "",
+       "milliseconds: a log written to all the time is read at most this often (0: at "
+       "every write)",
+       false,
+       [](DaemonConfig &c, const Values &v) -> Status {
+         int ms = 0;
+         if (!parse_int(v.front(), ms) || ms < 0 || ms > 10000)
+           return Error::msg("expected milliseconds from 0 to 10000, e.g. 50");
+         c.read_interval_ms = ms;
+         return {};
+       }},
       {"ignoreip", "", "addresses and prefixes never banned", true,
        [](DaemonConfig &c, const Values &v) -> Status {
          c.ignore_list.clear();

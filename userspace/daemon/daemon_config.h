@@ -74,6 +74,9 @@ struct DaemonConfig {
   // Decisions from the logs are stored at most about this long after they are enforced,
   // those of that time in one transaction (store_commits.h).
   int commit_delay_ms = 100;
+  // A log written to all the time is read at most this often (read_pacing.h); 0 (the
+  // default) reads it at every write: a ban within a millisecond of its line.
+  int read_interval_ms = 0;
 };
 
 // One daemon setting: its key in the config file's [mcf2bd] section and, where it has

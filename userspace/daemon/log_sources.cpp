@@ -110,6 +110,7 @@ struct LogSources::Source {
   matcher::FilePosition saved;
   std::string saved_cursor;
   bool more = false; // the last process() stopped at its budget
+  uint64_t last_read = 0; // what the last process() read: bytes, or journal entries
   bool position_failing = false; // said once when saving starts and stops failing
 
   [[nodiscard]] int fd() const { return file ? file->fd() : journal->fd(); }
@@ -469,6 +470,10 @@ bool LogSources::more(size_t i) const {
   return sources_[i]->more;
 }
 
+uint64_t LogSources::last_read(size_t i) const {
+  return sources_[i]->last_read;
+}
+
 uint64_t LogSources::bytes_behind(size_t i) const {
   // The journal's backlog has no byte count; its sources are never reported behind.
   return sources_[i]->file ? sources_[i]->file->bytes_behind() : 0;
@@ -510,6 +515,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure,
   };
   if (s.journal) {
     auto read = s.journal->read_available(scan);
+    s.last_read = read ? *read : 0;
     if (!read)
       return read.error();
     return failures;
@@ -517,6 +523,7 @@ Result<size_t> LogSources::process(size_t i, const OnFailure &on_failure,
   const bool was_watching = s.file->watching();
   auto read = s.file->read_available(slice_bytes_, scan, enough);
   s.more = read && read->more;
+  s.last_read = read ? read->bytes : 0;
   // The position is saved later, by save_positions(), after the failures it covers
   // were handed over and their bans stored: a crash in between re-reads those lines
   // rather than skipping them.

@@ -90,6 +90,8 @@ public:
                          const matcher::LogFollower::Enough &enough = {});
   // Whether the last process(i) stopped at its budget with more to read.
   [[nodiscard]] bool more(size_t i) const;
+  // What the last process(i) read: bytes of a file, entries of the journal.
+  [[nodiscard]] uint64_t last_read(size_t i) const;
   // What source i's files hold past its position.
   [[nodiscard]] uint64_t bytes_behind(size_t i) const;
   // Told every matched line that became a failure, with its fields (the text for
