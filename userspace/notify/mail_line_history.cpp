@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "userspace/notify/mail_line_history.h"
 
+#include <algorithm>
+
 namespace mcf2b {
 
 void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::string_view line,
@@ -9,6 +11,7 @@ void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::
   auto [it, inserted] = entries_.try_emplace(key);
   if (inserted) {
     order_.push_back(key);
+    // Erasing other entries leaves `it` valid.
     while (entries_.size() > max_addresses_ && !order_.empty()) {
       Key oldest = order_.front();
       order_.pop_front();
@@ -23,31 +26,46 @@ void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::
           live.push_back(k);
       order_.swap(live);
     }
-    it = entries_.find(key);
   }
   Entry &e = it->second;
   ++e.failures;
   if (lines == 0)
     return;
-  line = line.substr(0, 2000);
-  if (e.ring.size() > lines) { // the bound shrank: keep the newest
-    e.ring = e.lines();
-    e.ring.erase(e.ring.begin(), e.ring.end() - static_cast<std::ptrdiff_t>(lines));
-    e.next = 0;
-  }
-  if (e.ring.size() < lines) {
-    e.ring.emplace_back(line);
+  line = line.substr(0, kMaxLine);
+  while (e.kept >= lines) // full, or the bound shrank: keep the newest
+    e.drop_oldest();
+  if (e.packed.empty()) // room for a few lines of about this length: most addresses
+    e.packed.reserve(std::min<size_t>(lines, 4) * (line.size() + 2)); // have no more
+
+  e.append(line);
+}
+
+void MailLineHistory::Entry::append(std::string_view line) {
+  const auto n = static_cast<uint16_t>(line.size());
+  packed.push_back(static_cast<char>(n & 0xff));
+  packed.push_back(static_cast<char>(n >> 8));
+  packed.append(line);
+  ++kept;
+}
+
+void MailLineHistory::Entry::drop_oldest() {
+  if (kept == 0)
     return;
-  }
-  e.ring[e.next].assign(line); // reuses the string's storage
-  e.next = (e.next + 1) % e.ring.size();
+  const size_t n = static_cast<unsigned char>(packed[0]) |
+                   static_cast<size_t>(static_cast<unsigned char>(packed[1])) << 8;
+  packed.erase(0, 2 + n);
+  --kept;
 }
 
 std::vector<std::string> MailLineHistory::Entry::lines() const {
   std::vector<std::string> out;
-  out.reserve(ring.size());
-  for (size_t i = 0; i < ring.size(); ++i)
-    out.push_back(ring[(next + i) % ring.size()]);
+  out.reserve(kept);
+  for (size_t at = 0; at + 2 <= packed.size();) {
+    const size_t n = static_cast<unsigned char>(packed[at]) |
+                     static_cast<size_t>(static_cast<unsigned char>(packed[at + 1])) << 8;
+    out.emplace_back(packed, at + 2, n);
+    at += 2 + n;
+  }
   return out;
 }
 
