@@ -14,6 +14,8 @@
 #include <fstream>
 #include <vector>
 
+#include "matcher/newline_count.h"
+
 namespace mcf2b::matcher {
 namespace {
 
@@ -274,7 +276,7 @@ size_t LogFollower::hand_out(std::string_view data, const Sink &sink) {
   if (!complete.empty()) {
     sink(complete);
     handed += complete.size();
-    counters_.lines += static_cast<uint64_t>(std::count(complete.begin(), complete.end(), '\n'));
+    counters_.lines += count_newlines(complete.data(), complete.size());
   }
   if (!rest.empty()) {
     partial_.assign(rest);
