@@ -74,4 +74,44 @@ TEST(MailLineHistory, ForgetStartsANewCountAndTheAddressBoundDropsTheOldest) {
   EXPECT_EQ(churn.size(), 0u);
 }
 
+TEST(MailLineHistory, TheRingKeepsTheNewestLinesAndNeverHandsOutOverwrittenText) {
+  MailLineHistory h(1000, 8192);
+  h.record(1, ip("192.0.2.1"), "first of A", 5);
+  h.record(1, ip("192.0.2.1"), "second of A", 5);
+  // Other addresses' lines, of many lengths, go round the ring several times.
+  std::vector<std::string> written;
+  for (int i = 0; i < 500; ++i) {
+    std::string line = "B line " + std::to_string(i) + " " + std::string(size_t(i * 37 % 300), 'b');
+    h.record(1, ip("192.0.2.2"), line, 4);
+    written.push_back(line);
+  }
+  const auto *a = h.find(1, ip("192.0.2.1"));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->failures, 2u);
+  EXPECT_TRUE(a->lines().empty()) << "overwritten since: gone, never garbage";
+  EXPECT_EQ(h.find(1, ip("192.0.2.2"))->lines(),
+            std::vector<std::string>(written.end() - 4, written.end()));
+  // Interleaved addresses each get exactly their own newest lines.
+  for (int i = 0; i < 200; ++i)
+    for (int k = 0; k < 3; ++k)
+      h.record(2, ip(("198.51.100." + std::to_string(k)).c_str()),
+               std::to_string(k) + ":" + std::to_string(i), 3);
+  for (int k = 0; k < 3; ++k) {
+    auto lines = h.find(2, ip(("198.51.100." + std::to_string(k)).c_str()))->lines();
+    EXPECT_EQ(lines, (std::vector<std::string>{std::to_string(k) + ":197", std::to_string(k) + ":198",
+                                               std::to_string(k) + ":199"}));
+  }
+}
+
+TEST(MailLineHistory, LinesAsLongAsTheRingAllowsStillComeBackWhole) {
+  MailLineHistory h(10, 1); // the smallest ring: two of the longest lines
+  const std::string longest(MailLineHistory::kMaxLine, 'L');
+  for (int i = 0; i < 5; ++i)
+    h.record(1, ip("192.0.2.7"), longest + std::to_string(i), 3);
+  auto lines = h.find(1, ip("192.0.2.7"))->lines();
+  ASSERT_FALSE(lines.empty());
+  for (const auto &l : lines)
+    EXPECT_EQ(l, longest);
+}
+
 } // namespace

@@ -2,14 +2,20 @@
 #include "userspace/notify/mail_line_history.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace mcf2b {
 
+MailLineHistory::MailLineHistory(size_t max_addresses, size_t arena_bytes)
+    : max_addresses_(max_addresses),
+      arena_bytes_(std::max(arena_bytes, 2 * (sizeof(LineHeader) + kMaxLine))) {}
+
 void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::string_view line,
-                           size_t lines) {
+                             size_t lines) {
   Key key{family, address};
   auto [it, inserted] = entries_.try_emplace(key);
   if (inserted) {
+    it->second.history_ = this;
     order_.push_back(key);
     // Erasing other entries leaves `it` valid.
     while (entries_.size() > max_addresses_ && !order_.empty()) {
@@ -31,46 +37,57 @@ void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::
   ++e.failures;
   if (lines == 0)
     return;
-  line = line.substr(0, kMaxLine);
-  while (e.kept >= lines) // full, or the bound shrank: keep the newest
-    e.drop_oldest();
-  if (e.packed.empty()) // room for a few lines of about this length: most addresses
-    e.packed.reserve(std::min<size_t>(lines, 4) * (line.size() + 2)); // have no more
-
-  e.append(line);
+  e.newest_ = append(e.newest_, line.substr(0, kMaxLine));
+  e.kept_ = std::min(e.kept_ + 1, lines);
 }
 
-void MailLineHistory::Entry::append(std::string_view line) {
-  const auto n = static_cast<uint16_t>(line.size());
-  packed.push_back(static_cast<char>(n & 0xff));
-  packed.push_back(static_cast<char>(n >> 8));
-  packed.append(line);
-  ++kept;
+uint64_t MailLineHistory::append(uint64_t previous, std::string_view line) {
+  const size_t size = sizeof(LineHeader) + line.size();
+  if (head_ % arena_bytes_ + size > arena_bytes_) // would wrap: on to the next lap
+    head_ += arena_bytes_ - head_ % arena_bytes_;
+  const size_t at = head_ % arena_bytes_;
+  if (ring_.size() < at + size) // still growing to its size
+    ring_.resize(std::min(arena_bytes_, std::max(at + size, ring_.size() * 2)));
+  LineHeader h{previous, static_cast<uint32_t>(line.size())};
+  std::memcpy(ring_.data() + at, &h, sizeof h);
+  std::memcpy(ring_.data() + at + sizeof h, line.data(), line.size());
+  const uint64_t position = head_;
+  head_ += size;
+  return position;
 }
 
-void MailLineHistory::Entry::drop_oldest() {
-  if (kept == 0)
-    return;
-  const size_t n = static_cast<unsigned char>(packed[0]) |
-                   static_cast<size_t>(static_cast<unsigned char>(packed[1])) << 8;
-  packed.erase(0, 2 + n);
-  --kept;
+bool MailLineHistory::holds(uint64_t position) const {
+  // Written over once the head has gone a whole ring past it (a line never wraps, so
+  // one that started within the last lap is whole).
+  return position != kNone && position < head_ && head_ - position <= arena_bytes_;
 }
 
 std::vector<std::string> MailLineHistory::Entry::lines() const {
   std::vector<std::string> out;
-  out.reserve(kept);
-  for (size_t at = 0; at + 2 <= packed.size();) {
-    const size_t n = static_cast<unsigned char>(packed[at]) |
-                     static_cast<size_t>(static_cast<unsigned char>(packed[at + 1])) << 8;
-    out.emplace_back(packed, at + 2, n);
-    at += 2 + n;
+  if (!history_)
+    return out;
+  const MailLineHistory &h = *history_;
+  uint64_t p = newest_;
+  for (size_t n = 0; n < kept_ && h.holds(p); ++n) {
+    const size_t at = p % h.arena_bytes_;
+    LineHeader header;
+    std::memcpy(&header, h.ring_.data() + at, sizeof header);
+    // A line's header sits where its whole record fits, and a record is kept whole
+    // within the last lap; the end of the head's lap is checked by holds().
+    if (sizeof header + header.length > h.arena_bytes_ - at ||
+        h.head_ - p < sizeof header + header.length)
+      break;
+    out.emplace_back(h.ring_.data() + at + sizeof header, header.length);
+    if (header.previous != kNone && header.previous >= p)
+      break; // links only go back in time
+    p = header.previous;
   }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 
 const MailLineHistory::Entry *MailLineHistory::find(JailFamilyId family,
-                                                const IpPrefix &address) const {
+                                                    const IpPrefix &address) const {
   auto it = entries_.find(Key{family, address});
   return it == entries_.end() ? nullptr : &it->second;
 }
