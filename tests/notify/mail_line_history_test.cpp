@@ -66,8 +66,8 @@ TEST(MailLineHistory, ForgetStartsANewCountAndTheAddressBoundDropsTheOldest) {
   // Many forgotten keys do not grow the bookkeeping without bound.
   MailLineHistory churn(10);
   for (int i = 0; i < 100000; ++i) {
-    IpPrefix p = IpPrefix::host(*IpAddress::parse("10.0." + std::to_string(i / 256 % 256) + "." +
-                                                  std::to_string(i % 256)));
+    IpPrefix p = IpPrefix::host(
+        *IpAddress::parse("10.0." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256)));
     churn.record(1, p, "y", 1);
     churn.forget(1, p);
   }
@@ -98,8 +98,9 @@ TEST(MailLineHistory, TheRingKeepsTheNewestLinesAndNeverHandsOutOverwrittenText)
                std::to_string(k) + ":" + std::to_string(i), 3);
   for (int k = 0; k < 3; ++k) {
     auto lines = h.find(2, ip(("198.51.100." + std::to_string(k)).c_str()))->lines();
-    EXPECT_EQ(lines, (std::vector<std::string>{std::to_string(k) + ":197", std::to_string(k) + ":198",
-                                               std::to_string(k) + ":199"}));
+    EXPECT_EQ(lines,
+              (std::vector<std::string>{std::to_string(k) + ":197", std::to_string(k) + ":198",
+                                        std::to_string(k) + ":199"}));
   }
 }
 

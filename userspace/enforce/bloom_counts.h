@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "base/ip_address.h"
-#include "userspace/enforce/untouched_zeros.h"
+#include "base/untouched_zeros.h"
 
 namespace mcf2b {
 

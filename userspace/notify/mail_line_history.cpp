@@ -8,7 +8,8 @@ namespace mcf2b {
 
 MailLineHistory::MailLineHistory(size_t max_addresses, size_t arena_bytes)
     : max_addresses_(max_addresses),
-      arena_bytes_(std::max(arena_bytes, 2 * (sizeof(LineHeader) + kMaxLine))) {}
+      arena_bytes_(std::max(arena_bytes, 2 * (sizeof(LineHeader) + kMaxLine))),
+      ring_(arena_bytes_, UntouchedZeros<char>::Pages::huge) {}
 
 void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::string_view line,
                              size_t lines) {
@@ -46,8 +47,6 @@ uint64_t MailLineHistory::append(uint64_t previous, std::string_view line) {
   if (head_ % arena_bytes_ + size > arena_bytes_) // would wrap: on to the next lap
     head_ += arena_bytes_ - head_ % arena_bytes_;
   const size_t at = head_ % arena_bytes_;
-  if (ring_.size() < at + size) // still growing to its size
-    ring_.resize(std::min(arena_bytes_, std::max(at + size, ring_.size() * 2)));
   LineHeader h{previous, static_cast<uint32_t>(line.size())};
   std::memcpy(ring_.data() + at, &h, sizeof h);
   std::memcpy(ring_.data() + at + sizeof h, line.data(), line.size());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/ip_address.h"
+#include "base/untouched_zeros.h"
 #include "userspace/controller/jail_catalog.h"
 
 namespace mcf2b {
@@ -21,15 +22,14 @@ namespace mcf2b {
 // (the address recorded longest ago is forgotten first), and `arena_bytes` of line text
 // in all: the lines live in one ring, newest over oldest, each linked to the previous
 // line of its address, so a failure costs one hash lookup and one copy of its line, and
-// no allocation once the ring has grown to its size. An address's lines that the ring
-// has overwritten since are gone (at the default 32 MiB, some 200,000 lines of a mail
-// log: the failures of the last minutes of a flood).
+// no allocation. An address's lines that the ring has overwritten since are gone (at
+// the default 32 MiB, resident only as far as written: some 200,000 lines of a mail
+// log, the failures of the last minutes of a flood).
 class MailLineHistory {
 public:
   static constexpr size_t kMaxLine = 2000; // a longer line is kept cut to this
   static constexpr size_t kDefaultArenaBytes = 32u << 20;
-  explicit MailLineHistory(size_t max_addresses = 100'000,
-                           size_t arena_bytes = kDefaultArenaBytes);
+  explicit MailLineHistory(size_t max_addresses = 100'000, size_t arena_bytes = kDefaultArenaBytes);
   // Entries point into their history: it stays where it was made.
   MailLineHistory(const MailLineHistory &) = delete;
   MailLineHistory &operator=(const MailLineHistory &) = delete;
@@ -82,7 +82,8 @@ private:
   size_t arena_bytes_;
   // Positions grow without end; a position's place in the ring is position % arena_bytes_.
   // A line never wraps around the ring's end: the rest of the lap is skipped.
-  std::string ring_; // grows to arena_bytes_, then is written over
+  // Resident only as far as written (huge pages: it fills front to back).
+  UntouchedZeros<char> ring_;
   uint64_t head_ = 0;
   std::unordered_map<Key, Entry, KeyHash> entries_;
   std::deque<Key> order_; // insertion order, for the bound (may hold forgotten keys)

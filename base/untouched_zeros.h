@@ -18,7 +18,12 @@ template <class T> class UntouchedZeros {
   static_assert(std::is_trivial_v<T>, "zero bytes must be a valid T");
 
 public:
-  explicit UntouchedZeros(size_t count) : count_(count) {
+  // Pages: the kernel's small ones, or, with `huge_pages`, transparent huge pages where
+  // the system allows them on request: for memory filled front to back (a ring of log
+  // lines), one fault per 2 MiB instead of one per 4 KiB; memory written at random
+  // places would become resident 2 MiB at a time.
+  enum class Pages { small, huge };
+  explicit UntouchedZeros(size_t count, Pages pages = Pages::small) : count_(count) {
     if (count == 0)
       return;
     void *p = ::mmap(nullptr, count * sizeof(T), PROT_READ | PROT_WRITE,
@@ -26,6 +31,8 @@ public:
     if (p == MAP_FAILED)
       throw std::bad_alloc();
     data_ = static_cast<T *>(p);
+    if (pages == Pages::huge)
+      (void)::madvise(p, count * sizeof(T), MADV_HUGEPAGE); // a hint: refused is fine
   }
   ~UntouchedZeros() {
     if (data_)
@@ -44,6 +51,8 @@ public:
   [[nodiscard]] size_t size() const { return count_; }
   T &operator[](size_t i) { return data_[i]; }
   const T &operator[](size_t i) const { return data_[i]; }
+  T *data() { return data_; }
+  const T *data() const { return data_; }
 
 private:
   T *data_ = nullptr;
