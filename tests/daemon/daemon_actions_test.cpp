@@ -94,9 +94,9 @@ protected:
     return daemon_.call(command, std::move(args));
   }
 
-  std::string sshd_line(const std::string &user, const std::string &ip) const {
+  std::string sshd_line(const std::string &user, const std::string &ip, int age = 0) const {
     char stamp[32];
-    std::time_t now = std::time(nullptr);
+    std::time_t now = std::time(nullptr) - age;
     std::tm tm{};
     ::gmtime_r(&now, &tm);
     std::strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
@@ -134,6 +134,19 @@ TEST_F(DaemonActions, ABanFromLogsRunsTheJailsActionsWithItsLinesAsData) {
   stop();
   EXPECT_EQ(exit_status_, 0);
   EXPECT_TRUE(exists(dir->file("out/stopped")));
+}
+
+// A matched line too old for the jail's findtime counts for nothing: it is not among the
+// <matches> the ban hands its actions (fail2ban drops it before its ticket too).
+TEST_F(DaemonActions, ALineTooOldToCountIsNotAmongTheBansMatches) {
+  ASSERT_TRUE(daemon_.start(config()));
+  ASSERT_TRUE(eventually([&] { return exists(dir->file("out/started")); }));
+  const std::string old = sshd_line("old", "203.0.113.7", 3600); // findtime is 600
+  const std::string fresh = sshd_line("a", "203.0.113.7") + "\n" + sshd_line("b", "203.0.113.7");
+  std::ofstream(dir->file("auth.log"), std::ios::app) << old << "\n" << fresh << "\n";
+  ASSERT_TRUE(eventually([&] { return exists(dir->file("out/ban-done")); }));
+  EXPECT_EQ(read_file(dir->file("out/matches")), fresh);
+  EXPECT_EQ(read_file(dir->file("out/ban")), "203.0.113.72600");
 }
 
 } // namespace

@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "protocol/control_client.h"
-#include "tests/fixtures/gateway_scenario.h"
 #include "tests/daemon/in_memory_daemon.h"
 #include "tests/fixtures/eventually.h"
+#include "tests/fixtures/gateway_scenario.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/daemon.h"
 #include "userspace/enforce/memory_enforcer.h"
@@ -88,7 +88,7 @@ protected:
   }
 
   uint64_t slice_bytes_ = 0; // 0: the daemon's default
-  int read_interval_ms_ = 0;  // the daemon's default: every write read at once
+  int read_interval_ms_ = 0; // the daemon's default: every write read at once
   std::shared_ptr<MemoryEnforcer::Kernel> kernel_ = std::make_shared<MemoryEnforcer::Kernel>();
   InMemoryDaemon daemon_;
   const Seconds now_ = std::time(nullptr);

@@ -451,6 +451,21 @@ Decisions JailController::failure(JailFamilyId family, const IpPrefix &prefix, S
   return out;
 }
 
+std::vector<std::pair<std::string, IpPrefix>> JailController::whitelist_entries() const {
+  std::vector<std::pair<std::string, IpPrefix>> out;
+  for (const auto &j : jails())
+    for (const auto &p : whitelist(j.name))
+      out.emplace_back(j.name, p);
+  return out;
+}
+
+bool JailController::within_horizon(JailFamilyId family, Seconds time) const {
+  if (family >= catalog_.family_count())
+    return false;
+  const Seconds now = clock_.now();
+  return std::min(time, now) > now - catalog_.family(family).horizon;
+}
+
 bool JailController::needs_confirmation(const IpPrefix &prefix) {
   unsigned widest = prefix.address().is_v4() ? kWidestUnconfirmedV4 : kWidestUnconfirmedV6;
   return prefix.length() < widest;

@@ -143,6 +143,9 @@ public:
   Decisions failure(JailFamilyId family, const IpPrefix &prefix, Seconds time);
   // Wider than /24 (IPv4) or /48 (IPv6): banned only by hand, with a confirmation.
   [[nodiscard]] static bool needs_confirmation(const IpPrefix &prefix);
+  // Whether a failure at `time` is recent enough for some window of the family (one
+  // that is not is counted as too old and changes nothing).
+  [[nodiscard]] bool within_horizon(JailFamilyId family, Seconds time) const;
   ControllerResult<Decisions> failure(std::string_view family, const IpAddress &address,
                                       Seconds time);
 
@@ -229,6 +232,8 @@ public:
   [[nodiscard]] const JailConfig *jail(std::string_view name) const;
   [[nodiscard]] std::vector<JailConfig> jails() const;
   [[nodiscard]] std::vector<IpPrefix> whitelist(std::string_view jail) const;
+  // Every jail's whitelist, as (jail, prefix) pairs.
+  [[nodiscard]] std::vector<std::pair<std::string, IpPrefix>> whitelist_entries() const;
   // The jails a name stands for (errors name the closest known names).
   [[nodiscard]] ControllerResult<std::vector<std::string>> resolve(std::string_view name) const;
   [[nodiscard]] JailControllerStats stats() const;

@@ -67,14 +67,6 @@ std::vector<BanChange> changes_of(const Decisions &d) {
   return changes;
 }
 
-std::vector<std::pair<std::string, IpPrefix>> whitelist_of(const JailController &c) {
-  std::vector<std::pair<std::string, IpPrefix>> out;
-  for (const auto &j : c.jails())
-    for (const auto &p : c.whitelist(j.name))
-      out.emplace_back(j.name, p);
-  return out;
-}
-
 } // namespace
 
 struct Daemon::Impl : DecisionSink {
@@ -175,7 +167,7 @@ struct Daemon::Impl : DecisionSink {
     sources_dirty = true;
   }
   void whitelist_changed() override {
-    if (auto st = enforcement->sync_whitelist(global_whitelist, whitelist_of(*controller)); !st)
+    if (auto st = enforcement->sync_whitelist(global_whitelist, controller->whitelist_entries()); !st)
       log_error("kernel whitelist: " + st.error().message());
   }
 
@@ -208,10 +200,12 @@ struct Daemon::Impl : DecisionSink {
     if (!built)
       return built.error();
     sources = std::move(*built);
-    // Every matched line that became a failure: kept for the actions' <matches> and
-    // <F-*> and for the ban mails (log text, kept as data only).
+    // Every matched line that became a failure recent enough to count: kept for the
+    // actions' <matches> and <F-*> and for the ban mails (log text, kept as data only).
     sources.set_matched_line_observer(
         [this](JailFamilyId family, const IpPrefix &prefix, const matcher::Match &m) {
+          if (!controller->within_horizon(family, m.time))
+            return; // too old for any window: part of no ban (fail2ban drops it too)
           if (actions)
             actions->matched_line(family, prefix, m);
           std::string_view line = m.line_text; // as the log wrote it, without its newline

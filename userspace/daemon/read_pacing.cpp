@@ -31,8 +31,8 @@ void ReadPacing::refill(Source &s, Clock::time_point now) const {
     s.refilled = now;
     return;
   }
-  const double intervals = std::chrono::duration<double>(now - s.refilled) /
-                           std::chrono::duration<double>(interval_);
+  const double intervals =
+      std::chrono::duration<double>(now - s.refilled) / std::chrono::duration<double>(interval_);
   s.tokens = std::min(kBurst, s.tokens + intervals);
   s.refilled = now;
 }
