@@ -17,7 +17,7 @@
 #include "tests/fixtures/pin_dir_fixture.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/xdp/test_packet.h"
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 #include "userspace/enforce/bpf_test_run.h"
 #include "userspace/enforce/host_table.h"
 #include "userspace/enforce/tai_clock.h"
@@ -457,7 +457,7 @@ TEST(BanFilterCapacity, BansHoldWhileTheTableIsRewrittenAroundThem) {
   ASSERT_TRUE(ok(e->set_jail("mc-exim-1d", JailPorts::from_list({25}))));
   uint32_t buckets = HostTable::buckets_for(true, kCapacity);
   auto buckets_of = [&](const IpAddress &a) {
-    uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+    uint64_t h = mcf2b_bucket_hash(BloomWords::hash(a));
     return std::pair(mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
                      mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets));
   };

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Userspace logic of the enforcer that needs no kernel: Bloom counts, covering prefixes,
+// Userspace logic of the enforcer that needs no kernel: the Bloom words, covering prefixes,
 // the TAI conversion.
 #include <gtest/gtest.h>
 
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 #include "userspace/enforce/prefix_cover.h"
 #include "userspace/enforce/tai_clock.h"
 
@@ -11,10 +11,13 @@ using namespace mcf2b;
 
 namespace {
 
-IpPrefix P(const char *text) { return IpPrefix::parse(text).value(); }
+IpPrefix P(const char *text) {
+  return IpPrefix::parse(text).value();
+}
 
-TEST(BloomCounts, AddedAddressesAreFoundAndRemovalClearsOnlyUnsharedBits) {
-  BloomCounts bloom(1024);
+TEST(BloomWords, AddedAddressesAreFoundAndARebuildKeepsExactlyTheBannedOnesBits) {
+  std::vector<uint64_t> words(1024, 0);
+  BloomWords bloom(words.data(), 1024);
   std::vector<IpAddress> added;
   for (uint32_t i = 0; i < 2000; ++i) {
     added.push_back(IpAddress::v4(0xC6120000u + i));
@@ -24,19 +27,45 @@ TEST(BloomCounts, AddedAddressesAreFoundAndRemovalClearsOnlyUnsharedBits) {
   bloom.add(added.back());
   for (const auto &a : added)
     EXPECT_TRUE(bloom.may_contain(a));
-  for (size_t i = 0; i < added.size(); i += 2)
-    bloom.remove(added[i]);
+  // Half of them unbanned: their bits stay until a rebuild, which keeps the others'.
+  std::vector<IpAddress> left;
   for (size_t i = 1; i < added.size(); i += 2)
-    EXPECT_TRUE(bloom.may_contain(added[i])) << added[i].to_string();
-  for (size_t i = 1; i < added.size(); i += 2)
-    bloom.remove(added[i]);
-  for (uint32_t w = 0; w < bloom.size(); ++w)
-    EXPECT_EQ(bloom.word(w), 0u);
+    left.push_back(added[i]);
+  bloom.rebuild([&](const auto &each) {
+    for (const auto &a : left)
+      each(a);
+  });
+  for (const auto &a : left)
+    EXPECT_TRUE(bloom.may_contain(a)) << a.to_string();
+  std::vector<uint64_t> expected(1024, 0);
+  BloomWords only_left(expected.data(), 1024);
+  for (const auto &a : left)
+    only_left.add(a);
+  EXPECT_EQ(words, expected) << "a rebuild clears every bit no banned address needs";
+  bloom.rebuild([](const auto &) {});
+  EXPECT_EQ(words, std::vector<uint64_t>(1024, 0));
 }
 
-TEST(BloomCounts, FalsePositivesStayRareAtDesignLoad) {
+TEST(BloomWords, ARebuildIsDueOnceUnbansOutnumberHalfTheBansLeft) {
+  std::vector<uint64_t> words(1024, 0);
+  BloomWords bloom(words.data(), 1024);
+  int due_at = 0;
+  for (int i = 1; i <= 5000 && !due_at; ++i)
+    if (bloom.removed(100000))
+      due_at = i;
+  EXPECT_EQ(due_at, 0) << "5000 unbans among 100,000 bans: not yet";
+  for (int i = 1; i <= 1100 && due_at == 0; ++i)
+    if (bloom.removed(10))
+      due_at = i;
+  EXPECT_GT(due_at, 0) << "at least 1024 unbans, more than half the bans left";
+  bloom.rebuild([](const auto &) {});
+  EXPECT_FALSE(bloom.removed(0)) << "counted again from the rebuild";
+}
+
+TEST(BloomWords, FalsePositivesStayRareAtDesignLoad) {
   uint32_t capacity = 1 << 16;
-  BloomCounts bloom(BloomCounts::words_for_capacity(capacity));
+  std::vector<uint64_t> words(BloomWords::words_for_capacity(capacity), 0);
+  BloomWords bloom(words.data(), static_cast<uint32_t>(words.size()));
   for (uint32_t i = 0; i < capacity; ++i)
     bloom.add(IpAddress::v4(0x0A000000u + i * 7));
   int positives = 0;
@@ -45,16 +74,17 @@ TEST(BloomCounts, FalsePositivesStayRareAtDesignLoad) {
   EXPECT_LT(positives, 2000); // < 2 %
 }
 
-TEST(BloomCounts, RejectsSizesThatAreNotPowersOfTwo) {
-  EXPECT_THROW(BloomCounts(1000), std::invalid_argument);
-  EXPECT_EQ(BloomCounts::words_for_capacity(1u << 20), 1u << 18);
-  EXPECT_EQ(BloomCounts::words_for_capacity(10), 1024u);
+TEST(BloomWords, RejectsSizesThatAreNotPowersOfTwo) {
+  std::vector<uint64_t> words(1000);
+  EXPECT_THROW(BloomWords(words.data(), 1000), std::invalid_argument);
+  EXPECT_EQ(BloomWords::words_for_capacity(1u << 20), 1u << 18);
+  EXPECT_EQ(BloomWords::words_for_capacity(10), 1024u);
 }
 
 TEST(PrefixCover, LatestExpiryFoldsCoveringPrefixes) {
   std::vector<std::pair<IpPrefix, uint64_t>> entries = {
-      {P("10.0.0.0/8"), 500}, {P("10.1.0.0/16"), 100}, {P("10.1.2.0/24"), 0},
-      {P("10.1.2.128/25"), 50}, {P("11.0.0.0/8"), 7},  {P("2001:db8::/32"), 9},
+      {P("10.0.0.0/8"), 500},   {P("10.1.0.0/16"), 100}, {P("10.1.2.0/24"), 0},
+      {P("10.1.2.128/25"), 50}, {P("11.0.0.0/8"), 7},    {P("2001:db8::/32"), 9},
       {P("2001:db8:1::/48"), 3}};
   auto e = covering_latest_expiry(entries);
   EXPECT_EQ(e, (std::vector<uint64_t>{500, 500, 0, 0, 7, 9, 9}));

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 #include "userspace/enforce/host_table.h"
 
 using namespace mcf2b;
@@ -26,7 +26,7 @@ struct Memory {
 // The program's lookup (bpf/ban_filter.bpf.h, host_find), on the shared structs.
 std::optional<mcf2b_host_value> program_lookup(const void *memory, uint32_t buckets,
                                                const IpAddress &a) {
-  uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+  uint64_t h = mcf2b_bucket_hash(BloomWords::hash(a));
   for (uint32_t idx : {mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
                        mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets)}) {
     if (a.is_v4()) {
@@ -132,7 +132,7 @@ TEST(HostTable, AReaderFindsEveryOtherAddressAfterEachStore) {
       if (present.count(a))
         continue;
       removed.erase(std::remove(removed.begin(), removed.end(), a), removed.end());
-      uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+      uint64_t h = mcf2b_bucket_hash(BloomWords::hash(a));
       int used = 0;
       for (uint32_t b : {mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
                          mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets)})
@@ -198,7 +198,7 @@ TEST(HostTable, AnAddressWithOneBucketFindsRoomInAFullBucket) {
   Memory mem(buckets);
   HostTable table(true, mem.data(), buckets, 128);
   auto buckets_of = [&](const IpAddress &a) {
-    uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+    uint64_t h = mcf2b_bucket_hash(BloomWords::hash(a));
     return std::pair(mcf2b_bucket_index(static_cast<uint32_t>(h), buckets),
                      mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets));
   };
@@ -242,7 +242,7 @@ TEST(HostTable, ReopeningCountsAndDropsADuplicateLeftByAnInterruptedMove) {
     ASSERT_TRUE(table.insert(a, {2, 9}).ok());
   }
   // A move stopped after copying `a` into its other bucket, before freeing the old slot.
-  uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(a));
+  uint64_t h = mcf2b_bucket_hash(BloomWords::hash(a));
   uint32_t b1 = mcf2b_bucket_index(static_cast<uint32_t>(h), buckets);
   uint32_t b2 = mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets);
   auto *bk = static_cast<mcf2b_host4_bucket *>(mem.data());

@@ -10,7 +10,7 @@
 #include <cerrno>
 
 #include "ban_filter.skel.h"
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 
 namespace mcf2b {
 namespace {
@@ -71,7 +71,7 @@ Result<LoadedBanFilter> load_ban_filter(const std::string &pin_root, uint32_t ca
   // of LPM inner maps, and each slot's trie is created with the capacity (PrefixBans).
   bpf_map__set_max_entries(m.allow4, kWhitelistCapacity);
   bpf_map__set_max_entries(m.allow6, kWhitelistCapacity);
-  bpf_map__set_max_entries(m.ban_bloom, BloomCounts::words_for_capacity(capacity));
+  bpf_map__set_max_entries(m.ban_bloom, BloomWords::words_for_capacity(capacity));
   adopt_pinned_map_sizes(object, layout_dir);
   out.capacity = bpf_map__max_entries(m.ban_hjail4);
   if (out.capacity != capacity && log)

@@ -29,7 +29,7 @@ __u32 mcf2b_config::*buckets_field(AddressFamily af) {
 
 HostBans::HostBans(Maps maps, uint32_t capacity, ConfigWord &config, MapFullCount &map_full)
     : maps_(std::move(maps)), config_(&config), map_full_(&map_full), capacity_(capacity),
-      bloom_(std::make_unique<BloomCounts>(maps_.bloom.entries())) {}
+      bloom_(reinterpret_cast<uint64_t *>(maps_.bloom.data()), maps_.bloom.entries()) {}
 
 Status HostBans::rebuild() {
   for (AddressFamily af : kAddressFamilies) {
@@ -38,8 +38,8 @@ Status HostBans::rebuild() {
     auto table = maps_.fixed_tables[af]
                      ? GrowingHostTable::adopt_fixed(maps_.tables[af], maps_.table_pins[af], v4,
                                                      capacity_, maps_.fixed_tables[af].get())
-                     : GrowingHostTable::open(maps_.tables[af], maps_.table_pins[af], v4,
-                                              capacity_, buckets);
+                     : GrowingHostTable::open(maps_.tables[af], maps_.table_pins[af], v4, capacity_,
+                                              buckets);
     if (!table)
       return table.error();
     tables_[af].emplace(std::move(*table));
@@ -49,30 +49,37 @@ Status HostBans::rebuild() {
     maps_.fixed_tables[af].reset();
     if (auto st = per_jail_[af].load(maps_.per_jail[af], af); !st)
       return st;
-    tables_[af]->table().for_each([&](const IpAddress &a, const mcf2b_host_value &hv) {
+    tables_[af]->table().for_each([&](const IpAddress &, const mcf2b_host_value &hv) {
       for (JailSlot kernel_slot = 0; kernel_slot < kMaxJails; ++kernel_slot)
         counts_[af][kernel_slot] += (hv.jails >> kernel_slot) & 1;
-      bloom_->add(a);
     });
   }
   // Make the kernel's Bloom words exactly what the tables need (a crash between two
-  // writes could have left a word behind).
-  for (uint32_t w = 0; w < bloom_->size(); ++w)
-    if (bloom_words()[w] != bloom_->word(w))
-      write_bloom_word(w);
+  // writes could have left a word behind; unbans leave their bits).
+  rebuild_bloom();
   mcf2b_config &c = config_->edit();
-  c.bloom_mask = bloom_->mask();
+  c.bloom_mask = bloom_.mask();
   for (AddressFamily af : kAddressFamilies)
     c.*buckets_field(af) = tables_[af]->buckets();
   return {};
 }
 
-// The program must see an address's Bloom bits before its table slot: the fence keeps
-// this store ahead of the table's.
-void HostBans::write_bloom_word(uint32_t word) const {
-  std::atomic_ref<uint64_t>(bloom_words()[word])
-      .store(bloom_->word(word), std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
+void HostBans::rebuild_bloom() {
+  bloom_.rebuild([&](const std::function<void(const IpAddress &)> &each) {
+    for (AddressFamily af : kAddressFamilies)
+      if (tables_[af])
+        tables_[af]->table().for_each(
+            [&](const IpAddress &a, const mcf2b_host_value &) { each(a); });
+  });
+}
+
+void HostBans::bloom_removed() {
+  size_t left = 0;
+  for (AddressFamily af : kAddressFamilies)
+    if (tables_[af])
+      left += tables_[af]->table().size();
+  if (bloom_.removed(left))
+    rebuild_bloom();
 }
 
 uint64_t HostBans::jails_with_bans(AddressFamily af) const {
@@ -283,16 +290,13 @@ Status HostBans::write_table(const Plan &plan, bool final) {
     if (!found)
       return {};
     tables_[af]->table().erase(address);
-    if (auto w = bloom_->remove(address))
-      write_bloom_word(*w);
+    bloom_removed();
   } else if (!found) {
     // Bloom bits first: the program must never see the entry without them. (insert()
     // may switch to a larger table: the table is looked up again after it.)
-    if (auto w = bloom_->add(address))
-      write_bloom_word(*w);
+    bloom_.add(address);
     if (auto st = insert(af, address, v); !st) {
-      if (auto w = bloom_->remove(address))
-        write_bloom_word(*w);
+      bloom_removed();
       // A full table that cannot grow is a refused ban, counted once (when `final`); a
       // switch that failed is an error of its own.
       bool full = st.error().code == ENOSPC;

@@ -15,7 +15,7 @@
 #include "base/ip_address.h"
 #include "base/result.h"
 #include "userspace/enforce/address_family.h"
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 #include "userspace/enforce/bpf_map_ops.h"
 #include "userspace/enforce/config_word.h"
 #include "userspace/enforce/growing_host_table.h"
@@ -28,8 +28,8 @@ namespace mcf2b {
 
 // Exact-address bans, the filter's fast path: per address family a host table (two-choice
 // cuckoo buckets, written through mmap, grown with the bans) holding each address's jail
-// mask and earliest expiry, a blocked Bloom filter in front of the tables, and for an address banned in
-// two or more jails each jail's own expiry in ban_hjail4 / ban_hjail6. Expiries are TAI
+// mask and earliest expiry, a blocked Bloom filter in front of the tables, and for an address
+// banned in two or more jails each jail's own expiry in ban_hjail4 / ban_hjail6. Expiries are TAI
 // nanoseconds, 0 = permanent.
 //
 // A batch of changes costs at most a few syscalls: the tables are written through mmap,
@@ -124,15 +124,16 @@ private:
   GrowingHostTable::PublishBuckets publish_buckets(AddressFamily af);
   // Inserts a new address, growing the table when it is full.
   Status insert(AddressFamily af, const IpAddress &address, const mcf2b_host_value &value);
-  uint64_t *bloom_words() const { return reinterpret_cast<uint64_t *>(maps_.bloom.data()); }
-  void write_bloom_word(uint32_t word) const;
+  // An address left the tables: its Bloom bits are cleared by a rebuild, now and then.
+  void bloom_removed();
+  void rebuild_bloom();
 
   Maps maps_;
   ConfigWord *config_;
   MapFullCount *map_full_;
   uint32_t capacity_;
   PerAddressFamily<std::optional<GrowingHostTable>> tables_;
-  std::unique_ptr<BloomCounts> bloom_;
+  BloomWords bloom_; // in the kernel's ban_bloom words
   PerAddressFamily<std::array<uint64_t, kMaxJails>> counts_;
   PerAddressFamily<HostJailExpiries> per_jail_;
 };

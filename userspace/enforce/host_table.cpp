@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "userspace/enforce/bloom_counts.h"
+#include "userspace/enforce/bloom_words.h"
 
 namespace mcf2b {
 
@@ -81,7 +81,7 @@ mcf2b_host_value HostTable::value_of(Place p) const {
 }
 
 std::pair<uint32_t, uint32_t> HostTable::buckets_of(const uint8_t *addr) const {
-  uint64_t h = mcf2b_bucket_hash(BloomCounts::hash(address_of(addr)));
+  uint64_t h = mcf2b_bucket_hash(BloomWords::hash(address_of(addr)));
   return {mcf2b_bucket_index(static_cast<uint32_t>(h), buckets_),
           mcf2b_bucket_index(static_cast<uint32_t>(h >> 32), buckets_)};
 }
