@@ -5,6 +5,7 @@
 // were saved and which batches (to mail) were stored.
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/eventually.h"
 #include "tests/fixtures/requirements.h"
 #include "tests/fixtures/temp_dir_fixture.h"
 #include "userspace/daemon/after_commits_store.h"
@@ -121,6 +122,24 @@ TEST_F(StoreCommitsTest, WhatIsHandedOverBeforeTheEndIsStored) {
     commits.commit(decided("198.51.100.5"), {ban("198.51.100.5")}, {{"/log/a", 7, 100, 1}});
   }
   auto row = store->get_ban(P("198.51.100.5"), kJail);
+  ASSERT_TRUE(ok(row));
+  EXPECT_TRUE(row->has_value());
+}
+
+TEST_F(StoreCommitsTest, AFullTransactionIsCommittedWithoutWaitingForTheDelay) {
+  // A delay far longer than the test: only the bound on rows makes it commit.
+  StoreCommits commits(
+      *writer, *store, [] { return Seconds(1000); },
+      StoreCommits::Options{std::chrono::hours(1), 3});
+  commits.commit(decided("198.51.100.6"), {ban("198.51.100.6")}, {});
+  commits.commit(decided("198.51.100.7"), {ban("198.51.100.7")}, {});
+  commits.commit(decided("198.51.100.8"), {ban("198.51.100.8")}, {{"/log/a", 7, 300, 1}});
+  ASSERT_TRUE(eventually([&] { return commits.done(); })) << "three rows: full";
+  auto done = commits.take_done();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].batches.size(), 3u);
+  ASSERT_EQ(done[0].saved.size(), 1u);
+  auto row = store->get_ban(P("198.51.100.8"), kJail);
   ASSERT_TRUE(ok(row));
   EXPECT_TRUE(row->has_value());
 }

@@ -23,7 +23,7 @@ StoreCommits::~StoreCommits() {
 
 void StoreCommits::commit(Decisions batch, std::vector<Mutation> mutations,
                           std::vector<LogPosition> positions) {
-  bool idle;
+  bool idle, full;
   {
     std::lock_guard lock(mutex_);
     idle = !has_job_; // else the thread is already on its way (or in the delay)
@@ -40,8 +40,9 @@ void StoreCommits::commit(Decisions batch, std::vector<Mutation> mutations,
         waiting_.positions.push_back(std::move(p));
     }
     has_job_ = true;
+    full = waiting_.mutations.size() >= options_.max_mutations;
   }
-  if (idle)
+  if (idle || full)
     wake_.notify_one();
 }
 
@@ -81,9 +82,12 @@ void StoreCommits::run() {
     wake_.wait(lock, [&] { return has_job_ || retry_ || stopping_; });
     if (!has_job_ && !retry_)
       return; // stopping, nothing left
-    // What comes within the delay goes into the same transaction, unless someone waits.
+    // What comes within the delay goes into the same transaction, unless someone waits
+    // or it is full.
     if (has_job_ && !urgent_ && !stopping_)
-      wake_.wait_for(lock, options_.delay, [&] { return urgent_ || stopping_; });
+      wake_.wait_for(lock, options_.delay, [&] {
+        return urgent_ || stopping_ || waiting_.mutations.size() >= options_.max_mutations;
+      });
     Job job = std::exchange(waiting_, Job{});
     const bool retry = std::exchange(retry_, false);
     has_job_ = false;

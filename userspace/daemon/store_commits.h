@@ -29,7 +29,8 @@ namespace mcf2b {
 // lines are read again (their positions were not stored either).
 //
 // Batches handed over within `delay` of the first waiting one are merged into one
-// transaction: one fsync for many small appends, or for the slices of a backlog.
+// transaction, up to `max_mutations` rows: one fsync for many small appends, or for the
+// slices of a backlog.
 // through take_done(), looked at once per pass (done() says whether to), not through a
 // wake-up of its own: mails go out only after their ban is stored, so a restart never
 // mails a ban twice, and a little later costs nothing.
@@ -41,6 +42,9 @@ class StoreCommits {
 public:
   struct Options {
     std::chrono::milliseconds delay{100};
+    // ... or until this many rows wait: a transaction stays short (a catch-up decides
+    // thousands of bans a second), so whoever settle()s waits for little.
+    size_t max_mutations = 2048;
   };
   // What one commit did, for the loop's thread.
   struct Done {
