@@ -140,6 +140,39 @@ TEST_F(JailControllerTest, ReplayedOldFailuresDoNotBan) {
   EXPECT_EQ(ban_in(d, "mc-ssh-1w")->start, clock.now()); // the ban runs from now
 }
 
+// An admin's unban lets the address go: failures from before it count no more in its
+// family, even when their lines reach the controller after it (read again after a crash,
+// read late); failures after it count from zero.
+TEST_F(JailControllerTest, AnUnbanForgivesTheFailuresFromBeforeItEvenReadAgain) {
+  const Seconds t0 = clock.now();
+  for (int i = 0; i < 3; ++i)
+    controller.failure("mc-ssh", A("192.0.2.20"), t0 - 60 + i).value();
+  ASSERT_TRUE(controller.is_banned("mc-ssh-1d", P("192.0.2.20")));
+  clock.advance(10);
+  ASSERT_FALSE(controller.unban("mc-ssh", P("192.0.2.20")).value().unbans.empty());
+  EXPECT_FALSE(controller.windows().find(*controller.family("mc-ssh"), A("192.0.2.20")));
+  // The same lines again: nothing.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(controller.failure("mc-ssh", A("192.0.2.20"), t0 - 60 + i).value().bans.empty());
+  EXPECT_FALSE(controller.is_banned("mc-ssh-1d", P("192.0.2.20")));
+  EXPECT_EQ(controller.stats().forgiven, 3u);
+  // Another address's old failures still count.
+  for (int i = 0; i < 3; ++i)
+    controller.failure("mc-ssh", A("192.0.2.21"), t0 - 60 + i).value();
+  EXPECT_TRUE(controller.is_banned("mc-ssh-1d", P("192.0.2.21")));
+  // New failures after the unban ban again.
+  clock.advance(1);
+  for (int i = 0; i < 3; ++i)
+    controller.failure("mc-ssh", A("192.0.2.20"), clock.now()).value();
+  EXPECT_TRUE(controller.is_banned("mc-ssh-1d", P("192.0.2.20")));
+  // The forgiveness is dropped once no failure from before it could count.
+  clock.advance(400 * kDay);
+  controller.tick();
+  for (int i = 0; i < 3; ++i)
+    controller.failure("mc-ssh", A("192.0.2.20"), clock.now()).value();
+  EXPECT_EQ(controller.stats().forgiven, 3u);
+}
+
 TEST_F(JailControllerTest, FutureTimestampsCountAsNow) {
   for (int i = 0; i < 3; ++i)
     controller.failure("mc-ssh", A("192.0.2.12"), clock.now() + 10 * kDay).value();
@@ -711,10 +744,9 @@ TEST_F(JailControllerTest, DurationsAndCountsOutOfRangeAreRefusedAndChangeNothin
   EXPECT_EQ(longest->bans.at(0).end, kT0 + kMaxDuration);
 
   const JailConfig before = *controller.jail("mc-exim-1d");
-  for (auto [option, value] : {std::pair{"findtime", int64_t{9223372036854775807}},
-                               std::pair{"bantime", kMaxDuration + 1},
-                               std::pair{"maxretry", int64_t{4294967301}},
-                               std::pair{"max_count", int64_t{4294967301}}}) {
+  for (auto [option, value] :
+       {std::pair{"findtime", int64_t{9223372036854775807}}, std::pair{"bantime", kMaxDuration + 1},
+        std::pair{"maxretry", int64_t{4294967301}}, std::pair{"max_count", int64_t{4294967301}}}) {
     auto c = controller.change_jail("mc-exim-1d", option, value);
     ASSERT_FALSE(c.ok()) << option;
     EXPECT_NE(c.error().what.find(std::to_string(value)), std::string::npos)

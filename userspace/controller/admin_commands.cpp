@@ -75,10 +75,17 @@ ControllerResult<Decisions> JailController::unban(std::string_view name, const I
   if (!ids)
     return ids.error();
   Decisions out;
+  const Seconds now = clock_.now();
   for (JailId id : *ids) {
     BanTable::Key key{id, prefix};
-    if (BanTable::Row *row = table_.find(key); row && row->active)
+    if (BanTable::Row *row = table_.find(key); row && row->active) {
       lift(key, *row, UnbanReason::manual, out);
+      // Let go: what the address failed before now counts no more in its family, even
+      // if its lines are read (again) after this.
+      const JailFamilyId family = catalog_.family_of(id);
+      forgiven_.forgive(family, prefix, now);
+      windows_.forget(family, prefix);
+    }
   }
   if (out.unbans.empty())
     return ControllerError::not_found(prefix.to_string() + " is not banned in " +

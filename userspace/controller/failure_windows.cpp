@@ -20,7 +20,9 @@ uint32_t to_stamp(Seconds t) {
 }
 
 // The same mixing as the kernel's host table and Bloom filter (one definition).
-uint64_t mix(uint64_t x) { return mcf2b_mix64(x); }
+uint64_t mix(uint64_t x) {
+  return mcf2b_mix64(x);
+}
 
 } // namespace
 
@@ -321,6 +323,14 @@ void FailureWindows::reset_tier_everywhere(uint16_t jail_family, int tier) {
       entry(i).since[size_t(tier)] = 0;
 }
 
+bool FailureWindows::forget(uint16_t jail_family, const IpPrefix &prefix) {
+  uint32_t idx = lookup(jail_family, prefix.address(), key_code(prefix.address(), prefix.length()));
+  if (idx == kNone)
+    return false;
+  remove_entry(idx);
+  return true;
+}
+
 size_t FailureWindows::prune(Seconds now) {
   size_t dropped = 0;
   while (lru_tail_ != kNone && expired(entry(lru_tail_), now)) {
@@ -331,9 +341,8 @@ size_t FailureWindows::prune(Seconds now) {
   return dropped;
 }
 
-std::optional<FailureWindows::View> FailureWindows::find_key(uint16_t jail_family,
-                                                             const IpAddress &address,
-                                                             uint8_t code) const {
+std::optional<FailureWindows::View>
+FailureWindows::find_key(uint16_t jail_family, const IpAddress &address, uint8_t code) const {
   uint32_t idx = lookup(jail_family, address, code);
   if (idx == kNone)
     return std::nullopt;

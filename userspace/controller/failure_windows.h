@@ -62,6 +62,8 @@ public:
   void reset_tier(Ref ref, int tier);
   // A jail was disabled: forget what it counted for every address of its family.
   void reset_tier_everywhere(uint16_t jail_family, int tier);
+  // Forgets an address's failures in a family altogether; whether it had any.
+  bool forget(uint16_t jail_family, const IpPrefix &prefix);
 
   // Drops entries that can no longer reach any threshold. Returns how many.
   size_t prune(Seconds now);
@@ -108,7 +110,7 @@ private:
   struct Entry {
     std::array<uint8_t, 16> address;
     uint16_t jail_family;
-    uint8_t code; // key_code()
+    uint8_t code;  // key_code()
     uint8_t pool;  // which StampPool holds its times, kNoPool before the first
     uint16_t size; // times kept
     std::array<uint16_t, kTiers> since;

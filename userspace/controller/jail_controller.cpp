@@ -495,6 +495,15 @@ void JailController::count_failure(JailFamilyId family, const Target &target, Se
     ++stats_.too_old;
     return;
   }
+  if constexpr (std::is_same_v<Target, IpAddress>) {
+    if (forgiven_.forgiven(family, IpPrefix::host(target), time)) {
+      ++stats_.forgiven;
+      return;
+    }
+  } else if (forgiven_.forgiven(family, target, time)) {
+    ++stats_.forgiven;
+    return;
+  }
   FailureWindows::Ref ref = windows_.record(family, target, time, mask, now);
   for (int tier = 0; tier < JailCatalog::kTiers; ++tier) {
     if (!((mask >> tier) & 1u))
@@ -539,6 +548,9 @@ Decisions JailController::tick() {
     lift(key, row, UnbanReason::expired, out);
   });
   windows_.prune(now);
+  forgiven_.prune(now, [&](JailFamilyId family) {
+    return family < catalog_.family_count() ? catalog_.family(family).horizon : Seconds{0};
+  });
   return out;
 }
 

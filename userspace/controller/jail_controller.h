@@ -16,6 +16,7 @@
 #include "userspace/controller/controller_error.h"
 #include "userspace/controller/decisions.h"
 #include "userspace/controller/failure_windows.h"
+#include "userspace/controller/forgiven_failures.h"
 #include "userspace/controller/jail_catalog.h"
 #include "userspace/controller/prefix_set.h"
 #include "userspace/model/ban.h"
@@ -37,6 +38,7 @@ struct JailControllerStats {
   uint64_t failures = 0;           // failure events received
   uint64_t ignored = 0;            // from loopback, own, cluster or ignore-listed addresses
   uint64_t too_old = 0;            // older than every findtime of their family
+  uint64_t forgiven = 0;           // from before an admin lifted the address's ban there
   uint64_t whitelisted = 0;        // failures not counted by a jail that whitelists the address
   uint64_t wide_prefixes = 0;      // prefix failures wider than /24 or /48: never auto-banned
   uint64_t already_banned = 0;     // thresholds reached by an address already banned there
@@ -283,6 +285,7 @@ private:
   JailCatalog catalog_;
   std::vector<JailRuntime> runtime_; // by JailId
   FailureWindows windows_;
+  ForgivenFailures forgiven_; // failures from before an admin's unban
   BanTable table_;
   PrefixSet own_, cluster_, ignore_;
   JailControllerStats stats_;
