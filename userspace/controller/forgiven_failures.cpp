@@ -6,14 +6,14 @@
 namespace mcf2b {
 
 void ForgivenFailures::forgive(JailFamilyId family, const IpPrefix &prefix, Seconds at) {
-  Seconds &t = lifted_[Key{family, prefix}];
+  Seconds &t = lifted_[FamilyPrefix{family, prefix}];
   t = std::max(t, at);
 }
 
 bool ForgivenFailures::forgiven(JailFamilyId family, const IpPrefix &prefix, Seconds time) const {
   if (lifted_.empty())
     return false;
-  auto it = lifted_.find(Key{family, prefix});
+  auto it = lifted_.find(FamilyPrefix{family, prefix});
   return it != lifted_.end() && time <= it->second;
 }
 

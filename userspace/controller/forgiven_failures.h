@@ -6,7 +6,7 @@
 
 #include "base/ip_address.h"
 #include "base/seconds.h"
-#include "userspace/controller/jail_catalog.h"
+#include "userspace/controller/family_prefix.h"
 
 namespace mcf2b {
 
@@ -27,17 +27,7 @@ public:
   [[nodiscard]] size_t size() const { return lifted_.size(); }
 
 private:
-  struct Key {
-    JailFamilyId family;
-    IpPrefix prefix;
-    bool operator==(const Key &) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key &k) const {
-      return std::hash<IpPrefix>{}(k.prefix) * 31 + k.family;
-    }
-  };
-  std::unordered_map<Key, Seconds, KeyHash> lifted_;
+  std::unordered_map<FamilyPrefix, Seconds, FamilyPrefixHash> lifted_;
 };
 
 } // namespace mcf2b

@@ -21,6 +21,14 @@ bool whitelist_covers(const PrefixSet &whitelist, const IpPrefix &prefix) {
   return whitelist.overlaps(prefix);
 }
 
+// A failure's target as the prefix it is (an address is its host prefix).
+IpPrefix as_prefix(const IpAddress &address) {
+  return IpPrefix::host(address);
+}
+const IpPrefix &as_prefix(const IpPrefix &prefix) {
+  return prefix;
+}
+
 } // namespace
 
 JailController::JailController(const Clock &clock, JailControllerOptions options)
@@ -495,12 +503,7 @@ void JailController::count_failure(JailFamilyId family, const Target &target, Se
     ++stats_.too_old;
     return;
   }
-  if constexpr (std::is_same_v<Target, IpAddress>) {
-    if (forgiven_.forgiven(family, IpPrefix::host(target), time)) {
-      ++stats_.forgiven;
-      return;
-    }
-  } else if (forgiven_.forgiven(family, target, time)) {
+  if (forgiven_.forgiven(family, as_prefix(target), time)) {
     ++stats_.forgiven;
     return;
   }

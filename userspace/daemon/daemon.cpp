@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <optional>
 
+#include "base/elapsed.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "protocol/control_server.h"
@@ -180,6 +180,12 @@ struct Daemon::Impl : DecisionSink {
     return {};
   }
 
+  // Source i in the loop: its events polled, its reads paced (read_pacing.h).
+  Status follow(size_t i) {
+    pacing->track(i, sources.fd(i), kSourceBase + i);
+    return watch(sources.fd(i), kSourceBase + i);
+  }
+
   Status build_sources() {
     for (size_t i = 0; i < sources.size(); ++i)
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, sources.fd(i), nullptr);
@@ -217,9 +223,8 @@ struct Daemon::Impl : DecisionSink {
     behind.assign(sources.size(), 1);
     pacing->reset();
     for (size_t i = 0; i < sources.size(); ++i) {
-      if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
+      if (auto st = follow(i); !st)
         return st;
-      pacing->track(i, sources.fd(i), kSourceBase + i);
       log_info("following " + sources.path(i));
     }
     sources_dirty = false;
@@ -304,9 +309,8 @@ struct Daemon::Impl : DecisionSink {
   // Files that appeared under a jail's glob since the last look.
   void pick_up_new_files() {
     for (size_t i : sources.pick_up_new_files()) {
-      if (auto st = watch(sources.fd(i), kSourceBase + i); !st)
+      if (auto st = follow(i); !st)
         log_error("poll " + sources.path(i) + ": " + st.error().message());
-      pacing->track(i, sources.fd(i), kSourceBase + i);
       log_info("following " + sources.path(i));
     }
   }
@@ -434,12 +438,6 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   // Start-up phases, logged once ready: with a million bans they take seconds.
   using StartClock = std::chrono::steady_clock;
   const auto started = StartClock::now();
-  auto since = [](StartClock::time_point t) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3f s",
-                  std::chrono::duration<double>(StartClock::now() - t).count());
-    return std::string(text);
-  };
 
   // Termination is taken through the signalfd from the start: the control socket
   // answers before the rest is up, and a SIGTERM sent then must stop the daemon cleanly,
@@ -510,7 +508,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
                                    cfg.ignore_list, cfg.cluster_nodes);
   if (!boot)
     return boot.error();
-  std::string timing = "store read and controller restore " + since(phase);
+  std::string timing = "store read and controller restore " + seconds_since(phase);
   for (const auto &e : boot->rejected)
     log_error("jail rejected: " + e.message());
   if (boot->seeded)
@@ -529,7 +527,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
     return st.error();
 
   // The store wins; bans only the kernel knew are kept and recorded.
-  timing += ", XDP program and ipsets " + since(phase);
+  timing += ", XDP program and ipsets " + seconds_since(phase);
   auto recovered = recover_kernel_bans(*d->controller, *d->enforcement, d->clock.now());
   if (!recovered)
     return recovered.error();
@@ -604,7 +602,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config,
   if (auto st = d->build_sources(); !st)
     return st.error();
   log_info("start-up: " + std::to_string(live_count) + " active bans; " + timing + "; total " +
-           since(started));
+           seconds_since(started));
   log_info("mcf2bd " + std::string(kVersion) +
            " ready: " + std::to_string(d->controller->jails().size()) + " jails, " +
            std::to_string(d->sources.size()) + " log file(s), " +

@@ -2,37 +2,26 @@
 #include "userspace/daemon/kernel_ban_recovery.h"
 
 #include <chrono>
-#include <cstdio>
 
+#include "base/elapsed.h"
 #include "base/log.h"
 
 namespace mcf2b {
-namespace {
-
-using Steady = std::chrono::steady_clock;
-std::string since(Steady::time_point t) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f s",
-                std::chrono::duration<double>(Steady::now() - t).count());
-  return text;
-}
-
-} // namespace
 
 Result<KernelBanRecovery> recover_kernel_bans(JailController &controller, Enforcer &enforcement,
                                               Seconds now) {
   KernelBanRecovery out;
-  auto phase = Steady::now();
+  auto phase = std::chrono::steady_clock::now();
   // The controller was just restored from the store's rows: its active bans are the
   // store's, less those that ended while the daemon was down (not to be reinstated).
   std::vector<EnforcedBan> live = controller.enforced_bans();
   out.active = live.size();
-  out.timing = "active bans listed " + since(phase);
-  phase = Steady::now();
+  out.timing = "active bans listed " + seconds_since(phase);
+  phase = std::chrono::steady_clock::now();
   auto only_in_maps = enforcement.reconcile(std::move(live), now);
   if (!only_in_maps)
     return only_in_maps.error().context("reconcile the kernel maps with the store");
-  out.timing += ", reconcile " + since(phase) + " (" + enforcement.last_reconcile() + ")";
+  out.timing += ", reconcile " + seconds_since(phase) + " (" + enforcement.last_reconcile() + ")";
   for (const auto &held : *only_in_maps) {
     auto adopted = controller.adopt_kernel_ban(held.jail, held.prefix, held.expires);
     if (!adopted) {

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <set>
 #include <span>
 
+#include "base/elapsed.h"
 #include "base/log.h"
 #include "userspace/enforce/ipset_mirror.h"
 #include "userspace/enforce/iptables_fallback.h"
@@ -185,14 +185,7 @@ void diff_jail(const std::string &jail, std::span<const EnforcedBan> wanted,
 
 Result<std::vector<EnforcedBan>> KernelEnforcer::reconcile(std::vector<EnforcedBan> active,
                                                            Seconds now) {
-  using Clock = std::chrono::steady_clock;
-  auto seconds = [](Clock::time_point t) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3f s",
-                  std::chrono::duration<double>(Clock::now() - t).count());
-    return std::string(text);
-  };
-  auto started = Clock::now();
+  auto started = std::chrono::steady_clock::now();
   // Live bans only, sorted by jail then prefix: each jail's are one span, in the order
   // diff_jail walks them.
   std::erase_if(active, [now](const EnforcedBan &b) { return !live(b.expires, now); });
@@ -242,7 +235,7 @@ Result<std::vector<EnforcedBan>> KernelEnforcer::reconcile(std::vector<EnforcedB
       changes.push_back(BanChange::ban(jail, b.prefix, b.expires));
   ApplyReport report = s_->xdp.apply(changes);
   s_->apply_errors += log_apply_failures("reconcile", changes, report);
-  s_->last_reconcile = "kernel maps " + seconds(started) + " for " +
+  s_->last_reconcile = "kernel maps " + seconds_since(started) + " for " +
                        std::to_string(changes.size()) + " changes";
   if (s_->options.ipset_mirror) {
     // The mirror is made to hold what the maps were given: one read of every set, one

@@ -13,22 +13,22 @@ MailLineHistory::MailLineHistory(size_t max_addresses, size_t arena_bytes)
 
 void MailLineHistory::record(JailFamilyId family, const IpPrefix &address, std::string_view line,
                              size_t lines) {
-  Key key{family, address};
+  FamilyPrefix key{family, address};
   auto [it, inserted] = entries_.try_emplace(key);
   if (inserted) {
     it->second.history_ = this;
     order_.push_back(key);
     // Erasing other entries leaves `it` valid.
     while (entries_.size() > max_addresses_ && !order_.empty()) {
-      Key oldest = order_.front();
+      FamilyPrefix oldest = order_.front();
       order_.pop_front();
       if (!(oldest == key))
         entries_.erase(oldest);
     }
     // Forgotten keys linger in order_; compact when they dominate.
     if (order_.size() > 2 * entries_.size() + 64) {
-      std::deque<Key> live;
-      for (const Key &k : order_)
+      std::deque<FamilyPrefix> live;
+      for (const FamilyPrefix &k : order_)
         if (entries_.count(k))
           live.push_back(k);
       order_.swap(live);
@@ -87,12 +87,12 @@ std::vector<std::string> MailLineHistory::Entry::lines() const {
 
 const MailLineHistory::Entry *MailLineHistory::find(JailFamilyId family,
                                                     const IpPrefix &address) const {
-  auto it = entries_.find(Key{family, address});
+  auto it = entries_.find(FamilyPrefix{family, address});
   return it == entries_.end() ? nullptr : &it->second;
 }
 
 void MailLineHistory::forget(JailFamilyId family, const IpPrefix &address) {
-  entries_.erase(Key{family, address});
+  entries_.erase(FamilyPrefix{family, address});
 }
 
 } // namespace mcf2b

@@ -12,7 +12,7 @@
 
 #include "base/ip_address.h"
 #include "base/untouched_zeros.h"
-#include "userspace/controller/jail_catalog.h"
+#include "userspace/controller/family_prefix.h"
 
 namespace mcf2b {
 
@@ -63,16 +63,6 @@ private:
     uint64_t previous;
     uint32_t length;
   };
-  struct Key {
-    JailFamilyId family;
-    IpPrefix address;
-    bool operator==(const Key &) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key &k) const {
-      return std::hash<IpPrefix>{}(k.address) * 31 + k.family;
-    }
-  };
   // Appends a line to the ring; returns its position.
   uint64_t append(uint64_t previous, std::string_view line);
   // Whether the line at `position` is still whole in the ring.
@@ -85,8 +75,8 @@ private:
   // Resident only as far as written (huge pages: it fills front to back).
   UntouchedZeros<char> ring_;
   uint64_t head_ = 0;
-  std::unordered_map<Key, Entry, KeyHash> entries_;
-  std::deque<Key> order_; // insertion order, for the bound (may hold forgotten keys)
+  std::unordered_map<FamilyPrefix, Entry, FamilyPrefixHash> entries_;
+  std::deque<FamilyPrefix> order_; // insertion order, for the bound (may hold forgotten keys)
 };
 
 } // namespace mcf2b
